@@ -1,0 +1,34 @@
+// Reading and writing protobuf text format: configuration files, profiles,
+// the agent's outbox envelope and inbox files. Vietnamese text stays
+// readable UTF-8 (protobuf escapes it by default; we do not).
+#ifndef TRUC_COMMON_TEXT_PROTO_H_
+#define TRUC_COMMON_TEXT_PROTO_H_
+
+#include <google/protobuf/message.h>
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace truc {
+
+// Parses `text` into `out`. On failure returns INVALID_ARGUMENT
+// "<source>:<line>:<column>: <what>", naming the unknown field or the bad
+// value as protobuf reports it; `out` is then unspecified.
+absl::Status ParseTextProto(absl::string_view text, absl::string_view source,
+                            google::protobuf::Message* out);
+
+// Reads and parses a text-format file. NOT_FOUND if it does not exist.
+absl::Status LoadTextProtoFile(const std::string& path,
+                               google::protobuf::Message* out);
+
+// Text format with UTF-8 strings printed as they are.
+std::string ToTextProto(const google::protobuf::Message& message);
+
+// JSON (proto3 mapping, field names as in the .proto), UTF-8, pretty.
+std::string ToJson(const google::protobuf::Message& message);
+
+}  // namespace truc
+
+#endif  // TRUC_COMMON_TEXT_PROTO_H_
