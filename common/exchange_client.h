@@ -1,0 +1,63 @@
+// Client-side helpers for the Exchange service, shared by the edge agent and
+// the `truc` command line: describing attachment files, and sending a
+// document with its attachments streamed in chunks (a 200 MB scan is never
+// whole in memory).
+//
+// Thread-safety: the functions are thread-safe; a Stub may be shared.
+#ifndef TRUC_COMMON_EXCHANGE_CLIENT_H_
+#define TRUC_COMMON_EXCHANGE_CLIENT_H_
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "truc/v1/exchange.grpc.pb.h"
+
+namespace truc {
+
+// Size of the chunks in which attachments travel.
+inline constexpr size_t kChunkBytes = 1 << 20;
+
+// One attachment to send: the file on disk and how it is described.
+struct AttachmentFile {
+  std::string path;
+  std::string name;          // defaults to the file's base name
+  std::string content_type;  // defaults from the extension
+  std::string description;
+};
+
+// Reads `file` once to fill a descriptor (name, content type, size,
+// SHA-256). Fails NOT_FOUND naming the path.
+absl::StatusOr<truc::v1::AttachmentDescriptor> DescribeAttachment(
+    const AttachmentFile& file);
+
+// A content type for a file name: .pdf, .doc(x), .xls(x), .zip, .xml, .txt,
+// .png, .jpg; application/octet-stream otherwise.
+std::string GuessContentType(const std::string& name);
+
+// Fills what the sender's tools fill: from.organ_id = `sender_code`, the
+// attachment descriptors (replacing any in `header`), and the promulgation
+// date (today, in Vietnam) when unset.
+absl::Status CompleteHeader(const std::string& sender_code,
+                            const std::vector<AttachmentFile>& files,
+                            truc::v1::DocumentHeader* header);
+
+// Sends `header` (its attachments already described, in the order of
+// `files`) and streams the files. The same `idempotency_key` on a retry
+// returns the first document id. Fails with the hub's status (see
+// exchange.proto), or FAILED_PRECONDITION if a file changed after it was
+// described.
+absl::StatusOr<truc::v1::SendResponse> SendDocument(
+    truc::v1::Exchange::StubInterface* stub,
+    const truc::v1::DocumentHeader& header,
+    const std::vector<AttachmentFile>& files,
+    const std::string& idempotency_key,
+    std::chrono::seconds timeout = std::chrono::seconds(3600));
+
+// A random idempotency key (32 hex characters).
+std::string NewIdempotencyKey();
+
+}  // namespace truc
+
+#endif  // TRUC_COMMON_EXCHANGE_CLIENT_H_
