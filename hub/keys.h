@@ -1,0 +1,69 @@
+// The hub's key layout, in one place. All keys are byte strings in one
+// ordered key space; numbers are fixed-width big-endian so that byte order
+// is numeric order. docs/ARCHITECTURE.md has the same table.
+//
+//   a/<agency>                          AgencyRecord
+//   l/<agency>                          last poll time (8 bytes, micros)
+//   d/<document>                        DocumentRecord (envelope and facts)
+//   i/<sender>\0<idempotency key>       document id
+//   r/<document>/<recipient>            DeliveryRecord
+//   q/<recipient>/<rank><time><document>    queue entry (not yet acknowledged)
+//   p/<rank><time><document>/<recipient>    "not yet received" index
+//   s/<sender>/<time><document>         documents a sender sent
+//
+// <rank> is one byte, 0 for express (both kinds), 1 very urgent, 2 urgent,
+// 3 normal, so a scan meets the most urgent first; <time> is the hub's
+// acceptance time, 8 bytes, so first in is first out within a rank.
+#ifndef TRUC_HUB_KEYS_H_
+#define TRUC_HUB_KEYS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "truc/v1/envelope.pb.h"
+
+namespace truc::hub::keys {
+
+// 0 express (and express by a stated time), 1 very urgent, 2 urgent,
+// 3 normal (and unspecified).
+uint8_t UrgencyRank(truc::v1::Urgency urgency);
+
+std::string EncodeFixed64(uint64_t v);
+uint64_t DecodeFixed64(absl::string_view eight_bytes);
+
+std::string Agency(absl::string_view code);
+inline constexpr absl::string_view kAgencyPrefix = "a/";
+std::string LastPoll(absl::string_view code);
+inline constexpr absl::string_view kLastPollPrefix = "l/";
+std::string Document(absl::string_view document_id);
+std::string Idempotency(absl::string_view sender, absl::string_view key);
+std::string Delivery(absl::string_view document_id,
+                     absl::string_view recipient);
+std::string DeliveryPrefix(absl::string_view document_id);
+std::string Queue(absl::string_view recipient, uint8_t rank,
+                  int64_t time_micros, absl::string_view document_id);
+std::string QueuePrefix(absl::string_view recipient);
+std::string Pending(uint8_t rank, int64_t time_micros,
+                    absl::string_view document_id, absl::string_view recipient);
+inline constexpr absl::string_view kPendingPrefix = "p/";
+std::string PendingRankPrefix(uint8_t rank);
+std::string Sent(absl::string_view sender, int64_t time_micros,
+                 absl::string_view document_id);
+
+// Splits a queue key's tail (after QueuePrefix) into its document id.
+absl::string_view DocumentOfQueueKey(absl::string_view key,
+                                     absl::string_view recipient);
+
+struct PendingKey {
+  uint8_t rank;
+  int64_t time_micros;
+  std::string document_id;
+  std::string recipient;
+};
+// Parses a p/ key; false if malformed.
+bool ParsePendingKey(absl::string_view key, PendingKey* out);
+
+}  // namespace truc::hub::keys
+
+#endif  // TRUC_HUB_KEYS_H_

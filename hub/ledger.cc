@@ -1,0 +1,469 @@
+#include "hub/ledger.h"
+
+#include <random>
+
+#include "absl/hash/hash.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/sha256.h"
+#include "common/status_macros.h"
+#include "hub/header_validation.h"
+#include "hub/keys.h"
+
+namespace truc::hub {
+namespace {
+
+using truc::internal::DeliveryRecord;
+using truc::internal::DocumentRecord;
+
+bool Received(truc::v1::DeliveryState s) {
+  return s != truc::v1::DELIVERY_STATE_QUEUED &&
+         s != truc::v1::DELIVERY_STATE_LEASED &&
+         s != truc::v1::DELIVERY_STATE_UNSPECIFIED;
+}
+
+truc::v1::DeliveryState StateOf(truc::v1::EdxmlStatus s) {
+  switch (s) {
+    case truc::v1::EDXML_STATUS_ARRIVED:
+      return truc::v1::DELIVERY_STATE_ARRIVED;
+    case truc::v1::EDXML_STATUS_REFUSED:
+      return truc::v1::DELIVERY_STATE_REFUSED;
+    case truc::v1::EDXML_STATUS_ACCEPTED:
+      return truc::v1::DELIVERY_STATE_ACCEPTED;
+    case truc::v1::EDXML_STATUS_ASSIGNED:
+      return truc::v1::DELIVERY_STATE_ASSIGNED;
+    case truc::v1::EDXML_STATUS_PROCESSING:
+      return truc::v1::DELIVERY_STATE_PROCESSING;
+    case truc::v1::EDXML_STATUS_COMPLETED:
+      return truc::v1::DELIVERY_STATE_COMPLETED;
+    default:
+      return truc::v1::DELIVERY_STATE_UNSPECIFIED;
+  }
+}
+
+template <typename Proto>
+absl::StatusOr<Proto> ParseRecord(const std::string& bytes,
+                                  absl::string_view key) {
+  Proto p;
+  if (!p.ParseFromString(bytes)) {
+    return absl::DataLossError(absl::StrCat("corrupt record at ", key));
+  }
+  return p;
+}
+
+void RemoveFromQueues(const DeliveryRecord& d, WriteBatch* b) {
+  uint8_t rank = keys::UrgencyRank(d.urgency());
+  b->Delete(keys::Queue(d.recipient(), rank, d.doc_accepted_at_micros(),
+                        d.document_id()));
+  b->Delete(keys::Pending(rank, d.doc_accepted_at_micros(), d.document_id(),
+                          d.recipient()));
+}
+
+}  // namespace
+
+Ledger::Ledger(Store* store, Directory* directory, Clock clock,
+               LedgerOptions options)
+    : store_(store),
+      directory_(directory),
+      clock_(std::move(clock)),
+      options_(options) {}
+
+absl::Mutex& Ledger::StripeFor(absl::string_view key) {
+  return stripes_[absl::Hash<absl::string_view>()(key) % stripes_.size()];
+}
+
+std::string Ledger::NewDocumentId() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  time_t secs = static_cast<time_t>(clock_() / 1000000) + 7 * 3600;
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  return absl::StrFormat("%04d%02d%02d-%012x", tm.tm_year + 1900, tm.tm_mon + 1,
+                         tm.tm_mday, rng() & 0xffffffffffffULL);
+}
+
+absl::StatusOr<std::optional<truc::v1::SendResponse>> Ledger::FindPriorSend(
+    const std::string& sender, const std::string& idempotency_key) {
+  auto id = store_->Get(keys::Idempotency(sender, idempotency_key));
+  if (absl::IsNotFound(id.status())) return std::nullopt;
+  if (!id.ok()) return id.status();
+  TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(*id));
+  truc::v1::SendResponse r;
+  r.set_document_id(doc.document_id());
+  r.mutable_accepted_at()->set_unix_micros(doc.accepted_at_micros());
+  r.set_duplicate(true);
+  r.set_edxml_document_id(doc.edxml_document_id());
+  return r;
+}
+
+absl::StatusOr<truc::v1::SendResponse> Ledger::Accept(
+    const std::string& sender, const std::string& idempotency_key,
+    const truc::v1::Envelope& envelope,
+    const truc::v1::DocumentHeader& header) {
+  std::vector<std::string> recipients;
+  for (const auto& to : header.to()) recipients.push_back(to.organ_id());
+  {
+    absl::MutexLock lock(
+        &StripeFor(absl::StrCat(sender, "\n", idempotency_key)));
+    TRUC_ASSIGN_OR_RETURN(auto prior, FindPriorSend(sender, idempotency_key));
+    if (prior) return *prior;
+
+    const int64_t now = clock_();
+    std::string id;
+    for (int tries = 0; tries < 5 && id.empty(); ++tries) {
+      std::string candidate = NewDocumentId();
+      auto existing = store_->Get(keys::Document(candidate));
+      if (absl::IsNotFound(existing.status()))
+        id = candidate;
+      else if (!existing.ok())
+        return existing.status();
+    }
+    if (id.empty())
+      return absl::InternalError("could not draw a fresh document id");
+
+    DocumentRecord doc;
+    doc.set_document_id(id);
+    *doc.mutable_envelope() = envelope;
+    doc.set_sender(sender);
+    doc.set_subject(header.subject());
+    doc.set_urgency(header.urgency());
+    doc.set_accepted_at_micros(now);
+    for (const auto& r : recipients) doc.add_recipients(r);
+    doc.set_idempotency_key(idempotency_key);
+    doc.set_edxml_document_id(EdxmlDocumentId(header));
+
+    const uint8_t rank = keys::UrgencyRank(header.urgency());
+    WriteBatch b;
+    b.Put(keys::Document(id), doc.SerializeAsString());
+    b.Put(keys::Idempotency(sender, idempotency_key), id);
+    b.Put(keys::Sent(sender, now, id), "");
+    for (const auto& r : recipients) {
+      DeliveryRecord d;
+      d.set_document_id(id);
+      d.set_recipient(r);
+      d.set_state(truc::v1::DELIVERY_STATE_QUEUED);
+      d.set_queued_at_micros(now);
+      d.set_urgency(header.urgency());
+      d.set_doc_accepted_at_micros(now);
+      b.Put(keys::Delivery(id, r), d.SerializeAsString());
+      b.Put(keys::Queue(r, rank, now, id), "");
+      b.Put(keys::Pending(rank, now, id, r), "");
+    }
+    TRUC_RETURN_IF_ERROR(store_->Write(b, {.sync = true}));
+
+    truc::v1::SendResponse response;
+    response.set_document_id(id);
+    response.mutable_accepted_at()->set_unix_micros(now);
+    response.set_edxml_document_id(doc.edxml_document_id());
+    if (on_queued_) {
+      for (const auto& r : recipients) on_queued_(r);
+    }
+    return response;
+  }
+}
+
+absl::StatusOr<std::vector<truc::v1::Delivery>> Ledger::Lease(
+    const std::string& recipient, uint32_t max) {
+  if (max == 0) max = 16;
+  max = std::min<uint32_t>(max, 256);
+  const int64_t now = clock_();
+  std::vector<std::pair<std::string, LeaseInfo>> picked;
+  {
+    absl::MutexLock lock(&lease_mu_);
+    auto& mine = leases_[recipient];
+    TRUC_RETURN_IF_ERROR(
+        store_->ScanPrefix(keys::QueuePrefix(recipient), [&](auto k, auto) {
+          std::string doc(keys::DocumentOfQueueKey(k, recipient));
+          auto it = mine.find(doc);
+          if (it != mine.end() && it->second.expires > now) return true;
+          picked.emplace_back(doc, LeaseInfo{});
+          return picked.size() < max;
+        }));
+    for (auto& [doc, info] : picked) {
+      LeaseInfo& l = mine[doc];
+      l.attempts++;
+      l.expires = now + options_.lease_micros;
+      info = l;
+    }
+  }
+  std::vector<truc::v1::Delivery> out;
+  for (const auto& [doc_id, info] : picked) {
+    auto doc = GetDocument(doc_id);
+    if (!doc.ok()) return doc.status();
+    truc::v1::Delivery d;
+    d.set_document_id(doc_id);
+    *d.mutable_envelope() = doc->envelope();
+    d.mutable_accepted_at()->set_unix_micros(doc->accepted_at_micros());
+    d.mutable_lease_expires_at()->set_unix_micros(info.expires);
+    d.set_attempt(info.attempts);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+int64_t Ledger::NextLeaseExpiry(const std::string& recipient) const {
+  absl::MutexLock lock(&lease_mu_);
+  auto it = leases_.find(recipient);
+  if (it == leases_.end()) return 0;
+  int64_t next = 0;
+  for (const auto& [doc, l] : it->second) {
+    if (next == 0 || l.expires < next) next = l.expires;
+  }
+  return next;
+}
+
+void Ledger::ForgetLease(const std::string& recipient,
+                         const std::string& document_id) {
+  absl::MutexLock lock(&lease_mu_);
+  auto it = leases_.find(recipient);
+  if (it != leases_.end()) it->second.erase(document_id);
+}
+
+absl::StatusOr<DocumentRecord> Ledger::GetDocument(
+    const std::string& document_id) {
+  if (document_id.empty()) {
+    return absl::InvalidArgumentError("required field missing: document_id");
+  }
+  auto bytes = store_->Get(keys::Document(document_id));
+  if (absl::IsNotFound(bytes.status())) {
+    return absl::NotFoundError(absl::StrCat("no document ", document_id));
+  }
+  if (!bytes.ok()) return bytes.status();
+  return ParseRecord<DocumentRecord>(*bytes, keys::Document(document_id));
+}
+
+absl::StatusOr<DeliveryRecord> Ledger::GetDelivery(
+    const std::string& document_id, const std::string& recipient) {
+  TRUC_RETURN_IF_ERROR(GetDocument(document_id).status());
+  std::string key = keys::Delivery(document_id, recipient);
+  auto bytes = store_->Get(key);
+  if (absl::IsNotFound(bytes.status())) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "document ", document_id, " was not sent to agency ", recipient));
+  }
+  if (!bytes.ok()) return bytes.status();
+  return ParseRecord<DeliveryRecord>(*bytes, key);
+}
+
+absl::StatusOr<bool> Ledger::IsRecipient(const std::string& document_id,
+                                         const std::string& agency) {
+  auto d = GetDelivery(document_id, agency);
+  if (absl::IsPermissionDenied(d.status())) return false;
+  if (!d.ok()) return d.status();
+  return true;
+}
+
+absl::StatusOr<truc::v1::AcknowledgeResponse> Ledger::Acknowledge(
+    const std::string& recipient, const std::string& document_id) {
+  truc::v1::AcknowledgeResponse response;
+  {
+    absl::MutexLock lock(&StripeFor(document_id));
+    TRUC_ASSIGN_OR_RETURN(DeliveryRecord d,
+                          GetDelivery(document_id, recipient));
+    if (Received(d.state())) {
+      response.mutable_arrived_at()->set_unix_micros(d.arrived_at_micros());
+      response.set_already_acknowledged(true);
+    } else {
+      const int64_t now = clock_();
+      d.set_state(truc::v1::DELIVERY_STATE_ARRIVED);
+      d.set_arrived_at_micros(now);
+      auto* e = d.add_history();
+      e->set_status(truc::v1::EDXML_STATUS_ARRIVED);
+      e->mutable_at()->set_unix_micros(now);
+      e->set_description("đã đến");
+      WriteBatch b;
+      b.Put(keys::Delivery(document_id, recipient), d.SerializeAsString());
+      RemoveFromQueues(d, &b);
+      TRUC_RETURN_IF_ERROR(store_->Write(b, {.sync = true}));
+      response.mutable_arrived_at()->set_unix_micros(now);
+    }
+  }
+  ForgetLease(recipient, document_id);
+  return response;
+}
+
+absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
+    const std::string& recipient,
+    const truc::v1::ReportStatusRequest& request) {
+  const auto status = request.status();
+  if (status < truc::v1::EDXML_STATUS_REFUSED ||
+      status > truc::v1::EDXML_STATUS_COMPLETED) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "status ", static_cast<int>(status),
+        " cannot be reported: use 02 refused, 03 accepted, 04 assigned, 05 "
+        "processing or 06 completed (01 arrived is recorded by "
+        "acknowledging)"));
+  }
+  if (request.description().size() > 4000) {
+    return absl::InvalidArgumentError("description is longer than 4000 bytes");
+  }
+  const std::string& document_id = request.document_id();
+  truc::v1::ReportStatusResponse response;
+  bool ended_delivery = false;
+  {
+    absl::MutexLock lock(&StripeFor(document_id));
+    TRUC_ASSIGN_OR_RETURN(DeliveryRecord d,
+                          GetDelivery(document_id, recipient));
+    const int64_t now = clock_();
+    WriteBatch b;
+    if (!Received(d.state())) {
+      if (status != truc::v1::EDXML_STATUS_REFUSED) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "document ", document_id, " has not arrived at ", recipient,
+            " yet: its agent must acknowledge it before status ",
+            absl::StrFormat("%02d", static_cast<int>(status))));
+      }
+      RemoveFromQueues(d, &b);
+      ended_delivery = true;
+    }
+    d.set_state(StateOf(status));
+    if (status == truc::v1::EDXML_STATUS_ACCEPTED &&
+        d.accepted_at_micros() == 0) {
+      d.set_accepted_at_micros(now);
+    }
+    auto* e = d.add_history();
+    e->set_status(status);
+    e->mutable_at()->set_unix_micros(now);
+    e->set_description(request.description());
+    *e->mutable_staff() = request.staff();
+    b.Put(keys::Delivery(document_id, recipient), d.SerializeAsString());
+    TRUC_RETURN_IF_ERROR(store_->Write(b, {.sync = true}));
+    response.mutable_recorded_at()->set_unix_micros(now);
+  }
+  if (ended_delivery) ForgetLease(recipient, document_id);
+  return response;
+}
+
+truc::v1::RecipientStatus Ledger::ToRecipientStatus(
+    const DeliveryRecord& d) const {
+  truc::v1::RecipientStatus r;
+  r.set_organ_id(d.recipient());
+  r.set_name(directory_->NameOf(d.recipient()));
+  r.set_state(d.state());
+  r.mutable_queued_at()->set_unix_micros(d.queued_at_micros());
+  if (d.arrived_at_micros())
+    r.mutable_arrived_at()->set_unix_micros(d.arrived_at_micros());
+  if (d.accepted_at_micros())
+    r.mutable_accepted_at()->set_unix_micros(d.accepted_at_micros());
+  *r.mutable_history() = d.history();
+  {
+    absl::MutexLock lock(&lease_mu_);
+    auto it = leases_.find(d.recipient());
+    if (it != leases_.end()) {
+      auto l = it->second.find(d.document_id());
+      if (l != it->second.end()) {
+        r.set_delivery_attempts(l->second.attempts);
+        if (d.state() == truc::v1::DELIVERY_STATE_QUEUED &&
+            l->second.expires > clock_()) {
+          r.set_state(truc::v1::DELIVERY_STATE_LEASED);
+        }
+      }
+    }
+  }
+  int64_t last = directory_->LastPoll(d.recipient());
+  if (last) r.mutable_last_poll_at()->set_unix_micros(last);
+  r.set_silent(directory_->IsSilent(d.recipient()));
+  return r;
+}
+
+absl::StatusOr<truc::v1::DocumentStatus> Ledger::Status(
+    const std::string& document_id) {
+  TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(document_id));
+  truc::v1::DocumentStatus out;
+  out.set_document_id(doc.document_id());
+  out.set_sender(doc.sender());
+  out.set_subject(doc.subject());
+  out.set_urgency(doc.urgency());
+  out.mutable_accepted_at()->set_unix_micros(doc.accepted_at_micros());
+  out.set_edxml_document_id(doc.edxml_document_id());
+  absl::Status parse;
+  std::vector<DeliveryRecord> deliveries;
+  TRUC_RETURN_IF_ERROR(store_->ScanPrefix(
+      keys::DeliveryPrefix(document_id), [&](auto k, auto v) {
+        DeliveryRecord& d = deliveries.emplace_back();
+        if (!d.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+          parse = absl::DataLossError(absl::StrCat("corrupt record at ", k));
+          return false;
+        }
+        return true;
+      }));
+  TRUC_RETURN_IF_ERROR(parse);
+  // Outside the scan: ToRecipientStatus takes the lease lock, which Lease
+  // holds while it scans.
+  for (const auto& d : deliveries) *out.add_recipients() = ToRecipientStatus(d);
+  uint32_t received = 0;
+  for (const auto& r : out.recipients())
+    received += Received(r.state()) ? 1 : 0;
+  out.set_received_count(received);
+  out.set_recipient_count(static_cast<uint32_t>(out.recipients_size()));
+  return out;
+}
+
+absl::StatusOr<truc::v1::ListPendingResponse> Ledger::ListPending(
+    const truc::v1::ListPendingRequest& request) {
+  uint32_t limit =
+      request.limit() == 0 ? 100 : std::min<uint32_t>(request.limit(), 1000);
+  const uint8_t max_rank =
+      request.min_urgency() == truc::v1::URGENCY_UNSPECIFIED
+          ? 3
+          : keys::UrgencyRank(request.min_urgency());
+  const int64_t now = clock_();
+  const int64_t cutoff =
+      now - static_cast<int64_t>(std::min<uint64_t>(
+                request.older_than_seconds(), uint64_t{1} << 40)) *
+                1'000'000;
+  truc::v1::ListPendingResponse out;
+  // document id -> recipients not yet received, in index order.
+  std::vector<std::pair<std::string, std::vector<std::string>>> found;
+  bool truncated = false;
+  for (uint8_t rank = 0; rank <= max_rank && !truncated; ++rank) {
+    std::string start = keys::PendingRankPrefix(rank);
+    std::string end = absl::StrCat(
+        start, keys::EncodeFixed64(static_cast<uint64_t>(cutoff) + 1));
+    TRUC_RETURN_IF_ERROR(store_->Scan(start, end, [&](auto k, auto) {
+      keys::PendingKey pk;
+      if (!keys::ParsePendingKey(k, &pk)) return true;
+      if (found.empty() || found.back().first != pk.document_id) {
+        if (found.size() == limit) {
+          truncated = true;
+          return false;
+        }
+        found.emplace_back(pk.document_id, std::vector<std::string>{});
+      }
+      found.back().second.push_back(pk.recipient);
+      return true;
+    }));
+  }
+  out.set_truncated(truncated);
+  for (const auto& [doc_id, recipients] : found) {
+    TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(doc_id));
+    auto* p = out.add_documents();
+    p->set_document_id(doc_id);
+    p->set_sender(doc.sender());
+    p->set_subject(doc.subject());
+    p->set_urgency(doc.urgency());
+    p->mutable_accepted_at()->set_unix_micros(doc.accepted_at_micros());
+    p->set_recipient_count(static_cast<uint32_t>(doc.recipients_size()));
+    for (const auto& r : recipients) {
+      auto* pr = p->add_recipients();
+      pr->set_organ_id(r);
+      pr->set_name(directory_->NameOf(r));
+      pr->set_state(truc::v1::DELIVERY_STATE_QUEUED);
+      {
+        absl::MutexLock lock(&lease_mu_);
+        auto it = leases_.find(r);
+        if (it != leases_.end()) {
+          auto l = it->second.find(doc_id);
+          if (l != it->second.end() && l->second.expires > now) {
+            pr->set_state(truc::v1::DELIVERY_STATE_LEASED);
+          }
+        }
+      }
+      pr->set_silent(directory_->IsSilent(r));
+      int64_t last = directory_->LastPoll(r);
+      if (last) pr->mutable_last_poll_at()->set_unix_micros(last);
+    }
+  }
+  return out;
+}
+
+}  // namespace truc::hub

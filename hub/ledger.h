@@ -1,0 +1,134 @@
+// The ledger: documents, their deliveries and queues, over a Store. Plain
+// logic (no gRPC): the RPC handlers are thin wrappers around it, and its
+// tests run against the in-memory store.
+//
+// Each change is one WriteBatch, synced before the method returns:
+//   Accept          document + idempotency key + one delivery, one queue
+//                   entry and one "not yet received" entry per recipient
+//   Acknowledge     delivery (status 01) - queue entry - pending entry
+//   ReportStatus    delivery (02..06 appended to its history)
+// Leases (which agent holds which delivery until when) are soft state kept
+// in memory: after a restart every unacknowledged delivery is offered again,
+// and the agent recognises what it already stored.
+//
+// Thread-safety: all methods are thread-safe. Operations on one document
+// are serialised by a striped lock; different documents proceed in
+// parallel, so concurrent sends share WAL syncs.
+#ifndef TRUC_HUB_LEDGER_H_
+#define TRUC_HUB_LEDGER_H_
+
+#include <array>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "hub/directory.h"
+#include "hub/store.h"
+#include "truc/internal/records.pb.h"
+#include "truc/v1/exchange.pb.h"
+#include "truc/v1/operator.pb.h"
+
+namespace truc::hub {
+
+struct LedgerOptions {
+  int64_t lease_micros = 60'000'000;
+};
+
+class Ledger {
+ public:
+  Ledger(Store* store, Directory* directory, Clock clock,
+         LedgerOptions options);
+
+  // The earlier answer to a send with this (sender, idempotency key), if
+  // there was one.
+  absl::StatusOr<std::optional<truc::v1::SendResponse>> FindPriorSend(
+      const std::string& sender, const std::string& idempotency_key);
+
+  // Stores a validated document for its recipients, durably, in one batch,
+  // and calls the on-queued callback for each recipient. If the idempotency
+  // key was used meanwhile, returns the first answer (duplicate = true) and
+  // stores nothing. Fails with the store's error, and then nothing of the
+  // document is stored.
+  absl::StatusOr<truc::v1::SendResponse> Accept(
+      const std::string& sender, const std::string& idempotency_key,
+      const truc::v1::Envelope& envelope,
+      const truc::v1::DocumentHeader& header);
+
+  // Leases up to `max` deliveries queued for `recipient` and not leased to it
+  // now, most urgent first, first in first out within a level.
+  absl::StatusOr<std::vector<truc::v1::Delivery>> Lease(
+      const std::string& recipient, uint32_t max);
+
+  // The earliest time (micros) at which a lease held by `recipient` ends,
+  // or 0 if it holds none: a parked poll wakes then.
+  int64_t NextLeaseExpiry(const std::string& recipient) const;
+
+  // Records 01 (arrived). NOT_FOUND if the document does not exist;
+  // PERMISSION_DENIED if it was not sent to `recipient`. Acknowledging
+  // again returns the first arrival time with already_acknowledged.
+  absl::StatusOr<truc::v1::AcknowledgeResponse> Acknowledge(
+      const std::string& recipient, const std::string& document_id);
+
+  // Records 02..06. As Acknowledge for NOT_FOUND and PERMISSION_DENIED;
+  // INVALID_ARGUMENT for a status outside 02..06; FAILED_PRECONDITION for
+  // 03..06 before the document arrived (02, refusal, may come first: it
+  // ends the delivery).
+  absl::StatusOr<truc::v1::ReportStatusResponse> ReportStatus(
+      const std::string& recipient,
+      const truc::v1::ReportStatusRequest& request);
+
+  // NOT_FOUND if there is no such document.
+  absl::StatusOr<truc::internal::DocumentRecord> GetDocument(
+      const std::string& document_id);
+  // Whether `agency` is a recipient of the document.
+  absl::StatusOr<bool> IsRecipient(const std::string& document_id,
+                                   const std::string& agency);
+
+  // Per-recipient status, names and liveness from the directory.
+  absl::StatusOr<truc::v1::DocumentStatus> Status(
+      const std::string& document_id);
+
+  // Documents that some recipient has not acknowledged, from the index.
+  absl::StatusOr<truc::v1::ListPendingResponse> ListPending(
+      const truc::v1::ListPendingRequest& request);
+
+  // Called after a commit that queued something for `recipient`.
+  void SetOnQueued(std::function<void(const std::string& recipient)> fn) {
+    on_queued_ = std::move(fn);
+  }
+
+ private:
+  struct LeaseInfo {
+    int64_t expires = 0;
+    uint32_t attempts = 0;
+  };
+  absl::Mutex& StripeFor(absl::string_view key);
+  std::string NewDocumentId();
+  absl::StatusOr<truc::internal::DeliveryRecord> GetDelivery(
+      const std::string& document_id, const std::string& recipient);
+  truc::v1::RecipientStatus ToRecipientStatus(
+      const truc::internal::DeliveryRecord& d) const;
+  void ForgetLease(const std::string& recipient,
+                   const std::string& document_id);
+
+  Store* const store_;
+  Directory* const directory_;
+  const Clock clock_;
+  const LedgerOptions options_;
+  std::function<void(const std::string&)> on_queued_;
+  std::array<absl::Mutex, 64> stripes_;
+
+  mutable absl::Mutex lease_mu_;
+  // recipient -> document -> lease
+  std::map<std::string, std::map<std::string, LeaseInfo>> leases_
+      ABSL_GUARDED_BY(lease_mu_);
+};
+
+}  // namespace truc::hub
+
+#endif  // TRUC_HUB_LEDGER_H_

@@ -1,0 +1,274 @@
+#include "hub/ledger.h"
+
+#include "hub/hub_test_util.h"
+#include "hub/keys.h"
+
+namespace truc::hub {
+namespace {
+
+using namespace ::truc::hub::testing;  // NOLINT
+using ::truc::testing::StatusIs;
+using truc::v1::DeliveryState;
+
+class LedgerTest : public HubFixture {};
+
+std::vector<std::string> Ids(const std::vector<truc::v1::Delivery>& ds) {
+  std::vector<std::string> ids;
+  for (const auto& d : ds) ids.push_back(d.document_id());
+  return ids;
+}
+
+TEST_F(LedgerTest, AcceptQueuesOneDeliveryPerRecipient) {
+  auto sent = Accept(MakeHeader(kOffice, {kHealth, kFinance, kYTich}), "k1");
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  EXPECT_FALSE(sent->duplicate());
+  EXPECT_EQ(sent->edxml_document_id(), "000.01.00.H99,2026/11/22,123/UBND-VP");
+  auto status = ledger_->Status(sent->document_id());
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->recipient_count(), 3u);
+  EXPECT_EQ(status->received_count(), 0u);
+  EXPECT_EQ(status->subject(), "V/v phòng chống bão số 9");
+  for (const auto& r : status->recipients()) {
+    EXPECT_EQ(r.state(), truc::v1::DELIVERY_STATE_QUEUED);
+    EXPECT_TRUE(r.silent()) << "never polled";
+  }
+  EXPECT_EQ(status->recipients(2).name(), "UBND xã Y Tịch");
+}
+
+TEST_F(LedgerTest, SameIdempotencyKeyStoresNothingTwice) {
+  auto first = Accept(MakeHeader(kOffice, {kHealth}), "same");
+  ASSERT_TRUE(first.ok());
+  size_t keys_after_first = AllKeys().size();
+  auto second = Accept(MakeHeader(kOffice, {kHealth}), "same");
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(second->duplicate());
+  EXPECT_EQ(second->document_id(), first->document_id());
+  EXPECT_EQ(AllKeys().size(), keys_after_first);
+  // Another sender may use the same key for its own document.
+  auto other = Accept(MakeHeader(kHealth, {kOffice}), "same");
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(other->document_id(), first->document_id());
+}
+
+TEST_F(LedgerTest, FailedWriteLeavesNothingAndRetrySucceeds) {
+  auto before = AllKeys();
+  faulty_->FailWrites(1);
+  EXPECT_THAT(Accept(MakeHeader(kOffice, {kHealth, kYTich}), "k"),
+              StatusIs(absl::StatusCode::kUnavailable, "injected"));
+  EXPECT_EQ(AllKeys(), before);
+  auto pending = ledger_->ListPending({});
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(pending->documents_size(), 0);
+  auto retry = Accept(MakeHeader(kOffice, {kHealth, kYTich}), "k");
+  ASSERT_TRUE(retry.ok());
+  EXPECT_FALSE(retry->duplicate());
+}
+
+TEST_F(LedgerTest, ExpressFirstThenFifoWithinLevel) {
+  std::vector<std::pair<truc::v1::Urgency, std::string>> sends = {
+      {truc::v1::URGENCY_NORMAL, "n1"},
+      {truc::v1::URGENCY_URGENT, "u1"},
+      {truc::v1::URGENCY_EXPRESS, "e1"},
+      {truc::v1::URGENCY_NORMAL, "n2"},
+      {truc::v1::URGENCY_VERY_URGENT, "v1"},
+      {truc::v1::URGENCY_EXPRESS_TIMED, "e2"},
+      {truc::v1::URGENCY_EXPRESS, "e3"}};
+  std::map<std::string, std::string> id_of;
+  for (const auto& [u, name] : sends) {
+    now_ += 1000;
+    auto h = MakeHeader(kOffice, {kHealth}, u);
+    if (u == truc::v1::URGENCY_EXPRESS_TIMED)
+      h.mutable_express_deadline()->set_unix_micros(1);
+    auto r = Accept(h, name);
+    ASSERT_TRUE(r.ok()) << r.status();
+    id_of[r->document_id()] = name;
+  }
+  auto leased = ledger_->Lease(kHealth, 100);
+  ASSERT_TRUE(leased.ok());
+  std::vector<std::string> order;
+  for (const auto& d : *leased) order.push_back(id_of[d.document_id()]);
+  EXPECT_EQ(order, (std::vector<std::string>{"e1", "e2", "e3", "v1", "u1", "n1",
+                                             "n2"}));
+}
+
+TEST_F(LedgerTest, LeaseHidesThenReoffersAfterExpiry) {
+  auto sent = Accept(MakeHeader(kOffice, {kHealth}), "k");
+  ASSERT_TRUE(sent.ok());
+  auto first = ledger_->Lease(kHealth, 10);
+  ASSERT_EQ(first->size(), 1u);
+  EXPECT_EQ((*first)[0].attempt(), 1u);
+  EXPECT_TRUE(ledger_->Lease(kHealth, 10)->empty());
+  EXPECT_EQ(ledger_->Status(sent->document_id())->recipients(0).state(),
+            truc::v1::DELIVERY_STATE_LEASED);
+  EXPECT_EQ(ledger_->NextLeaseExpiry(kHealth), now_ + 60'000'000);
+  now_ += 61'000'000;
+  auto again = ledger_->Lease(kHealth, 10);
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ((*again)[0].attempt(), 2u);
+  // Others' queues are their own.
+  EXPECT_TRUE(ledger_->Lease(kFinance, 10)->empty());
+}
+
+TEST_F(LedgerTest, AcknowledgeRecordsArrivalOnce) {
+  auto sent = Accept(MakeHeader(kOffice, {kHealth, kYTich}), "k");
+  ASSERT_TRUE(sent.ok());
+  const std::string id = sent->document_id();
+  ASSERT_EQ(ledger_->Lease(kHealth, 10)->size(), 1u);
+  now_ += 5'000'000;
+  auto ack = ledger_->Acknowledge(kHealth, id);
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_FALSE(ack->already_acknowledged());
+  EXPECT_EQ(ack->arrived_at().unix_micros(), now_);
+  now_ += 1'000'000;
+  auto again = ledger_->Acknowledge(kHealth, id);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->already_acknowledged());
+  EXPECT_EQ(again->arrived_at().unix_micros(), ack->arrived_at().unix_micros());
+  // No longer offered, even after the lease would have ended.
+  now_ += 120'000'000;
+  EXPECT_TRUE(ledger_->Lease(kHealth, 10)->empty());
+  auto status = ledger_->Status(id);
+  EXPECT_EQ(status->received_count(), 1u);
+  EXPECT_EQ(status->recipients(0).state(), truc::v1::DELIVERY_STATE_ARRIVED);
+  EXPECT_EQ(status->recipients(0).history(0).status(),
+            truc::v1::EDXML_STATUS_ARRIVED);
+  // Pending lists only Y Tịch now.
+  auto pending = ledger_->ListPending({});
+  ASSERT_EQ(pending->documents_size(), 1);
+  ASSERT_EQ(pending->documents(0).recipients_size(), 1);
+  EXPECT_EQ(pending->documents(0).recipients(0).organ_id(), kYTich);
+  EXPECT_EQ(pending->documents(0).recipients(0).name(), "UBND xã Y Tịch");
+}
+
+TEST_F(LedgerTest, OnlyTheRecipientMayAcknowledgeOrReport) {
+  auto sent = Accept(MakeHeader(kOffice, {kHealth}), "k");
+  ASSERT_TRUE(sent.ok());
+  EXPECT_THAT(ledger_->Acknowledge(kFinance, sent->document_id()),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       "was not sent to agency 000.03.00.H99"));
+  EXPECT_THAT(ledger_->Acknowledge(kHealth, "20261122-000000000000"),
+              StatusIs(absl::StatusCode::kNotFound, "no document"));
+  truc::v1::ReportStatusRequest req;
+  req.set_document_id(sent->document_id());
+  req.set_status(truc::v1::EDXML_STATUS_ACCEPTED);
+  EXPECT_THAT(ledger_->ReportStatus(kFinance, req),
+              StatusIs(absl::StatusCode::kPermissionDenied, "was not sent"));
+}
+
+TEST_F(LedgerTest, StatusHistoryAndReadReceipt) {
+  auto sent = Accept(MakeHeader(kOffice, {kHealth}), "k");
+  const std::string id = sent->document_id();
+  truc::v1::ReportStatusRequest req;
+  req.set_document_id(id);
+  req.set_status(truc::v1::EDXML_STATUS_ACCEPTED);
+  EXPECT_THAT(
+      ledger_->ReportStatus(kHealth, req),
+      StatusIs(absl::StatusCode::kFailedPrecondition, "has not arrived"));
+  ASSERT_TRUE(ledger_->Acknowledge(kHealth, id).ok());
+  now_ += 60'000'000;
+  ASSERT_TRUE(ledger_->ReportStatus(kHealth, req).ok());
+  req.set_status(truc::v1::EDXML_STATUS_ASSIGNED);
+  req.mutable_staff()->set_staff("Trần Thị Bình");
+  req.set_description("Giao phòng Nghiệp vụ Y");
+  ASSERT_TRUE(ledger_->ReportStatus(kHealth, req).ok());
+  req.set_status(static_cast<truc::v1::EdxmlStatus>(7));
+  EXPECT_THAT(
+      ledger_->ReportStatus(kHealth, req),
+      StatusIs(absl::StatusCode::kInvalidArgument, "cannot be reported"));
+  req.set_status(truc::v1::EDXML_STATUS_ARRIVED);
+  EXPECT_THAT(ledger_->ReportStatus(kHealth, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, "acknowledging"));
+  auto r = ledger_->Status(id)->recipients(0);
+  EXPECT_EQ(r.state(), truc::v1::DELIVERY_STATE_ASSIGNED);
+  EXPECT_EQ(r.accepted_at().unix_micros(), now_);
+  ASSERT_EQ(r.history_size(), 3);
+  EXPECT_EQ(r.history(2).staff().staff(), "Trần Thị Bình");
+}
+
+TEST_F(LedgerTest, RefusalBeforeArrivalEndsTheDelivery) {
+  auto sent = Accept(MakeHeader(kOffice, {kHealth}), "k");
+  truc::v1::ReportStatusRequest req;
+  req.set_document_id(sent->document_id());
+  req.set_status(truc::v1::EDXML_STATUS_REFUSED);
+  req.set_description("Sai thẩm quyền");
+  ASSERT_TRUE(ledger_->ReportStatus(kHealth, req).ok());
+  EXPECT_TRUE(ledger_->Lease(kHealth, 10)->empty());
+  EXPECT_EQ(ledger_->ListPending({})->documents_size(), 0);
+  auto status = ledger_->Status(sent->document_id());
+  EXPECT_EQ(status->recipients(0).state(), truc::v1::DELIVERY_STATE_REFUSED);
+  EXPECT_EQ(status->received_count(), 1u);
+}
+
+TEST_F(LedgerTest, PendingFiltersByUrgencyAndAge) {
+  auto normal =
+      Accept(MakeHeader(kOffice, {kHealth}, truc::v1::URGENCY_NORMAL), "n");
+  now_ += 600'000'000;  // 10 minutes later
+  auto express = Accept(MakeHeader(kOffice, {kHealth, kYTich}), "e");
+  now_ += 60'000'000;
+  truc::v1::ListPendingRequest req;
+  auto all = ledger_->ListPending(req);
+  ASSERT_EQ(all->documents_size(), 2);
+  EXPECT_EQ(all->documents(0).document_id(), express->document_id())
+      << "express first";
+  EXPECT_EQ(all->documents(0).recipients_size(), 2);
+  req.set_min_urgency(truc::v1::URGENCY_EXPRESS);
+  auto exp = ledger_->ListPending(req);
+  ASSERT_EQ(exp->documents_size(), 1);
+  req.set_min_urgency(truc::v1::URGENCY_UNSPECIFIED);
+  req.set_older_than_seconds(300);
+  auto old = ledger_->ListPending(req);
+  ASSERT_EQ(old->documents_size(), 1);
+  EXPECT_EQ(old->documents(0).document_id(), normal->document_id());
+  req.set_older_than_seconds(0);
+  req.set_limit(1);
+  auto cut = ledger_->ListPending(req);
+  EXPECT_EQ(cut->documents_size(), 1);
+  EXPECT_TRUE(cut->truncated());
+}
+
+TEST_F(LedgerTest, EverythingSurvivesReopen) {
+  auto sent = Accept(MakeHeader(kOffice, {kHealth, kYTich}), "k");
+  ASSERT_TRUE(ledger_->Acknowledge(kHealth, sent->document_id()).ok());
+  Open();
+  auto status = ledger_->Status(sent->document_id());
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->received_count(), 1u);
+  auto leased = ledger_->Lease(kYTich, 10);
+  ASSERT_EQ(leased->size(), 1u);
+  EXPECT_EQ((*leased)[0].document_id(), sent->document_id());
+  EXPECT_TRUE(ledger_->Lease(kHealth, 10)->empty());
+  auto dup = Accept(MakeHeader(kOffice, {kHealth, kYTich}), "k");
+  EXPECT_TRUE(dup->duplicate());
+}
+
+TEST_F(LedgerTest, DirectoryChecksAndLiveness) {
+  EXPECT_THAT(directory_->CheckRecipients({kHealth, "000.99.00.H99"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "unknown recipient: 000.99.00.H99"));
+  ASSERT_TRUE(
+      directory_->SetState(kYTich, truc::v1::AGENCY_STATE_SUSPENDED).ok());
+  EXPECT_THAT(directory_->CheckRecipients({kYTich}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "suspended recipient: 000.21.30.H99 (UBND xã Y Tịch)"));
+  EXPECT_THAT(directory_->CheckCaller(kYTich),
+              StatusIs(absl::StatusCode::kPermissionDenied, "suspended"));
+  EXPECT_THAT(directory_->CheckCaller("000.98.00.H99"),
+              StatusIs(absl::StatusCode::kPermissionDenied, "not registered"));
+  EXPECT_THAT(directory_->Register(kHealth, "Sở Y tế mới", ""),
+              StatusIs(absl::StatusCode::kAlreadyExists, "already registered"));
+  EXPECT_TRUE(directory_->Register(kHealth, "Sở Y tế", "000.00.00.H99").ok());
+  EXPECT_THAT(directory_->Register("000.40.00.H99", "X", "000.41.00.H99"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "parent"));
+  EXPECT_TRUE(directory_->IsSilent(kHealth));
+  directory_->RecordPoll(kHealth);
+  EXPECT_FALSE(directory_->IsSilent(kHealth));
+  now_ += 901'000'000;
+  EXPECT_TRUE(directory_->IsSilent(kHealth));
+  Open();
+  EXPECT_EQ(directory_->LastPoll(kHealth), now_ - 901'000'000);
+  EXPECT_EQ(directory_->Find(kYTich)->state(),
+            truc::v1::AGENCY_STATE_SUSPENDED);
+}
+
+}  // namespace
+}  // namespace truc::hub
