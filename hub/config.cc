@@ -1,0 +1,74 @@
+#include "hub/config.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/file_util.h"
+#include "common/status_macros.h"
+#include "common/text_proto.h"
+#include "common/tls.h"
+
+namespace truc::hub {
+namespace {
+
+absl::Status InRange(uint64_t value, uint64_t lo, uint64_t hi,
+                     absl::string_view field) {
+  if (value >= lo && value <= hi) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      field, " is ", value, "; it must be between ", lo, " and ", hi));
+}
+
+}  // namespace
+
+absl::StatusOr<truc::v1::HubConfig> FinishHubConfig(
+    truc::v1::HubConfig c, const std::string& base_dir) {
+  if (c.listen_address().empty()) c.set_listen_address("127.0.0.1:7443");
+  if (c.listen_address().find(':') == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "listen_address \"", c.listen_address(), "\" must be HOST:PORT"));
+  }
+  if (c.data_dir().empty()) c.set_data_dir("data");
+  c.set_data_dir(ResolvePath(base_dir, c.data_dir()));
+  if (!c.port_file().empty())
+    c.set_port_file(ResolvePath(base_dir, c.port_file()));
+  if (!c.has_tls()) {
+    return absl::InvalidArgumentError(
+        "tls is required: tls { ca_cert: \"ca.crt\" cert: \"hub.crt\" key: "
+        "\"hub.key\" }");
+  }
+  TRUC_ASSIGN_OR_RETURN(*c.mutable_tls(),
+                        ResolveTlsFiles(c.tls(), base_dir, "tls"));
+  if (c.lease_seconds() == 0) c.set_lease_seconds(60);
+  TRUC_RETURN_IF_ERROR(InRange(c.lease_seconds(), 1, 3600, "lease_seconds"));
+  if (c.silence_threshold_seconds() == 0) c.set_silence_threshold_seconds(900);
+  TRUC_RETURN_IF_ERROR(InRange(c.silence_threshold_seconds(), 10, 2592000,
+                               "silence_threshold_seconds"));
+  if (c.max_header_bytes() == 0) c.set_max_header_bytes(256 << 10);
+  TRUC_RETURN_IF_ERROR(
+      InRange(c.max_header_bytes(), 1024, 16 << 20, "max_header_bytes"));
+  if (c.max_attachment_bytes() == 0)
+    c.set_max_attachment_bytes(uint64_t{2} << 30);
+  TRUC_RETURN_IF_ERROR(InRange(c.max_attachment_bytes(), 1, uint64_t{64} << 30,
+                               "max_attachment_bytes"));
+  if (c.max_attachments() == 0) c.set_max_attachments(100);
+  TRUC_RETURN_IF_ERROR(
+      InRange(c.max_attachments(), 1, 10000, "max_attachments"));
+  if (c.max_poll_wait_seconds() == 0) c.set_max_poll_wait_seconds(60);
+  TRUC_RETURN_IF_ERROR(
+      InRange(c.max_poll_wait_seconds(), 1, 600, "max_poll_wait_seconds"));
+  if (c.max_recipients() == 0) c.set_max_recipients(5000);
+  TRUC_RETURN_IF_ERROR(
+      InRange(c.max_recipients(), 1, 100000, "max_recipients"));
+  return c;
+}
+
+absl::StatusOr<truc::v1::HubConfig> LoadHubConfig(const std::string& path) {
+  truc::v1::HubConfig config;
+  TRUC_RETURN_IF_ERROR(LoadTextProtoFile(path, &config));
+  auto finished = FinishHubConfig(std::move(config), DirName(path));
+  if (!finished.ok()) {
+    return absl::Status(finished.status().code(),
+                        absl::StrCat(path, ": ", finished.status().message()));
+  }
+  return finished;
+}
+
+}  // namespace truc::hub

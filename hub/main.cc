@@ -1,0 +1,89 @@
+// truc-hub: the province's document exchange hub.
+//
+//   truc-hub --config hub.conf
+//
+// Serves until SIGINT or SIGTERM, then stops cleanly. Exits 2 if the
+// configuration is wrong (the message names the field), 1 if the hub
+// cannot start (store locked or unreadable, address in use, TLS files).
+#include <signal.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "hub/config.h"
+#include "hub/server.h"
+
+namespace {
+
+void Usage() {
+  std::fprintf(stderr,
+               "usage: truc-hub --config FILE\n"
+               "  FILE: a truc.v1.HubConfig in protobuf text format "
+               "(docs/OPERATIONS.md)\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if ((arg == "--config" || arg == "-c") && i + 1 < argc) {
+      config_path = argv[++i];
+    } else if (arg.rfind("--config=", 0) == 0) {
+      config_path = arg.substr(9);
+    } else if (arg == "--help" || arg == "-h") {
+      Usage();
+      return 0;
+    } else {
+      std::fprintf(stderr, "truc-hub: error: unknown argument \"%s\"\n",
+                   arg.c_str());
+      Usage();
+      return 2;
+    }
+  }
+  if (config_path.empty()) {
+    std::fprintf(stderr, "truc-hub: error: --config FILE is required\n");
+    Usage();
+    return 2;
+  }
+  auto config = truc::hub::LoadHubConfig(config_path);
+  if (!config.ok()) {
+    std::fprintf(stderr, "truc-hub: error: bad config: %s\n",
+                 std::string(config.status().message()).c_str());
+    return 2;
+  }
+
+  // Block the stop signals in every thread; one thread waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto hub = truc::hub::HubServer::Start(*config);
+  if (!hub.ok()) {
+    std::fprintf(stderr, "truc-hub: error: cannot start: %s\n",
+                 std::string(hub.status().message()).c_str());
+    return 1;
+  }
+  std::string ready = absl::StrCat(
+      "truc-hub event=serving address=", config->listen_address(),
+      " port=", (*hub)->port(), " data_dir=", config->data_dir(), "\n");
+  std::fwrite(ready.data(), 1, ready.size(), stderr);
+
+  std::thread stopper([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    std::fprintf(stderr, "truc-hub event=stopping signal=%s\n", strsignal(sig));
+    (*hub)->Shutdown();
+  });
+  (*hub)->Wait();
+  stopper.join();
+  hub->reset();
+  std::fprintf(stderr, "truc-hub event=stopped\n");
+  return 0;
+}

@@ -1,0 +1,473 @@
+// The hub in-process over real mutual TLS on a loopback port: the services'
+// wiring, identities from certificates, and every refusal of a caller.
+#include "hub/server.h"
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
+#include <future>
+#include <thread>
+
+#include "common/exchange_client.h"
+#include "common/grpc_status.h"
+#include "common/pki.h"
+#include "common/tls.h"
+#include "hub/config.h"
+#include "hub/directory.h"
+#include "hub/fault_store.h"
+#include "hub/hub_test_util.h"
+#include "hub/ledger.h"
+#include "hub/memory_store.h"
+#include "truc/v1/exchange.grpc.pb.h"
+#include "truc/v1/operator.grpc.pb.h"
+
+namespace truc::hub {
+namespace {
+
+using namespace ::truc::hub::testing;  // NOLINT
+using ::truc::testing::StatusIs;
+using ::truc::testing::TempDir;
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto ca = CreateCertificateAuthority("CA tỉnh Lạng Sơn");
+    ASSERT_TRUE(ca.ok());
+    ca_ = *ca;
+    Write("ca.crt", ca_.cert_pem);
+    Issue("hub",
+          {Role::kHub, "hub", "truc hub", {"localhost"}, {"127.0.0.1"}, 30});
+    for (const char* code :
+         {kOffice, kHealth, kFinance, kYTich, "000.50.00.H99"}) {
+      Issue(code, {Role::kAgency, code, code, {}, {}, 30});
+    }
+    Issue("operator", {Role::kOperator, "van-thu", "Văn thư", {}, {}, 30});
+    // A certificate for the same agency from another CA.
+    auto other = CreateCertificateAuthority("CA lạ");
+    auto foreign =
+        IssueCertificate(*other, {Role::kAgency, kHealth, "", {}, {}, 30});
+    Write("foreign.crt", foreign->cert_pem);
+    Write("foreign.key", foreign->key_pem);
+    StartHub();
+  }
+
+  void StartHub(Store* store = nullptr) {
+    truc::v1::HubConfig config;
+    config.set_listen_address("127.0.0.1:0");
+    config.mutable_tls()->set_ca_cert("ca.crt");
+    config.mutable_tls()->set_cert("hub.crt");
+    config.mutable_tls()->set_key("hub.key");
+    config.set_lease_seconds(2);
+    auto finished = FinishHubConfig(config, dir_.path());
+    ASSERT_TRUE(finished.ok()) << finished.status();
+    hub_.reset();
+    auto hub = HubServer::Start(*finished, store);
+    ASSERT_TRUE(hub.ok()) << hub.status();
+    hub_ = std::move(*hub);
+    auto* d = hub_->directory();
+    if (d->List().empty()) {
+      ASSERT_TRUE(
+          d->Register(kOffice, "Văn phòng UBND tỉnh Lạng Sơn", "").ok());
+      ASSERT_TRUE(d->Register(kHealth, "Sở Y tế", "").ok());
+      ASSERT_TRUE(d->Register(kFinance, "Sở Tài chính", "").ok());
+      ASSERT_TRUE(d->Register(kYTich, "UBND xã Y Tịch", "").ok());
+    }
+  }
+
+  void Write(const std::string& name, const std::string& data) {
+    ASSERT_TRUE(WriteFileDurably(dir_.Sub(name), data, 0600).ok());
+  }
+  void Issue(const std::string& name, IssueRequest req) {
+    auto kc = IssueCertificate(ca_, req);
+    ASSERT_TRUE(kc.ok()) << kc.status();
+    Write(name + ".crt", kc->cert_pem);
+    Write(name + ".key", kc->key_pem);
+  }
+  std::shared_ptr<grpc::Channel> Channel(const std::string& name,
+                                         const std::string& ca = "ca.crt") {
+    truc::v1::TlsFiles files;
+    files.set_ca_cert(dir_.Sub(ca));
+    files.set_cert(dir_.Sub(name + ".crt"));
+    files.set_key(dir_.Sub(name + ".key"));
+    return *MakeChannel(absl::StrCat("127.0.0.1:", hub_->port()), files);
+  }
+  std::unique_ptr<truc::v1::Exchange::Stub> Exchange(const std::string& name) {
+    return truc::v1::Exchange::NewStub(Channel(name));
+  }
+  std::unique_ptr<truc::v1::Operator::Stub> OperatorStub(
+      const std::string& name = "operator") {
+    return truc::v1::Operator::NewStub(Channel(name));
+  }
+
+  // Sends a document with attachments from `name` through the real client.
+  absl::StatusOr<truc::v1::SendResponse> Send(
+      const std::string& from, const std::vector<std::string>& to,
+      const std::vector<std::pair<std::string, std::string>>& attachments = {},
+      truc::v1::Urgency urgency = truc::v1::URGENCY_EXPRESS,
+      const std::string& key = "") {
+    std::vector<AttachmentFile> files;
+    for (const auto& [name, bytes] : attachments) {
+      std::string path = dir_.Sub("att-" + std::to_string(files.size()));
+      EXPECT_TRUE(WriteFileDurably(path, bytes).ok());
+      files.push_back({path, name, "", ""});
+    }
+    auto header = MakeHeader(from, to, urgency);
+    EXPECT_TRUE(CompleteHeader(from, files, &header).ok());
+    auto stub = Exchange(from);
+    return SendDocument(stub.get(), header, files,
+                        key.empty() ? NewIdempotencyKey() : key);
+  }
+
+  // One unary call with a 20 s deadline, its status as absl::Status.
+  template <typename Stub, typename Req, typename Resp>
+  static absl::Status Call(Stub& stub,
+                           grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                                        const Req&, Resp*),
+                           const Req& req, Resp* resp) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(20));
+    return FromGrpcStatus((stub.*method)(&ctx, req, resp));
+  }
+
+  absl::StatusOr<std::string> DownloadAll(const std::string& agency,
+                                          const std::string& id, uint32_t index,
+                                          uint64_t offset = 0) {
+    grpc::ClientContext ctx;
+    truc::v1::DownloadRequest req;
+    req.set_document_id(id);
+    req.set_attachment_index(index);
+    req.set_offset(offset);
+    auto stub = Exchange(agency);
+    auto reader = stub->Download(&ctx, req);
+    std::string out;
+    truc::v1::DownloadChunk chunk;
+    while (reader->Read(&chunk)) out += chunk.data();
+    auto status = FromGrpcStatus(reader->Finish());
+    if (!status.ok()) return status;
+    return out;
+  }
+
+  TempDir dir_;
+  KeyAndCert ca_;
+  std::unique_ptr<HubServer> hub_;
+};
+
+TEST_F(ServerTest, SendPollDownloadAcknowledgeStatus) {
+  std::string scan(2'500'000, '\x42');
+  auto sent = Send(kOffice, {kHealth, kFinance, kYTich},
+                   {{"Công văn 123.pdf", scan}, {"Phụ lục.txt", "Sở Y tế"}});
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  const std::string id = sent->document_id();
+
+  auto health = Exchange(kHealth);
+  truc::v1::PollRequest poll;
+  poll.set_wait_seconds(0);
+  truc::v1::PollResponse polled;
+  ASSERT_TRUE(
+      Call(*health, &truc::v1::Exchange::Stub::Poll, poll, &polled).ok());
+  ASSERT_EQ(polled.deliveries_size(), 1);
+  EXPECT_EQ(polled.deliveries(0).document_id(), id);
+  truc::v1::DocumentHeader header;
+  ASSERT_TRUE(header.ParseFromString(polled.deliveries(0).envelope().header()));
+  EXPECT_EQ(header.attachments(0).name(), "Công văn 123.pdf");
+
+  EXPECT_EQ(*DownloadAll(kHealth, id, 0), scan);
+  EXPECT_EQ(*DownloadAll(kHealth, id, 0, 2'000'000), scan.substr(2'000'000));
+  EXPECT_EQ(*DownloadAll(kHealth, id, 1), "Sở Y tế");
+  EXPECT_THAT(
+      DownloadAll(kHealth, id, 2),
+      StatusIs(absl::StatusCode::kInvalidArgument, "has 2 attachments"));
+
+  truc::v1::AcknowledgeRequest ack;
+  ack.set_document_id(id);
+  truc::v1::AcknowledgeResponse acked;
+  ASSERT_TRUE(
+      Call(*health, &truc::v1::Exchange::Stub::Acknowledge, ack, &acked).ok());
+
+  truc::v1::GetDocumentStatusRequest sreq;
+  sreq.set_document_id(id);
+  truc::v1::DocumentStatus status;
+  auto office = Exchange(kOffice);
+  ASSERT_TRUE(
+      Call(*office, &truc::v1::Exchange::Stub::GetDocumentStatus, sreq, &status)
+          .ok());
+  EXPECT_EQ(status.received_count(), 1u);
+  EXPECT_EQ(status.recipient_count(), 3u);
+  truc::v1::DocumentStatus op_status;
+  auto op = OperatorStub();
+  ASSERT_TRUE(
+      Call(*op, &truc::v1::Operator::Stub::GetDocumentStatus, sreq, &op_status)
+          .ok());
+  EXPECT_EQ(op_status.received_count(), 1u);
+  for (const auto& r : op_status.recipients()) {
+    if (r.organ_id() == kHealth) {
+      EXPECT_FALSE(r.silent()) << "it just polled";
+      EXPECT_EQ(r.name(), "Sở Y tế");
+    }
+    if (r.organ_id() == kYTich) EXPECT_TRUE(r.silent());
+  }
+}
+
+TEST_F(ServerTest, LongPollWakesWhenADocumentArrives) {
+  auto yt = Exchange(kYTich);
+  auto start = std::chrono::steady_clock::now();
+  auto polled = std::async(std::launch::async, [&] {
+    grpc::ClientContext ctx;
+    truc::v1::PollRequest req;
+    req.set_wait_seconds(20);
+    truc::v1::PollResponse resp;
+    auto s = yt->Poll(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto sent = Send(kOffice, {kYTich});
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  auto resp = polled.get();
+  ASSERT_EQ(resp.deliveries_size(), 1);
+  EXPECT_EQ(resp.deliveries(0).document_id(), sent->document_id());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+TEST_F(ServerTest, LongPollAnswersEmptyAfterItsWaitAndReoffersAfterLease) {
+  auto sent = Send(kOffice, {kFinance});
+  auto fin = Exchange(kFinance);
+  truc::v1::PollRequest req;
+  req.set_wait_seconds(1);
+  truc::v1::PollResponse first, second;
+  ASSERT_TRUE(Call(*fin, &truc::v1::Exchange::Stub::Poll, req, &first).ok());
+  ASSERT_EQ(first.deliveries_size(), 1);
+  // Not acknowledged: the 2 s lease ends while this poll waits, and the
+  // parked poll is woken with the document again.
+  req.set_wait_seconds(10);
+  ASSERT_TRUE(Call(*fin, &truc::v1::Exchange::Stub::Poll, req, &second).ok());
+  ASSERT_EQ(second.deliveries_size(), 1);
+  EXPECT_EQ(second.deliveries(0).attempt(), 2u);
+  // Nothing queued: an empty answer after the wait.
+  auto ytich = Exchange(kYTich);
+  req.set_wait_seconds(1);
+  truc::v1::PollResponse empty;
+  ASSERT_TRUE(Call(*ytich, &truc::v1::Exchange::Stub::Poll, req, &empty).ok());
+  EXPECT_EQ(empty.deliveries_size(), 0);
+}
+
+TEST_F(ServerTest, RefusesCallersWithoutTheRightCertificate) {
+  // No client certificate at all.
+  grpc::SslCredentialsOptions anon;
+  anon.pem_root_certs = ca_.cert_pem;
+  auto anon_stub = truc::v1::Exchange::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", hub_->port()), grpc::SslCredentials(anon)));
+  truc::v1::PollRequest req;
+  truc::v1::PollResponse resp;
+  absl::Status s =
+      Call(*anon_stub, &truc::v1::Exchange::Stub::Poll, req, &resp);
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kUnavailable, "certificate"));
+  // A certificate from another CA, for a real agency code.
+  auto foreign = truc::v1::Exchange::NewStub(Channel("foreign"));
+  s = Call(*foreign, &truc::v1::Exchange::Stub::Poll, req, &resp);
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kUnavailable, "province CA"));
+  // An agency calling the operator service.
+  auto as_agency = OperatorStub(kHealth);
+  truc::v1::ListAgenciesResponse agencies;
+  s = Call(*as_agency, &truc::v1::Operator::Stub::ListAgencies,
+           truc::v1::ListAgenciesRequest(), &agencies);
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kPermissionDenied,
+                          "needs an operator certificate"));
+  // An operator calling the exchange service.
+  auto op_exchange = truc::v1::Exchange::NewStub(Channel("operator"));
+  s = Call(*op_exchange, &truc::v1::Exchange::Stub::Poll, req, &resp);
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kPermissionDenied,
+                          "needs an agency certificate"));
+  // A valid certificate of an agency the directory does not know.
+  auto unknown = Exchange("000.50.00.H99");
+  s = Call(*unknown, &truc::v1::Exchange::Stub::Poll, req, &resp);
+  EXPECT_THAT(s,
+              StatusIs(absl::StatusCode::kPermissionDenied, "not registered"));
+}
+
+TEST_F(ServerTest, AnAgencyCannotTouchAnotherAgencysDelivery) {
+  auto sent = Send(kOffice, {kHealth}, {{"a.pdf", "abc"}});
+  ASSERT_TRUE(sent.ok());
+  const std::string id = sent->document_id();
+  auto fin = Exchange(kFinance);
+  truc::v1::AcknowledgeRequest ack;
+  ack.set_document_id(id);
+  truc::v1::AcknowledgeResponse acked;
+  EXPECT_THAT(Call(*fin, &truc::v1::Exchange::Stub::Acknowledge, ack, &acked),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       "was not sent to agency 000.03.00.H99"));
+  EXPECT_THAT(
+      DownloadAll(kFinance, id, 0),
+      StatusIs(absl::StatusCode::kPermissionDenied, "was not sent to agency"));
+  truc::v1::GetDocumentStatusRequest sreq;
+  sreq.set_document_id(id);
+  truc::v1::DocumentStatus status;
+  auto health = Exchange(kHealth);
+  EXPECT_THAT(Call(*health, &truc::v1::Exchange::Stub::GetDocumentStatus, sreq,
+                   &status),
+              StatusIs(absl::StatusCode::kPermissionDenied, "only its sender"));
+  truc::v1::ReportStatusRequest rep;
+  rep.set_document_id(id);
+  rep.set_status(truc::v1::EDXML_STATUS_ACCEPTED);
+  truc::v1::ReportStatusResponse reported;
+  EXPECT_THAT(
+      Call(*fin, &truc::v1::Exchange::Stub::ReportStatus, rep, &reported),
+      StatusIs(absl::StatusCode::kPermissionDenied, "was not sent"));
+  // The sender may fetch its own attachment back.
+  EXPECT_EQ(*DownloadAll(kOffice, id, 0), "abc");
+}
+
+TEST_F(ServerTest, BadSendsAreRefusedWithTheirReason) {
+  EXPECT_THAT(Send(kOffice, {"000.77.00.H99"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "unknown recipient: 000.77.00.H99"));
+  EXPECT_THAT(Send(kOffice, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "no recipient"));
+  // Bytes that do not match the declared digest: describe one file, send
+  // another.
+  std::string path = dir_.Sub("swap.pdf");
+  ASSERT_TRUE(WriteFileDurably(path, "original").ok());
+  std::vector<AttachmentFile> files = {{path, "", "", ""}};
+  auto header = MakeHeader(kOffice, {kHealth});
+  ASSERT_TRUE(CompleteHeader(kOffice, files, &header).ok());
+  header.mutable_attachments(0)->set_sha256(std::string(32, 'x'));
+  auto stub = Exchange(kOffice);
+  EXPECT_THAT(SendDocument(stub.get(), header, files, "k-swap"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "changed while it was being sent"));
+  // The same, written by hand so the hub sees it.
+  grpc::ClientContext ctx;
+  truc::v1::SendResponse response;
+  auto writer = stub->Send(&ctx, &response);
+  truc::v1::SendRequest begin;
+  begin.mutable_begin()->set_idempotency_key("k-hand");
+  header.SerializeToString(
+      begin.mutable_begin()->mutable_envelope()->mutable_header());
+  writer->Write(begin);
+  truc::v1::SendRequest chunk;
+  chunk.mutable_chunk()->set_data("original");
+  writer->Write(chunk);
+  writer->WritesDone();
+  EXPECT_THAT(
+      FromGrpcStatus(writer->Finish()),
+      StatusIs(absl::StatusCode::kInvalidArgument, "bytes hash to SHA-256"));
+  truc::v1::ListPendingResponse pending;
+  auto op = OperatorStub();
+  ASSERT_TRUE(Call(*op, &truc::v1::Operator::Stub::ListPending,
+                   truc::v1::ListPendingRequest(), &pending)
+                  .ok());
+  EXPECT_EQ(pending.documents_size(), 0)
+      << "nothing of the refused sends is visible";
+  EXPECT_EQ(hub_->blobs()->TotalBytes(), 0u);
+}
+
+TEST_F(ServerTest, StorageFailureFailsTheSendAndLeavesNothing) {
+  auto base = std::make_unique<MemoryStore>();
+  FaultInjectingStore faulty(base.get());
+  StartHub(&faulty);
+  faulty.FailWrites(1);
+  EXPECT_THAT(Send(kOffice, {kHealth}, {{"a.pdf", "abc"}},
+                   truc::v1::URGENCY_EXPRESS, "k1"),
+              StatusIs(absl::StatusCode::kUnavailable, "injected sync error"));
+  std::vector<std::string> keys;
+  (void)base->Scan("", "", [&](auto k, auto) {
+    if (k.substr(0, 2) != "a/" && k.substr(0, 2) != "l/") keys.emplace_back(k);
+    return true;
+  });
+  EXPECT_TRUE(keys.empty()) << keys.size() << " keys of the failed send";
+  auto retry = Send(kOffice, {kHealth}, {{"a.pdf", "abc"}},
+                    truc::v1::URGENCY_EXPRESS, "k1");
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_FALSE(retry->duplicate());
+}
+
+TEST_F(ServerTest, ServesHealthAndReflection) {
+  grpc::GenericStub generic(Channel("operator"));
+  grpc::ClientContext ctx;
+  grpc::Slice empty_slice("");
+  grpc::ByteBuffer request(&empty_slice, 1), response;  // HealthCheckRequest{}
+  std::promise<grpc::Status> done;
+  generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
+                    &request, &response,
+                    [&](grpc::Status s) { done.set_value(s); });
+  grpc::Status s = done.get_future().get();
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  auto bytes_of = [](grpc::ByteBuffer& b) {
+    std::vector<grpc::Slice> slices;
+    EXPECT_TRUE(b.Dump(&slices).ok());
+    std::string out;
+    for (auto& sl : slices)
+      out += std::string(reinterpret_cast<const char*>(sl.begin()), sl.size());
+    return out;
+  };
+  EXPECT_EQ(bytes_of(response), std::string("\x08\x01", 2))
+      << "status: SERVING";
+
+  // Reflection: list_services (field 7) over the bidi stream, one step at
+  // a time on a completion queue.
+  grpc::CompletionQueue cq;
+  grpc::ClientContext rctx;
+  auto call = generic.PrepareCall(
+      &rctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+      &cq);
+  void* tag;
+  bool ok;
+  auto step = [&](intptr_t want) {
+    ASSERT_TRUE(cq.Next(&tag, &ok));
+    ASSERT_EQ(reinterpret_cast<intptr_t>(tag), want);
+  };
+  call->StartCall(reinterpret_cast<void*>(1));
+  step(1);
+  grpc::Slice req_slice(std::string("\x3a\x00", 2));
+  grpc::ByteBuffer req_buf(&req_slice, 1);
+  call->Write(req_buf, reinterpret_cast<void*>(2));
+  step(2);
+  call->WritesDone(reinterpret_cast<void*>(3));
+  step(3);
+  grpc::ByteBuffer reply;
+  call->Read(&reply, reinterpret_cast<void*>(4));
+  step(4);
+  ASSERT_TRUE(ok);
+  std::string listed = bytes_of(reply);
+  EXPECT_NE(listed.find("truc.v1.Exchange"), std::string::npos);
+  EXPECT_NE(listed.find("truc.v1.Operator"), std::string::npos);
+  grpc::Status fs;
+  call->Finish(&fs, reinterpret_cast<void*>(5));
+  step(5);
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+}
+
+TEST(HubConfig, ErrorsNameTheField) {
+  TempDir dir;
+  auto write = [&](const std::string& text) {
+    EXPECT_TRUE(WriteFileDurably(dir.Sub("hub.conf"), text).ok());
+    return LoadHubConfig(dir.Sub("hub.conf"));
+  };
+  EXPECT_THAT(write("lease_seconds: 5\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "tls is required"));
+  const std::string tls =
+      "tls { ca_cert: \"ca.crt\" cert: \"h.crt\" key: \"h.key\" }\n";
+  EXPECT_THAT(write(tls + "lease_secs: 5\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "lease_secs"));
+  EXPECT_THAT(
+      write(tls + "lease_seconds: 99999\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "lease_seconds is 99999"));
+  EXPECT_THAT(write(tls + "listen_address: \"7443\"\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "HOST:PORT"));
+  EXPECT_THAT(
+      write("tls { ca_cert: \"ca.crt\" cert: \"h.crt\" }\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "tls.key is required"));
+  auto ok = write(tls + "data_dir: \"store\"\n");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->data_dir(), dir.Sub("store"));
+  EXPECT_EQ(ok->tls().cert(), dir.Sub("h.crt"));
+  EXPECT_EQ(ok->lease_seconds(), 60u);
+  EXPECT_THAT(LoadHubConfig(dir.Sub("missing.conf")),
+              StatusIs(absl::StatusCode::kNotFound, "missing.conf"));
+}
+
+}  // namespace
+}  // namespace truc::hub

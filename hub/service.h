@@ -1,0 +1,112 @@
+// The gRPC services: thin callback-API handlers over the ledger, the
+// directory and the blob store. Each handler takes the caller's identity
+// from its verified TLS certificate (PeerIdentity), checks its role, calls
+// plain logic and translates the absl::Status at the edge.
+//
+// Thread-safety: the services are called concurrently by gRPC; everything
+// they use is thread-safe.
+#ifndef TRUC_HUB_SERVICE_H_
+#define TRUC_HUB_SERVICE_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "common/identity.h"
+#include "hub/blob_store.h"
+#include "hub/directory.h"
+#include "hub/header_validation.h"
+#include "hub/ledger.h"
+#include "hub/poll_waiters.h"
+#include "hub/send_session.h"
+#include "truc/v1/exchange.grpc.pb.h"
+#include "truc/v1/operator.grpc.pb.h"
+
+namespace truc::hub {
+
+// What the services share. Owned by HubServer.
+struct HubCore {
+  Directory* directory;
+  Ledger* ledger;
+  BlobStore* blobs;
+  PollWaiters* waiters;
+  HeaderLimits limits;
+  uint32_t max_poll_wait_seconds;
+};
+
+// The caller's identity, from the client certificate the TLS handshake
+// verified. UNAUTHENTICATED if there is none or it carries no truc identity.
+absl::StatusOr<Identity> PeerIdentity(const grpc::ServerContextBase& ctx);
+
+class ExchangeService final : public truc::v1::Exchange::CallbackService {
+ public:
+  explicit ExchangeService(HubCore core) : core_(core) {}
+
+  grpc::ServerReadReactor<truc::v1::SendRequest>* Send(
+      grpc::CallbackServerContext* ctx,
+      truc::v1::SendResponse* response) override;
+  grpc::ServerUnaryReactor* Poll(grpc::CallbackServerContext* ctx,
+                                 const truc::v1::PollRequest* request,
+                                 truc::v1::PollResponse* response) override;
+  grpc::ServerWriteReactor<truc::v1::DownloadChunk>* Download(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::DownloadRequest* request) override;
+  grpc::ServerUnaryReactor* Acknowledge(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::AcknowledgeRequest* request,
+      truc::v1::AcknowledgeResponse* response) override;
+  grpc::ServerUnaryReactor* ReportStatus(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::ReportStatusRequest* request,
+      truc::v1::ReportStatusResponse* response) override;
+  grpc::ServerUnaryReactor* GetDocumentStatus(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::GetDocumentStatusRequest* request,
+      truc::v1::DocumentStatus* response) override;
+
+ private:
+  // The calling agency's code: an agency certificate of a registered,
+  // active agency. UNAUTHENTICATED / PERMISSION_DENIED otherwise.
+  absl::StatusOr<std::string> CallerAgency(const grpc::ServerContextBase& ctx);
+
+  HubCore core_;
+};
+
+class OperatorService final : public truc::v1::Operator::CallbackService {
+ public:
+  explicit OperatorService(HubCore core) : core_(core) {}
+
+  grpc::ServerUnaryReactor* RegisterAgency(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::RegisterAgencyRequest* request,
+      truc::v1::Agency* response) override;
+  grpc::ServerUnaryReactor* ListAgencies(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::ListAgenciesRequest* request,
+      truc::v1::ListAgenciesResponse* response) override;
+  grpc::ServerUnaryReactor* SuspendAgency(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::SetAgencyStateRequest* request,
+      truc::v1::Agency* response) override;
+  grpc::ServerUnaryReactor* ResumeAgency(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::SetAgencyStateRequest* request,
+      truc::v1::Agency* response) override;
+  grpc::ServerUnaryReactor* GetDocumentStatus(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::GetDocumentStatusRequest* request,
+      truc::v1::DocumentStatus* response) override;
+  grpc::ServerUnaryReactor* ListPending(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::ListPendingRequest* request,
+      truc::v1::ListPendingResponse* response) override;
+
+ private:
+  HubCore core_;
+};
+
+}  // namespace truc::hub
+
+#endif  // TRUC_HUB_SERVICE_H_
