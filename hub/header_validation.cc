@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/attachment_name.h"
 #include "common/identity.h"
 #include "common/status_macros.h"
 
@@ -32,18 +33,6 @@ absl::Status ValidDate(const truc::v1::Date& d, absl::string_view field) {
 }
 
 }  // namespace
-
-absl::Status ValidateAttachmentName(const std::string& name) {
-  bool ok = !name.empty() && name.size() <= 255 && name != "." && name != "..";
-  for (unsigned char c : name) {
-    if (c == '/' || c == '\\' || c < 0x20 || c == 0x7f) ok = false;
-  }
-  if (ok) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      "attachment name \"", name,
-      "\" is not allowed: 1 to 255 bytes, no '/', '\\' or control characters, "
-      "not \".\" or \"..\""));
-}
 
 std::string EdxmlDocumentId(const truc::v1::DocumentHeader& h) {
   if (!h.edxml_document_id().empty()) return h.edxml_document_id();

@@ -29,10 +29,6 @@ absl::StatusOr<truc::v1::DocumentHeader> ParseAndValidateHeader(
     const std::string& header_bytes, const std::string& caller,
     const HeaderLimits& limits);
 
-// Checks an attachment file name: 1 to 255 bytes, no '/', '\\' or control
-// characters, not "." or "..".
-absl::Status ValidateAttachmentName(const std::string& name);
-
 // "<sender>,<yyyy/MM/dd>,<number>/<notation>" from the header's fields, or
 // the header's own edxml_document_id when it has one.
 std::string EdxmlDocumentId(const truc::v1::DocumentHeader& header);

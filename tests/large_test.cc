@@ -1,0 +1,82 @@
+// A 200 MB scan through the hub to an agent, with both processes' resident
+// memory measured (VmHWM, the peak) and required under 100 MB.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "common/file_util.h"
+#include "common/sha256.h"
+#include "gtest/gtest.h"
+#include "tests/province.h"
+
+namespace truc::testing {
+namespace {
+
+constexpr char kOffice[] = "000.01.00.H99";
+constexpr char kHealth[] = "000.07.00.H99";
+
+TEST(Large, TwoHundredMegabytesWithSmallMemory) {
+  const uint64_t kSize = 200ull << 20;
+  Province p;
+  p.StartHub();
+  p.Register(kOffice, "Văn phòng UBND tỉnh Lạng Sơn");
+  p.Register(kHealth, "Sở Y tế");
+  p.StartAgent(kHealth);
+
+  std::string path = p.Path("Bản đồ quy hoạch.pdf");
+  {
+    auto w = DurableFileWriter::Create(path);
+    ASSERT_TRUE(w.ok());
+    std::mt19937_64 rng(1);
+    std::string block(1 << 20, '\0');
+    for (uint64_t done = 0; done < kSize; done += block.size()) {
+      for (size_t i = 0; i < block.size(); i += 8) {
+        uint64_t v = rng();
+        memcpy(&block[i], &v, 8);
+      }
+      ASSERT_TRUE(w->Append(block).ok());
+    }
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto sent = p.SendFiles(kOffice, {kHealth}, "Bản đồ quy hoạch tỉnh",
+                          {{path, "", "", ""}}, truc::v1::URGENCY_URGENT, "");
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  const std::string id = sent->document_id();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto s = p.Status(id);
+        return s.ok() && s->received_count() == 1;
+      },
+      std::chrono::seconds(300)));
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  uint64_t hub_rss = p.hub()->PeakRssBytes();
+  uint64_t agent_rss = p.agent(kHealth)->PeakRssBytes();
+  std::printf(
+      "200 MB end to end in %.1f s (%.0f MB/s); peak RSS: hub %.1f MB, agent "
+      "%.1f MB\n",
+      seconds, 200 / seconds, hub_rss / 1048576.0, agent_rss / 1048576.0);
+  EXPECT_LT(hub_rss, 100ull << 20);
+  EXPECT_LT(agent_rss, 100ull << 20);
+
+  std::string received =
+      p.AgentDir(kHealth) + "/inbox/" + id + "/Bản đồ quy hoạch.pdf";
+  auto digest = [](const std::string& file) {
+    Sha256 sha;
+    int fd = ::open(file.c_str(), O_RDONLY);
+    std::string buf(1 << 20, '\0');
+    ssize_t n;
+    while ((n = ::read(fd, buf.data(), buf.size())) > 0)
+      sha.Update(absl::string_view(buf.data(), n));
+    ::close(fd);
+    return sha.Finish();
+  };
+  EXPECT_EQ(digest(received), digest(path));
+}
+
+}  // namespace
+}  // namespace truc::testing

@@ -1,0 +1,96 @@
+// A province on loopback for the cross-process tests: a fresh CA and
+// certificates, a real truc-hub process on a fixed free port with its data
+// in a temporary directory, and real truc-agent processes, one per agency,
+// each with its own folders. Binaries come from the build (paths set by
+// CMake as TRUC_HUB_BIN, TRUC_AGENT_BIN, TRUC_CLI_BIN).
+#ifndef TRUC_TESTS_PROVINCE_H_
+#define TRUC_TESTS_PROVINCE_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/exchange_client.h"
+#include "common/pki.h"
+#include "common/test_util.h"
+#include "tests/process.h"
+#include "truc/v1/exchange.grpc.pb.h"
+#include "truc/v1/operator.grpc.pb.h"
+
+namespace truc::testing {
+
+class Province {
+ public:
+  Province();
+  ~Province();
+
+  const std::string& dir() const { return tmp_.path(); }
+  std::string Path(const std::string& name) const { return tmp_.Sub(name); }
+  int port() const { return port_; }
+  std::string address() const;
+
+  // Certificates and keys for an agency: <dir>/<code>.crt / .key.
+  void IssueAgency(const std::string& code);
+  // Writes <dir>/hub.conf (extra text-format lines appended).
+  void WriteHubConfig(const std::string& extra = "");
+  // Starts truc-hub and waits until it serves (at most 20 s).
+  void StartHub(std::map<std::string, std::string> env = {});
+  void KillHub();  // kill -9
+  int StopHub();   // SIGTERM; returns the exit code
+  Process* hub() { return hub_.get(); }
+
+  // Registers agencies through the operator service.
+  void Register(const std::string& code, const std::string& name);
+
+  // <dir>/agents/<code>/agent.conf, and starts truc-agent for it.
+  void StartAgent(const std::string& code,
+                  std::map<std::string, std::string> env = {});
+  void KillAgent(const std::string& code);
+  int StopAgent(const std::string& code);
+  Process* agent(const std::string& code) { return agents_[code].get(); }
+  std::string AgentDir(const std::string& code) const;
+  // Document ids in the agent's inbox.
+  std::vector<std::string> Inbox(const std::string& code) const;
+
+  std::unique_ptr<truc::v1::Exchange::Stub> Exchange(const std::string& code);
+  std::unique_ptr<truc::v1::Operator::Stub> Operator();
+
+  // Sends as `from` through the shared client; files are written under
+  // <dir>/outgoing first.
+  absl::StatusOr<truc::v1::SendResponse> Send(
+      const std::string& from, const std::vector<std::string>& to,
+      const std::string& subject,
+      const std::vector<std::pair<std::string, std::string>>& attachments = {},
+      truc::v1::Urgency urgency = truc::v1::URGENCY_EXPRESS,
+      const std::string& idempotency_key = "");
+  absl::StatusOr<truc::v1::SendResponse> SendFiles(
+      const std::string& from, const std::vector<std::string>& to,
+      const std::string& subject, const std::vector<AttachmentFile>& files,
+      truc::v1::Urgency urgency, const std::string& idempotency_key);
+
+  absl::StatusOr<truc::v1::DocumentStatus> Status(
+      const std::string& document_id);
+
+  // The profile file for `name` (an agency code or "operator").
+  std::string Profile(const std::string& name);
+
+ private:
+  TempDir tmp_;
+  KeyAndCert ca_;
+  int port_ = 0;
+  std::unique_ptr<Process> hub_;
+  std::map<std::string, std::unique_ptr<Process>> agents_;
+  int outgoing_ = 0;
+};
+
+// A header with the fields a clerk fills, in Vietnamese.
+truc::v1::DocumentHeader ClerkHeader(const std::string& from,
+                                     const std::vector<std::string>& to,
+                                     const std::string& subject,
+                                     truc::v1::Urgency urgency);
+
+}  // namespace truc::testing
+
+#endif  // TRUC_TESTS_PROVINCE_H_
