@@ -104,13 +104,17 @@ absl::StatusOr<truc::v1::SendResponse> SendDocument(
     truc::v1::Exchange::StubInterface* stub,
     const truc::v1::DocumentHeader& header,
     const std::vector<AttachmentFile>& files,
-    const std::string& idempotency_key, std::chrono::seconds timeout) {
+    const std::string& idempotency_key, std::chrono::seconds timeout,
+    grpc::ClientContext* context) {
   if (files.size() != static_cast<size_t>(header.attachments_size())) {
     return absl::InvalidArgumentError(
         "the header describes a different number of attachments than given");
   }
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + timeout);
+  grpc::ClientContext own;
+  if (context == nullptr) {
+    own.set_deadline(std::chrono::system_clock::now() + timeout);
+  }
+  grpc::ClientContext& ctx = context != nullptr ? *context : own;
   truc::v1::SendResponse response;
   auto writer = stub->Send(&ctx, &response);
   truc::v1::SendRequest begin;

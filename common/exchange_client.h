@@ -47,13 +47,16 @@ absl::Status CompleteHeader(const std::string& sender_code,
 // `files`) and streams the files. The same `idempotency_key` on a retry
 // returns the first document id. Fails with the hub's status (see
 // exchange.proto), or FAILED_PRECONDITION if a file changed after it was
-// described.
+// described. The call runs in `context` when given (the caller sets its
+// deadline and may TryCancel it from another thread, to stop an upload);
+// otherwise in a context of its own with `timeout`.
 absl::StatusOr<truc::v1::SendResponse> SendDocument(
     truc::v1::Exchange::StubInterface* stub,
     const truc::v1::DocumentHeader& header,
     const std::vector<AttachmentFile>& files,
     const std::string& idempotency_key,
-    std::chrono::seconds timeout = std::chrono::seconds(3600));
+    std::chrono::seconds timeout = std::chrono::seconds(3600),
+    grpc::ClientContext* context = nullptr);
 
 // A random idempotency key (32 hex characters).
 std::string NewIdempotencyKey();

@@ -9,6 +9,17 @@
 #include "common/status_macros.h"
 
 namespace truc::hub {
+namespace {
+
+// A failure of the hub's own disk is the hub's problem, not the sender's:
+// UNAVAILABLE (retry later), whatever errno said (ENOSPC included).
+absl::Status StorageError(const absl::Status& s) {
+  if (s.ok()) return s;
+  return absl::UnavailableError(
+      absl::StrCat("attachment storage failed: ", s.message()));
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<BlobStore>> BlobStore::Open(
     const std::string& dir) {
@@ -47,9 +58,9 @@ absl::StatusOr<std::unique_ptr<BlobStore::Upload>> BlobStore::StartUpload(
     static thread_local std::mt19937_64 rng{std::random_device{}()};
     std::string staging = JoinPath(JoinPath(dir_, "staging"),
                                    absl::StrCat(absl::Hex(rng()), ".part"));
-    TRUC_ASSIGN_OR_RETURN(DurableFileWriter writer,
-                          DurableFileWriter::Create(staging, 0640));
-    upload->writer_.emplace(std::move(writer));
+    auto writer = DurableFileWriter::Create(staging, 0640);
+    if (!writer.ok()) return StorageError(writer.status());
+    upload->writer_.emplace(std::move(*writer));
   }
   return upload;
 }
@@ -57,7 +68,7 @@ absl::StatusOr<std::unique_ptr<BlobStore::Upload>> BlobStore::StartUpload(
 absl::Status BlobStore::Upload::Append(absl::string_view data) {
   sha_.Update(data);
   size_ += data.size();
-  if (writer_) return writer_->Append(data);
+  if (writer_) return StorageError(writer_->Append(data));
   return absl::OkStatus();
 }
 
@@ -71,9 +82,9 @@ absl::Status BlobStore::Upload::Commit(const std::string& expected_sha256) {
   }
   if (!writer_) return absl::OkStatus();
   std::string final_path = store_->PathOf(expected_sha256);
-  TRUC_RETURN_IF_ERROR(writer_->Commit());  // durable in staging/
-  TRUC_RETURN_IF_ERROR(MakeDirectories(DirName(final_path)));
-  return RenameDurably(writer_->path(), final_path);
+  TRUC_RETURN_IF_ERROR(StorageError(writer_->Commit()));  // durable in staging/
+  TRUC_RETURN_IF_ERROR(StorageError(MakeDirectories(DirName(final_path))));
+  return StorageError(RenameDurably(writer_->path(), final_path));
 }
 
 }  // namespace truc::hub

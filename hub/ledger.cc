@@ -371,6 +371,7 @@ absl::StatusOr<truc::v1::DocumentStatus> Ledger::Status(
   truc::v1::DocumentStatus out;
   out.set_document_id(doc.document_id());
   out.set_sender(doc.sender());
+  out.set_sender_name(directory_->NameOf(doc.sender()));
   out.set_subject(doc.subject());
   out.set_urgency(doc.urgency());
   out.mutable_accepted_at()->set_unix_micros(doc.accepted_at_micros());
@@ -439,6 +440,7 @@ absl::StatusOr<truc::v1::ListPendingResponse> Ledger::ListPending(
     auto* p = out.add_documents();
     p->set_document_id(doc_id);
     p->set_sender(doc.sender());
+    p->set_sender_name(directory_->NameOf(doc.sender()));
     p->set_subject(doc.subject());
     p->set_urgency(doc.urgency());
     p->mutable_accepted_at()->set_unix_micros(doc.accepted_at_micros());
