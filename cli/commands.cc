@@ -1,0 +1,284 @@
+#include "cli/commands.h"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "cli/agency_csv.h"
+#include "cli/report.h"
+#include "cli/text.h"
+#include "cli/vocabulary.h"
+#include "common/file_util.h"
+#include "common/grpc_status.h"
+#include "common/identity.h"
+#include "common/status_macros.h"
+
+namespace truc::cli {
+namespace {
+
+using truc::v1::Agency;
+
+// One unary call with the standard deadline.
+template <typename Response>
+absl::StatusOr<Response> Call(
+    const std::function<grpc::Status(grpc::ClientContext*, Response*)>& rpc) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
+  Response response;
+  grpc::Status status = rpc(&ctx, &response);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response;
+}
+
+std::string Describe(const Agency& a) {
+  std::string s = absl::StrCat(a.code(), " ", a.name());
+  if (!a.parent_code().empty())
+    absl::StrAppend(&s, " (parent ", a.parent_code(), ")");
+  return s;
+}
+
+// Errors about the call as a whole, after which every other call would fail
+// the same way.
+bool IsFatal(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kUnauthenticated:
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kUnimplemented:
+    case absl::StatusCode::kInternal:
+      return true;
+    default:
+      return false;
+  }
+}
+
+absl::Status PrintStatus(const absl::StatusOr<truc::v1::DocumentStatus>& status,
+                         bool json, std::ostream& out, int64_t now_micros) {
+  if (!status.ok()) return status.status();
+  out << (json ? JsonOutput(*status)
+               : FormatDocumentStatus(*status, now_micros));
+  return absl::OkStatus();
+}
+
+absl::Status CheckDocumentId(const std::string& id) {
+  if (absl::StripAsciiWhitespace(id).empty())
+    return absl::InvalidArgumentError("the document id is empty");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status RunAgencyAdd(truc::v1::Operator::StubInterface* stub,
+                          const std::string& code, const std::string& name,
+                          const std::string& parent, std::ostream& out) {
+  TRUC_RETURN_IF_ERROR(ValidateAgencyCode(code));
+  if (!parent.empty()) {
+    absl::Status s = ValidateAgencyCode(parent);
+    if (!s.ok())
+      return absl::InvalidArgumentError(
+          absl::StrCat("--parent: ", s.message()));
+  }
+  std::string clean_name(absl::StripAsciiWhitespace(name));
+  if (clean_name.empty())
+    return absl::InvalidArgumentError("the agency's name is empty");
+  if (!IsValidUtf8(clean_name))
+    return absl::InvalidArgumentError("the agency's name is not UTF-8 text");
+  truc::v1::RegisterAgencyRequest request;
+  request.set_code(code);
+  request.set_name(clean_name);
+  request.set_parent_code(parent);
+  TRUC_ASSIGN_OR_RETURN(Agency agency, Call<Agency>([&](auto* ctx, auto* r) {
+                          return stub->RegisterAgency(ctx, request, r);
+                        }));
+  out << "Registered " << Describe(agency) << "\n";
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ImportCounts> RunAgencyImport(
+    truc::v1::Operator::StubInterface* stub, const std::string& path,
+    std::ostream& out) {
+  TRUC_ASSIGN_OR_RETURN(std::string text, ReadFile(path, 64 << 20));
+  TRUC_ASSIGN_OR_RETURN(std::vector<AgencyRow> rows,
+                        ParseAgencyCsv(text, path));
+
+  TRUC_ASSIGN_OR_RETURN(
+      auto listed,
+      Call<truc::v1::ListAgenciesResponse>([&](auto* ctx, auto* r) {
+        return stub->ListAgencies(ctx, truc::v1::ListAgenciesRequest(), r);
+      }));
+  std::map<std::string, Agency> existing;
+  for (const Agency& a : listed.agencies()) existing[a.code()] = a;
+
+  // Parents before children: order by depth within the file, stably.
+  std::map<std::string, const AgencyRow*> by_code;
+  for (const AgencyRow& r : rows) by_code[r.code] = &r;
+  const auto depth = [&](const AgencyRow& row) {
+    int d = 0;
+    const AgencyRow* cur = &row;
+    while (d <= static_cast<int>(rows.size())) {  // bounded: no loops forever
+      auto it = by_code.find(cur->parent);
+      if (cur->parent.empty() || it == by_code.end()) break;
+      cur = it->second;
+      ++d;
+    }
+    return d;
+  };
+  std::vector<std::pair<int, const AgencyRow*>> order;
+  for (const AgencyRow& r : rows) order.push_back({depth(r), &r});
+  std::stable_sort(
+      order.begin(), order.end(),
+      [](const auto& a, const auto& b) { return a.first < b.first; });
+
+  ImportCounts counts;
+  for (const auto& [unused, row] : order) {
+    const auto where = [&] {
+      return absl::StrCat(path, ":", row->line, ": ", row->code);
+    };
+    auto it = existing.find(row->code);
+    if (it != existing.end()) {
+      const Agency& a = it->second;
+      if (a.name() == row->name && a.parent_code() == row->parent) {
+        ++counts.unchanged;
+      } else {
+        ++counts.conflicting;
+        out << where() << " is already registered as \"" << a.name()
+            << "\" (parent "
+            << (a.parent_code().empty() ? "none" : a.parent_code())
+            << "); the file says \"" << row->name << "\" (parent "
+            << (row->parent.empty() ? "none" : row->parent)
+            << "): not changed\n";
+      }
+      continue;
+    }
+    truc::v1::RegisterAgencyRequest request;
+    request.set_code(row->code);
+    request.set_name(row->name);
+    request.set_parent_code(row->parent);
+    auto registered = Call<Agency>([&](auto* ctx, auto* r) {
+      return stub->RegisterAgency(ctx, request, r);
+    });
+    if (registered.ok()) {
+      ++counts.registered;
+      existing[row->code] = *registered;
+      continue;
+    }
+    if (IsFatal(registered.status())) {
+      out << "Stopped after registering " << counts.registered << " of "
+          << rows.size() << " agencies.\n";
+      return registered.status();
+    }
+    if (registered.status().code() == absl::StatusCode::kAlreadyExists) {
+      ++counts.conflicting;
+    } else {
+      ++counts.failed;
+    }
+    out << where() << ": refused by the hub: " << registered.status().message()
+        << "\n";
+  }
+  out << rows.size() << " agencies in " << path << ": " << counts.registered
+      << " registered, " << counts.unchanged << " already registered";
+  if (counts.conflicting > 0)
+    out << ", " << counts.conflicting
+        << " registered differently (not changed)";
+  if (counts.failed > 0) out << ", " << counts.failed << " refused";
+  out << "\n";
+  return counts;
+}
+
+absl::Status RunAgencyList(truc::v1::Operator::StubInterface* stub, bool json,
+                           std::ostream& out, int64_t now_micros) {
+  TRUC_ASSIGN_OR_RETURN(
+      auto response,
+      Call<truc::v1::ListAgenciesResponse>([&](auto* ctx, auto* r) {
+        return stub->ListAgencies(ctx, truc::v1::ListAgenciesRequest(), r);
+      }));
+  out << (json ? JsonOutput(response) : FormatAgencyList(response, now_micros));
+  return absl::OkStatus();
+}
+
+absl::Status RunAgencySuspend(truc::v1::Operator::StubInterface* stub,
+                              const std::string& code, std::ostream& out) {
+  TRUC_RETURN_IF_ERROR(ValidateAgencyCode(code));
+  truc::v1::SetAgencyStateRequest request;
+  request.set_code(code);
+  TRUC_ASSIGN_OR_RETURN(Agency agency, Call<Agency>([&](auto* ctx, auto* r) {
+                          return stub->SuspendAgency(ctx, request, r);
+                        }));
+  out << "Suspended " << Describe(agency)
+      << ": it can no longer be sent to and its agent is refused; what was "
+         "already queued for it stays queued\n";
+  return absl::OkStatus();
+}
+
+absl::Status RunAgencyResume(truc::v1::Operator::StubInterface* stub,
+                             const std::string& code, std::ostream& out) {
+  TRUC_RETURN_IF_ERROR(ValidateAgencyCode(code));
+  truc::v1::SetAgencyStateRequest request;
+  request.set_code(code);
+  TRUC_ASSIGN_OR_RETURN(Agency agency, Call<Agency>([&](auto* ctx, auto* r) {
+                          return stub->ResumeAgency(ctx, request, r);
+                        }));
+  out << "Resumed " << Describe(agency) << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status RunStatusAsAgency(truc::v1::Exchange::StubInterface* stub,
+                               const std::string& document_id, bool json,
+                               std::ostream& out, int64_t now_micros) {
+  TRUC_RETURN_IF_ERROR(CheckDocumentId(document_id));
+  truc::v1::GetDocumentStatusRequest request;
+  request.set_document_id(document_id);
+  return PrintStatus(Call<truc::v1::DocumentStatus>([&](auto* ctx, auto* r) {
+                       return stub->GetDocumentStatus(ctx, request, r);
+                     }),
+                     json, out, now_micros);
+}
+
+absl::Status RunStatusAsOperator(truc::v1::Operator::StubInterface* stub,
+                                 const std::string& document_id, bool json,
+                                 std::ostream& out, int64_t now_micros) {
+  TRUC_RETURN_IF_ERROR(CheckDocumentId(document_id));
+  truc::v1::GetDocumentStatusRequest request;
+  request.set_document_id(document_id);
+  return PrintStatus(Call<truc::v1::DocumentStatus>([&](auto* ctx, auto* r) {
+                       return stub->GetDocumentStatus(ctx, request, r);
+                     }),
+                     json, out, now_micros);
+}
+
+absl::Status RunPending(truc::v1::Operator::StubInterface* stub,
+                        const PendingFlags& flags, std::ostream& out,
+                        int64_t now_micros) {
+  truc::v1::ListPendingRequest request;
+  if (!flags.urgency.empty()) {
+    TRUC_ASSIGN_OR_RETURN(truc::v1::Urgency u, ParseUrgency(flags.urgency));
+    request.set_min_urgency(u);
+  }
+  if (!flags.older_than.empty()) {
+    auto seconds = ParseDurationSeconds(flags.older_than);
+    if (!seconds.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--older-than: ", seconds.status().message()));
+    }
+    request.set_older_than_seconds(static_cast<uint64_t>(*seconds));
+  }
+  if (flags.limit > 1000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--limit ", flags.limit, " is over 1000"));
+  }
+  request.set_limit(flags.limit);
+  TRUC_ASSIGN_OR_RETURN(
+      auto response,
+      Call<truc::v1::ListPendingResponse>([&](auto* ctx, auto* r) {
+        return stub->ListPending(ctx, request, r);
+      }));
+  out << (flags.json ? JsonOutput(response)
+                     : FormatPending(response, now_micros));
+  return absl::OkStatus();
+}
+
+}  // namespace truc::cli

@@ -1,0 +1,88 @@
+// The commands of `truc` that talk to the hub, as plain functions of a stub
+// and an output stream (so they run against a fake service in tests):
+// the agency directory (Operator service), a document's status (Exchange
+// for an agency, Operator for an operator) and the pending list.
+//
+// Thread-safety: functions are thread-safe; stubs may be shared. Each call
+// has a deadline of kCallTimeout. Failures are absl::Status, the hub's
+// gRPC errors mapped by FromGrpcStatus (which explains a refused TLS
+// handshake); nothing is printed on failure except what import reports
+// line by line.
+#ifndef TRUC_CLI_COMMANDS_H_
+#define TRUC_CLI_COMMANDS_H_
+
+#include <chrono>
+#include <cstdint>
+#include <ostream>
+#include <string>
+
+#include "absl/status/status.h"
+#include "common/time_util.h"
+#include "truc/v1/exchange.grpc.pb.h"
+#include "truc/v1/operator.grpc.pb.h"
+
+namespace truc::cli {
+
+inline constexpr std::chrono::seconds kCallTimeout{30};
+
+// `truc agency add CODE NAME [--parent CODE]`. Codes are checked locally.
+absl::Status RunAgencyAdd(truc::v1::Operator::StubInterface* stub,
+                          const std::string& code, const std::string& name,
+                          const std::string& parent, std::ostream& out);
+
+// What `truc agency import` did.
+struct ImportCounts {
+  int registered = 0;   // newly registered
+  int unchanged = 0;    // already registered with the same name and parent
+  int conflicting = 0;  // registered with another name or parent: untouched
+  int failed = 0;       // refused by the hub
+};
+
+// `truc agency import FILE.csv`: parses the whole file first (nothing is
+// registered if a line is malformed), lists the directory, skips agencies
+// registered identically, registers the others parents first, and prints
+// each conflict or refusal with its line number, then the counts. Stops at
+// the first error that is not about one agency (hub unreachable, not an
+// operator). Returns the counts; the caller fails if conflicting or failed.
+absl::StatusOr<ImportCounts> RunAgencyImport(
+    truc::v1::Operator::StubInterface* stub, const std::string& path,
+    std::ostream& out);
+
+// `truc agency list [--json]`.
+absl::Status RunAgencyList(truc::v1::Operator::StubInterface* stub, bool json,
+                           std::ostream& out, int64_t now_micros = NowMicros());
+
+// `truc agency suspend CODE` / `truc agency resume CODE`.
+absl::Status RunAgencySuspend(truc::v1::Operator::StubInterface* stub,
+                              const std::string& code, std::ostream& out);
+absl::Status RunAgencyResume(truc::v1::Operator::StubInterface* stub,
+                             const std::string& code, std::ostream& out);
+
+// `truc status DOC-ID [--json]` with an agency profile (documents it sent)
+// and with an operator profile (any document).
+absl::Status RunStatusAsAgency(truc::v1::Exchange::StubInterface* stub,
+                               const std::string& document_id, bool json,
+                               std::ostream& out,
+                               int64_t now_micros = NowMicros());
+absl::Status RunStatusAsOperator(truc::v1::Operator::StubInterface* stub,
+                                 const std::string& document_id, bool json,
+                                 std::ostream& out,
+                                 int64_t now_micros = NowMicros());
+
+// The flags of `truc pending`.
+struct PendingFlags {
+  std::string urgency;     // "" for all; "express" includes express-timed
+  std::string older_than;  // "" or a duration such as "10m"
+  uint32_t limit = 0;      // 0: the hub's default
+  bool json = false;
+};
+
+// `truc pending`: Operator.ListPending. Fails INVALID_ARGUMENT on a bad
+// urgency word or duration before calling the hub.
+absl::Status RunPending(truc::v1::Operator::StubInterface* stub,
+                        const PendingFlags& flags, std::ostream& out,
+                        int64_t now_micros = NowMicros());
+
+}  // namespace truc::cli
+
+#endif  // TRUC_CLI_COMMANDS_H_

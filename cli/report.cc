@@ -1,0 +1,211 @@
+#include "cli/report.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "cli/text.h"
+#include "cli/vocabulary.h"
+#include "common/text_proto.h"
+#include "common/time_util.h"
+
+namespace truc::cli {
+namespace {
+
+using truc::v1::DocumentStatus;
+using truc::v1::RecipientStatus;
+
+// "000.07.00.H99 (Sở Y tế)", or the code alone when the name is unknown.
+std::string CodeAndName(const std::string& code, const std::string& name) {
+  return name.empty() ? code : absl::StrCat(code, " (", name, ")");
+}
+
+std::string TimeOrDash(int64_t unix_micros) {
+  return unix_micros == 0 ? "-" : FormatVietnamTime(unix_micros);
+}
+
+std::string Plural(size_t n, absl::string_view one, absl::string_view many) {
+  return absl::StrCat(n, " ", n == 1 ? one : many);
+}
+
+// The latest step of a recipient's history, when the table's columns do not
+// already say all of it: a status other than 01/03, or one with an officer
+// or a description. "" otherwise.
+std::string LatestStepLine(const RecipientStatus& r) {
+  if (r.history().empty()) return "";
+  const truc::v1::StatusEvent& last = r.history(r.history_size() - 1);
+  bool in_columns = last.status() == truc::v1::EDXML_STATUS_ARRIVED ||
+                    last.status() == truc::v1::EDXML_STATUS_ACCEPTED;
+  if (in_columns && last.staff().staff().empty() && last.description().empty())
+    return "";
+  std::string line =
+      absl::StrCat("latest: ", EdxmlStatusLabel(last.status()), " at ",
+                   FormatVietnamTime(last.at().unix_micros()));
+  const truc::v1::StaffInfo& staff = last.staff();
+  if (!staff.staff().empty()) {
+    absl::StrAppend(&line, " by ", staff.staff());
+    if (!staff.department().empty())
+      absl::StrAppend(&line, " (", staff.department(), ")");
+  } else if (!staff.department().empty()) {
+    absl::StrAppend(&line, " by ", staff.department());
+  }
+  if (!last.description().empty())
+    absl::StrAppend(&line, ": ", last.description());
+  return line;
+}
+
+}  // namespace
+
+std::string JsonOutput(const google::protobuf::Message& message) {
+  std::string json = ToJson(message);
+  while (!json.empty() && (json.back() == '\n' || json.back() == ' '))
+    json.pop_back();
+  return json + "\n";
+}
+
+std::string TimeWithAge(int64_t unix_micros, int64_t now_micros) {
+  if (unix_micros == 0) return "never";
+  return absl::StrCat(FormatVietnamTime(unix_micros), " (",
+                      FormatAge(now_micros - unix_micros), " ago)");
+}
+
+std::string SilentMark(bool silent, int64_t last_poll_micros,
+                       int64_t now_micros) {
+  if (!silent) return "";
+  if (last_poll_micros == 0) return "SILENT (never polled)";
+  return absl::StrCat("SILENT (last poll ",
+                      FormatAge(now_micros - last_poll_micros), " ago)");
+}
+
+std::string FormatAgencyList(const truc::v1::ListAgenciesResponse& response,
+                             int64_t now_micros) {
+  if (response.agencies().empty()) {
+    return "No agency is registered. Add one with `truc agency add CODE "
+           "NAME` or `truc agency import FILE.csv`.\n";
+  }
+  std::vector<std::vector<std::string>> rows;
+  size_t suspended = 0, silent = 0;
+  for (const truc::v1::Agency& a : response.agencies()) {
+    bool is_suspended = a.state() == truc::v1::AGENCY_STATE_SUSPENDED;
+    suspended += is_suspended;
+    silent += a.silent();
+    rows.push_back({a.code(), a.name(), a.parent_code(),
+                    is_suspended ? "SUSPENDED" : "active",
+                    TimeWithAge(a.last_poll_at().unix_micros(), now_micros),
+                    a.silent() ? "SILENT" : ""});
+  }
+  std::string out = RenderTable(
+      {"CODE", "NAME", "PARENT", "STATE", "LAST POLL", "SILENT"}, rows);
+  absl::StrAppend(&out, Plural(response.agencies_size(), "agency", "agencies"),
+                  "; ", suspended, " suspended; ", silent, " silent\n");
+  return out;
+}
+
+std::string StatusSummaryLine(const DocumentStatus& status) {
+  size_t received = 0;
+  std::vector<std::string> missing;
+  for (const RecipientStatus& r : status.recipients()) {
+    if (IsReceived(r.state())) {
+      ++received;
+    } else {
+      missing.push_back(CodeAndName(r.organ_id(), r.name()));
+    }
+  }
+  std::string line =
+      absl::StrCat(received, " of ", status.recipients_size(), " received");
+  if (!missing.empty())
+    absl::StrAppend(&line, "; not yet: ", absl::StrJoin(missing, ", "));
+  return line;
+}
+
+std::string FormatDocumentStatus(const DocumentStatus& status,
+                                 int64_t now_micros) {
+  std::vector<std::vector<std::string>> fields = {
+      {"Document", status.document_id()},
+      {"Subject", status.subject()},
+      {"Urgency", UrgencyLabel(status.urgency())},
+      {"From", CodeAndName(status.sender(), status.sender_name())},
+      {"Accepted", TimeWithAge(status.accepted_at().unix_micros(), now_micros)},
+  };
+  if (!status.edxml_document_id().empty())
+    fields.push_back({"edXML id", status.edxml_document_id()});
+  std::string out = RenderTable({}, fields);
+  out += "\n";
+
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> latest;
+  std::vector<std::string> refused;
+  for (const RecipientStatus& r : status.recipients()) {
+    std::vector<std::string> notes;
+    std::string silent =
+        SilentMark(r.silent(), r.last_poll_at().unix_micros(), now_micros);
+    if (!silent.empty()) notes.push_back(silent);
+    if (!IsReceived(r.state()) && r.delivery_attempts() > 1)
+      notes.push_back(
+          absl::StrCat("offered ", r.delivery_attempts(), " times"));
+    if (r.state() == truc::v1::DELIVERY_STATE_REFUSED)
+      refused.push_back(CodeAndName(r.organ_id(), r.name()));
+    rows.push_back({r.organ_id(), r.name(), DeliveryStateLabel(r.state()),
+                    TimeOrDash(r.queued_at().unix_micros()),
+                    TimeOrDash(r.arrived_at().unix_micros()),
+                    TimeOrDash(r.accepted_at().unix_micros()),
+                    absl::StrJoin(notes, "; ")});
+    latest.push_back(LatestStepLine(r));
+  }
+  std::string table = RenderTable(
+      {"CODE", "NAME", "STATE", "QUEUED", "ARRIVED", "ACCEPTED", "NOTE"}, rows);
+  // One line per row after the header: put each latest step under its row.
+  std::vector<absl::string_view> lines =
+      absl::StrSplit(table, '\n', absl::SkipEmpty());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    absl::StrAppend(&out, lines[i], "\n");
+    if (i > 0 && !latest[i - 1].empty())
+      absl::StrAppend(&out, "    ", latest[i - 1], "\n");
+  }
+  out += "\n";
+  if (!refused.empty())
+    absl::StrAppend(&out, "Refused: ", absl::StrJoin(refused, ", "), "\n");
+  absl::StrAppend(&out, StatusSummaryLine(status), "\n");
+  return out;
+}
+
+std::string FormatPending(const truc::v1::ListPendingResponse& response,
+                          int64_t now_micros) {
+  if (response.documents().empty()) {
+    return "No document is waiting for any recipient.\n";
+  }
+  std::string out;
+  for (const truc::v1::PendingDocument& d : response.documents()) {
+    int64_t accepted = d.accepted_at().unix_micros();
+    absl::StrAppend(&out, d.document_id(), "  ", UrgencyLabel(d.urgency()),
+                    "  waiting ", FormatAge(now_micros - accepted), " (since ",
+                    FormatVietnamTime(accepted), ")  from ",
+                    CodeAndName(d.sender(), d.sender_name()), "\n");
+    absl::StrAppend(&out, "  ", d.subject(), "\n");
+    uint32_t total = d.recipient_count();
+    if (total < static_cast<uint32_t>(d.recipients_size()))
+      total = d.recipients_size();
+    absl::StrAppend(&out, "  not received by ", d.recipients_size(), " of ",
+                    total, ":\n");
+    std::vector<std::vector<std::string>> rows;
+    for (const truc::v1::PendingRecipient& r : d.recipients()) {
+      rows.push_back(
+          {r.organ_id(), r.name(), DeliveryStateLabel(r.state()),
+           SilentMark(r.silent(), r.last_poll_at().unix_micros(), now_micros)});
+    }
+    for (absl::string_view line :
+         absl::StrSplit(RenderTable({}, rows), '\n', absl::SkipEmpty())) {
+      absl::StrAppend(&out, "    ", line, "\n");
+    }
+    out += "\n";
+  }
+  absl::StrAppend(&out,
+                  Plural(response.documents_size(), "document", "documents"),
+                  " waiting");
+  if (response.truncated()) absl::StrAppend(&out, " (list cut: raise --limit)");
+  out += "\n";
+  return out;
+}
+
+}  // namespace truc::cli

@@ -1,0 +1,58 @@
+// What `truc` prints for the hub's answers: the agency directory, the
+// status of one document per recipient, and the documents still waiting for
+// a recipient. Pure functions of the response and the current time, so the
+// exact text is unit-tested; times are Vietnam time (dd/MM/yyyy HH:mm:ss)
+// with an age where it helps.
+//
+// Thread-safety: pure functions, thread-safe.
+#ifndef TRUC_CLI_REPORT_H_
+#define TRUC_CLI_REPORT_H_
+
+#include <google/protobuf/message.h>
+
+#include <cstdint>
+#include <string>
+
+#include "truc/v1/operator.pb.h"
+#include "truc/v1/status.pb.h"
+
+namespace truc::cli {
+
+// `message` as JSON (proto3 mapping, UTF-8), ending with one newline.
+std::string JsonOutput(const google::protobuf::Message& message);
+
+// "22/11/2026 09:03:14 (3m ago)"; "never" when `unix_micros` is 0.
+std::string TimeWithAge(int64_t unix_micros, int64_t now_micros);
+
+// "SILENT (last poll 3h05m ago)" or "SILENT (never polled)" when `silent`;
+// "" otherwise.
+std::string SilentMark(bool silent, int64_t last_poll_micros,
+                       int64_t now_micros);
+
+// The directory as a table (CODE, NAME, PARENT, STATE, LAST POLL, and a
+// SILENT column), then a count line. An empty directory prints a hint.
+std::string FormatAgencyList(const truc::v1::ListAgenciesResponse& response,
+                             int64_t now_micros);
+
+// "3 of 3 received" or "2 of 3 received; not yet: 000.00.12.H42 (Sở Y tế)"
+// (comma-separated when several). Received means ARRIVED or later, REFUSED
+// included. No trailing newline.
+std::string StatusSummaryLine(const truc::v1::DocumentStatus& status);
+
+// The document (id, subject, urgency, sender, accepted time), one row per
+// recipient (code, name, state, queued / arrived / accepted times, a note
+// with the SILENT mark), the latest status step with its officer under a
+// row when the table does not show it, a "Refused:" line if any, and the
+// summary line last.
+std::string FormatDocumentStatus(const truc::v1::DocumentStatus& status,
+                                 int64_t now_micros);
+
+// Each pending document (id, urgency, age, subject, sender) and under it the
+// recipients that have not received it, silent ones marked. An empty list
+// prints "No document is waiting for any recipient."
+std::string FormatPending(const truc::v1::ListPendingResponse& response,
+                          int64_t now_micros);
+
+}  // namespace truc::cli
+
+#endif  // TRUC_CLI_REPORT_H_

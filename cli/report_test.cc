@@ -1,0 +1,242 @@
+#include "cli/report.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include "absl/strings/match.h"
+#include "cli/vocabulary.h"
+#include "common/test_util.h"
+
+namespace truc::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using truc::v1::DocumentStatus;
+using truc::v1::RecipientStatus;
+
+constexpr int64_t kMinute = 60 * 1000000LL;
+
+// 22/11/2026 09:00:00 in Vietnam.
+int64_t Base() { return *ParseVietnamDateTime("22/11/2026 09:00"); }
+
+RecipientStatus* AddRecipient(DocumentStatus* s, const std::string& code,
+                              const std::string& name,
+                              truc::v1::DeliveryState state) {
+  RecipientStatus* r = s->add_recipients();
+  r->set_organ_id(code);
+  r->set_name(name);
+  r->set_state(state);
+  r->mutable_queued_at()->set_unix_micros(Base());
+  if (IsReceived(state)) {
+    r->mutable_arrived_at()->set_unix_micros(Base() + kMinute);
+    auto* e = r->add_history();
+    e->set_status(truc::v1::EDXML_STATUS_ARRIVED);
+    e->mutable_at()->set_unix_micros(Base() + kMinute);
+  }
+  r->mutable_last_poll_at()->set_unix_micros(Base() + 170 * kMinute);
+  return r;
+}
+
+DocumentStatus ThreeRecipients() {
+  DocumentStatus s;
+  s.set_document_id("d-7f3a");
+  s.set_sender("000.01.00.H99");
+  s.set_subject("Về việc phòng chống bão số 3");
+  s.set_urgency(truc::v1::URGENCY_EXPRESS);
+  s.mutable_accepted_at()->set_unix_micros(Base());
+  AddRecipient(&s, "000.07.00.H99", "Sở Y tế",
+               truc::v1::DELIVERY_STATE_ARRIVED);
+  AddRecipient(&s, "000.09.00.H99", "Sở Văn hóa, Thể thao và Du lịch",
+               truc::v1::DELIVERY_STATE_ARRIVED);
+  AddRecipient(&s, "000.00.12.H42", "Sở Y tế", truc::v1::DELIVERY_STATE_QUEUED);
+  return s;
+}
+
+TEST(StatusSummaryLine, AllReceived) {
+  DocumentStatus s = ThreeRecipients();
+  s.mutable_recipients(2)->set_state(truc::v1::DELIVERY_STATE_COMPLETED);
+  EXPECT_EQ(StatusSummaryLine(s), "3 of 3 received");
+}
+
+TEST(StatusSummaryLine, NamesThoseNotReceived) {
+  DocumentStatus s = ThreeRecipients();
+  EXPECT_EQ(StatusSummaryLine(s),
+            "2 of 3 received; not yet: 000.00.12.H42 (Sở Y tế)");
+  s.mutable_recipients(0)->set_state(truc::v1::DELIVERY_STATE_LEASED);
+  s.mutable_recipients(1)->set_name("");  // not in the directory any more
+  s.mutable_recipients(1)->set_state(truc::v1::DELIVERY_STATE_QUEUED);
+  EXPECT_EQ(StatusSummaryLine(s),
+            "0 of 3 received; not yet: 000.07.00.H99 (Sở Y tế), "
+            "000.09.00.H99, 000.00.12.H42 (Sở Y tế)");
+}
+
+TEST(StatusSummaryLine, RefusedCountsAsReceived) {
+  DocumentStatus s = ThreeRecipients();
+  s.mutable_recipients(1)->set_state(truc::v1::DELIVERY_STATE_REFUSED);
+  EXPECT_EQ(StatusSummaryLine(s),
+            "2 of 3 received; not yet: 000.00.12.H42 (Sở Y tế)");
+}
+
+TEST(SilentMark, WithAndWithoutPoll) {
+  int64_t now = Base() + 185 * kMinute;
+  EXPECT_EQ(SilentMark(true, Base(), now), "SILENT (last poll 3h05m ago)");
+  EXPECT_EQ(SilentMark(true, 0, now), "SILENT (never polled)");
+  EXPECT_EQ(SilentMark(false, Base(), now), "");
+}
+
+TEST(FormatDocumentStatus, FullReport) {
+  DocumentStatus s = ThreeRecipients();
+  s.set_edxml_document_id("000.01.00.H99,2026/11/22,123/UBND-VP");
+  // The first recipient registered and assigned it to an officer.
+  RecipientStatus* r0 = s.mutable_recipients(0);
+  r0->set_state(truc::v1::DELIVERY_STATE_ASSIGNED);
+  r0->mutable_accepted_at()->set_unix_micros(Base() + 10 * kMinute);
+  auto* e = r0->add_history();
+  e->set_status(truc::v1::EDXML_STATUS_ACCEPTED);
+  e->mutable_at()->set_unix_micros(Base() + 10 * kMinute);
+  e = r0->add_history();
+  e->set_status(truc::v1::EDXML_STATUS_ASSIGNED);
+  e->mutable_at()->set_unix_micros(Base() + 20 * kMinute);
+  e->mutable_staff()->set_staff("Nguyễn Thị Bình");
+  e->mutable_staff()->set_department("Phòng Nghiệp vụ Y");
+  // The second refused it.
+  RecipientStatus* r1 = s.mutable_recipients(1);
+  r1->set_state(truc::v1::DELIVERY_STATE_REFUSED);
+  e = r1->add_history();
+  e->set_status(truc::v1::EDXML_STATUS_REFUSED);
+  e->mutable_at()->set_unix_micros(Base() + 30 * kMinute);
+  e->set_description("Gửi nhầm đơn vị");
+  // The third's agent is silent.
+  RecipientStatus* r2 = s.mutable_recipients(2);
+  r2->set_silent(true);
+  r2->mutable_last_poll_at()->set_unix_micros(Base() - 60 * kMinute);
+  r2->set_delivery_attempts(3);
+
+  int64_t now = Base() + 125 * kMinute;
+  EXPECT_EQ(
+      FormatDocumentStatus(s, now),
+      "Document  d-7f3a\n"
+      "Subject   Về việc phòng chống bão số 3\n"
+      "Urgency   Hỏa tốc (express)\n"
+      "From      000.01.00.H99\n"
+      "Accepted  22/11/2026 09:00:00 (2h05m ago)\n"
+      "edXML id  000.01.00.H99,2026/11/22,123/UBND-VP\n"
+      "\n"
+      "CODE           NAME                             STATE                 "
+      "QUEUED               ARRIVED              ACCEPTED             NOTE\n"
+      "000.07.00.H99  Sở Y tế                          assigned 04           "
+      "22/11/2026 09:00:00  22/11/2026 09:01:00  22/11/2026 09:10:00\n"
+      "    latest: 04 assigned at 22/11/2026 09:20:00 by Nguyễn Thị Bình "
+      "(Phòng Nghiệp vụ Y)\n"
+      "000.09.00.H99  Sở Văn hóa, Thể thao và Du lịch  refused 02 (arrived)  "
+      "22/11/2026 09:00:00  22/11/2026 09:01:00  -\n"
+      "    latest: 02 refused at 22/11/2026 09:30:00: Gửi nhầm đơn vị\n"
+      "000.00.12.H42  Sở Y tế                          queued                "
+      "22/11/2026 09:00:00  -                    -                    SILENT "
+      "(last poll 3h05m ago); offered 3 times\n"
+      "\n"
+      "Refused: 000.09.00.H99 (Sở Văn hóa, Thể thao và Du lịch)\n"
+      "2 of 3 received; not yet: 000.00.12.H42 (Sở Y tế)\n");
+}
+
+TEST(FormatDocumentStatus, NeverPolledAndLeased) {
+  DocumentStatus s = ThreeRecipients();
+  s.mutable_recipients(2)->set_silent(true);
+  s.mutable_recipients(2)->clear_last_poll_at();
+  s.mutable_recipients(1)->set_state(truc::v1::DELIVERY_STATE_LEASED);
+  s.mutable_recipients(1)->clear_arrived_at();
+  s.mutable_recipients(1)->clear_history();
+  std::string out = FormatDocumentStatus(s, Base() + kMinute);
+  EXPECT_THAT(out, HasSubstr("SILENT (never polled)"));
+  EXPECT_THAT(out, HasSubstr("leased (fetching)"));
+  EXPECT_THAT(out, Not(HasSubstr("Refused:")));
+  EXPECT_TRUE(absl::EndsWith(
+      out,
+      "\n1 of 3 received; not yet: 000.09.00.H99 (Sở Văn hóa, Thể thao và Du "
+      "lịch), 000.00.12.H42 (Sở Y tế)\n"));
+}
+
+TEST(FormatAgencyList, AlignedWithSilentAndSuspended) {
+  truc::v1::ListAgenciesResponse r;
+  const auto add = [&](const char* code, const char* name, const char* parent,
+                       bool suspended, int64_t last_poll, bool silent) {
+    truc::v1::Agency* a = r.add_agencies();
+    a->set_code(code);
+    a->set_name(name);
+    a->set_parent_code(parent);
+    a->set_state(suspended ? truc::v1::AGENCY_STATE_SUSPENDED
+                           : truc::v1::AGENCY_STATE_ACTIVE);
+    if (last_poll != 0) a->mutable_last_poll_at()->set_unix_micros(last_poll);
+    a->set_silent(silent);
+  };
+  add("000.00.00.H99", "UBND tỉnh Lạng Sơn", "", false, Base(), false);
+  add("000.09.00.H99", "Sở Văn hóa, Thể thao và Du lịch", "000.00.00.H99",
+      false, Base() - 185 * kMinute, true);
+  add("000.03.30.H99", "UBND xã Bắc Thủy", "000.00.30.H99", true, 0, true);
+  EXPECT_EQ(FormatAgencyList(r, Base() + 3 * kMinute),
+            "CODE           NAME                             PARENT         "
+            "STATE      LAST POLL                        SILENT\n"
+            "000.00.00.H99  UBND tỉnh Lạng Sơn                              "
+            "active     22/11/2026 09:00:00 (3m ago)\n"
+            "000.09.00.H99  Sở Văn hóa, Thể thao và Du lịch  000.00.00.H99  "
+            "active     22/11/2026 05:55:00 (3h08m ago)  SILENT\n"
+            "000.03.30.H99  UBND xã Bắc Thủy                 000.00.30.H99  "
+            "SUSPENDED  never                            SILENT\n"
+            "3 agencies; 1 suspended; 2 silent\n");
+}
+
+TEST(FormatAgencyList, Empty) {
+  EXPECT_THAT(FormatAgencyList({}, Base()),
+              HasSubstr("No agency is registered"));
+}
+
+TEST(FormatPending, Empty) {
+  EXPECT_EQ(FormatPending({}, Base()),
+            "No document is waiting for any recipient.\n");
+}
+
+TEST(FormatPending, DocumentsWithTheirMissingRecipients) {
+  truc::v1::ListPendingResponse r;
+  auto* d = r.add_documents();
+  d->set_document_id("d-7f3a");
+  d->set_sender("000.01.00.H99");
+  d->set_subject("Về việc phòng chống bão số 3");
+  d->set_urgency(truc::v1::URGENCY_EXPRESS_TIMED);
+  d->mutable_accepted_at()->set_unix_micros(Base());
+  d->set_recipient_count(5);
+  auto* p = d->add_recipients();
+  p->set_organ_id("000.07.00.H99");
+  p->set_name("Sở Y tế");
+  p->set_state(truc::v1::DELIVERY_STATE_QUEUED);
+  p->set_silent(true);
+  p->mutable_last_poll_at()->set_unix_micros(Base() - 60 * kMinute);
+  p = d->add_recipients();
+  p->set_organ_id("000.12.30.H99");
+  p->set_name("UBND xã Liên Sơn");
+  p->set_state(truc::v1::DELIVERY_STATE_LEASED);
+  r.set_truncated(true);
+  EXPECT_EQ(FormatPending(r, Base() + 125 * kMinute),
+            "d-7f3a  Hỏa tốc hẹn giờ (express-timed)  waiting 2h05m (since "
+            "22/11/2026 09:00:00)  from 000.01.00.H99\n"
+            "  Về việc phòng chống bão số 3\n"
+            "  not received by 2 of 5:\n"
+            "    000.07.00.H99  Sở Y tế           queued             SILENT "
+            "(last poll 3h05m ago)\n"
+            "    000.12.30.H99  UBND xã Liên Sơn  leased (fetching)\n"
+            "\n"
+            "1 document waiting (list cut: raise --limit)\n");
+}
+
+TEST(JsonOutput, KeepsUtf8AndEndsWithOneNewline) {
+  DocumentStatus s = ThreeRecipients();
+  std::string json = JsonOutput(s);
+  EXPECT_THAT(json, HasSubstr("Về việc phòng chống bão số 3"));
+  EXPECT_THAT(json, HasSubstr("\"document_id\": \"d-7f3a\""));
+  EXPECT_TRUE(absl::EndsWith(json, "}\n"));
+  DocumentStatus back;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &back).ok());
+  EXPECT_EQ(back.SerializeAsString(), s.SerializeAsString());
+}
+
+}  // namespace
+}  // namespace truc::cli
