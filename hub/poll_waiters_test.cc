@@ -1,0 +1,75 @@
+#include "hub/poll_waiters.h"
+
+#include <atomic>
+#include <future>
+
+#include "common/time_util.h"
+#include "gtest/gtest.h"
+
+namespace truc::hub {
+namespace {
+
+TEST(PollWaiters, NotifyWakesOnlyThatAgency) {
+  PollWaiters w;
+  std::promise<bool> a, b;
+  w.Park("A", NowMicros() + 10'000'000, [&](bool passed) {
+    a.set_value(passed);
+    return true;
+  });
+  w.Park("B", NowMicros() + 300'000, [&](bool passed) {
+    b.set_value(passed);
+    return true;
+  });
+  w.Notify("A");
+  EXPECT_FALSE(a.get_future().get()) << "woken by the notify, not the deadline";
+  EXPECT_TRUE(b.get_future().get()) << "B's deadline passed";
+  EXPECT_EQ(w.parked(), 0u);
+}
+
+TEST(PollWaiters, CancelRemovesAndOnlyOneSideFinishes) {
+  PollWaiters w;
+  std::atomic<int> calls{0};
+  uint64_t t = w.Park("A", NowMicros() + 10'000'000, [&](bool) {
+    calls++;
+    return true;
+  });
+  EXPECT_TRUE(w.Cancel(t));
+  EXPECT_FALSE(w.Cancel(t));
+  w.Notify("A");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(calls.load(), 0);
+}
+
+TEST(PollWaiters, StaysParkedWhenNothingWasLeftAndWakesAtLeaseEnd) {
+  PollWaiters w;
+  std::atomic<int> wakes{0};
+  std::promise<void> done;
+  w.Park("A", NowMicros() + 5'000'000, [&](bool) {
+    // First wake: another poll took the document; the second: a lease ended.
+    if (++wakes == 1) return false;
+    done.set_value();
+    return true;
+  });
+  w.Notify("A");
+  w.NotifyAt("A", NowMicros() + 200'000);
+  done.get_future().get();
+  EXPECT_EQ(wakes.load(), 2);
+}
+
+TEST(PollWaiters, ShutdownAnswersEveryone) {
+  std::atomic<int> passed{0};
+  {
+    PollWaiters w;
+    for (int i = 0; i < 20; ++i) {
+      w.Park("A" + std::to_string(i), NowMicros() + 60'000'000, [&](bool p) {
+        passed += p;
+        return true;
+      });
+    }
+    w.Shutdown();
+  }
+  EXPECT_EQ(passed.load(), 20);
+}
+
+}  // namespace
+}  // namespace truc::hub
