@@ -1,0 +1,165 @@
+#include "edge-agent/agent.h"
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/file_util.h"
+#include "common/pki.h"
+#include "common/test_util.h"
+#include "common/tls.h"
+#include "edge-agent/fake_exchange.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace truc::agent {
+namespace {
+
+using testing::Blob;
+using ::testing::ElementsAre;
+using testing::FakeHub;
+using ::testing::HasSubstr;
+using testing::MakeDelivery;
+using testing::SampleHeader;
+using truc::testing::TempDir;
+
+bool WaitUntil(const std::function<bool()>& done) {
+  for (int i = 0; i < 1000 && !done(); ++i)
+    absl::SleepFor(absl::Milliseconds(10));
+  return done();
+}
+
+TEST(AgentTest, ReceivesSendsAndStopsWithinASecond) {
+  TempDir tmp;
+  FakeHub hub;
+  AgentSettings settings;
+  settings.hub_address = "fake";
+  settings.folders.inbox = tmp.Sub("inbox");
+  settings.folders.outbox = tmp.Sub("outbox");
+  settings.folders.sent = tmp.Sub("sent");
+  settings.folders.failed = tmp.Sub("failed");
+  settings.folders.state = tmp.Sub("state");
+  settings.poll_wait_seconds = 30;
+  settings.outbox_scan = absl::Milliseconds(20);
+  auto log_text = std::make_shared<std::string>();
+  auto log_mu = std::make_shared<absl::Mutex>();
+  auto log = std::make_unique<EventLog>(
+      "000.00.12.H42", [log_text, log_mu](const std::string& line) {
+        absl::MutexLock lock(log_mu.get());
+        *log_text += line;
+      });
+  auto agent = Agent::CreateForTest(settings, "000.00.12.H42", hub.stub(),
+                                    std::move(log));
+  TRUC_ASSERT_OK(agent.status());
+
+  std::thread running([&] { (*agent)->Run(); });
+
+  hub.service().SetAttachment("D5", 0, Blob::Of("nội dung công văn"));
+  hub.service().Offer(MakeDelivery(
+      "D5", SampleHeader({{"Công văn 5.pdf", "nội dung công văn"}})));
+  const std::string out = JoinPath(settings.folders.outbox, "tra-loi");
+  TRUC_ASSERT_OK(MakeDirectories(out));
+  TRUC_ASSERT_OK(WriteFileDurably(JoinPath(out, "Trả lời.pdf"), "trả lời"));
+  TRUC_ASSERT_OK(WriteFileDurably(
+      JoinPath(out, "envelope.txtpb"),
+      "to { organ_id: \"000.07.00.H99\" organ_name: \"Sở Y tế\" }\n"
+      "subject: \"Trả lời công văn 123\"\nurgency: URGENCY_NORMAL\n"
+      "attachments { name: \"Trả lời.pdf\" }\n"));
+
+  EXPECT_TRUE(WaitUntil([&] { return hub.service().acks().size() == 1; }));
+  EXPECT_TRUE(WaitUntil([&] {
+    return PathExists(JoinPath(settings.folders.sent, "D1/Trả lời.pdf"));
+  }));
+  EXPECT_TRUE(PathExists(
+      JoinPath(settings.folders.inbox, "D5/attachments/Công văn 5.pdf")));
+
+  // The receiver is now parked in a 30 s long poll.
+  absl::SleepFor(absl::Milliseconds(100));
+  absl::Time start = absl::Now();
+  (*agent)->Stop();
+  running.join();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(1));
+  EXPECT_THAT(hub.service().acks(), ElementsAre("D5"));
+  absl::MutexLock lock(log_mu.get());
+  EXPECT_THAT(*log_text, HasSubstr("event=started"));
+  EXPECT_THAT(*log_text, HasSubstr("event=stopped"));
+}
+
+TEST(AgentTest, TakesItsAgencyFromItsCertificateOverMutualTls) {
+  TempDir tmp;
+  auto ca = CreateCertificateAuthority("CA tỉnh Lạng Sơn");
+  TRUC_ASSERT_OK(ca.status());
+  IssueRequest hub_request;
+  hub_request.role = Role::kHub;
+  hub_request.name = "hub";
+  hub_request.common_name = "truc hub";
+  hub_request.dns_names = {"localhost"};
+  hub_request.ip_addresses = {"127.0.0.1"};
+  auto hub_cert = IssueCertificate(*ca, hub_request);
+  TRUC_ASSERT_OK(hub_cert.status());
+  IssueRequest agent_request;
+  agent_request.role = Role::kAgency;
+  agent_request.name = "000.00.12.H42";
+  agent_request.common_name = "UBND xã Y Tịch";
+  auto agent_cert = IssueCertificate(*ca, agent_request);
+  TRUC_ASSERT_OK(agent_cert.status());
+  TRUC_ASSERT_OK(WriteFileDurably(tmp.Sub("ca.pem"), ca->cert_pem));
+  TRUC_ASSERT_OK(WriteFileDurably(tmp.Sub("hub.pem"), hub_cert->cert_pem));
+  TRUC_ASSERT_OK(WriteFileDurably(tmp.Sub("hub.key"), hub_cert->key_pem));
+  TRUC_ASSERT_OK(WriteFileDurably(tmp.Sub("agent.pem"), agent_cert->cert_pem));
+  TRUC_ASSERT_OK(WriteFileDurably(tmp.Sub("agent.key"), agent_cert->key_pem));
+
+  truc::v1::TlsFiles hub_files;
+  hub_files.set_ca_cert(tmp.Sub("ca.pem"));
+  hub_files.set_cert(tmp.Sub("hub.pem"));
+  hub_files.set_key(tmp.Sub("hub.key"));
+  auto creds = MakeServerCredentials(hub_files);
+  TRUC_ASSERT_OK(creds.status());
+  FakeHub hub(*creds);
+
+  TRUC_ASSERT_OK(WriteFileDurably(
+      tmp.Sub("agent.conf"),
+      absl::StrCat("hub_address: \"127.0.0.1:", hub.port(), "\"\n",
+                   "tls { ca_cert: \"ca.pem\" cert: \"agent.pem\" "
+                   "key: \"agent.key\" }\n",
+                   "base_dir: \"UBND xã Y Tịch\"\npoll_wait_seconds: 5\n")));
+  auto settings = LoadAgentConfig(tmp.Sub("agent.conf"));
+  TRUC_ASSERT_OK(settings.status());
+  auto agent = Agent::Create(*settings);
+  TRUC_ASSERT_OK(agent.status());
+  EXPECT_EQ((*agent)->agency(), "000.00.12.H42");
+
+  hub.service().SetAttachment("D6", 0, Blob::Of("văn bản"));
+  hub.service().Offer(
+      MakeDelivery("D6", SampleHeader({{"Công văn 6.pdf", "văn bản"}})));
+  std::thread running([&] { (*agent)->Run(); });
+  EXPECT_TRUE(WaitUntil([&] { return hub.service().acks().size() == 1; }));
+  (*agent)->Stop();
+  running.join();
+  EXPECT_TRUE(PathExists(
+      JoinPath(settings->folders.inbox, "D6/attachments/Công văn 6.pdf")));
+}
+
+TEST(AgentTest, RefusesACertificateThatIsNotAnAgency) {
+  TempDir tmp;
+  auto ca = CreateCertificateAuthority("CA");
+  TRUC_ASSERT_OK(ca.status());
+  IssueRequest request;
+  request.role = Role::kOperator;
+  request.name = "an";
+  request.common_name = "Trần An";
+  auto cert = IssueCertificate(*ca, request);
+  TRUC_ASSERT_OK(cert.status());
+  TRUC_ASSERT_OK(WriteFileDurably(tmp.Sub("op.pem"), cert->cert_pem));
+  AgentSettings settings;
+  settings.tls.set_cert(tmp.Sub("op.pem"));
+  EXPECT_THAT(AgencyFromCertificate(settings),
+              truc::testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                      "not of an agency"));
+  settings.tls.set_cert(tmp.Sub("none.pem"));
+  EXPECT_THAT(AgencyFromCertificate(settings),
+              truc::testing::StatusIs(absl::StatusCode::kNotFound, "tls.cert"));
+}
+
+}  // namespace
+}  // namespace truc::agent

@@ -1,0 +1,127 @@
+#include "edge-agent/config.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/file_util.h"
+#include "common/status_macros.h"
+#include "common/text_proto.h"
+#include "common/tls.h"
+
+namespace truc::agent {
+namespace {
+
+// A folder of the layout: the configured one resolved, or base/`name`.
+std::string Folder(const std::string& configured, const std::string& base,
+                   const std::string& config_dir, absl::string_view name) {
+  if (configured.empty()) return JoinPath(base, name);
+  return ResolvePath(config_dir, configured);
+}
+
+absl::Status CheckRange(absl::string_view field, uint32_t value, uint32_t lo,
+                        uint32_t hi) {
+  if (value < lo || value > hi) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " must be ", lo, "..", hi, ", not ", value));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string AgentFolders::received() const {
+  return JoinPath(state, "received");
+}
+std::string AgentFolders::incoming() const {
+  return JoinPath(state, "incoming");
+}
+std::string AgentFolders::outbox_keys() const {
+  return JoinPath(state, "outbox-keys");
+}
+
+absl::StatusOr<AgentSettings> SettingsFromConfig(
+    const truc::v1::AgentConfig& config, const std::string& config_dir) {
+  AgentSettings s;
+  if (config.hub_address().empty()) {
+    return absl::InvalidArgumentError(
+        "hub_address is required (for example hub_address: "
+        "\"hub.tinh.gov.vn:7443\")");
+  }
+  s.hub_address = config.hub_address();
+  if (!config.has_tls()) {
+    return absl::InvalidArgumentError(
+        "tls is required: tls { ca_cert: ... cert: ... key: ... }");
+  }
+  TRUC_ASSIGN_OR_RETURN(s.tls,
+                        ResolveTlsFiles(config.tls(), config_dir, "tls"));
+  if (config.base_dir().empty()) {
+    return absl::InvalidArgumentError("base_dir is required");
+  }
+  const std::string base = ResolvePath(config_dir, config.base_dir());
+  s.folders.inbox = Folder(config.inbox_dir(), base, config_dir, "inbox");
+  s.folders.outbox = Folder(config.outbox_dir(), base, config_dir, "outbox");
+  s.folders.sent = Folder(config.sent_dir(), base, config_dir, "sent");
+  s.folders.failed = Folder(config.failed_dir(), base, config_dir, "failed");
+  s.folders.state = Folder(config.state_dir(), base, config_dir, "state");
+
+  if (config.poll_wait_seconds() != 0) {
+    TRUC_RETURN_IF_ERROR(
+        CheckRange("poll_wait_seconds", config.poll_wait_seconds(), 1, 600));
+    s.poll_wait_seconds = config.poll_wait_seconds();
+  }
+  if (config.outbox_scan_millis() != 0) {
+    TRUC_RETURN_IF_ERROR(CheckRange("outbox_scan_millis",
+                                    config.outbox_scan_millis(), 10, 3600000));
+    s.outbox_scan = absl::Milliseconds(config.outbox_scan_millis());
+  }
+  if (config.retry_initial_millis() != 0) {
+    TRUC_RETURN_IF_ERROR(CheckRange("retry_initial_millis",
+                                    config.retry_initial_millis(), 1, 3600000));
+    s.retry_initial = absl::Milliseconds(config.retry_initial_millis());
+  }
+  if (config.retry_max_millis() != 0) {
+    TRUC_RETURN_IF_ERROR(
+        CheckRange("retry_max_millis", config.retry_max_millis(), 1, 86400000));
+    s.retry_max = absl::Milliseconds(config.retry_max_millis());
+  }
+  if (s.retry_max < s.retry_initial) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "retry_max_millis (", absl::ToInt64Milliseconds(s.retry_max),
+        ") must not be less than retry_initial_millis (",
+        absl::ToInt64Milliseconds(s.retry_initial), ")"));
+  }
+  return s;
+}
+
+absl::StatusOr<AgentSettings> LoadAgentConfig(const std::string& path) {
+  truc::v1::AgentConfig config;
+  absl::Status loaded = LoadTextProtoFile(path, &config);
+  if (!loaded.ok()) {
+    if (loaded.code() == absl::StatusCode::kNotFound) {
+      return absl::NotFoundError(
+          absl::StrCat("configuration file ", path, " does not exist"));
+    }
+    return loaded;  // already "<path>:<line>:<column>: ..."
+  }
+  absl::StatusOr<AgentSettings> s = SettingsFromConfig(config, DirName(path));
+  if (!s.ok()) {
+    return absl::Status(s.status().code(),
+                        absl::StrCat(path, ": ", s.status().message()));
+  }
+  s->config_path = path;
+  return s;
+}
+
+absl::Status CreateFolders(const AgentFolders& folders) {
+  for (const std::string& dir :
+       {folders.inbox, folders.outbox, folders.sent, folders.failed,
+        folders.state, folders.received(), folders.incoming(),
+        folders.outbox_keys()}) {
+    absl::Status s = MakeDirectories(dir);
+    if (!s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("cannot create folder ", dir,
+                                                 ": ", s.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace truc::agent

@@ -1,0 +1,115 @@
+#include "edge-agent/config.h"
+
+#include "common/file_util.h"
+#include "common/test_util.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace truc::agent {
+namespace {
+
+using truc::testing::StatusIs;
+using truc::testing::TempDir;
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  std::string Write(const std::string& text) {
+    std::string path = tmp_.Sub("agent.conf");
+    EXPECT_TRUE(WriteFileDurably(path, text).ok());
+    return path;
+  }
+  TempDir tmp_;
+};
+
+constexpr char kGood[] = R"pb(
+  hub_address: "127.0.0.1:7443"
+  tls { ca_cert: "pki/ca.pem" cert: "pki/so-y-te.pem" key: "/etc/truc/key.pem" }
+  base_dir: "dữ liệu"
+  sent_dir: "/srv/truc/đã gửi"
+)pb";
+
+TEST_F(ConfigTest, ResolvesPathsAndAppliesDefaults) {
+  absl::StatusOr<AgentSettings> s = LoadAgentConfig(Write(kGood));
+  TRUC_ASSERT_OK(s.status());
+  const std::string dir = tmp_.path();
+  EXPECT_EQ(s->hub_address, "127.0.0.1:7443");
+  EXPECT_EQ(s->tls.ca_cert(), dir + "/pki/ca.pem");
+  EXPECT_EQ(s->tls.cert(), dir + "/pki/so-y-te.pem");
+  EXPECT_EQ(s->tls.key(), "/etc/truc/key.pem");
+  EXPECT_EQ(s->folders.inbox, dir + "/dữ liệu/inbox");
+  EXPECT_EQ(s->folders.outbox, dir + "/dữ liệu/outbox");
+  EXPECT_EQ(s->folders.sent, "/srv/truc/đã gửi");
+  EXPECT_EQ(s->folders.failed, dir + "/dữ liệu/failed");
+  EXPECT_EQ(s->folders.state, dir + "/dữ liệu/state");
+  EXPECT_EQ(s->folders.received(), dir + "/dữ liệu/state/received");
+  EXPECT_EQ(s->poll_wait_seconds, 30u);
+  EXPECT_EQ(s->outbox_scan, absl::Milliseconds(1000));
+  EXPECT_EQ(s->retry_initial, absl::Milliseconds(200));
+  EXPECT_EQ(s->retry_max, absl::Milliseconds(30000));
+}
+
+TEST_F(ConfigTest, WrongFieldIsNamedWithItsLine) {
+  std::string path = Write(
+      "hub_adress: \"127.0.0.1:7443\"\n"
+      "base_dir: \"data\"\n");
+  EXPECT_THAT(LoadAgentConfig(path),
+              StatusIs(absl::StatusCode::kInvalidArgument, "agent.conf:1:"));
+  EXPECT_THAT(LoadAgentConfig(path),
+              StatusIs(absl::StatusCode::kInvalidArgument, "hub_adress"));
+}
+
+TEST_F(ConfigTest, MissingHubAddressIsNamed) {
+  EXPECT_THAT(
+      LoadAgentConfig(Write("base_dir: \"data\"\n")),
+      StatusIs(absl::StatusCode::kInvalidArgument, "hub_address is required"));
+}
+
+TEST_F(ConfigTest, MissingTlsAndBaseDirAreNamed) {
+  EXPECT_THAT(
+      LoadAgentConfig(Write("hub_address: \"h:1\"\nbase_dir: \"data\"\n")),
+      StatusIs(absl::StatusCode::kInvalidArgument, "tls is required"));
+  EXPECT_THAT(
+      LoadAgentConfig(Write("hub_address: \"h:1\"\n"
+                            "tls { ca_cert: \"a\" cert: \"b\" }\n"
+                            "base_dir: \"data\"\n")),
+      StatusIs(absl::StatusCode::kInvalidArgument, "tls.key is required"));
+  EXPECT_THAT(
+      LoadAgentConfig(Write("hub_address: \"h:1\"\n"
+                            "tls { ca_cert: \"a\" cert: \"b\" key: \"c\" }\n")),
+      StatusIs(absl::StatusCode::kInvalidArgument, "base_dir is required"));
+}
+
+TEST_F(ConfigTest, OutOfRangeValuesAreNamed) {
+  std::string base = std::string(kGood);
+  EXPECT_THAT(LoadAgentConfig(Write(base + "poll_wait_seconds: 900\n")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "poll_wait_seconds must be 1..600, not 900"));
+  EXPECT_THAT(LoadAgentConfig(Write(base + "retry_initial_millis: 5000\n"
+                                           "retry_max_millis: 1000\n")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "retry_max_millis (1000) must not be less than "
+                       "retry_initial_millis (5000)"));
+}
+
+TEST_F(ConfigTest, MissingFileIsNotFound) {
+  EXPECT_THAT(
+      LoadAgentConfig(tmp_.Sub("none.conf")),
+      StatusIs(absl::StatusCode::kNotFound, "none.conf does not exist"));
+}
+
+TEST_F(ConfigTest, CreateFoldersMakesTheLayout) {
+  absl::StatusOr<AgentSettings> s = LoadAgentConfig(
+      Write("hub_address: \"h:1\"\ntls { ca_cert: \"a\" cert: \"b\" key: \"c\" "
+            "}\nbase_dir: \"Sở Y tế\"\n"));
+  TRUC_ASSERT_OK(s.status());
+  TRUC_ASSERT_OK(CreateFolders(s->folders));
+  for (const std::string& d :
+       {s->folders.inbox, s->folders.outbox, s->folders.sent, s->folders.failed,
+        s->folders.received(), s->folders.incoming(),
+        s->folders.outbox_keys()}) {
+    EXPECT_TRUE(PathExists(d)) << d;
+  }
+}
+
+}  // namespace
+}  // namespace truc::agent

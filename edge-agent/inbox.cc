@@ -1,0 +1,378 @@
+#include "edge-agent/inbox.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/exchange_client.h"
+#include "common/file_util.h"
+#include "common/grpc_status.h"
+#include "common/sha256.h"
+#include "common/status_macros.h"
+#include "common/text_proto.h"
+#include "common/time_util.h"
+#include "edge-agent/crash_point.h"
+#include "edge-agent/names.h"
+
+namespace truc::agent {
+namespace {
+
+// Closes a file descriptor when it goes out of scope.
+class FdCloser {
+ public:
+  explicit FdCloser(int fd) : fd_(fd) {}
+  ~FdCloser() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FdCloser(const FdCloser&) = delete;
+  FdCloser& operator=(const FdCloser&) = delete;
+
+ private:
+  int fd_;
+};
+
+absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus(errno, absl::StrCat("write ", path));
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return absl::OkStatus();
+}
+
+// Feeds the bytes of `fd` from its current position to EOF into `sha`;
+// returns how many there were.
+absl::StatusOr<uint64_t> HashRest(int fd, const std::string& path,
+                                  Sha256* sha) {
+  std::string buf(kChunkBytes, '\0');
+  uint64_t total = 0;
+  while (true) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus(errno, absl::StrCat("read ", path));
+    }
+    if (n == 0) return total;
+    sha->Update(absl::string_view(buf.data(), static_cast<size_t>(n)));
+    total += static_cast<uint64_t>(n);
+  }
+}
+
+// Gives `status` a prefix naming what was being done, keeping its code.
+absl::Status Annotate(const absl::Status& status, absl::string_view what) {
+  if (status.ok()) return status;
+  return absl::Status(status.code(),
+                      absl::StrCat(what, ": ", status.message()));
+}
+
+// Makes `to` name the same file as `from`: a hard link, so the verified part
+// stays in staging until the document is in the inbox; a rename where the
+// filesystem has no hard links.
+absl::Status LinkOrRename(const std::string& from, const std::string& to) {
+  if (::link(from.c_str(), to.c_str()) == 0) return absl::OkStatus();
+  int err = errno;
+  if (err == EPERM || err == EOPNOTSUPP || err == EMLINK || err == ENOSYS) {
+    if (::rename(from.c_str(), to.c_str()) == 0) return absl::OkStatus();
+    err = errno;
+  }
+  return ErrnoStatus(err, absl::StrCat("link ", from, " to ", to));
+}
+
+std::string DeliveryText(const truc::v1::Delivery& delivery) {
+  truc::v1::Delivery info;
+  info.set_document_id(delivery.document_id());
+  *info.mutable_accepted_at() = delivery.accepted_at();
+  info.set_attempt(delivery.attempt());
+  return ToTextProto(info);
+}
+
+}  // namespace
+
+InboxWriter::InboxWriter(AgentFolders folders,
+                         truc::v1::Exchange::StubInterface* stub, EventLog* log)
+    : folders_(std::move(folders)), stub_(stub), log_(log) {}
+
+absl::StatusOr<InboxWriter::Stored> InboxWriter::Store(
+    const truc::v1::Delivery& delivery) {
+  const std::string& id = delivery.document_id();
+  TRUC_RETURN_IF_ERROR(ValidateDocumentId(id));
+  const std::string marker = JoinPath(folders_.received(), id);
+  const std::string final_dir = JoinPath(folders_.inbox, id);
+  Stored result;
+  if (PathExists(marker)) {
+    result.already_stored = true;
+    return result;
+  }
+  if (PathExists(final_dir)) {
+    // Renamed into the inbox, then a crash before the marker was written.
+    TRUC_RETURN_IF_ERROR(WriteFileDurably(marker, DeliveryText(delivery)));
+    result.already_stored = true;
+    return result;
+  }
+
+  truc::v1::DocumentHeader header;
+  if (!header.ParseFromString(delivery.envelope().header())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "document ", id, ": the header is not a valid DocumentHeader"));
+  }
+  absl::Status names = ValidateInboxAttachmentNames(header);
+  if (!names.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("document ", id, ": ", names.message(),
+                     "; the document is not stored"));
+  }
+
+  const std::string staging = JoinPath(folders_.incoming(), id);
+  TRUC_RETURN_IF_ERROR(MakeDirectories(staging));
+  std::vector<std::string> parts;
+  for (int i = 0; i < header.attachments_size(); ++i) {
+    parts.push_back(JoinPath(staging, absl::StrCat(i, ".part")));
+    TRUC_RETURN_IF_ERROR(FetchAttachment(id, i, header.attachments(i),
+                                         parts.back(), &result.downloaded));
+    result.bytes += header.attachments(i).size();
+  }
+  result.attachments = header.attachments_size();
+
+  // Build the document folder from scratch (a stale one from an earlier
+  // offer may be half built).
+  const std::string doc = JoinPath(staging, "document");
+  const std::string attachments = JoinPath(doc, kAttachmentsDir);
+  TRUC_RETURN_IF_ERROR(RemoveAll(doc));
+  TRUC_RETURN_IF_ERROR(MakeDirectories(attachments));
+  for (int i = 0; i < header.attachments_size(); ++i) {
+    TRUC_RETURN_IF_ERROR(LinkOrRename(
+        parts[i], JoinPath(attachments, header.attachments(i).name())));
+  }
+  TRUC_RETURN_IF_ERROR(SyncDirectory(attachments));
+  const std::string envelope_text =
+      absl::StrCat("# truc document ", id, ", accepted by the hub at ",
+                   FormatVietnamTime(delivery.accepted_at().unix_micros()),
+                   " (Vietnam time)\n", ToTextProto(header));
+  TRUC_RETURN_IF_ERROR(
+      WriteFileDurably(JoinPath(doc, kEnvelopeFile), envelope_text));
+  TRUC_RETURN_IF_ERROR(WriteFileDurably(JoinPath(doc, kHeaderFile),
+                                        delivery.envelope().header()));
+  TRUC_RETURN_IF_ERROR(
+      WriteFileDurably(JoinPath(doc, kDeliveryFile), DeliveryText(delivery)));
+  TRUC_RETURN_IF_ERROR(SyncDirectory(doc));
+
+  CrashPoint("after_download");
+
+  absl::Status renamed = RenameDurably(doc, final_dir);
+  if (!renamed.ok()) {
+    return Annotate(
+        renamed,
+        absl::StrCat("document ", id, ": cannot move it into the inbox",
+                     absl::StrContains(renamed.message(), "cross-device")
+                         ? " (the inbox and state folders must be on one "
+                           "filesystem)"
+                         : ""));
+  }
+  TRUC_RETURN_IF_ERROR(WriteFileDurably(marker, DeliveryText(delivery)));
+  absl::Status cleaned = RemoveAll(staging);
+  if (!cleaned.ok()) {
+    log_->Event("staging_cleanup_failed",
+                {{"document", id}, {"error", std::string(cleaned.message())}});
+  }
+  log_->Event("stored", {{"document", id},
+                         {"attachments", absl::StrCat(result.attachments)},
+                         {"bytes", absl::StrCat(result.bytes)},
+                         {"downloaded", absl::StrCat(result.downloaded)},
+                         {"folder", final_dir}});
+  return result;
+}
+
+absl::Status InboxWriter::FetchAttachment(
+    const std::string& document_id, int index,
+    const truc::v1::AttachmentDescriptor& desc, const std::string& part_path,
+    uint64_t* downloaded) {
+  const std::string what =
+      absl::StrCat("document ", document_id, ", attachment ", index, " (\"",
+                   desc.name(), "\")");
+  struct stat st;
+  uint64_t size = 0;
+  if (::stat(part_path.c_str(), &st) == 0) {
+    size = static_cast<uint64_t>(st.st_size);
+  } else if (errno != ENOENT) {
+    return ErrnoStatus(errno, absl::StrCat("stat ", part_path));
+  }
+  if (size > desc.size()) {
+    TRUC_RETURN_IF_ERROR(RemoveAll(part_path));
+    size = 0;
+  }
+  int fd = ::open(part_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open ", part_path));
+  FdCloser closer(fd);
+
+  // Resume: hash what an earlier offer left, then append the rest.
+  Sha256 sha;
+  TRUC_ASSIGN_OR_RETURN(size, HashRest(fd, part_path, &sha));
+  auto discard = [&](absl::Status why) {
+    (void)RemoveAll(part_path);
+    return why;
+  };
+  if (size > desc.size()) {
+    return discard(absl::DataLossError(
+        absl::StrCat(what, ": the part file grew past the declared size")));
+  }
+
+  if (size < desc.size()) {
+    grpc::ClientContext ctx;
+    // A safety net against a stalled stream, generous for slow links: 5 min
+    // plus 1 s per 256 KiB still to come. On expiry the part is kept and the
+    // next offer resumes.
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::minutes(5) +
+                     std::chrono::seconds((desc.size() - size) >> 18));
+    CancelOnStop cancel_on_stop(&ctx);
+    truc::v1::DownloadRequest request;
+    request.set_document_id(document_id);
+    request.set_attachment_index(static_cast<uint32_t>(index));
+    request.set_offset(size);
+    auto reader = stub_->Download(&ctx, request);
+    truc::v1::DownloadChunk chunk;
+    absl::Status local;
+    while (reader->Read(&chunk)) {
+      if (chunk.offset() != size) {
+        local = absl::DataLossError(
+            absl::StrCat(what, ": the hub sent bytes at offset ",
+                         chunk.offset(), " where ", size, " was expected"));
+        break;
+      }
+      if (chunk.data().size() > desc.size() - size) {
+        local = absl::DataLossError(
+            absl::StrCat(what, ": the hub sent more than the declared ",
+                         desc.size(), " bytes"));
+        break;
+      }
+      local = WriteAll(fd, chunk.data(), part_path);
+      if (!local.ok()) break;
+      sha.Update(chunk.data());
+      size += chunk.data().size();
+      *downloaded += chunk.data().size();
+    }
+    if (!local.ok()) {
+      ctx.TryCancel();
+      (void)reader->Finish();
+      if (local.code() == absl::StatusCode::kDataLoss) return discard(local);
+      return local;
+    }
+    grpc::Status finished = reader->Finish();
+    if (!finished.ok()) {
+      // Keep what arrived: the next offer resumes from here.
+      (void)::fdatasync(fd);
+      return Annotate(
+          FromGrpcStatus(finished),
+          absl::StrCat(what, ": download interrupted at byte ", size));
+    }
+  }
+  if (::fdatasync(fd) != 0) {
+    return ErrnoStatus(errno, absl::StrCat("fdatasync ", part_path));
+  }
+  if (size != desc.size()) {
+    return discard(absl::DataLossError(
+        absl::StrCat(what, ": the hub sent ", size,
+                     " bytes, the header declares ", desc.size())));
+  }
+  if (sha.Finish() != desc.sha256()) {
+    return discard(absl::DataLossError(
+        absl::StrCat(what, ": the SHA-256 of the ", size,
+                     " bytes received does not match the header's")));
+  }
+  return absl::OkStatus();
+}
+
+Receiver::Receiver(Options options, truc::v1::Exchange::StubInterface* stub,
+                   InboxWriter* writer, EventLog* log, StopSignal* stop)
+    : options_(options), stub_(stub), writer_(writer), log_(log), stop_(stop) {}
+
+absl::Status Receiver::PollOnce() {
+  grpc::ClientContext ctx;
+  // The hub answers by wait_seconds; allow for the network on top.
+  ctx.set_deadline(std::chrono::system_clock::now() +
+                   std::chrono::seconds(options_.poll_wait_seconds + 15));
+  CancelOnStop cancel_on_stop(&ctx);
+  truc::v1::PollRequest request;
+  request.set_wait_seconds(options_.poll_wait_seconds);
+  request.set_max_deliveries(options_.max_deliveries);
+  truc::v1::PollResponse response;
+  grpc::Status status = stub_->Poll(&ctx, request, &response);
+  if (!status.ok()) return FromGrpcStatus(status);
+  for (const truc::v1::Delivery& delivery : response.deliveries()) {
+    if (stop_->stopped()) break;
+    (void)HandleDelivery(delivery);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Receiver::HandleDelivery(const truc::v1::Delivery& delivery) {
+  const std::string& id = delivery.document_id();
+  absl::StatusOr<InboxWriter::Stored> stored = writer_->Store(delivery);
+  if (!stored.ok()) {
+    if (!stop_->stopped()) {
+      log_->Event("store_failed",
+                  {{"document", id},
+                   {"attempt", absl::StrCat(delivery.attempt())},
+                   {"code", absl::StatusCodeToString(stored.status().code())},
+                   {"error", std::string(stored.status().message())}});
+    }
+    return stored.status();
+  }
+  if (stored->already_stored) {
+    log_->Event("redelivered", {{"document", id}});
+  } else {
+    CrashPoint("after_inbox");
+  }
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  CancelOnStop cancel_on_stop(&ctx);
+  truc::v1::AcknowledgeRequest request;
+  request.set_document_id(id);
+  truc::v1::AcknowledgeResponse response;
+  absl::Status acked =
+      FromGrpcStatus(stub_->Acknowledge(&ctx, request, &response));
+  if (!acked.ok()) {
+    if (!stop_->stopped()) {
+      log_->Event("ack_failed",
+                  {{"document", id},
+                   {"code", absl::StatusCodeToString(acked.code())},
+                   {"error", std::string(acked.message())}});
+    }
+    return acked;
+  }
+  log_->Event(
+      "acknowledged",
+      {{"document", id},
+       {"already", response.already_acknowledged() ? "true" : "false"}});
+  return absl::OkStatus();
+}
+
+void Receiver::Run() {
+  CallCancellationScope scope(stop_);
+  Backoff backoff(options_.retry_initial, options_.retry_max);
+  while (!stop_->stopped()) {
+    absl::Status status = PollOnce();
+    if (stop_->stopped()) break;
+    if (status.ok()) {
+      backoff.Reset();
+      continue;
+    }
+    absl::Duration delay = backoff.Next();
+    log_->Event(
+        "poll_failed",
+        {{"code", absl::StatusCodeToString(status.code())},
+         {"error", std::string(status.message())},
+         {"retry_in_ms", absl::StrCat(absl::ToInt64Milliseconds(delay))}});
+    stop_->WaitFor(delay);
+  }
+}
+
+}  // namespace truc::agent

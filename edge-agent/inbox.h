@@ -1,0 +1,117 @@
+// Receiving: InboxWriter stores an offered document in the inbox exactly
+// once across crashes; Receiver long-polls the hub, stores each delivery
+// and acknowledges it.
+//
+// Storing one document (InboxWriter::Store):
+//   1. state/received/<id> or inbox/<id> exists: already stored (a
+//      redelivery after a crash), nothing is written.
+//   2. Each attachment is downloaded into state/incoming/<id>/<index>.part,
+//      resuming from the part's size, hashed while it streams (never whole
+//      in memory) and checked against the descriptor's size and SHA-256.
+//   3. state/incoming/<id>/document/ is built: envelope.txtpb (readable),
+//      header.bin (the exact header bytes), delivery.txtpb, and each
+//      attachment as attachments/<name> (a hard link to its verified part).
+//      Attachments have a folder of their own, so any name the hub accepts
+//      (truc::ValidateAttachmentName) can be stored, "envelope.txtpb"
+//      included. Every file, attachments/ and the folder are synced.
+//   4. The whole folder is renamed to inbox/<id> (durably), then the marker
+//      state/received/<id> is written durably. Only then may the caller
+//      acknowledge.
+// A crash at any step leaves either nothing in the inbox (the hub offers the
+// document again, downloads resume) or the whole folder (the next offer is
+// only acknowledged). inbox/ and state/ must be on one filesystem.
+//
+// Thread-safety: InboxWriter and Receiver are not thread-safe; the agent
+// runs one of each on its receiving thread. The stub may be shared.
+#ifndef TRUC_EDGE_AGENT_INBOX_H_
+#define TRUC_EDGE_AGENT_INBOX_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "edge-agent/backoff.h"
+#include "edge-agent/config.h"
+#include "edge-agent/event_log.h"
+#include "edge-agent/stop_signal.h"
+#include "truc/v1/exchange.grpc.pb.h"
+
+namespace truc::agent {
+
+class InboxWriter {
+ public:
+  struct Stored {
+    bool already_stored = false;  // a redelivery: nothing was written
+    int attachments = 0;
+    uint64_t bytes = 0;       // attachment bytes of the document
+    uint64_t downloaded = 0;  // bytes fetched from the hub by this call
+  };
+
+  // `folders` must exist (CreateFolders). `stub` and `log` must outlive
+  // the writer. Downloads are cancelled by the StopSignal of the calling
+  // thread's CallCancellationScope, if any (Receiver::Run opens one).
+  InboxWriter(AgentFolders folders, truc::v1::Exchange::StubInterface* stub,
+              EventLog* log);
+
+  // Stores `delivery` as described above. OK means the document is durably
+  // in the inbox and may be acknowledged. Fails, leaving the inbox
+  // untouched:
+  //   INVALID_ARGUMENT  bad document id, header that does not parse, an
+  //                     attachment name that is not allowed or is used
+  //                     twice (nothing written);
+  //   DATA_LOSS         downloaded bytes do not match the declared size or
+  //                     SHA-256 (the part file is deleted);
+  //   the hub's status  when a download fails (the part is kept, to resume);
+  //   a file error      from the filesystem.
+  absl::StatusOr<Stored> Store(const truc::v1::Delivery& delivery);
+
+ private:
+  // Downloads attachment `index` into `part_path`, resuming; verifies.
+  absl::Status FetchAttachment(const std::string& document_id, int index,
+                               const truc::v1::AttachmentDescriptor& desc,
+                               const std::string& part_path,
+                               uint64_t* downloaded);
+
+  AgentFolders folders_;
+  truc::v1::Exchange::StubInterface* stub_;
+  EventLog* log_;
+};
+
+class Receiver {
+ public:
+  struct Options {
+    uint32_t poll_wait_seconds = 30;
+    uint32_t max_deliveries = 16;
+    absl::Duration retry_initial = absl::Milliseconds(200);
+    absl::Duration retry_max = absl::Seconds(30);
+  };
+
+  // All pointers must outlive the receiver.
+  Receiver(Options options, truc::v1::Exchange::StubInterface* stub,
+           InboxWriter* writer, EventLog* log, StopSignal* stop);
+
+  // One long poll, then every delivery is handled (HandleDelivery; its
+  // failures are logged, not returned). Fails with the Poll's status.
+  absl::Status PollOnce();
+
+  // Stores one delivery and acknowledges it once it is stored (or was
+  // already). Fails with the store's or the Acknowledge call's status; the
+  // hub then offers the document again after its lease.
+  absl::Status HandleDelivery(const truc::v1::Delivery& delivery);
+
+  // PollOnce until `stop`, backing off after failed polls. Gives up the
+  // in-flight call at once when stopped.
+  void Run();
+
+ private:
+  Options options_;
+  truc::v1::Exchange::StubInterface* stub_;
+  InboxWriter* writer_;
+  EventLog* log_;
+  StopSignal* stop_;
+};
+
+}  // namespace truc::agent
+
+#endif  // TRUC_EDGE_AGENT_INBOX_H_

@@ -1,0 +1,429 @@
+#include "edge-agent/inbox.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/file_util.h"
+#include "common/sha256.h"
+#include "common/test_util.h"
+#include "common/text_proto.h"
+#include "edge-agent/crash_point.h"
+#include "edge-agent/fake_exchange.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace truc::agent {
+namespace {
+
+using testing::Blob;
+using ::testing::ElementsAre;
+using testing::FakeHub;
+using ::testing::HasSubstr;
+using testing::MakeDelivery;
+using testing::RandomBytes;
+using testing::SampleHeader;
+using truc::testing::StatusIs;
+using truc::testing::TempDir;
+
+std::string Read(const std::string& path) {
+  auto s = ReadFile(path, 1 << 30);
+  return s.ok() ? *s
+                : std::string("<") + std::string(s.status().message()) + ">";
+}
+
+class InboxTest : public ::testing::Test {
+ protected:
+  InboxTest()
+      : log_("000.00.12.H42",
+             [this](const std::string& line) {
+               absl::MutexLock lock(&log_mu_);
+               log_text_ += line;
+             }),
+        writer_(Folders(), hub_.stub().get(), &log_),
+        receiver_(ReceiverOptions(), hub_.stub().get(), &writer_, &log_,
+                  &stop_) {
+    folders_ = Folders();
+    EXPECT_TRUE(CreateFolders(folders_).ok());
+  }
+
+  AgentFolders Folders() const {
+    AgentFolders f;
+    f.inbox = tmp_.Sub("inbox");
+    f.outbox = tmp_.Sub("outbox");
+    f.sent = tmp_.Sub("sent");
+    f.failed = tmp_.Sub("failed");
+    f.state = tmp_.Sub("state");
+    return f;
+  }
+  static Receiver::Options ReceiverOptions() {
+    Receiver::Options o;
+    o.poll_wait_seconds = 1;
+    return o;
+  }
+  std::string LogText() {
+    absl::MutexLock lock(&log_mu_);
+    return log_text_;
+  }
+  // Offers a document with these attachments and serves their bytes.
+  truc::v1::Delivery OfferDocument(
+      const std::string& id,
+      const std::vector<std::pair<std::string, std::string>>& attachments) {
+    truc::v1::Delivery d = MakeDelivery(id, SampleHeader(attachments));
+    for (size_t i = 0; i < attachments.size(); ++i) {
+      hub_.service().SetAttachment(id, i, Blob::Of(attachments[i].second));
+    }
+    hub_.service().Offer(d);
+    return d;
+  }
+
+  TempDir tmp_;
+  FakeHub hub_;
+  absl::Mutex log_mu_;
+  std::string log_text_;
+  EventLog log_;
+  StopSignal stop_;
+  AgentFolders folders_;
+  InboxWriter writer_;
+  Receiver receiver_;
+};
+
+TEST_F(InboxTest, StoresDocumentWithVietnameseAttachments) {
+  const std::string pdf = RandomBytes(300 * 1024 + 17, 1);
+  const std::string annex = RandomBytes(5000, 2);
+  truc::v1::Delivery d = OfferDocument(
+      "D100", {{"Công văn 123.pdf", pdf}, {"Phụ lục kèm theo.docx", annex}});
+
+  TRUC_ASSERT_OK(receiver_.PollOnce());
+
+  const std::string doc = JoinPath(folders_.inbox, "D100");
+  EXPECT_EQ(Read(JoinPath(doc, "attachments/Công văn 123.pdf")), pdf);
+  EXPECT_EQ(Read(JoinPath(doc, "attachments/Phụ lục kèm theo.docx")), annex);
+  EXPECT_EQ(Read(JoinPath(doc, "header.bin")), d.envelope().header());
+
+  const std::string envelope = Read(JoinPath(doc, "envelope.txtpb"));
+  EXPECT_THAT(envelope, HasSubstr("# truc document D100"));
+  EXPECT_THAT(envelope, HasSubstr("organ_name: \"Sở Y tế\""));
+  EXPECT_THAT(envelope, HasSubstr("organ_name: \"UBND xã Y Tịch\""));
+  EXPECT_THAT(envelope, HasSubstr("name: \"Công văn 123.pdf\""));
+  truc::v1::DocumentHeader parsed;
+  TRUC_ASSERT_OK(ParseTextProto(envelope, "envelope.txtpb", &parsed));
+  EXPECT_EQ(parsed.SerializeAsString(), d.envelope().header());
+
+  truc::v1::Delivery info;
+  TRUC_ASSERT_OK(LoadTextProtoFile(JoinPath(doc, "delivery.txtpb"), &info));
+  EXPECT_EQ(info.document_id(), "D100");
+  EXPECT_EQ(info.attempt(), 1u);
+  EXPECT_EQ(info.accepted_at().unix_micros(), d.accepted_at().unix_micros());
+
+  EXPECT_TRUE(PathExists(JoinPath(folders_.received(), "D100")));
+  EXPECT_FALSE(PathExists(JoinPath(folders_.incoming(), "D100")));
+  EXPECT_THAT(hub_.service().acks(), ElementsAre("D100"));
+  EXPECT_THAT(LogText(),
+              HasSubstr("agency=000.00.12.H42 event=stored document=D100 "
+                        "attachments=2 bytes=312217"));
+  EXPECT_THAT(LogText(), HasSubstr("event=acknowledged document=D100"));
+}
+
+TEST_F(InboxTest, RedeliveryIsOnlyAcknowledged) {
+  OfferDocument("D7", {{"Công văn 123.pdf", "nội dung"}});
+  TRUC_ASSERT_OK(receiver_.PollOnce());
+  ASSERT_EQ(hub_.service().downloads().size(), 1u);
+  // A clerk's note in the folder shows whether it is rewritten.
+  TRUC_ASSERT_OK(WriteFileDurably(
+      JoinPath(JoinPath(folders_.inbox, "D7"), "ghi chú.txt"), "đã xem"));
+
+  truc::v1::Delivery again =
+      MakeDelivery("D7", SampleHeader({{"Công văn 123.pdf", "nội dung"}}));
+  again.set_attempt(2);
+  hub_.service().Offer(again);
+  TRUC_ASSERT_OK(receiver_.PollOnce());
+
+  EXPECT_THAT(hub_.service().acks(), ElementsAre("D7", "D7"));
+  EXPECT_EQ(hub_.service().downloads().size(), 1u);
+  EXPECT_EQ(Read(JoinPath(JoinPath(folders_.inbox, "D7"), "ghi chú.txt")),
+            "đã xem");
+  EXPECT_THAT(LogText(), HasSubstr("event=redelivered document=D7"));
+}
+
+TEST_F(InboxTest, InboxFolderWithoutMarkerIsOnlyAcknowledged) {
+  // A crash after the rename into the inbox, before the marker.
+  TRUC_ASSERT_OK(MakeDirectories(JoinPath(folders_.inbox, "D8")));
+  OfferDocument("D8", {{"a.pdf", "x"}});
+  TRUC_ASSERT_OK(receiver_.PollOnce());
+  EXPECT_THAT(hub_.service().acks(), ElementsAre("D8"));
+  EXPECT_TRUE(hub_.service().downloads().empty());
+  EXPECT_TRUE(PathExists(JoinPath(folders_.received(), "D8")));
+}
+
+TEST_F(InboxTest, ShaMismatchIsNotStoredNorAcknowledged) {
+  truc::v1::Delivery d =
+      MakeDelivery("D9", SampleHeader({{"Công văn 123.pdf", "bản gốc"}}));
+  hub_.service().SetAttachment("D9", 0, Blob::Of("bản sửa"));  // same size
+  hub_.service().Offer(d);
+  TRUC_ASSERT_OK(receiver_.PollOnce());
+  EXPECT_FALSE(PathExists(JoinPath(folders_.inbox, "D9")));
+  EXPECT_FALSE(PathExists(JoinPath(folders_.received(), "D9")));
+  EXPECT_FALSE(PathExists(JoinPath(folders_.incoming(), "D9/0.part")));
+  EXPECT_TRUE(hub_.service().acks().empty());
+  EXPECT_THAT(LogText(), HasSubstr("event=store_failed document=D9"));
+}
+
+TEST_F(InboxTest, SameSizeWrongBytesFailsSha256) {
+  const std::string good = RandomBytes(200000, 3);
+  std::string bad = good;
+  bad[123456] ^= 1;
+  truc::v1::Delivery d =
+      MakeDelivery("D10", SampleHeader({{"Công văn 123.pdf", good}}));
+  hub_.service().SetAttachment("D10", 0, Blob::Of(bad));
+  EXPECT_THAT(writer_.Store(d),
+              StatusIs(absl::StatusCode::kDataLoss, "SHA-256"));
+  EXPECT_FALSE(PathExists(JoinPath(folders_.inbox, "D10")));
+  EXPECT_FALSE(PathExists(JoinPath(folders_.incoming(), "D10/0.part")));
+}
+
+TEST_F(InboxTest, ShortOrLongAttachmentFailsSize) {
+  const std::string good = RandomBytes(100000, 4);
+  truc::v1::Delivery d =
+      MakeDelivery("D11", SampleHeader({{"Công văn 123.pdf", good}}));
+  hub_.service().SetAttachment("D11", 0, Blob::Of(good.substr(0, 99999)));
+  EXPECT_THAT(writer_.Store(d),
+              StatusIs(absl::StatusCode::kDataLoss, "the header declares"));
+  hub_.service().SetAttachment("D11", 0, Blob::Of(good + "x"));
+  EXPECT_THAT(writer_.Store(d),
+              StatusIs(absl::StatusCode::kDataLoss, "more than the declared"));
+  EXPECT_FALSE(PathExists(JoinPath(folders_.inbox, "D11")));
+  EXPECT_FALSE(PathExists(JoinPath(folders_.incoming(), "D11/0.part")));
+}
+
+struct HostileName {
+  const char* label;  // the test's name
+  const char* name;   // the second attachment's name
+};
+
+void PrintTo(const HostileName& h, std::ostream* os) { *os << h.label; }
+
+class HostileNameTest : public InboxTest,
+                        public ::testing::WithParamInterface<HostileName> {};
+
+TEST_P(HostileNameTest, IsRefusedAndNothingIsWritten) {
+  OfferDocument("D12", {{"ok.pdf", "a"}, {GetParam().name, "b"}});
+  TRUC_ASSERT_OK(receiver_.PollOnce());
+  EXPECT_TRUE(hub_.service().acks().empty());
+  EXPECT_TRUE(hub_.service().downloads().empty());
+  EXPECT_FALSE(PathExists(JoinPath(folders_.inbox, "D12")));
+  EXPECT_FALSE(PathExists(JoinPath(folders_.incoming(), "D12")));
+  EXPECT_FALSE(PathExists(tmp_.Sub("x")));
+  EXPECT_FALSE(PathExists(JoinPath(folders_.inbox, "x")));
+  EXPECT_THAT(LogText(), HasSubstr("event=store_failed document=D12"));
+  EXPECT_THAT(LogText(), HasSubstr("attachment 1"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Names, HostileNameTest,
+                         ::testing::Values(HostileName{"DotDotSlash", "../x"},
+                                           HostileName{"Slash", "a/b"},
+                                           HostileName{"DotDot", ".."},
+                                           HostileName{"Dot", "."},
+                                           HostileName{"Backslash", "a\\b"},
+                                           HostileName{"Newline", "dòng\nmới"},
+                                           HostileName{"Empty", ""},
+                                           HostileName{"Duplicate", "ok.pdf"}),
+                         [](const ::testing::TestParamInfo<HostileName>& info) {
+                           return std::string(info.param.label);
+                         });
+
+// The agent's own files and the attachments are in separate folders, so an
+// attachment may have any name the hub accepts, those of the agent's files
+// included.
+TEST_F(InboxTest, AttachmentsNamedLikeTheAgentsFilesAreDelivered) {
+  truc::v1::Delivery d = OfferDocument("D22", {{"envelope.txtpb", "phong bì"},
+                                               {"header.bin", "tiêu đề"},
+                                               {"delivery.txtpb", "giao"},
+                                               {"attachments", "thư mục"}});
+  TRUC_ASSERT_OK(receiver_.PollOnce());
+  EXPECT_THAT(hub_.service().acks(), ElementsAre("D22"));
+  const std::string doc = JoinPath(folders_.inbox, "D22");
+  EXPECT_EQ(Read(JoinPath(doc, "attachments/envelope.txtpb")), "phong bì");
+  EXPECT_EQ(Read(JoinPath(doc, "attachments/header.bin")), "tiêu đề");
+  EXPECT_EQ(Read(JoinPath(doc, "attachments/delivery.txtpb")), "giao");
+  EXPECT_EQ(Read(JoinPath(doc, "attachments/attachments")), "thư mục");
+  // The agent's own files are intact.
+  EXPECT_THAT(Read(JoinPath(doc, "envelope.txtpb")),
+              HasSubstr("# truc document D22"));
+  EXPECT_EQ(Read(JoinPath(doc, "header.bin")), d.envelope().header());
+  truc::v1::Delivery info;
+  TRUC_ASSERT_OK(LoadTextProtoFile(JoinPath(doc, "delivery.txtpb"), &info));
+  EXPECT_EQ(info.document_id(), "D22");
+}
+
+TEST_F(InboxTest, HostileDocumentIdIsRefused) {
+  truc::v1::Delivery d = MakeDelivery("../D13", SampleHeader({}));
+  EXPECT_THAT(writer_.Store(d),
+              StatusIs(absl::StatusCode::kInvalidArgument, "document id"));
+  EXPECT_FALSE(PathExists(tmp_.Sub("D13")));
+}
+
+TEST_F(InboxTest, ResumesFromPartialPartFile) {
+  const std::string pdf = RandomBytes(500000, 5);
+  truc::v1::Delivery d =
+      MakeDelivery("D14", SampleHeader({{"Công văn 123.pdf", pdf}}));
+  hub_.service().SetAttachment("D14", 0, Blob::Of(pdf));
+  TRUC_ASSERT_OK(MakeDirectories(JoinPath(folders_.incoming(), "D14")));
+  TRUC_ASSERT_OK(WriteFileDurably(JoinPath(folders_.incoming(), "D14/0.part"),
+                                  pdf.substr(0, 123457)));
+
+  absl::StatusOr<InboxWriter::Stored> stored = writer_.Store(d);
+  TRUC_ASSERT_OK(stored.status());
+  EXPECT_EQ(stored->downloaded, 500000u - 123457u);
+  auto calls = hub_.service().downloads();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].offset, 123457u);
+  EXPECT_EQ(Read(JoinPath(folders_.inbox, "D14/attachments/Công văn 123.pdf")),
+            pdf);
+}
+
+TEST_F(InboxTest, InterruptedDownloadResumesOnNextOffer) {
+  const std::string pdf = RandomBytes(600000, 6);
+  truc::v1::Delivery d3 =
+      MakeDelivery("D17", SampleHeader({{"Công văn 123.pdf", pdf}}));
+  hub_.service().SetAttachment("D17", 0, Blob::Of(pdf));
+  hub_.service().FailNextDownloadAfter(200000);
+  EXPECT_THAT(writer_.Store(d3),
+              StatusIs(absl::StatusCode::kUnavailable, "connection lost"));
+  struct stat st;
+  ASSERT_EQ(::stat(JoinPath(folders_.incoming(), "D17/0.part").c_str(), &st),
+            0);
+  const uint64_t kept = static_cast<uint64_t>(st.st_size);
+  EXPECT_GE(kept, 200000u);
+  EXPECT_LT(kept, 600000u);
+  TRUC_ASSERT_OK(writer_.Store(d3).status());
+  auto calls = hub_.service().downloads();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].offset, 0u);
+  EXPECT_EQ(calls[1].offset, kept);
+  EXPECT_EQ(Read(JoinPath(folders_.inbox, "D17/attachments/Công văn 123.pdf")),
+            pdf);
+}
+
+TEST_F(InboxTest, OversizedStalePartIsReplaced) {
+  const std::string pdf = RandomBytes(1000, 8);
+  truc::v1::Delivery d =
+      MakeDelivery("D18", SampleHeader({{"Công văn 123.pdf", pdf}}));
+  hub_.service().SetAttachment("D18", 0, Blob::Of(pdf));
+  TRUC_ASSERT_OK(MakeDirectories(JoinPath(folders_.incoming(), "D18")));
+  TRUC_ASSERT_OK(WriteFileDurably(JoinPath(folders_.incoming(), "D18/0.part"),
+                                  RandomBytes(5000, 9)));
+  TRUC_ASSERT_OK(writer_.Store(d).status());
+  EXPECT_EQ(Read(JoinPath(folders_.inbox, "D18/attachments/Công văn 123.pdf")),
+            pdf);
+}
+
+TEST_F(InboxTest, DocumentWithoutAttachmentsAndEmptyAttachment) {
+  hub_.service().Offer(MakeDelivery("D19", SampleHeader({})));
+  hub_.service().SetAttachment("D20", 0, Blob::Of(""));
+  hub_.service().Offer(MakeDelivery("D20", SampleHeader({{"trống.txt", ""}})));
+  TRUC_ASSERT_OK(receiver_.PollOnce());
+  EXPECT_TRUE(PathExists(JoinPath(folders_.inbox, "D19/envelope.txtpb")));
+  EXPECT_EQ(Read(JoinPath(folders_.inbox, "D20/attachments/trống.txt")), "");
+  EXPECT_THAT(hub_.service().acks(), ElementsAre("D19", "D20"));
+}
+
+TEST_F(InboxTest, StopCancelsTheLongPollPromptly) {
+  Receiver::Options options;
+  options.poll_wait_seconds = 30;
+  Receiver receiver(options, hub_.stub().get(), &writer_, &log_, &stop_);
+  std::thread running([&] { receiver.Run(); });
+  while (hub_.service().polls() == 0) absl::SleepFor(absl::Milliseconds(5));
+  absl::SleepFor(absl::Milliseconds(100));
+  absl::Time start = absl::Now();
+  stop_.Stop();
+  running.join();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(1));
+}
+
+// Resident memory of this process, bytes.
+uint64_t ResidentBytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (absl::StartsWith(line, "VmRSS:")) {
+      return std::stoull(line.substr(6)) * 1024;
+    }
+  }
+  return 0;
+}
+
+TEST_F(InboxTest, LargeAttachmentStreamsInBoundedMemory) {
+  constexpr uint64_t kSize = 200ull << 20;
+  // Generated bytes: neither the fake nor the test holds 200 MB.
+  auto gen = [](uint64_t offset, size_t n) {
+    std::string out(n, '\0');
+    for (size_t i = 0; i < n; ++i) {
+      uint64_t x = (offset + i) * 0x9e3779b97f4a7c15ULL;
+      out[i] = static_cast<char>(x >> 56);
+    }
+    return out;
+  };
+  Sha256 sha;
+  for (uint64_t off = 0; off < kSize; off += 1 << 20)
+    sha.Update(gen(off, 1 << 20));
+  truc::v1::DocumentHeader h = SampleHeader({});
+  auto* a = h.add_attachments();
+  a->set_name("Bản scan hồ sơ.pdf");
+  a->set_size(kSize);
+  a->set_sha256(sha.Finish());
+  hub_.service().SetAttachment("D21", 0, Blob{kSize, gen});
+
+  const uint64_t baseline = ResidentBytes();
+  std::atomic<uint64_t> peak{baseline};
+  std::atomic<bool> done{false};
+  std::thread sampler([&] {
+    while (!done) {
+      uint64_t now = ResidentBytes();
+      if (now > peak) peak = now;
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+  });
+  absl::StatusOr<InboxWriter::Stored> stored =
+      writer_.Store(MakeDelivery("D21", h));
+  done = true;
+  sampler.join();
+  TRUC_ASSERT_OK(stored.status());
+  struct stat st;
+  ASSERT_EQ(
+      ::stat(JoinPath(folders_.inbox, "D21/attachments/Bản scan hồ sơ.pdf")
+                 .c_str(),
+             &st),
+      0);
+  EXPECT_EQ(static_cast<uint64_t>(st.st_size), kSize);
+  RecordProperty("peak_rss_bytes", std::to_string(peak.load()));
+  EXPECT_LT(peak.load(), 100ull << 20)
+      << "baseline " << baseline << ", peak " << peak.load();
+}
+
+TEST(CrashPointTest, DoesNothingUnlessNamed) {
+  ::unsetenv(kCrashPointEnv);
+  CrashPoint("after_download");
+  ::setenv(kCrashPointEnv, "after_inbox", 1);
+  CrashPoint("after_download");
+  ::unsetenv(kCrashPointEnv);
+}
+
+TEST(CrashPointDeathTest, KillsWhenNamed) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        ::setenv(kCrashPointEnv, "after_inbox", 1);
+        CrashPoint("after_inbox");
+      },
+      ::testing::KilledBySignal(SIGKILL), "");
+}
+
+}  // namespace
+}  // namespace truc::agent

@@ -1,0 +1,331 @@
+#include "edge-agent/outbox.h"
+
+#include <grpcpp/client_context.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/attachment_name.h"
+#include "common/file_util.h"
+#include "common/sha256.h"
+#include "common/status_macros.h"
+#include "common/text_proto.h"
+#include "common/time_util.h"
+#include "edge-agent/names.h"
+
+namespace truc::agent {
+namespace {
+
+// The agent's own files in an outbox folder: the envelope, and what it
+// writes there before moving the folder to sent/ or failed/. (The inbox keeps
+// attachments in a folder of their own, so no other name is reserved.)
+bool IsReservedOutboxName(absl::string_view name) {
+  return name == kEnvelopeFile || name == kReceiptFile || name == kErrorFile;
+}
+
+// The deadline of one send: a safety net against a stalled stream, generous
+// for slow uplinks (an upload does not resume; a retry starts over): one
+// hour plus 1 s per 64 KiB to send.
+std::chrono::system_clock::time_point SendDeadline(
+    const truc::v1::DocumentHeader& header) {
+  uint64_t bytes = 0;
+  for (const auto& a : header.attachments()) bytes += a.size();
+  return std::chrono::system_clock::now() + std::chrono::hours(1) +
+         std::chrono::seconds(bytes >> 16);
+}
+
+// The folders in `dir` whose names do not start with '.', sorted. An
+// unreadable `dir` lists nothing.
+std::vector<std::string> ListFolders(const std::string& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (name.empty() || name.front() == '.') continue;
+    std::error_code type_ec;
+    if (!it->is_directory(type_ec)) continue;
+    names.push_back(std::move(name));
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace
+
+bool IsTransient(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kAborted:
+    case absl::StatusCode::kCancelled:
+      return true;
+    default:
+      return false;
+  }
+}
+
+absl::StatusOr<OutboxDocument> ReadOutboxFolder(const std::string& dir,
+                                                const std::string& agency) {
+  OutboxDocument doc;
+  const std::string envelope = JoinPath(dir, kEnvelopeFile);
+  TRUC_RETURN_IF_ERROR(LoadTextProtoFile(envelope, &doc.header));
+  if (!doc.header.from().organ_id().empty() &&
+      doc.header.from().organ_id() != agency) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        envelope, ": from.organ_id \"", doc.header.from().organ_id(),
+        "\" is not this agent's agency ", agency,
+        " (leave it out: the agent fills it from its certificate)"));
+  }
+  std::set<std::string> seen;
+  for (int i = 0; i < doc.header.attachments_size(); ++i) {
+    const truc::v1::AttachmentDescriptor& a = doc.header.attachments(i);
+    absl::Status name_ok = truc::ValidateAttachmentName(a.name());
+    if (!name_ok.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          envelope, ": attachment ", i + 1, ": ", name_ok.message()));
+    }
+    if (IsReservedOutboxName(a.name())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          envelope, ": attachment ", i + 1, ": the name \"", a.name(),
+          "\" is reserved for the agent's own files; rename the file"));
+    }
+    if (!seen.insert(a.name()).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          envelope, ": attachment \"", a.name(), "\" is listed twice"));
+    }
+    const std::string path = JoinPath(dir, a.name());
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(envelope, ": attachment \"", a.name(),
+                       "\" is listed but there is no such file in ", dir));
+    }
+    doc.files.push_back(
+        AttachmentFile{path, a.name(), a.content_type(), a.description()});
+  }
+  // Keep what the writer declared, to check it against the files.
+  const truc::v1::DocumentHeader declared = doc.header;
+  absl::Status completed = CompleteHeader(agency, doc.files, &doc.header);
+  if (!completed.ok()) {
+    return absl::Status(completed.code(),
+                        absl::StrCat(dir, ": ", completed.message()));
+  }
+  for (int i = 0; i < declared.attachments_size(); ++i) {
+    const auto& want = declared.attachments(i);
+    const auto& got = doc.header.attachments(i);
+    if (want.size() != 0 && want.size() != got.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          envelope, ": attachment \"", want.name(), "\" declares size ",
+          want.size(), " but the file has ", got.size(), " bytes"));
+    }
+    if (!want.sha256().empty() && want.sha256() != got.sha256()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(envelope, ": attachment \"", want.name(),
+                       "\" declares a SHA-256 that does not match the file (",
+                       HexEncode(got.sha256()), ")"));
+    }
+  }
+  return doc;
+}
+
+OutboxSender::OutboxSender(AgentFolders folders, std::string agency,
+                           truc::v1::Exchange::StubInterface* stub,
+                           EventLog* log, Options options, StopSignal* stop)
+    : folders_(std::move(folders)),
+      agency_(std::move(agency)),
+      stub_(stub),
+      log_(log),
+      options_(options),
+      stop_(stop) {}
+
+absl::StatusOr<std::string> OutboxSender::LoadOrCreateKey(
+    const std::string& name) {
+  const std::string path = JoinPath(folders_.outbox_keys(), name);
+  absl::StatusOr<std::string> existing = ReadFile(path, 4096);
+  if (existing.ok()) {
+    std::string key(absl::StripAsciiWhitespace(*existing));
+    if (!key.empty() && key.size() <= 128) return key;
+  } else if (existing.status().code() != absl::StatusCode::kNotFound) {
+    return existing.status();
+  }
+  std::string key = NewIdempotencyKey();
+  TRUC_RETURN_IF_ERROR(WriteFileDurably(path, absl::StrCat(key, "\n"), 0600));
+  return key;
+}
+
+void OutboxSender::RemoveKey(const std::string& name) {
+  // A key left behind (crash, failure here) is removed by CollectStaleKeys
+  // once the folder has left the outbox.
+  (void)RemoveAll(JoinPath(folders_.outbox_keys(), name));
+}
+
+void OutboxSender::CollectStaleKeys() {
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(folders_.outbox_keys(), ec), end;
+       !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    // ".tmp-*": a key write cut short by a crash.
+    if (absl::StartsWith(name, ".tmp-") ||
+        !PathExists(JoinPath(folders_.outbox, name))) {
+      (void)RemoveAll(it->path().string());
+    }
+  }
+}
+
+OutboxSender::Outcome OutboxSender::MoveToFailed(const std::string& name,
+                                                 const std::string& message) {
+  const std::string dir = JoinPath(folders_.outbox, name);
+  absl::Status s =
+      WriteFileDurably(JoinPath(dir, kErrorFile), absl::StrCat(message, "\n"));
+  std::string dest = JoinPath(folders_.failed, name);
+  for (int n = 2; s.ok() && PathExists(dest); ++n) {
+    dest = JoinPath(folders_.failed, absl::StrCat(name, ".", n));
+  }
+  if (s.ok()) s = RenameDurably(dir, dest);
+  if (!s.ok()) {
+    log_->Event("move_failed", {{"folder", name},
+                                {"to", folders_.failed},
+                                {"error", std::string(s.message())}});
+    return Outcome::kRetry;
+  }
+  RemoveKey(name);
+  log_->Event("send_refused",
+              {{"folder", name}, {"moved_to", dest}, {"error", message}});
+  return Outcome::kFailed;
+}
+
+OutboxSender::Outcome OutboxSender::MoveToSent(
+    const std::string& name, const truc::v1::SendResponse& response) {
+  const std::string dir = JoinPath(folders_.outbox, name);
+  const std::string& id = response.document_id();
+  if (!ValidateDocumentId(id).ok()) {
+    return MoveToFailed(
+        name, absl::StrCat("the hub accepted the document but answered with "
+                           "an unusable document id \"",
+                           id, "\"; see the hub's operators"));
+  }
+  const std::string dest = JoinPath(folders_.sent, id);
+  if (PathExists(dest)) {
+    // Only a key left over from an earlier folder of the same name gets
+    // here: the hub answered with that folder's document.
+    return MoveToFailed(
+        name, absl::StrCat("the hub answered that this folder was already sent "
+                           "as document ",
+                           id, " (", dest,
+                           " exists), so it was not sent again; drop it into "
+                           "the outbox once more to send it"));
+  }
+  absl::Status s = WriteFileDurably(
+      JoinPath(dir, kReceiptFile),
+      absl::StrCat("# sent by truc-agent of ", agency_, ", accepted at ",
+                   FormatVietnamTime(response.accepted_at().unix_micros()),
+                   " (Vietnam time)\n", ToTextProto(response)));
+  if (s.ok()) s = RenameDurably(dir, dest);
+  if (!s.ok()) {
+    log_->Event(
+        "move_failed",
+        {{"folder", name}, {"to", dest}, {"error", std::string(s.message())}});
+    return Outcome::kRetry;
+  }
+  RemoveKey(name);
+  log_->Event("sent", {{"folder", name},
+                       {"document", id},
+                       {"duplicate", response.duplicate() ? "true" : "false"},
+                       {"moved_to", dest}});
+  return Outcome::kSent;
+}
+
+OutboxSender::Outcome OutboxSender::SendFolder(const std::string& name) {
+  const std::string dir = JoinPath(folders_.outbox, name);
+  if (!PathExists(JoinPath(dir, kEnvelopeFile))) {
+    retries_.erase(name);
+    return Outcome::kNotReady;
+  }
+  auto retry = [&](const absl::Status& why) {
+    RetryState& r = retries_.try_emplace(name, options_).first->second;
+    absl::Duration delay = r.backoff.Next();
+    r.next_attempt = absl::Now() + delay;
+    if (stop_ == nullptr || !stop_->stopped()) {
+      log_->Event(
+          "send_retry",
+          {{"folder", name},
+           {"code", absl::StatusCodeToString(why.code())},
+           {"error", std::string(why.message())},
+           {"retry_in_ms", absl::StrCat(absl::ToInt64Milliseconds(delay))}});
+    }
+    return Outcome::kRetry;
+  };
+  auto done = [&](Outcome o) {
+    if (o == Outcome::kRetry) {
+      return retry(absl::UnavailableError("could not move the folder"));
+    }
+    retries_.erase(name);
+    return o;
+  };
+
+  absl::StatusOr<OutboxDocument> doc = ReadOutboxFolder(dir, agency_);
+  if (!doc.ok()) {
+    if (!PathExists(dir)) {  // taken away while we read it
+      retries_.erase(name);
+      return Outcome::kNotReady;
+    }
+    if (IsTransient(doc.status().code())) return retry(doc.status());
+    return done(MoveToFailed(name, std::string(doc.status().message())));
+  }
+  absl::StatusOr<std::string> key = LoadOrCreateKey(name);
+  if (!key.ok()) return retry(key.status());
+  log_->Event("sending", {{"folder", name},
+                          {"attachments", absl::StrCat(doc->files.size())}});
+  grpc::ClientContext ctx;
+  ctx.set_deadline(SendDeadline(doc->header));
+  // Under Run's scope, Stop() cancels the upload.
+  CancelOnStop cancel_on_stop(&ctx);
+  // Given a context, SendDocument does not use its timeout argument.
+  absl::StatusOr<truc::v1::SendResponse> response = SendDocument(
+      stub_, doc->header, doc->files, *key, std::chrono::seconds(3600), &ctx);
+  if (response.ok()) return done(MoveToSent(name, *response));
+  if (IsTransient(response.status().code())) return retry(response.status());
+  return done(MoveToFailed(
+      name, absl::StrCat("the hub refused the document (",
+                         absl::StatusCodeToString(response.status().code()),
+                         "): ", response.status().message())));
+}
+
+void OutboxSender::ScanOnce(absl::Time now) {
+  CollectStaleKeys();
+  std::vector<std::string> names = ListFolders(folders_.outbox);
+  // Forget the back-off of folders that left the outbox.
+  std::set<std::string> present(names.begin(), names.end());
+  for (auto it = retries_.begin(); it != retries_.end();) {
+    it = present.count(it->first) ? std::next(it) : retries_.erase(it);
+  }
+  for (const std::string& name : names) {
+    if (stop_ != nullptr && stop_->stopped()) return;
+    auto it = retries_.find(name);
+    if (it != retries_.end() && now < it->second.next_attempt) continue;
+    (void)SendFolder(name);
+  }
+}
+
+void OutboxSender::Run(absl::Duration interval) {
+  CallCancellationScope scope(stop_);
+  while (stop_ == nullptr || !stop_->stopped()) {
+    ScanOnce(absl::Now());
+    if (stop_ != nullptr) {
+      stop_->WaitFor(interval);
+    } else {
+      absl::SleepFor(interval);
+    }
+  }
+}
+
+}  // namespace truc::agent

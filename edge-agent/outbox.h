@@ -1,0 +1,129 @@
+// Sending: OutboxSender picks up folders dropped into the outbox and sends
+// each as one document (format: edge-agent/README.md).
+//
+// A folder outbox/<name>/ is ready once it holds envelope.txtpb; names
+// starting with '.' are ignored. On the first attempt a random idempotency
+// key is stored durably in state/outbox-keys/<name>; every retry sends with
+// it, so a retry after a lost answer gets the first document id back.
+//   sent:      receipt.txtpb (the SendResponse) is written into the folder,
+//              the folder is renamed to sent/<document_id>/, the key removed;
+//   transient: UNAVAILABLE, DEADLINE_EXCEEDED, INTERNAL, UNKNOWN, ABORTED,
+//              CANCELLED: the folder stays, retried with exponential
+//              back-off and jitter;
+//   refused:   any other code, a malformed envelope.txtpb, a listed
+//              attachment that is missing: error.txt (the message) is
+//              written into the folder, the folder is renamed to
+//              failed/<name>/ (failed/<name>.<n>/ if taken), the key removed.
+//              RESOURCE_EXHAUSTED is a refusal: the hub answers it only when
+//              the document breaks one of its configured limits (header
+//              size, attachment size, attachment count, recipients), which
+//              a retry cannot cure; its own storage failures are
+//              UNAVAILABLE.
+// Each send runs in a context of its own with a deadline (one hour plus 1 s
+// per 64 KiB of attachments), registered with the StopSignal (CancelOnStop)
+// so that Stop() cancels an upload in flight.
+//
+// Thread-safety: not thread-safe; the agent runs one sender on its sending
+// thread. The stub may be shared.
+#ifndef TRUC_EDGE_AGENT_OUTBOX_H_
+#define TRUC_EDGE_AGENT_OUTBOX_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/exchange_client.h"
+#include "edge-agent/backoff.h"
+#include "edge-agent/config.h"
+#include "edge-agent/event_log.h"
+#include "edge-agent/stop_signal.h"
+#include "truc/v1/exchange.grpc.pb.h"
+
+namespace truc::agent {
+
+// True for the codes after which a send is retried with the same key.
+bool IsTransient(absl::StatusCode code);
+
+// A parsed outbox folder, ready to send.
+struct OutboxDocument {
+  truc::v1::DocumentHeader header;  // from filled, attachments described
+  std::vector<AttachmentFile> files;
+};
+
+// Reads outbox folder `dir`: envelope.txtpb, then each listed attachment
+// from the folder (size and SHA-256 computed; if the envelope states them
+// they must match). Sets from.organ_id to `agency`. Fails INVALID_ARGUMENT
+// for a malformed envelope (naming the line and field), a bad or missing
+// attachment, or a from.organ_id other than `agency`; NOT_FOUND if there is
+// no envelope.txtpb.
+absl::StatusOr<OutboxDocument> ReadOutboxFolder(const std::string& dir,
+                                                const std::string& agency);
+
+class OutboxSender {
+ public:
+  enum class Outcome {
+    kNotReady,  // no envelope.txtpb yet, or the folder is gone
+    kSent,      // moved to sent/<document_id>/
+    kRetry,     // transient failure: kept, retry later
+    kFailed,    // refused: moved to failed/<name>/
+  };
+
+  struct Options {
+    absl::Duration retry_initial = absl::Milliseconds(200);
+    absl::Duration retry_max = absl::Seconds(30);
+  };
+
+  // `agency` is this agent's code (from its certificate). `folders` must
+  // exist (CreateFolders). Pointers must outlive the sender; `stop` may be
+  // null (then Run never returns).
+  OutboxSender(AgentFolders folders, std::string agency,
+               truc::v1::Exchange::StubInterface* stub, EventLog* log,
+               Options options, StopSignal* stop = nullptr);
+
+  // Tries outbox/<name> now, whatever its back-off. Never fails: every
+  // outcome is logged, and a problem with the local filesystem (writing the
+  // key, moving the folder) is kRetry. On kRetry the folder's next attempt
+  // is scheduled after its back-off. The upload is cancelled by Stop() of
+  // the calling thread's CallCancellationScope, if any (Run opens one for
+  // `stop`).
+  Outcome SendFolder(const std::string& name);
+
+  // One pass over the outbox at `now`: removes keys of folders that are
+  // gone, then tries each ready folder (sorted by name) whose back-off has
+  // passed. Stops early when stopped.
+  void ScanOnce(absl::Time now);
+
+  // ScanOnce every `interval` until stopped; an in-flight send is
+  // cancelled on stop (the folder stays; the key makes the retry safe).
+  void Run(absl::Duration interval);
+
+ private:
+  struct RetryState {
+    explicit RetryState(const Options& o)
+        : backoff(o.retry_initial, o.retry_max) {}
+    Backoff backoff;
+    absl::Time next_attempt = absl::InfinitePast();
+  };
+
+  absl::StatusOr<std::string> LoadOrCreateKey(const std::string& name);
+  void RemoveKey(const std::string& name);
+  Outcome MoveToFailed(const std::string& name, const std::string& message);
+  Outcome MoveToSent(const std::string& name,
+                     const truc::v1::SendResponse& response);
+  void CollectStaleKeys();
+
+  AgentFolders folders_;
+  std::string agency_;
+  truc::v1::Exchange::StubInterface* stub_;
+  EventLog* log_;
+  Options options_;
+  StopSignal* stop_;
+  std::map<std::string, RetryState> retries_;
+};
+
+}  // namespace truc::agent
+
+#endif  // TRUC_EDGE_AGENT_OUTBOX_H_
