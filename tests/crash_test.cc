@@ -52,6 +52,7 @@ TEST(Crash, HubKilledWhileSendingLosesNothingAcknowledged) {
   const int kills = Iterations(30);
   std::atomic<bool> stop{false};
   std::atomic<int> acknowledged{0};
+  std::atomic<int> failed_attempts{0};
   std::mutex mu;
   std::map<int, std::string> acked_ids;  // number -> document id
   std::thread client([&] {
@@ -68,6 +69,7 @@ TEST(Crash, HubKilledWhileSendingLosesNothingAcknowledged) {
           acknowledged++;
           break;
         }
+        failed_attempts++;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
     }

@@ -36,8 +36,9 @@ class EndToEnd : public ::testing::Test {
 TEST_F(EndToEnd, ThreeAgenciesReceiveByteIdenticalAttachments) {
   for (const char* code : {kHealth, kFinance, kYTich}) p_.StartAgent(code);
   std::string scan;
-  for (int i = 0; i < 3'000'000; ++i)
-    scan.push_back(static_cast<char>((i * 7919) >> 3));
+  for (uint32_t i = 0; i < 3'000'000; ++i) {
+    scan.push_back(static_cast<char>((i * 7919u) >> 3));
+  }
   const std::string appendix =
       "Danh sách xã bị ảnh hưởng: Y Tịch, Vân An, Chi Lăng";
   auto sent =
@@ -50,8 +51,9 @@ TEST_F(EndToEnd, ThreeAgenciesReceiveByteIdenticalAttachments) {
         WaitFor([&] { return InInbox(code, id); }, std::chrono::seconds(30)))
         << code << " did not receive " << id;
     std::string folder = p_.AgentDir(code) + "/inbox/" + id;
-    EXPECT_EQ(*ReadFile(folder + "/Công văn 45.pdf"), scan) << code;
-    EXPECT_EQ(*ReadFile(folder + "/Phụ lục.txt"), appendix) << code;
+    std::string files = folder + "/attachments";
+    EXPECT_EQ(*ReadFile(files + "/Công văn 45.pdf"), scan) << code;
+    EXPECT_EQ(*ReadFile(files + "/Phụ lục.txt"), appendix) << code;
     std::string envelope = *ReadFile(folder + "/envelope.txtpb");
     EXPECT_NE(envelope.find("V/v ứng phó bão số 9"), std::string::npos)
         << envelope;
@@ -123,11 +125,11 @@ TEST_F(EndToEnd, StatusReportsFromTheAgentCommandLineReachTheSender) {
   ASSERT_TRUE(
       WaitFor([&] { return InInbox(kHealth, id); }, std::chrono::seconds(30)));
   std::string conf = p_.AgentDir(kHealth) + "/agent.conf";
-  auto r = Run({TRUC_AGENT_BIN, "report", "--config", conf, id, "03",
-                "--description", "Đã vào sổ văn bản đến", "--staff",
-                "Trần Thị Bình"});
+  auto r = RunCommand({TRUC_AGENT_BIN, "report", "--config", conf, id, "03",
+                       "--description", "Đã vào sổ văn bản đến", "--staff",
+                       "Trần Thị Bình"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  r = Run({TRUC_AGENT_BIN, "report", "--config", conf, id, "07"});
+  r = RunCommand({TRUC_AGENT_BIN, "report", "--config", conf, id, "07"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("07"), std::string::npos) << r.err;
   auto status = p_.Status(id);
@@ -146,7 +148,7 @@ TEST_F(EndToEnd, MalformedHubConfigStopsTheHubNamingTheField) {
           "tls { ca_cert: \"ca.crt\" cert: \"hub.crt\" key: \"hub.key\" }\n"
           "lease_seconds: 0\nsilence_treshold_seconds: 60\n")
           .ok());
-  auto r = Run({TRUC_HUB_BIN, "--config", p_.Path("bad.conf")});
+  auto r = RunCommand({TRUC_HUB_BIN, "--config", p_.Path("bad.conf")});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("silence_treshold_seconds"), std::string::npos) << r.err;
   ASSERT_TRUE(
@@ -155,12 +157,12 @@ TEST_F(EndToEnd, MalformedHubConfigStopsTheHubNamingTheField) {
           "tls { ca_cert: \"ca.crt\" cert: \"hub.crt\" key: \"hub.key\" }\n"
           "max_poll_wait_seconds: 9999\n")
           .ok());
-  r = Run({TRUC_HUB_BIN, "--config", p_.Path("bad2.conf")});
+  r = RunCommand({TRUC_HUB_BIN, "--config", p_.Path("bad2.conf")});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("max_poll_wait_seconds is 9999"), std::string::npos)
       << r.err;
   // A second hub on the same data directory is refused: the store is locked.
-  r = Run({TRUC_HUB_BIN, "--config", p_.Path("hub.conf")});
+  r = RunCommand({TRUC_HUB_BIN, "--config", p_.Path("hub.conf")});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("lock"), std::string::npos) << r.err;
 }

@@ -63,8 +63,8 @@ TEST(Large, TwoHundredMegabytesWithSmallMemory) {
   EXPECT_LT(hub_rss, 100ull << 20);
   EXPECT_LT(agent_rss, 100ull << 20);
 
-  std::string received =
-      p.AgentDir(kHealth) + "/inbox/" + id + "/Bản đồ quy hoạch.pdf";
+  std::string received = p.AgentDir(kHealth) + "/inbox/" + id +
+                         "/attachments/Bản đồ quy hoạch.pdf";
   auto digest = [](const std::string& file) {
     Sha256 sha;
     int fd = ::open(file.c_str(), O_RDONLY);

@@ -130,9 +130,9 @@ uint64_t Process::PeakRssBytes() const {
   return 0;
 }
 
-RunResult Run(const std::vector<std::string>& argv,
-              std::map<std::string, std::string> env,
-              std::chrono::seconds timeout) {
+RunResult RunCommand(const std::vector<std::string>& argv,
+                     std::map<std::string, std::string> env,
+                     std::chrono::seconds timeout) {
   char out_tmpl[] = "/tmp/truc-run-out-XXXXXX";
   char err_tmpl[] = "/tmp/truc-run-err-XXXXXX";
   int out_fd = mkstemp(out_tmpl);

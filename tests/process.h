@@ -55,9 +55,9 @@ struct RunResult {
   std::string out;
   std::string err;
 };
-RunResult Run(const std::vector<std::string>& argv,
-              std::map<std::string, std::string> env = {},
-              std::chrono::seconds timeout = std::chrono::seconds(120));
+RunResult RunCommand(const std::vector<std::string>& argv,
+                     std::map<std::string, std::string> env = {},
+                     std::chrono::seconds timeout = std::chrono::seconds(120));
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int FreePort();
