@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# A demo province on loopback: a fresh CA, a hub on an embedded RocksDB, the
+# provincial office and four recipient agencies each with its own agent (one
+# of them, a commune, left stopped), an express document sent to all, and
+# the table of who has and who has not received it.
+#
+#   deploy/demo.sh          install what is missing, build, start the demo
+#   deploy/demo.sh stop     stop everything the demo started
+#
+# Everything lives under ./demo (or $TRUC_DEMO_DIR); the hub listens on
+# 127.0.0.1:$TRUC_DEMO_PORT (default 7443).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$(pwd)"
+DEMO="${TRUC_DEMO_DIR:-$ROOT/demo}"
+PORT="${TRUC_DEMO_PORT:-7443}"
+BUILD="${TRUC_BUILD_DIR:-$ROOT/build}"
+TRUC="$BUILD/cli/truc"
+HUB="$BUILD/hub/truc-hub"
+AGENT="$BUILD/edge-agent/truc-agent"
+
+OFFICE=000.01.00.H99
+RECIPIENTS=(000.07.00.H99 000.03.00.H99 000.02.00.H99 000.21.30.H99)
+declare -A NAMES=(
+  [000.01.00.H99]="Văn phòng UBND tỉnh Lạng Sơn"
+  [000.07.00.H99]="Sở Y tế"
+  [000.03.00.H99]="Sở Tài chính"
+  [000.02.00.H99]="Sở Nội vụ"
+  [000.21.30.H99]="UBND xã Y Tịch"
+)
+STOPPED=000.21.30.H99  # the commune whose system is down
+
+stop_all() {
+  local found=0
+  for pidfile in "$DEMO"/agents/*/agent.pid "$DEMO"/hub/hub.pid; do
+    [ -f "$pidfile" ] || continue
+    local pid
+    pid="$(cat "$pidfile")"
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" && found=1
+      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
+    rm -f "$pidfile"
+  done
+  [ "$found" = 1 ] && echo "demo: stopped the hub and agents under $DEMO" || true
+}
+
+if [ "${1:-start}" = "stop" ]; then
+  stop_all
+  exit 0
+fi
+if [ "${1:-start}" != "start" ]; then
+  echo "usage: deploy/demo.sh [start|stop]" >&2
+  exit 2
+fi
+
+./scripts/install-deps.sh
+TRUC_BUILD_DIR="$BUILD" ./scripts/build.sh
+stop_all
+rm -rf "$DEMO"
+mkdir -p "$DEMO"/{ca,certs,profiles,hub,agents,outgoing}
+
+echo "== A province CA and certificates"
+"$TRUC" ca init --dir "$DEMO/ca" --name "CA tỉnh Lạng Sơn (demo)"
+"$TRUC" ca issue --dir "$DEMO/ca" --hub hub --out "$DEMO/certs" >/dev/null
+"$TRUC" ca issue --dir "$DEMO/ca" --operator van-thu --out "$DEMO/certs" \
+  --profile-out "$DEMO/profiles/operator.profile" --hub-address "127.0.0.1:$PORT" >/dev/null
+for code in "$OFFICE" "${RECIPIENTS[@]}"; do
+  "$TRUC" ca issue --dir "$DEMO/ca" --agency "$code" --name "${NAMES[$code]}" --out "$DEMO/certs" \
+    --profile-out "$DEMO/profiles/$code.profile" --hub-address "127.0.0.1:$PORT" >/dev/null
+done
+
+echo "== The hub on 127.0.0.1:$PORT (RocksDB under $DEMO/hub/data)"
+cat > "$DEMO/hub/hub.conf" <<CONF
+listen_address: "127.0.0.1:$PORT"
+data_dir: "data"
+port_file: "hub.port"
+tls { ca_cert: "../ca/ca.crt" cert: "../certs/hub.crt" key: "../certs/hub.key" }
+lease_seconds: 30
+silence_threshold_seconds: 120
+CONF
+setsid nohup "$HUB" --config "$DEMO/hub/hub.conf" >>"$DEMO/hub/hub.log" 2>&1 < /dev/null &
+echo $! > "$DEMO/hub/hub.pid"
+for _ in $(seq 100); do [ -f "$DEMO/hub/hub.port" ] && break; sleep 0.1; done
+if [ ! -f "$DEMO/hub/hub.port" ]; then
+  echo "demo: error: the hub did not start; its log:" >&2
+  cat "$DEMO/hub/hub.log" >&2
+  exit 1
+fi
+
+export TRUC_PROFILE="$DEMO/profiles/operator.profile"
+echo "== The directory: $(grep -vc '^#' deploy/sample-province.csv) lines of deploy/sample-province.csv"
+"$TRUC" agency import deploy/sample-province.csv
+
+echo "== Agents"
+for code in "$OFFICE" "${RECIPIENTS[@]}"; do
+  dir="$DEMO/agents/$code"
+  mkdir -p "$dir"
+  cat > "$dir/agent.conf" <<CONF
+hub_address: "127.0.0.1:$PORT"
+tls { ca_cert: "../../ca/ca.crt" cert: "../../certs/$code.crt" key: "../../certs/$code.key" }
+base_dir: "."
+poll_wait_seconds: 20
+CONF
+  if [ "$code" = "$STOPPED" ]; then
+    echo "   $code ${NAMES[$code]}: agent NOT started (its system is down)"
+    continue
+  fi
+  setsid nohup "$AGENT" run --config "$dir/agent.conf" >>"$dir/agent.log" 2>&1 < /dev/null &
+  echo $! > "$dir/agent.pid"
+  echo "   $code ${NAMES[$code]}: agent running, inbox $dir/inbox"
+done
+sleep 1
+
+echo "== The office sends an express document to all four"
+DOCFILE="$DEMO/outgoing/Công văn 45-UBND-VP.txt"
+cat > "$DOCFILE" <<TEXT
+ỦY BAN NHÂN DÂN TỈNH LẠNG SƠN
+Số: 45/UBND-VP
+V/v triển khai khẩn cấp các biện pháp ứng phó bão số 9
+
+Kính gửi: Sở Y tế, Sở Tài chính, Sở Nội vụ, UBND xã Y Tịch.
+(Văn bản minh họa cho bản chạy thử của truc.)
+TEXT
+export TRUC_PROFILE="$DEMO/profiles/$OFFICE.profile"
+DOC=$("$TRUC" send --to "$(IFS=,; echo "${RECIPIENTS[*]}")" \
+  --subject "V/v triển khai khẩn cấp các biện pháp ứng phó bão số 9" \
+  --number 45 --notation UBND-VP --type "Công văn" \
+  --signer "Nguyễn Văn An" --signer-position "Chủ tịch" --place "Lạng Sơn" \
+  --urgency express "$DOCFILE")
+echo "   document id: $DOC"
+
+# Wait (at most 15 s) for the three running agents to acknowledge.
+for _ in $(seq 75); do
+  if "$TRUC" status "$DOC" | grep -q "^3 of 4 received"; then break; fi
+  sleep 0.2
+done
+
+echo
+echo "== Who has and who has not received it (truc status $DOC)"
+"$TRUC" status "$DOC"
+echo
+echo "== Documents some unit has not received (operator: truc pending --urgency express)"
+TRUC_PROFILE="$DEMO/profiles/operator.profile" "$TRUC" pending --urgency express
+
+cat <<DONE
+
+The demo province is running (hub pid $(cat "$DEMO/hub/hub.pid"), log $DEMO/hub/hub.log).
+Profiles it wrote:
+  office:   $DEMO/profiles/$OFFICE.profile
+  operator: $DEMO/profiles/operator.profile
+Try:
+  export TRUC_PROFILE=$DEMO/profiles/operator.profile
+  $TRUC status $DOC
+  $TRUC agency list
+  # bring the commune's system back, and watch it receive the document:
+  $AGENT run --config $DEMO/agents/$STOPPED/agent.conf
+Stop everything the demo started:
+  deploy/demo.sh stop
+DONE
