@@ -67,8 +67,13 @@ std::string JoinPath(absl::string_view dir, absl::string_view name) {
 }
 
 std::string ResolvePath(const std::string& base_dir, const std::string& path) {
-  if (path.empty() || path.front() == '/') return path;
-  return JoinPath(base_dir, path);
+  if (path.empty()) return path;
+  std::string joined = path.front() == '/' ? path : JoinPath(base_dir, path);
+  // "agents/x/." and "a/../b" read better as "agents/x" and "b" in logs.
+  std::string normal =
+      std::filesystem::path(joined).lexically_normal().string();
+  while (normal.size() > 1 && normal.back() == '/') normal.pop_back();
+  return normal.empty() ? "." : normal;
 }
 
 bool PathExists(const std::string& path) {

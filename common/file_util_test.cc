@@ -79,6 +79,8 @@ TEST(FileUtil, Paths) {
   EXPECT_EQ(JoinPath("a/", "b"), "a/b");
   EXPECT_EQ(ResolvePath("/etc/truc", "hub.key"), "/etc/truc/hub.key");
   EXPECT_EQ(ResolvePath("/etc/truc", "/abs"), "/abs");
+  EXPECT_EQ(ResolvePath("agents/x", "."), "agents/x");
+  EXPECT_EQ(ResolvePath("agents/x", "../../ca/ca.crt"), "ca/ca.crt");
   EXPECT_EQ(DirName("file"), ".");
 }
 

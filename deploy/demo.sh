@@ -55,7 +55,7 @@ if [ "${1:-start}" != "start" ]; then
 fi
 
 ./scripts/install-deps.sh
-TRUC_BUILD_DIR="$BUILD" ./scripts/build.sh
+TRUC_BUILD_DIR="$BUILD" ./scripts/build.sh truc-hub truc-agent truc
 stop_all
 rm -rf "$DEMO"
 mkdir -p "$DEMO"/{ca,certs,profiles,hub,agents,outgoing}
@@ -89,7 +89,7 @@ if [ ! -f "$DEMO/hub/hub.port" ]; then
 fi
 
 export TRUC_PROFILE="$DEMO/profiles/operator.profile"
-echo "== The directory: $(grep -vc '^#' deploy/sample-province.csv) lines of deploy/sample-province.csv"
+echo "== The directory (deploy/sample-province.csv)"
 "$TRUC" agency import deploy/sample-province.csv
 
 echo "== Agents"

@@ -269,7 +269,6 @@ absl::StatusOr<truc::v1::AcknowledgeResponse> Ledger::Acknowledge(
       auto* e = d.add_history();
       e->set_status(truc::v1::EDXML_STATUS_ARRIVED);
       e->mutable_at()->set_unix_micros(now);
-      e->set_description("đã đến");
       WriteBatch b;
       b.Put(keys::Delivery(document_id, recipient), d.SerializeAsString());
       RemoveFromQueues(d, &b);
