@@ -242,4 +242,47 @@ absl::Status DurableFileWriter::Commit() {
   return SyncDirectory(DirName(path_));
 }
 
+absl::StatusOr<AppendFile> AppendFile::Open(const std::string& path,
+                                            mode_t mode) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, mode);
+  if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open ", path));
+  return AppendFile(path, fd);
+}
+
+AppendFile::AppendFile(AppendFile&& other) noexcept
+    : path_(std::move(other.path_)), fd_(other.fd_) {
+  other.fd_ = -1;
+}
+
+AppendFile::~AppendFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+absl::StatusOr<uint64_t> AppendFile::ReadExisting(
+    const std::function<void(absl::string_view)>& fn) {
+  std::string buf(1 << 20, '\0');
+  uint64_t total = 0;
+  while (true) {
+    ssize_t n = ::pread(fd_, buf.data(), buf.size(), static_cast<off_t>(total));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus(errno, absl::StrCat("read ", path_));
+    }
+    if (n == 0) return total;
+    fn(absl::string_view(buf.data(), static_cast<size_t>(n)));
+    total += static_cast<uint64_t>(n);
+  }
+}
+
+absl::Status AppendFile::Append(absl::string_view data) {
+  return WriteAll(fd_, data, path_);
+}
+
+absl::Status AppendFile::Sync() {
+  if (::fdatasync(fd_) != 0) {
+    return ErrnoStatus(errno, absl::StrCat("fdatasync ", path_));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace truc

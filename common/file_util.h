@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -91,6 +92,36 @@ class DurableFileWriter {
   std::string tmp_path_;
   int fd_ = -1;
   uint64_t bytes_written_ = 0;
+};
+
+// A file appended to in place, for downloads that resume where an earlier
+// attempt stopped (the agent's part files). Unlike DurableFileWriter the
+// bytes sit under the file's own name as they arrive; Sync makes what was
+// appended durable. Closed by the destructor.
+class AppendFile {
+ public:
+  // Opens `path` for appending, creating it (with `mode`) if missing.
+  static absl::StatusOr<AppendFile> Open(const std::string& path,
+                                         mode_t mode = 0644);
+  AppendFile(AppendFile&& other) noexcept;
+  AppendFile& operator=(AppendFile&&) = delete;
+  AppendFile(const AppendFile&) = delete;
+  ~AppendFile();
+
+  // Calls `fn` on the bytes already in the file, from the start, in pieces
+  // of up to 1 MiB (to hash what an earlier attempt left). Returns their
+  // count.
+  absl::StatusOr<uint64_t> ReadExisting(
+      const std::function<void(absl::string_view)>& fn);
+  absl::Status Append(absl::string_view data);
+  // fdatasync: what was appended survives a crash.
+  absl::Status Sync();
+  const std::string& path() const { return path_; }
+
+ private:
+  AppendFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  std::string path_;
+  int fd_ = -1;
 };
 
 }  // namespace truc

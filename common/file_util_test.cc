@@ -49,6 +49,29 @@ TEST(FileUtil, AbandonedWriterLeavesNothing) {
   EXPECT_EQ(entries, 0);
 }
 
+TEST(FileUtil, AppendFileResumesWhereItStopped) {
+  TempDir dir;
+  std::string path = dir.Sub("a.part");
+  {
+    auto f = AppendFile::Open(path);
+    ASSERT_TRUE(f.ok());
+    TRUC_ASSERT_OK(f->Append("Sở Y "));
+    TRUC_ASSERT_OK(f->Sync());
+  }
+  auto f = AppendFile::Open(path);
+  ASSERT_TRUE(f.ok());
+  std::string seen;
+  auto n = f->ReadExisting([&](absl::string_view piece) {
+    seen.append(piece.data(), piece.size());
+  });
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, seen.size());
+  EXPECT_EQ(seen, "Sở Y ");
+  TRUC_ASSERT_OK(f->Append("tế"));
+  TRUC_ASSERT_OK(f->Sync());
+  EXPECT_EQ(*ReadFile(path), "Sở Y tế");
+}
+
 TEST(FileUtil, ReadMissingIsNotFound) {
   TempDir dir;
   EXPECT_THAT(ReadFile(dir.Sub("nope")),

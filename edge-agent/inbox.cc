@@ -22,50 +22,6 @@
 namespace truc::agent {
 namespace {
 
-// Closes a file descriptor when it goes out of scope.
-class FdCloser {
- public:
-  explicit FdCloser(int fd) : fd_(fd) {}
-  ~FdCloser() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FdCloser(const FdCloser&) = delete;
-  FdCloser& operator=(const FdCloser&) = delete;
-
- private:
-  int fd_;
-};
-
-absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus(errno, absl::StrCat("write ", path));
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return absl::OkStatus();
-}
-
-// Feeds the bytes of `fd` from its current position to EOF into `sha`;
-// returns how many there were.
-absl::StatusOr<uint64_t> HashRest(int fd, const std::string& path,
-                                  Sha256* sha) {
-  std::string buf(kChunkBytes, '\0');
-  uint64_t total = 0;
-  while (true) {
-    ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus(errno, absl::StrCat("read ", path));
-    }
-    if (n == 0) return total;
-    sha->Update(absl::string_view(buf.data(), static_cast<size_t>(n)));
-    total += static_cast<uint64_t>(n);
-  }
-}
-
 // Gives `status` a prefix naming what was being done, keeping its code.
 absl::Status Annotate(const absl::Status& status, absl::string_view what) {
   if (status.ok()) return status;
@@ -208,13 +164,13 @@ absl::Status InboxWriter::FetchAttachment(
     TRUC_RETURN_IF_ERROR(RemoveAll(part_path));
     size = 0;
   }
-  int fd = ::open(part_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open ", part_path));
-  FdCloser closer(fd);
+  TRUC_ASSIGN_OR_RETURN(AppendFile part, AppendFile::Open(part_path));
 
   // Resume: hash what an earlier offer left, then append the rest.
   Sha256 sha;
-  TRUC_ASSIGN_OR_RETURN(size, HashRest(fd, part_path, &sha));
+  TRUC_ASSIGN_OR_RETURN(size, part.ReadExisting([&](absl::string_view data) {
+    sha.Update(data);
+  }));
   auto discard = [&](absl::Status why) {
     (void)RemoveAll(part_path);
     return why;
@@ -253,7 +209,7 @@ absl::Status InboxWriter::FetchAttachment(
                          desc.size(), " bytes"));
         break;
       }
-      local = WriteAll(fd, chunk.data(), part_path);
+      local = part.Append(chunk.data());
       if (!local.ok()) break;
       sha.Update(chunk.data());
       size += chunk.data().size();
@@ -268,15 +224,13 @@ absl::Status InboxWriter::FetchAttachment(
     grpc::Status finished = reader->Finish();
     if (!finished.ok()) {
       // Keep what arrived: the next offer resumes from here.
-      (void)::fdatasync(fd);
+      (void)part.Sync();
       return Annotate(
           FromGrpcStatus(finished),
           absl::StrCat(what, ": download interrupted at byte ", size));
     }
   }
-  if (::fdatasync(fd) != 0) {
-    return ErrnoStatus(errno, absl::StrCat("fdatasync ", part_path));
-  }
+  TRUC_RETURN_IF_ERROR(part.Sync());
   if (size != desc.size()) {
     return discard(absl::DataLossError(
         absl::StrCat(what, ": the hub sent ", size,

@@ -374,26 +374,28 @@ grpc::ServerUnaryReactor* OperatorService::SuspendAgency(
     grpc::CallbackServerContext* ctx,
     const truc::v1::SetAgencyStateRequest* request,
     truc::v1::Agency* response) {
-  return Unary(ctx, [&]() -> absl::Status {
-    TRUC_RETURN_IF_ERROR(RequireOperator(*ctx));
-    TRUC_ASSIGN_OR_RETURN(
-        *response, core_.directory->SetState(request->code(),
-                                             truc::v1::AGENCY_STATE_SUSPENDED));
-    LogEvent("agency_suspended", absl::StrCat("agency=", request->code()));
-    return absl::OkStatus();
-  });
+  return SetAgencyState(ctx, *request, truc::v1::AGENCY_STATE_SUSPENDED,
+                        response);
 }
 
 grpc::ServerUnaryReactor* OperatorService::ResumeAgency(
     grpc::CallbackServerContext* ctx,
     const truc::v1::SetAgencyStateRequest* request,
     truc::v1::Agency* response) {
+  return SetAgencyState(ctx, *request, truc::v1::AGENCY_STATE_ACTIVE, response);
+}
+
+grpc::ServerUnaryReactor* OperatorService::SetAgencyState(
+    grpc::CallbackServerContext* ctx,
+    const truc::v1::SetAgencyStateRequest& request, truc::v1::AgencyState state,
+    truc::v1::Agency* response) {
   return Unary(ctx, [&]() -> absl::Status {
     TRUC_RETURN_IF_ERROR(RequireOperator(*ctx));
-    TRUC_ASSIGN_OR_RETURN(
-        *response, core_.directory->SetState(request->code(),
-                                             truc::v1::AGENCY_STATE_ACTIVE));
-    LogEvent("agency_resumed", absl::StrCat("agency=", request->code()));
+    TRUC_ASSIGN_OR_RETURN(*response,
+                          core_.directory->SetState(request.code(), state));
+    LogEvent(state == truc::v1::AGENCY_STATE_SUSPENDED ? "agency_suspended"
+                                                       : "agency_resumed",
+             absl::StrCat("agency=", request.code()));
     return absl::OkStatus();
   });
 }

@@ -104,6 +104,12 @@ class OperatorService final : public truc::v1::Operator::CallbackService {
       truc::v1::ListPendingResponse* response) override;
 
  private:
+  // Suspend and resume: the same call with another target state.
+  grpc::ServerUnaryReactor* SetAgencyState(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::SetAgencyStateRequest& request,
+      truc::v1::AgencyState state, truc::v1::Agency* response);
+
   HubCore core_;
 };
 

@@ -11,11 +11,6 @@
 namespace truc::testing {
 namespace {
 
-constexpr char kOffice[] = "000.01.00.H99";
-constexpr char kHealth[] = "000.07.00.H99";
-constexpr char kFinance[] = "000.03.00.H99";
-constexpr char kYTich[] = "000.21.30.H99";
-
 class CliEndToEnd : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -20,9 +20,6 @@
 namespace truc::testing {
 namespace {
 
-constexpr char kOffice[] = "000.01.00.H99";
-constexpr char kHealth[] = "000.07.00.H99";
-
 int Iterations(int fallback) {
   const char* env = getenv("TRUC_CRASH_ITERATIONS");
   int n = 0;

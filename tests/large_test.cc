@@ -14,9 +14,6 @@
 namespace truc::testing {
 namespace {
 
-constexpr char kOffice[] = "000.01.00.H99";
-constexpr char kHealth[] = "000.07.00.H99";
-
 TEST(Large, TwoHundredMegabytesWithSmallMemory) {
   const uint64_t kSize = 200ull << 20;
   Province p;

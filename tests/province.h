@@ -21,6 +21,12 @@
 
 namespace truc::testing {
 
+// Agencies of the sample province (deploy/sample-province.csv).
+inline constexpr char kOffice[] = "000.01.00.H99";   // Văn phòng UBND tỉnh
+inline constexpr char kHealth[] = "000.07.00.H99";   // Sở Y tế
+inline constexpr char kFinance[] = "000.03.00.H99";  // Sở Tài chính
+inline constexpr char kYTich[] = "000.21.30.H99";    // UBND xã Y Tịch
+
 class Province {
  public:
   Province();
