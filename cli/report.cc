@@ -29,30 +29,32 @@ std::string Plural(size_t n, absl::string_view one, absl::string_view many) {
   return absl::StrCat(n, " ", n == 1 ? one : many);
 }
 
-// The latest step of a recipient's history, when the table's columns do not
-// already say all of it: a status other than 01/03, or one with an officer
-// or a description. "" otherwise.
-std::string LatestStepLine(const RecipientStatus& r) {
-  if (r.history().empty()) return "";
-  const truc::v1::StatusEvent& last = r.history(r.history_size() - 1);
-  bool in_columns = last.status() == truc::v1::EDXML_STATUS_ARRIVED ||
-                    last.status() == truc::v1::EDXML_STATUS_ACCEPTED;
-  if (in_columns && last.staff().staff().empty() && last.description().empty())
-    return "";
-  std::string line =
-      absl::StrCat("latest: ", EdxmlStatusLabel(last.status()), " at ",
-                   FormatVietnamTime(last.at().unix_micros()));
-  const truc::v1::StaffInfo& staff = last.staff();
-  if (!staff.staff().empty()) {
-    absl::StrAppend(&line, " by ", staff.staff());
-    if (!staff.department().empty())
-      absl::StrAppend(&line, " (", staff.department(), ")");
-  } else if (!staff.department().empty()) {
-    absl::StrAppend(&line, " by ", staff.department());
+// The steps of a recipient's history that the table's columns do not
+// already say all of, one line each with its time: every 02, 04, 05 and 06,
+// and 01 or 03 when they carry an officer or a description.
+std::vector<std::string> StepLines(const RecipientStatus& r) {
+  std::vector<std::string> lines;
+  for (const truc::v1::StatusEvent& step : r.history()) {
+    bool in_columns = step.status() == truc::v1::EDXML_STATUS_ARRIVED ||
+                      step.status() == truc::v1::EDXML_STATUS_ACCEPTED;
+    if (in_columns && step.staff().staff().empty() &&
+        step.staff().department().empty() && step.description().empty())
+      continue;
+    std::string line = absl::StrCat(EdxmlStatusLabel(step.status()), " at ",
+                                    FormatVietnamTime(step.at().unix_micros()));
+    const truc::v1::StaffInfo& staff = step.staff();
+    if (!staff.staff().empty()) {
+      absl::StrAppend(&line, " by ", staff.staff());
+      if (!staff.department().empty())
+        absl::StrAppend(&line, " (", staff.department(), ")");
+    } else if (!staff.department().empty()) {
+      absl::StrAppend(&line, " by ", staff.department());
+    }
+    if (!step.description().empty())
+      absl::StrAppend(&line, ": ", step.description());
+    lines.push_back(std::move(line));
   }
-  if (!last.description().empty())
-    absl::StrAppend(&line, ": ", last.description());
-  return line;
+  return lines;
 }
 
 }  // namespace
@@ -134,7 +136,7 @@ std::string FormatDocumentStatus(const DocumentStatus& status,
   out += "\n";
 
   std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> latest;
+  std::vector<std::vector<std::string>> steps;
   std::vector<std::string> refused;
   for (const RecipientStatus& r : status.recipients()) {
     std::vector<std::string> notes;
@@ -151,17 +153,18 @@ std::string FormatDocumentStatus(const DocumentStatus& status,
                     TimeOrDash(r.arrived_at().unix_micros()),
                     TimeOrDash(r.accepted_at().unix_micros()),
                     absl::StrJoin(notes, "; ")});
-    latest.push_back(LatestStepLine(r));
+    steps.push_back(StepLines(r));
   }
   std::string table = RenderTable(
       {"CODE", "NAME", "STATE", "QUEUED", "ARRIVED", "ACCEPTED", "NOTE"}, rows);
-  // One line per row after the header: put each latest step under its row.
+  // One line per row after the header: put each row's steps under it.
   std::vector<absl::string_view> lines =
       absl::StrSplit(table, '\n', absl::SkipEmpty());
   for (size_t i = 0; i < lines.size(); ++i) {
     absl::StrAppend(&out, lines[i], "\n");
-    if (i > 0 && !latest[i - 1].empty())
-      absl::StrAppend(&out, "    ", latest[i - 1], "\n");
+    if (i == 0) continue;
+    for (const std::string& step : steps[i - 1])
+      absl::StrAppend(&out, "    ", step, "\n");
   }
   out += "\n";
   if (!refused.empty())

@@ -94,6 +94,7 @@ TEST(FormatDocumentStatus, FullReport) {
   auto* e = r0->add_history();
   e->set_status(truc::v1::EDXML_STATUS_ACCEPTED);
   e->mutable_at()->set_unix_micros(Base() + 10 * kMinute);
+  e->set_description("Đã vào sổ văn bản đến");
   e = r0->add_history();
   e->set_status(truc::v1::EDXML_STATUS_ASSIGNED);
   e->mutable_at()->set_unix_micros(Base() + 20 * kMinute);
@@ -126,11 +127,12 @@ TEST(FormatDocumentStatus, FullReport) {
       "QUEUED               ARRIVED              ACCEPTED             NOTE\n"
       "000.07.00.H99  Sở Y tế                          assigned 04           "
       "22/11/2026 09:00:00  22/11/2026 09:01:00  22/11/2026 09:10:00\n"
-      "    latest: 04 assigned at 22/11/2026 09:20:00 by Nguyễn Thị Bình "
+      "    03 accepted at 22/11/2026 09:10:00: Đã vào sổ văn bản đến\n"
+      "    04 assigned at 22/11/2026 09:20:00 by Nguyễn Thị Bình "
       "(Phòng Nghiệp vụ Y)\n"
       "000.09.00.H99  Sở Văn hóa, Thể thao và Du lịch  refused 02 (arrived)  "
       "22/11/2026 09:00:00  22/11/2026 09:01:00  -\n"
-      "    latest: 02 refused at 22/11/2026 09:30:00: Gửi nhầm đơn vị\n"
+      "    02 refused at 22/11/2026 09:30:00: Gửi nhầm đơn vị\n"
       "000.00.12.H42  Sở Y tế                          queued                "
       "22/11/2026 09:00:00  -                    -                    SILENT "
       "(last poll 3h05m ago); offered 3 times\n"

@@ -70,9 +70,17 @@ int main(int argc, char** argv) {
                  std::string(hub.status().message()).c_str());
     return 1;
   }
+  // The settings in effect, so the log says what the hub ran with.
   std::string ready = absl::StrCat(
       "truc-hub event=serving address=", config->listen_address(),
-      " port=", (*hub)->port(), " data_dir=", config->data_dir(), "\n");
+      " port=", (*hub)->port(), " data_dir=", config->data_dir(),
+      " lease_seconds=", config->lease_seconds(),
+      " silence_threshold_seconds=", config->silence_threshold_seconds(),
+      " max_header_bytes=", config->max_header_bytes(),
+      " max_attachment_bytes=", config->max_attachment_bytes(),
+      " max_attachments=", config->max_attachments(),
+      " max_recipients=", config->max_recipients(),
+      " max_poll_wait_seconds=", config->max_poll_wait_seconds(), "\n");
   std::fwrite(ready.data(), 1, ready.size(), stderr);
 
   std::thread stopper([&] {
