@@ -75,16 +75,30 @@ absl::Status BlobStore::Upload::Append(absl::string_view data) {
 absl::Status BlobStore::Upload::Commit(const std::string& expected_sha256) {
   std::string got = sha_.Finish();
   if (got != expected_sha256) {
-    if (writer_) writer_->Abandon();
+    writer_.reset();  // drops the temporary file
     return absl::InvalidArgumentError(
         absl::StrCat("bytes hash to SHA-256 ", HexEncode(got),
                      ", not the declared ", HexEncode(expected_sha256)));
   }
+  sha256_ = expected_sha256;
   if (!writer_) return absl::OkStatus();
-  std::string final_path = store_->PathOf(expected_sha256);
   TRUC_RETURN_IF_ERROR(StorageError(writer_->Commit()));  // durable in staging/
+  staged_path_ = writer_->path();
+  writer_.reset();
+  return absl::OkStatus();
+}
+
+absl::Status BlobStore::Upload::Place() {
+  if (staged_path_.empty()) return absl::OkStatus();  // stored already
+  std::string final_path = store_->PathOf(sha256_);
   TRUC_RETURN_IF_ERROR(StorageError(MakeDirectories(DirName(final_path))));
-  return StorageError(RenameDurably(writer_->path(), final_path));
+  TRUC_RETURN_IF_ERROR(StorageError(RenameDurably(staged_path_, final_path)));
+  staged_path_.clear();
+  return absl::OkStatus();
+}
+
+BlobStore::Upload::~Upload() {
+  if (!staged_path_.empty()) (void)RemoveAll(staged_path_);
 }
 
 }  // namespace truc::hub

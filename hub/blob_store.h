@@ -32,15 +32,20 @@ class BlobStore {
   static absl::StatusOr<std::unique_ptr<BlobStore>> Open(
       const std::string& dir);
 
-  // An attachment being received. Append bytes, then Commit with the digest
-  // the sender declared: the bytes must hash to it.
+  // An attachment being received. Append bytes, Commit with the digest the
+  // sender declared (the bytes must hash to it), then Place once the whole
+  // send checked out. An upload dropped before Place leaves nothing.
   class Upload {
    public:
+    ~Upload();
     absl::Status Append(absl::string_view data);
     uint64_t size() const { return size_; }
-    // Checks the digest; places the file under blobs/ durably (or drops it
-    // if those bytes are stored already). INVALID_ARGUMENT on a mismatch.
+    // Checks the digest and makes the staged file durable. INVALID_ARGUMENT
+    // on a mismatch; UNAVAILABLE if the hub's disk failed.
     absl::Status Commit(const std::string& expected_sha256);
+    // Moves the committed file under blobs/ durably (or drops it if those
+    // bytes are stored already). UNAVAILABLE if the hub's disk failed.
+    absl::Status Place();
 
    private:
     friend class BlobStore;
@@ -48,6 +53,8 @@ class BlobStore {
     std::optional<DurableFileWriter> writer_;  // absent: already stored
     Sha256 sha_;
     uint64_t size_ = 0;
+    std::string sha256_;       // set by Commit
+    std::string staged_path_;  // committed, not yet placed
   };
 
   // Starts an upload of bytes declared to hash to `sha256`. If those bytes

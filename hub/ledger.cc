@@ -51,6 +51,9 @@ absl::StatusOr<Proto> ParseRecord(const std::string& bytes,
   return p;
 }
 
+// Statuses kept per delivery: a handling history, not a chat.
+constexpr int kMaxHistory = 64;
+
 void RemoveFromQueues(const DeliveryRecord& d, WriteBatch* b) {
   uint8_t rank = keys::UrgencyRank(d.urgency());
   b->Delete(keys::Queue(d.recipient(), rank, d.doc_accepted_at_micros(),
@@ -163,39 +166,38 @@ absl::StatusOr<truc::v1::SendResponse> Ledger::Accept(
 
 absl::StatusOr<std::vector<truc::v1::Delivery>> Ledger::Lease(
     const std::string& recipient, uint32_t max) {
+  // A poll's answer stays well under the gRPC message limit, however large
+  // the headers: at least one delivery, then as many as fit.
+  constexpr size_t kMaxAnswerBytes = 32 << 20;
   if (max == 0) max = 16;
   max = std::min<uint32_t>(max, 256);
   const int64_t now = clock_();
-  std::vector<std::pair<std::string, LeaseInfo>> picked;
-  {
-    absl::MutexLock lock(&lease_mu_);
-    auto& mine = leases_[recipient];
-    TRUC_RETURN_IF_ERROR(
-        store_->ScanPrefix(keys::QueuePrefix(recipient), [&](auto k, auto) {
-          std::string doc(keys::DocumentOfQueueKey(k, recipient));
-          auto it = mine.find(doc);
-          if (it != mine.end() && it->second.expires > now) return true;
-          picked.emplace_back(doc, LeaseInfo{});
-          return picked.size() < max;
-        }));
-    for (auto& [doc, info] : picked) {
-      LeaseInfo& l = mine[doc];
-      l.attempts++;
-      l.expires = now + options_.lease_micros;
-      info = l;
-    }
-  }
   std::vector<truc::v1::Delivery> out;
-  for (const auto& [doc_id, info] : picked) {
-    auto doc = GetDocument(doc_id);
-    if (!doc.ok()) return doc.status();
-    truc::v1::Delivery d;
+  absl::MutexLock lock(&lease_mu_);  // two polls of one agency never share
+  auto& mine = leases_[recipient];
+  std::vector<std::string> candidates;
+  TRUC_RETURN_IF_ERROR(
+      store_->ScanPrefix(keys::QueuePrefix(recipient), [&](auto k, auto) {
+        std::string doc(keys::DocumentOfQueueKey(k, recipient));
+        auto it = mine.find(doc);
+        if (it != mine.end() && it->second.expires > now) return true;
+        candidates.push_back(std::move(doc));
+        return candidates.size() < max;
+      }));
+  size_t bytes = 0;
+  for (const auto& doc_id : candidates) {
+    TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(doc_id));
+    bytes += doc.envelope().ByteSizeLong() + 64;
+    if (!out.empty() && bytes > kMaxAnswerBytes) break;
+    LeaseInfo& l = mine[doc_id];
+    l.attempts++;
+    l.expires = now + options_.lease_micros;
+    truc::v1::Delivery& d = out.emplace_back();
     d.set_document_id(doc_id);
-    *d.mutable_envelope() = doc->envelope();
-    d.mutable_accepted_at()->set_unix_micros(doc->accepted_at_micros());
-    d.mutable_lease_expires_at()->set_unix_micros(info.expires);
-    d.set_attempt(info.attempts);
-    out.push_back(std::move(d));
+    *d.mutable_envelope() = std::move(*doc.mutable_envelope());
+    d.mutable_accepted_at()->set_unix_micros(doc.accepted_at_micros());
+    d.mutable_lease_expires_at()->set_unix_micros(l.expires);
+    d.set_attempt(l.attempts);
   }
   return out;
 }
@@ -295,6 +297,15 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
   if (request.description().size() > 4000) {
     return absl::InvalidArgumentError("description is longer than 4000 bytes");
   }
+  const auto& staff = request.staff();
+  for (const std::string* field :
+       {&staff.department(), &staff.staff(), &staff.mobile(), &staff.email()}) {
+    if (field->size() > 256) {
+      return absl::InvalidArgumentError(
+          "staff fields (department, staff, mobile, email) are at most 256 "
+          "bytes each");
+    }
+  }
   const std::string& document_id = request.document_id();
   truc::v1::ReportStatusResponse response;
   bool ended_delivery = false;
@@ -303,6 +314,25 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
     TRUC_ASSIGN_OR_RETURN(DeliveryRecord d,
                           GetDelivery(document_id, recipient));
     const int64_t now = clock_();
+    if (d.state() == truc::v1::DELIVERY_STATE_REFUSED ||
+        d.state() == truc::v1::DELIVERY_STATE_COMPLETED) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "document ", document_id, " is already ",
+          d.state() == truc::v1::DELIVERY_STATE_REFUSED ? "refused (02)"
+                                                        : "completed (06)",
+          " at ", recipient, ": no later status can follow"));
+    }
+    if (status == truc::v1::EDXML_STATUS_REFUSED &&
+        d.accepted_at_micros() != 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("document ", document_id, " was accepted (03) at ",
+                       recipient, ": it can no longer be refused (02)"));
+    }
+    if (d.history_size() >= kMaxHistory) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "document ", document_id, " has ", kMaxHistory, " statuses from ",
+          recipient, " already; no more are kept"));
+    }
     WriteBatch b;
     if (!Received(d.state())) {
       if (status != truc::v1::EDXML_STATUS_REFUSED) {
@@ -412,6 +442,7 @@ absl::StatusOr<truc::v1::ListPendingResponse> Ledger::ListPending(
                 request.older_than_seconds(), uint64_t{1} << 40)) *
                 1'000'000;
   truc::v1::ListPendingResponse out;
+  if (cutoff < 0) return out;  // older than the epoch: nothing
   // document id -> recipients not yet received, in index order.
   std::vector<std::pair<std::string, std::vector<std::string>>> found;
   bool truncated = false;

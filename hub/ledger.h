@@ -75,9 +75,10 @@ class Ledger {
       const std::string& recipient, const std::string& document_id);
 
   // Records 02..06. As Acknowledge for NOT_FOUND and PERMISSION_DENIED;
-  // INVALID_ARGUMENT for a status outside 02..06; FAILED_PRECONDITION for
-  // 03..06 before the document arrived (02, refusal, may come first: it
-  // ends the delivery).
+  // INVALID_ARGUMENT for a status outside 02..06 or an oversized text;
+  // FAILED_PRECONDITION for 03..06 before the document arrived (02, refusal,
+  // may come first: it ends the delivery), for anything after 02 or 06, and
+  // for 02 after 03; RESOURCE_EXHAUSTED past 64 statuses.
   absl::StatusOr<truc::v1::ReportStatusResponse> ReportStatus(
       const std::string& recipient,
       const truc::v1::ReportStatusRequest& request);

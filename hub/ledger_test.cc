@@ -199,6 +199,63 @@ TEST_F(LedgerTest, RefusalBeforeArrivalEndsTheDelivery) {
   EXPECT_EQ(status->received_count(), 1u);
 }
 
+TEST_F(LedgerTest, StatusesFollowTheHandlingOrder) {
+  auto sent = Accept(MakeHeader(kOffice, {kHealth, kYTich}), "k");
+  const std::string id = sent->document_id();
+  truc::v1::ReportStatusRequest req;
+  req.set_document_id(id);
+  // Y Tịch refuses at reception; nothing may follow.
+  req.set_status(truc::v1::EDXML_STATUS_REFUSED);
+  ASSERT_TRUE(ledger_->ReportStatus(kYTich, req).ok());
+  req.set_status(truc::v1::EDXML_STATUS_ACCEPTED);
+  EXPECT_THAT(
+      ledger_->ReportStatus(kYTich, req),
+      StatusIs(absl::StatusCode::kFailedPrecondition, "already refused (02)"));
+  // Sở Y tế accepts; it can no longer refuse; after 06 nothing follows.
+  ASSERT_TRUE(ledger_->Acknowledge(kHealth, id).ok());
+  ASSERT_TRUE(ledger_->ReportStatus(kHealth, req).ok());
+  req.set_status(truc::v1::EDXML_STATUS_REFUSED);
+  EXPECT_THAT(ledger_->ReportStatus(kHealth, req),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "can no longer be refused"));
+  req.set_status(truc::v1::EDXML_STATUS_COMPLETED);
+  ASSERT_TRUE(ledger_->ReportStatus(kHealth, req).ok());
+  req.set_status(truc::v1::EDXML_STATUS_PROCESSING);
+  EXPECT_THAT(ledger_->ReportStatus(kHealth, req),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "already completed (06)"));
+}
+
+TEST_F(LedgerTest, StatusReportsAreBounded) {
+  auto sent = Accept(MakeHeader(kOffice, {kHealth}), "k");
+  ASSERT_TRUE(ledger_->Acknowledge(kHealth, sent->document_id()).ok());
+  truc::v1::ReportStatusRequest req;
+  req.set_document_id(sent->document_id());
+  req.set_status(truc::v1::EDXML_STATUS_PROCESSING);
+  req.mutable_staff()->set_staff(std::string(300, 'x'));
+  EXPECT_THAT(
+      ledger_->ReportStatus(kHealth, req),
+      StatusIs(absl::StatusCode::kInvalidArgument, "at most 256 bytes"));
+  req.mutable_staff()->set_staff("Trần Thị Bình");
+  for (int i = 1; i < 64; ++i)
+    ASSERT_TRUE(ledger_->ReportStatus(kHealth, req).ok()) << i;
+  EXPECT_THAT(ledger_->ReportStatus(kHealth, req),
+              StatusIs(absl::StatusCode::kResourceExhausted, "64 statuses"));
+}
+
+TEST_F(LedgerTest, APollAnswerStaysUnderItsByteLimit) {
+  for (int i = 0; i < 4; ++i) {
+    auto h = MakeHeader(kOffice, {kHealth});
+    h.set_content(std::string(10 << 20, 'a' + i));
+    ASSERT_TRUE(Accept(h, "big-" + std::to_string(i)).ok());
+  }
+  auto first = ledger_->Lease(kHealth, 16);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->size(), 3u) << "30 MB fit, 40 MB would not";
+  auto second = ledger_->Lease(kHealth, 16);
+  EXPECT_EQ(second->size(), 1u) << "the rest comes with the next poll";
+}
+
 TEST_F(LedgerTest, PendingFiltersByUrgencyAndAge) {
   auto normal =
       Accept(MakeHeader(kOffice, {kHealth}, truc::v1::URGENCY_NORMAL), "n");
@@ -219,6 +276,8 @@ TEST_F(LedgerTest, PendingFiltersByUrgencyAndAge) {
   auto old = ledger_->ListPending(req);
   ASSERT_EQ(old->documents_size(), 1);
   EXPECT_EQ(old->documents(0).document_id(), normal->document_id());
+  req.set_older_than_seconds(100ull * 365 * 86400);  // a century
+  EXPECT_EQ(ledger_->ListPending(req)->documents_size(), 0);
   req.set_older_than_seconds(0);
   req.set_limit(1);
   auto cut = ledger_->ListPending(req);

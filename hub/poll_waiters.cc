@@ -34,10 +34,17 @@ void PollWaiters::RemoveLocked(uint64_t token) {
   waiters_.erase(it);
 }
 
+uint64_t PollWaiters::Generation(const std::string& agency) const {
+  absl::MutexLock lock(&mu_);
+  auto it = generation_.find(agency);
+  return it == generation_.end() ? 0 : it->second;
+}
+
 uint64_t PollWaiters::Park(const std::string& agency, int64_t deadline_micros,
-                           WakeFn fn) {
+                           WakeFn fn, uint64_t seen_generation) {
   absl::MutexLock lock(&mu_);
   uint64_t token = next_token_++;
+  if (generation_[agency] != seen_generation) ready_.insert(agency);
   // After Shutdown a new waiter is due at once.
   InsertLocked(token,
                Waiter{agency, stop_ ? 0 : deadline_micros, std::move(fn)});
@@ -47,13 +54,23 @@ uint64_t PollWaiters::Park(const std::string& agency, int64_t deadline_micros,
 
 bool PollWaiters::Cancel(uint64_t token) {
   absl::MutexLock lock(&mu_);
-  if (!waiters_.count(token)) return false;
+  if (!waiters_.count(token)) {
+    // The worker holds it: if it parks again, wake it at once so that it
+    // sees its call was cancelled.
+    if (in_flight_.count(token)) cancelled_in_flight_.insert(token);
+    return false;
+  }
   RemoveLocked(token);
   return true;
 }
 
 void PollWaiters::Notify(const std::string& agency) {
   absl::MutexLock lock(&mu_);
+  NotifyLocked(agency);
+}
+
+void PollWaiters::NotifyLocked(const std::string& agency) {
+  generation_[agency]++;
   if (by_agency_.count(agency)) {
     ready_.insert(agency);
     cv_.Signal();
@@ -81,6 +98,7 @@ void PollWaiters::Run() {
   while (true) {
     std::vector<std::pair<uint64_t, Waiter>> woken;  // token, waiter
     std::vector<bool> deadline_passed;
+    std::vector<uint64_t> generation_seen;
     bool stopping;
     {
       absl::MutexLock lock(&mu_);
@@ -98,8 +116,7 @@ void PollWaiters::Run() {
       stopping = stop_;
       const int64_t now = NowMicros();
       while (!timed_.empty() && timed_.begin()->first <= now) {
-        if (by_agency_.count(timed_.begin()->second))
-          ready_.insert(timed_.begin()->second);
+        NotifyLocked(timed_.begin()->second);
         timed_.erase(timed_.begin());
       }
       std::vector<uint64_t> tokens;
@@ -116,18 +133,27 @@ void PollWaiters::Run() {
       for (uint64_t token : tokens) {
         auto it = waiters_.find(token);
         if (it == waiters_.end()) continue;  // listed twice
-        bool passed = stopping || it->second.deadline <= now;
-        woken.emplace_back(token, std::move(it->second));
-        deadline_passed.push_back(passed);
-        RemoveLocked(token);
+        Waiter w = it->second;
+        RemoveLocked(token);  // reads the indexes' keys from the table
+        deadline_passed.push_back(stopping || w.deadline <= now);
+        generation_seen.push_back(generation_[w.agency]);
+        in_flight_.insert(token);
+        woken.emplace_back(token, std::move(w));
       }
     }
     for (size_t i = 0; i < woken.size(); ++i) {
       auto& [token, waiter] = woken[i];
-      if (!waiter.fn(deadline_passed[i])) {
-        absl::MutexLock lock(&mu_);
-        InsertLocked(token, std::move(waiter));
+      bool finished = waiter.fn(deadline_passed[i]);
+      absl::MutexLock lock(&mu_);
+      in_flight_.erase(token);
+      bool cancelled = cancelled_in_flight_.erase(token) > 0;
+      if (finished) continue;
+      // Parked again: wake it at once if its agency was notified while its
+      // function ran, or its call was cancelled meanwhile.
+      if (cancelled || generation_[waiter.agency] != generation_seen[i]) {
+        ready_.insert(waiter.agency);
       }
+      InsertLocked(token, std::move(waiter));
     }
     if (stopping) {
       absl::MutexLock lock(&mu_);

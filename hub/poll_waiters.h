@@ -33,8 +33,14 @@ class PollWaiters {
   // Shuts down (see Shutdown) and joins the worker.
   ~PollWaiters();
 
-  // Parks a waiter until `deadline_micros` (Unix). Returns its token.
-  uint64_t Park(const std::string& agency, int64_t deadline_micros, WakeFn fn);
+  // How many times `agency` was notified so far. A poll reads it before it
+  // looks for work and hands it to Park, so that a notify that comes between
+  // the look and the park is not lost.
+  uint64_t Generation(const std::string& agency) const;
+  // Parks a waiter until `deadline_micros` (Unix). Returns its token. If
+  // the agency was notified since `seen_generation`, it is woken at once.
+  uint64_t Park(const std::string& agency, int64_t deadline_micros, WakeFn fn,
+                uint64_t seen_generation);
   // Removes a parked waiter. True if it was parked: the caller finishes the
   // call. False if the worker has it (or it is gone).
   bool Cancel(uint64_t token);
@@ -54,6 +60,8 @@ class PollWaiters {
     WakeFn fn;
   };
   void Run();
+  void NotifyLocked(const std::string& agency)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void InsertLocked(uint64_t token, Waiter w)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveLocked(uint64_t token) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -67,6 +75,11 @@ class PollWaiters {
   std::set<std::pair<int64_t, uint64_t>> by_deadline_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> ready_ ABSL_GUARDED_BY(mu_);
   std::multimap<int64_t, std::string> timed_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, uint64_t> generation_ ABSL_GUARDED_BY(mu_);
+  // Waiters the worker holds while their wake function runs, and those of
+  // them whose call was cancelled meanwhile (woken again at once).
+  std::set<uint64_t> in_flight_ ABSL_GUARDED_BY(mu_);
+  std::set<uint64_t> cancelled_in_flight_ ABSL_GUARDED_BY(mu_);
   std::thread worker_;
 };
 

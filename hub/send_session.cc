@@ -44,7 +44,9 @@ absl::StatusOr<std::optional<truc::v1::SendResponse>> SendSession::Begin(
   std::vector<std::string> recipients;
   for (const auto& to : header_.to()) recipients.push_back(to.organ_id());
   TRUC_RETURN_IF_ERROR(directory_->CheckRecipients(recipients));
-  envelope_ = begin.envelope();
+  // Only the header travels on: unknown fields a sender might add to the
+  // envelope are not stored or served.
+  envelope_.set_header(begin.envelope().header());
   return std::nullopt;
 }
 
@@ -59,11 +61,12 @@ absl::Status SendSession::CompleteCurrent() {
                      " of its declared ", d.size(), " bytes"));
   }
   absl::Status committed = upload_->Commit(d.sha256());
-  upload_.reset();
   if (!committed.ok()) {
+    upload_.reset();
     return absl::Status(committed.code(), absl::StrCat(Describe(index_), ": ",
                                                        committed.message()));
   }
+  completed_.push_back(std::move(upload_));
   ++index_;
   return absl::OkStatus();
 }
@@ -105,6 +108,12 @@ absl::StatusOr<truc::v1::SendResponse> SendSession::Finish() {
   while (index_ < static_cast<size_t>(header_.attachments_size())) {
     TRUC_RETURN_IF_ERROR(CompleteCurrent());
   }
+  // A recipient may have been suspended while the attachments came in.
+  std::vector<std::string> recipients;
+  for (const auto& to : header_.to()) recipients.push_back(to.organ_id());
+  TRUC_RETURN_IF_ERROR(directory_->CheckRecipients(recipients));
+  // Every attachment checked out: only now do the files join the store.
+  for (auto& upload : completed_) TRUC_RETURN_IF_ERROR(upload->Place());
   return ledger_->Accept(caller_, idempotency_key_, envelope_, header_);
 }
 

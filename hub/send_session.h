@@ -65,6 +65,8 @@ class SendSession {
   truc::v1::DocumentHeader header_;
   size_t index_ = 0;  // the attachment being received
   std::unique_ptr<BlobStore::Upload> upload_;
+  // Checked and synced in staging; placed in the store by Finish.
+  std::vector<std::unique_ptr<BlobStore::Upload>> completed_;
 };
 
 }  // namespace truc::hub

@@ -1,5 +1,9 @@
 #include "hub/send_session.h"
 
+#include <google/protobuf/unknown_field_set.h>
+
+#include <filesystem>
+
 #include "hub/hub_test_util.h"
 
 namespace truc::hub {
@@ -130,8 +134,51 @@ TEST_F(SendSessionTest, WrongBytesAreRefusedAndNothingStored) {
                 StatusIs(absl::StatusCode::kInvalidArgument,
                          "first message must be `begin`"));
   }
+    {
+    // The first attachment is whole and right, the second is not: the
+    // first must not stay behind in the store either.
+    auto h2 = MakeHeader(kOffice, {kHealth});
+    *h2.add_attachments() = Describe("a.pdf", std::string(50'000, 'a'));
+    *h2.add_attachments() = Describe("b.pdf", "real");
+    auto s = NewSession();
+    ASSERT_TRUE(s->OnMessage(Begin(h2)).ok());
+    ASSERT_TRUE(s->OnMessage(Chunk(0, 0, std::string(50'000, 'a'))).ok());
+    ASSERT_TRUE(s->OnMessage(Chunk(1, 0, "fake")).ok());
+    EXPECT_THAT(s->Finish(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                      "attachment 1 (\"b.pdf\")"));
+  }
   EXPECT_EQ(AllKeys(), before);
   EXPECT_EQ(blobs_->TotalBytes(), 0u);
+  EXPECT_TRUE(std::filesystem::is_empty(tmp_.Sub("staging")));
+}
+
+TEST_F(SendSessionTest, RecipientSuspendedDuringTheUploadIsRefused) {
+  auto h = MakeHeader(kOffice, {kHealth, kYTich});
+  *h.add_attachments() = Describe("a.pdf", "abc");
+  auto s = NewSession();
+  ASSERT_TRUE(s->OnMessage(Begin(h)).ok());
+  ASSERT_TRUE(s->OnMessage(Chunk(0, 0, "abc")).ok());
+  ASSERT_TRUE(directory_->SetState(kYTich, truc::v1::AGENCY_STATE_SUSPENDED).ok());
+  EXPECT_THAT(s->Finish(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                    "suspended recipient: 000.21.30.H99"));
+  EXPECT_EQ(blobs_->TotalBytes(), 0u);
+}
+
+TEST_F(SendSessionTest, OnlyTheHeaderBytesOfTheEnvelopeAreKept) {
+  auto h = MakeHeader(kOffice, {kHealth});
+  auto begin = Begin(h);
+    // An unknown field padding the envelope with 1 MB.
+  auto* envelope = begin.mutable_begin()->mutable_envelope();
+  envelope->GetReflection()->MutableUnknownFields(envelope)->AddLengthDelimited(
+      99, std::string(1 << 20, 'x'));
+  ASSERT_GT(envelope->ByteSizeLong(), 1u << 20);
+  auto s = NewSession();
+  ASSERT_TRUE(s->OnMessage(begin).ok());
+  auto sent = s->Finish();
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  auto doc = ledger_->GetDocument(sent->document_id());
+  ASSERT_TRUE(doc.ok());
+  EXPECT_LT(doc->envelope().ByteSizeLong(), 4096u);
 }
 
 TEST_F(SendSessionTest, HeaderProblemsAreNamed) {

@@ -43,9 +43,10 @@ absl::Status RequireOperator(const grpc::ServerContextBase& ctx) {
 // A Send: reads messages one at a time into a SendSession.
 class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest> {
  public:
-  SendReactor(absl::StatusOr<std::string> caller, const HubCore& core,
+  SendReactor(grpc::CallbackServerContext* ctx,
+              absl::StatusOr<std::string> caller, const HubCore& core,
               truc::v1::SendResponse* response)
-      : response_(response) {
+      : ctx_(ctx), response_(response) {
     if (!caller.ok()) {
       Finish(ToGrpcStatus(caller.status()));
       return;
@@ -57,9 +58,15 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest> {
   }
 
   void OnReadDone(bool ok) override {
-    if (!ok) {  // the client has sent everything
-      auto done = session_->Finish();
-      Complete(done);
+    if (!ok) {
+      // Either the client has sent everything, or the call was cancelled
+      // (by the client, or its deadline): a cancelled send stores nothing.
+      if (ctx_->IsCancelled()) {
+        Complete(
+            absl::CancelledError("the send was cancelled; nothing was stored"));
+        return;
+      }
+      Complete(session_->Finish());
       return;
     }
     auto early = session_->OnMessage(request_);
@@ -94,6 +101,7 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest> {
     }
   }
 
+  grpc::CallbackServerContext* ctx_;
   truc::v1::SendResponse* response_;
   std::string caller_;
   std::unique_ptr<SendSession> session_;
@@ -113,13 +121,17 @@ class PollReactor : public grpc::ServerUnaryReactor {
         max_(request.max_deliveries()) {
     uint32_t wait =
         std::min(request.wait_seconds(), core.max_poll_wait_seconds);
+    // Read before looking for work: a send that commits between the look
+    // and the park bumps it, and the park then wakes at once.
+    const uint64_t generation = core_.waiters->Generation(agency_);
     if (TryFinish(wait == 0)) return;
     const int64_t deadline = NowMicros() + int64_t{wait} * 1'000'000;
     int64_t lease_end = core_.ledger->NextLeaseExpiry(agency_);
     if (lease_end != 0 && lease_end < deadline)
       core_.waiters->NotifyAt(agency_, lease_end);
     token_.store(core_.waiters->Park(
-        agency_, deadline, [this](bool passed) { return TryFinish(passed); }));
+        agency_, deadline, [this](bool passed) { return TryFinish(passed); },
+        generation));
   }
 
   void OnCancel() override {
@@ -237,7 +249,7 @@ absl::StatusOr<std::string> ExchangeService::CallerAgency(
 
 grpc::ServerReadReactor<truc::v1::SendRequest>* ExchangeService::Send(
     grpc::CallbackServerContext* ctx, truc::v1::SendResponse* response) {
-  return new SendReactor(CallerAgency(*ctx), core_, response);
+  return new SendReactor(ctx, CallerAgency(*ctx), core_, response);
 }
 
 grpc::ServerUnaryReactor* ExchangeService::Poll(
