@@ -1,5 +1,6 @@
 #include "cli/agency_csv.h"
 
+#include <algorithm>
 #include <map>
 
 #include "absl/strings/ascii.h"
@@ -111,10 +112,18 @@ absl::StatusOr<std::vector<AgencyRow>> ParseAgencyCsv(
       }
     }
 
+    // Rows of nothing but commas (spreadsheets export them at the end).
+    if (std::all_of(fields->begin(), fields->end(), [](const std::string& f) {
+          return absl::StripAsciiWhitespace(f).empty();
+        })) {
+      continue;
+    }
     if (fields->size() != columns) {
-      return fail(absl::StrCat("expected ", columns, " fields, found ",
-                               fields->size(),
-                               " (quote a name that contains a comma)"));
+      return fail(absl::StrCat(
+          "expected ", columns, " fields, found ", fields->size(),
+          fields->size() == 1 && absl::StrContains((*fields)[0], ";")
+              ? " (the file seems to use ';': save it as CSV with ',')"
+              : " (quote a name that contains a comma)"));
     }
     const auto get = [&](int col) {
       return col < 0 ? std::string() : (*fields)[static_cast<size_t>(col)];

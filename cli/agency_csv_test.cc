@@ -106,6 +106,18 @@ TEST(ParseAgencyCsv, RefusesBadLines) {
                        "f.csv:1: unknown or repeated column \"region\""));
 }
 
+TEST(ParseAgencyCsv, SpreadsheetLeftoversAndSemicolons) {
+  auto rows = ParseAgencyCsv(
+      "code,name,parent,kind\n000.07.00.H99,Sở Y tế,,department\n,,,\n , ,,\n",
+      "f.csv");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(rows->size(), 1u);
+  EXPECT_THAT(ParseAgencyCsv(
+                  "code,name,parent,kind\n000.07.00.H99;Sở Y tế;;department\n",
+                  "f.csv"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "seems to use ';'"));
+}
+
 TEST(ParseAgencyCsv, EmptyFileHasNoRows) {
   auto rows = ParseAgencyCsv("# nothing\n\n", "f.csv");
   ASSERT_TRUE(rows.ok());

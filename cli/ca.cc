@@ -102,6 +102,19 @@ absl::Status CaIssue(const IssueOptions& options, std::ostream& out) {
   const std::string out_dir = options.out_dir.empty() ? "." : options.out_dir;
   const std::string key_path = JoinPath(out_dir, options.name + ".key");
   const std::string cert_path = JoinPath(out_dir, options.name + ".crt");
+  // Never write over the CA itself, --force or not.
+  for (const std::string& target : {key_path, cert_path, options.profile_out}) {
+    if (target.empty()) continue;
+    std::error_code ec;
+    for (const std::string& ca_file : {ca_key_path, ca_cert_path}) {
+      if (std::filesystem::absolute(target).lexically_normal() ==
+              std::filesystem::absolute(ca_file).lexically_normal() ||
+          std::filesystem::equivalent(target, ca_file, ec)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            target, " is the CA's own file: choose another --out or name"));
+      }
+    }
+  }
   if (!options.force) {
     std::vector<std::string> targets = {key_path, cert_path};
     if (!options.profile_out.empty()) targets.push_back(options.profile_out);

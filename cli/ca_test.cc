@@ -57,6 +57,20 @@ TEST_F(CaTest, InitWritesPrivateKeyAndCertificate) {
   EXPECT_THAT(*cert, HasSubstr("-----BEGIN CERTIFICATE-----"));
 }
 
+TEST_F(CaTest, IssueNeverWritesOverTheCaEvenWithForce) {
+  IssueOptions o;
+  o.ca_dir = ca_dir_;
+  o.role = Role::kHub;
+  o.name = "ca";
+  o.out_dir = ca_dir_;
+  o.force = true;
+  auto before = ReadFile(JoinPath(ca_dir_, "ca.key"));
+  std::ostringstream out;
+  EXPECT_THAT(CaIssue(o, out), StatusIs(absl::StatusCode::kInvalidArgument,
+                                        "is the CA's own file"));
+  EXPECT_EQ(*ReadFile(JoinPath(ca_dir_, "ca.key")), *before);
+}
+
 TEST_F(CaTest, InitRefusesToOverwriteACa) {
   auto before = ReadFile(JoinPath(ca_dir_, "ca.key"));
   std::ostringstream out;

@@ -80,8 +80,11 @@ std::string SilentMark(bool silent, int64_t last_poll_micros,
                       FormatAge(now_micros - last_poll_micros), " ago)");
 }
 
-std::string FormatAgencyList(const truc::v1::ListAgenciesResponse& response,
+std::string FormatAgencyList(const truc::v1::ListAgenciesResponse& response_in,
                              int64_t now_micros) {
+  // Text from other agencies is made safe for the terminal first.
+  truc::v1::ListAgenciesResponse response = response_in;
+  MakePrintable(&response);
   if (response.agencies().empty()) {
     return "No agency is registered. Add one with `truc agency add CODE "
            "NAME` or `truc agency import FILE.csv`.\n";
@@ -121,8 +124,11 @@ std::string StatusSummaryLine(const DocumentStatus& status) {
   return line;
 }
 
-std::string FormatDocumentStatus(const DocumentStatus& status,
+std::string FormatDocumentStatus(const DocumentStatus& status_in,
                                  int64_t now_micros) {
+  // Text from other agencies is made safe for the terminal first.
+  DocumentStatus status = status_in;
+  MakePrintable(&status);
   std::vector<std::vector<std::string>> fields = {
       {"Document", status.document_id()},
       {"Subject", status.subject()},
@@ -173,8 +179,11 @@ std::string FormatDocumentStatus(const DocumentStatus& status,
   return out;
 }
 
-std::string FormatPending(const truc::v1::ListPendingResponse& response,
+std::string FormatPending(const truc::v1::ListPendingResponse& response_in,
                           int64_t now_micros) {
+  // Text from other agencies is made safe for the terminal first.
+  truc::v1::ListPendingResponse response = response_in;
+  MakePrintable(&response);
   if (response.documents().empty()) {
     return "No document is waiting for any recipient.\n";
   }

@@ -114,4 +114,52 @@ std::string RenderTable(const std::vector<std::string>& header,
   return out;
 }
 
+std::string Printable(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '\t' || c == '\n' || c == '\r') {
+      out.push_back(' ');
+    } else if (c < 0x20 || c == 0x7f) {
+      out.push_back('?');
+    } else if (c == 0xc2 && i + 1 < text.size() &&
+               static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+      out.push_back('?');  // a C1 control character, U+0080..U+009F
+      ++i;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
+void MakePrintable(google::protobuf::Message* message) {
+  using google::protobuf::FieldDescriptor;
+  const google::protobuf::Reflection* r = message->GetReflection();
+  const google::protobuf::Descriptor* d = message->GetDescriptor();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    if (f->type() == FieldDescriptor::TYPE_STRING) {
+      if (f->is_repeated()) {
+        for (int j = 0; j < r->FieldSize(*message, f); ++j) {
+          r->SetRepeatedString(message, f, j,
+                               Printable(r->GetRepeatedString(*message, f, j)));
+        }
+      } else if (r->HasField(*message, f) || f->containing_oneof() == nullptr) {
+        r->SetString(message, f, Printable(r->GetString(*message, f)));
+      }
+    } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (f->is_repeated()) {
+        for (int j = 0; j < r->FieldSize(*message, f); ++j) {
+          MakePrintable(r->MutableRepeatedMessage(message, f, j));
+        }
+      } else if (r->HasField(*message, f)) {
+        MakePrintable(r->MutableMessage(message, f));
+      }
+    }
+  }
+}
+
 }  // namespace truc::cli

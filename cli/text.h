@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
 
 namespace truc::cli {
 
@@ -35,6 +36,16 @@ std::string PadRight(absl::string_view text, size_t width);
 // empty `header` prints no header line (the rows alone, aligned).
 std::string RenderTable(const std::vector<std::string>& header,
                         const std::vector<std::vector<std::string>>& rows);
+
+// `text` safe to print on a terminal: tabs and line breaks become spaces,
+// other control characters (C0, DEL, C1) become '?', so a name or a
+// description from another agency cannot move the cursor, inject escape
+// sequences or break a table's rows.
+std::string Printable(absl::string_view text);
+
+// Printable() applied to every string field of `message`, recursively
+// (bytes fields are left alone).
+void MakePrintable(google::protobuf::Message* message);
 
 }  // namespace truc::cli
 

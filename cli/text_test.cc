@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
+#include "truc/v1/status.pb.h"
 
 namespace truc::cli {
 namespace {
@@ -65,6 +66,25 @@ TEST(RenderTable, WithoutHeader) {
   EXPECT_EQ(RenderTable({}, {{"Subject", "Về việc"}, {"From", "x"}}),
             "Subject  Về việc\n"
             "From     x\n");
+}
+
+TEST(Printable, KeepsVietnameseAndDefusesControlCharacters) {
+  EXPECT_EQ(Printable("UBND xã Y Tịch"), "UBND xã Y Tịch");
+  EXPECT_EQ(Printable("Sở\nY\ttế"), "Sở Y tế");
+  EXPECT_EQ(Printable("a\x1b[2Jb"), "a?[2Jb");
+  EXPECT_EQ(Printable("c1:\xc2\x9b."), "c1:?.");
+}
+
+TEST(Printable, AppliesToEveryStringOfAMessage) {
+  truc::v1::DocumentStatus s;
+  s.set_subject("V/v\x1b[31m bão");
+  auto* r = s.add_recipients();
+  r->set_name("Sở\nY tế");
+  r->add_history()->set_description("line1\rline2");
+  MakePrintable(&s);
+  EXPECT_EQ(s.subject(), "V/v?[31m bão");
+  EXPECT_EQ(s.recipients(0).name(), "Sở Y tế");
+  EXPECT_EQ(s.recipients(0).history(0).description(), "line1 line2");
 }
 
 }  // namespace
