@@ -362,6 +362,36 @@ TEST_F(ServerTest, BadSendsAreRefusedWithTheirReason) {
   EXPECT_EQ(hub_->blobs()->TotalBytes(), 0u);
 }
 
+TEST_F(ServerTest, ACancelledSendStoresNothing) {
+  auto header = MakeHeader(kOffice, {kHealth});
+  *header.add_attachments() = Describe("a.pdf", "abc");
+  auto stub = Exchange(kOffice);
+  {
+    grpc::ClientContext ctx;
+    truc::v1::SendResponse response;
+    auto writer = stub->Send(&ctx, &response);
+    truc::v1::SendRequest begin;
+    begin.mutable_begin()->set_idempotency_key("k-cancel");
+    header.SerializeToString(
+        begin.mutable_begin()->mutable_envelope()->mutable_header());
+    ASSERT_TRUE(writer->Write(begin));
+    truc::v1::SendRequest chunk;
+    chunk.mutable_chunk()->set_data("abc");
+    ASSERT_TRUE(writer->Write(chunk));
+    // Every byte was sent, but the sender gives up before saying so.
+    ctx.TryCancel();
+    EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  truc::v1::ListPendingResponse pending;
+  auto op = OperatorStub();
+  ASSERT_TRUE(Call(*op, &truc::v1::Operator::Stub::ListPending,
+                   truc::v1::ListPendingRequest(), &pending)
+                  .ok());
+  EXPECT_EQ(pending.documents_size(), 0);
+  EXPECT_EQ(hub_->blobs()->TotalBytes(), 0u);
+}
+
 TEST_F(ServerTest, StorageFailureFailsTheSendAndLeavesNothing) {
   auto base = std::make_unique<MemoryStore>();
   FaultInjectingStore faulty(base.get());
