@@ -1,7 +1,13 @@
 #include "edge-agent/agent.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/file_util.h"
 #include "common/identity.h"
@@ -11,6 +17,44 @@
 #include "edge-agent/outbox.h"
 
 namespace truc::agent {
+namespace {
+
+// Opens state/agent.lock and takes flock(LOCK_EX | LOCK_NB) on it; returns
+// the descriptor, which holds the lock until it is closed (also by a crash:
+// the kernel releases it). Writes this process's id into the file, for
+// whoever wonders which agent holds it.
+absl::StatusOr<int> LockFolders(const AgentFolders& folders) {
+  const std::string path = folders.lock_file();
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open ", path));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    std::string holder;
+    if (err == EWOULDBLOCK) {
+      char buf[32];
+      const ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
+      if (n > 0) {
+        holder =
+            std::string(absl::StripAsciiWhitespace(absl::string_view(buf, n)));
+      }
+    }
+    ::close(fd);
+    if (err != EWOULDBLOCK) {
+      return ErrnoStatus(err, absl::StrCat("lock ", path));
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        "another truc-agent is running on ", folders.state, " (",
+        holder.empty() ? "" : absl::StrCat("process ", holder, " "),
+        "holds the lock on ", path, "); stop it first"));
+  }
+  const std::string pid = absl::StrCat(::getpid(), "\n");
+  if (::ftruncate(fd, 0) == 0) {
+    (void)!::pwrite(fd, pid.data(), pid.size(), 0);
+  }
+  return fd;
+}
+
+}  // namespace
 
 absl::StatusOr<std::string> AgencyFromCertificate(
     const AgentSettings& settings) {
@@ -45,11 +89,16 @@ absl::StatusOr<std::shared_ptr<truc::v1::Exchange::StubInterface>> ConnectToHub(
 
 Agent::Agent(AgentSettings settings, std::string agency,
              std::shared_ptr<truc::v1::Exchange::StubInterface> stub,
-             std::unique_ptr<EventLog> log)
+             std::unique_ptr<EventLog> log, int lock_fd)
     : settings_(std::move(settings)),
       agency_(std::move(agency)),
       stub_(std::move(stub)),
-      log_(log ? std::move(log) : std::make_unique<EventLog>(agency_)) {}
+      log_(log ? std::move(log) : std::make_unique<EventLog>(agency_)),
+      lock_fd_(lock_fd) {}
+
+Agent::~Agent() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
 
 absl::StatusOr<std::unique_ptr<Agent>> Agent::Create(AgentSettings settings) {
   TRUC_ASSIGN_OR_RETURN(std::string agency, AgencyFromCertificate(settings));
@@ -62,8 +111,10 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::CreateForTest(
     std::shared_ptr<truc::v1::Exchange::StubInterface> stub,
     std::unique_ptr<EventLog> log) {
   TRUC_RETURN_IF_ERROR(CreateFolders(settings.folders));
-  return std::unique_ptr<Agent>(new Agent(
-      std::move(settings), std::move(agency), std::move(stub), std::move(log)));
+  TRUC_ASSIGN_OR_RETURN(const int lock_fd, LockFolders(settings.folders));
+  return std::unique_ptr<Agent>(new Agent(std::move(settings),
+                                          std::move(agency), std::move(stub),
+                                          std::move(log), lock_fd));
 }
 
 void Agent::Run() {
@@ -82,6 +133,7 @@ void Agent::Run() {
   OutboxSender::Options send_options;
   send_options.retry_initial = settings_.retry_initial;
   send_options.retry_max = settings_.retry_max;
+  send_options.settle_time = settings_.outbox_settle;
   OutboxSender sender(f, agency_, stub_.get(), log_.get(), send_options,
                       &stop_);
 

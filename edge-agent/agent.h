@@ -29,16 +29,25 @@ absl::StatusOr<std::shared_ptr<truc::v1::Exchange::StubInterface>> ConnectToHub(
 
 class Agent {
  public:
-  // Reads the agency from the certificate, creates the folders and the
-  // channel (no connection is made yet). Fails naming the file or folder.
+  // Reads the agency from the certificate, creates the folders, locks
+  // state/agent.lock (flock, held until the agent is destroyed) and creates
+  // the channel (no connection is made yet). Fails naming the file or
+  // folder; FAILED_PRECONDITION "another truc-agent is running on <state
+  // folder>" when another agent (another process, or another Agent in this
+  // one) holds the lock.
   static absl::StatusOr<std::unique_ptr<Agent>> Create(AgentSettings settings);
 
   // For tests: a given agency and stub; `log` may be null (stderr).
-  // Creates the folders.
+  // Creates the folders and takes the lock, as Create does.
   static absl::StatusOr<std::unique_ptr<Agent>> CreateForTest(
       AgentSettings settings, std::string agency,
       std::shared_ptr<truc::v1::Exchange::StubInterface> stub,
       std::unique_ptr<EventLog> log = nullptr);
+
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
+  // Releases the lock.
+  ~Agent();
 
   // Receives and sends until Stop(); returns once both threads ended
   // (within about a second of Stop: in-flight calls are cancelled).
@@ -51,13 +60,14 @@ class Agent {
  private:
   Agent(AgentSettings settings, std::string agency,
         std::shared_ptr<truc::v1::Exchange::StubInterface> stub,
-        std::unique_ptr<EventLog> log);
+        std::unique_ptr<EventLog> log, int lock_fd);
 
   AgentSettings settings_;
   std::string agency_;
   std::shared_ptr<truc::v1::Exchange::StubInterface> stub_;
   std::unique_ptr<EventLog> log_;
   StopSignal stop_;
+  int lock_fd_;  // state/agent.lock, flock'ed for the agent's life
 };
 
 }  // namespace truc::agent

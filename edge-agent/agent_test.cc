@@ -1,5 +1,7 @@
 #include "edge-agent/agent.h"
 
+#include <unistd.h>
+
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -9,6 +11,7 @@
 #include "common/test_util.h"
 #include "common/tls.h"
 #include "edge-agent/fake_exchange.h"
+#include "edge-agent/report.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -41,6 +44,7 @@ TEST(AgentTest, ReceivesSendsAndStopsWithinASecond) {
   settings.folders.state = tmp.Sub("state");
   settings.poll_wait_seconds = 30;
   settings.outbox_scan = absl::Milliseconds(20);
+  settings.outbox_settle = absl::ZeroDuration();
   auto log_text = std::make_shared<std::string>();
   auto log_mu = std::make_shared<absl::Mutex>();
   auto log = std::make_unique<EventLog>(
@@ -128,6 +132,12 @@ TEST(AgentTest, TakesItsAgencyFromItsCertificateOverMutualTls) {
   auto agent = Agent::Create(*settings);
   TRUC_ASSERT_OK(agent.status());
   EXPECT_EQ((*agent)->agency(), "000.00.12.H42");
+  // One agent per base_dir.
+  EXPECT_THAT(
+      Agent::Create(*settings),
+      truc::testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                              absl::StrCat("another truc-agent is running on ",
+                                           settings->folders.state)));
 
   hub.service().SetAttachment("D6", 0, Blob::Of("văn bản"));
   hub.service().Offer(
@@ -138,6 +148,55 @@ TEST(AgentTest, TakesItsAgencyFromItsCertificateOverMutualTls) {
   running.join();
   EXPECT_TRUE(PathExists(
       JoinPath(settings->folders.inbox, "D6/attachments/Công văn 6.pdf")));
+}
+
+AgentSettings LocalSettings(const TempDir& tmp) {
+  AgentSettings settings;
+  settings.hub_address = "fake";
+  settings.folders.inbox = tmp.Sub("inbox");
+  settings.folders.outbox = tmp.Sub("outbox");
+  settings.folders.sent = tmp.Sub("sent");
+  settings.folders.failed = tmp.Sub("failed");
+  settings.folders.state = tmp.Sub("state");
+  return settings;
+}
+
+TEST(AgentTest, OnlyOneAgentPerFolders) {
+  TempDir tmp;
+  FakeHub hub;
+  const AgentSettings settings = LocalSettings(tmp);
+  auto first = Agent::CreateForTest(settings, "000.00.12.H42", hub.stub());
+  TRUC_ASSERT_OK(first.status());
+  EXPECT_TRUE(PathExists(JoinPath(settings.folders.state, "agent.lock")));
+  auto second = Agent::CreateForTest(settings, "000.00.12.H42", hub.stub());
+  EXPECT_THAT(second, truc::testing::StatusIs(
+                          absl::StatusCode::kFailedPrecondition,
+                          absl::StrCat("another truc-agent is running on ",
+                                       settings.folders.state)));
+  EXPECT_THAT(second,
+              truc::testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                                      absl::StrCat("process ", ::getpid())));
+
+  // `truc-agent report` does not take the lock: it works beside the agent.
+  TRUC_ASSERT_OK(
+      WriteFileDurably(JoinPath(settings.folders.received(), "D5"), ""));
+  truc::v1::ReportStatusRequest request;
+  request.set_document_id("D5");
+  request.set_status(truc::v1::EDXML_STATUS_ACCEPTED);
+  TRUC_EXPECT_OK(
+      ReportStatus(hub.stub().get(), settings.folders, request).status());
+  EXPECT_EQ(hub.service().reports().size(), 1u);
+
+  // Other folders are another agent's.
+  TempDir other;
+  TRUC_EXPECT_OK(
+      Agent::CreateForTest(LocalSettings(other), "000.00.13.H42", hub.stub())
+          .status());
+
+  // Once the first agent is gone, the lock is free.
+  first->reset();
+  TRUC_EXPECT_OK(
+      Agent::CreateForTest(settings, "000.00.12.H42", hub.stub()).status());
 }
 
 TEST(AgentTest, RefusesACertificateThatIsNotAnAgency) {

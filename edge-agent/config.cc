@@ -1,5 +1,11 @@
 #include "edge-agent/config.h"
 
+#include <filesystem>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
@@ -25,6 +31,58 @@ absl::Status CheckRange(absl::string_view field, uint32_t value, uint32_t lo,
   return absl::OkStatus();
 }
 
+// `path` as compared with the other folders: absolute, normalised, with
+// the symbolic links of the part that exists resolved, no trailing '/'.
+std::string ComparablePath(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::weakly_canonical(path, ec);
+  if (ec) {
+    p = std::filesystem::absolute(path, ec);
+    if (ec) p = path;
+  }
+  std::string s = p.lexically_normal().string();
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  return s;
+}
+
+// True if `inner` is strictly below `outer` (both from ComparablePath).
+bool IsInside(const std::string& inner, const std::string& outer) {
+  if (outer == "/") return inner != "/";
+  return inner.size() > outer.size() && absl::StartsWith(inner, outer) &&
+         inner[outer.size()] == '/';
+}
+
+// The five folders must be distinct and none inside another: the agent
+// moves folders between them and owns everything under state/.
+absl::Status CheckDistinctFolders(const AgentFolders& f) {
+  const std::vector<std::pair<absl::string_view, std::string>> folders = {
+      {"inbox_dir", f.inbox},   {"outbox_dir", f.outbox}, {"sent_dir", f.sent},
+      {"failed_dir", f.failed}, {"state_dir", f.state},
+  };
+  std::vector<std::string> paths;
+  for (const auto& [field, dir] : folders) paths.push_back(ComparablePath(dir));
+  for (size_t i = 0; i < folders.size(); ++i) {
+    for (size_t j = i + 1; j < folders.size(); ++j) {
+      const auto& [a, a_dir] = folders[i];
+      const auto& [b, b_dir] = folders[j];
+      if (paths[i] == paths[j]) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(a, " and ", b, " are the same folder (", a_dir,
+                         a_dir == b_dir ? "" : absl::StrCat(", ", b_dir),
+                         "); each needs a folder of its own"));
+      }
+      if (IsInside(paths[j], paths[i]) || IsInside(paths[i], paths[j])) {
+        const bool j_in_i = IsInside(paths[j], paths[i]);
+        return absl::InvalidArgumentError(absl::StrCat(
+            j_in_i ? b : a, " (", j_in_i ? b_dir : a_dir, ") is inside ",
+            j_in_i ? a : b, " (", j_in_i ? a_dir : b_dir,
+            "); the folders must not contain one another"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string AgentFolders::received() const {
@@ -33,8 +91,8 @@ std::string AgentFolders::received() const {
 std::string AgentFolders::incoming() const {
   return JoinPath(state, "incoming");
 }
-std::string AgentFolders::outbox_keys() const {
-  return JoinPath(state, "outbox-keys");
+std::string AgentFolders::lock_file() const {
+  return JoinPath(state, "agent.lock");
 }
 
 absl::StatusOr<AgentSettings> SettingsFromConfig(
@@ -61,6 +119,7 @@ absl::StatusOr<AgentSettings> SettingsFromConfig(
   s.folders.sent = Folder(config.sent_dir(), base, config_dir, "sent");
   s.folders.failed = Folder(config.failed_dir(), base, config_dir, "failed");
   s.folders.state = Folder(config.state_dir(), base, config_dir, "state");
+  TRUC_RETURN_IF_ERROR(CheckDistinctFolders(s.folders));
 
   if (config.poll_wait_seconds() != 0) {
     TRUC_RETURN_IF_ERROR(
@@ -113,8 +172,7 @@ absl::StatusOr<AgentSettings> LoadAgentConfig(const std::string& path) {
 absl::Status CreateFolders(const AgentFolders& folders) {
   for (const std::string& dir :
        {folders.inbox, folders.outbox, folders.sent, folders.failed,
-        folders.state, folders.received(), folders.incoming(),
-        folders.outbox_keys()}) {
+        folders.state, folders.received(), folders.incoming()}) {
     absl::Status s = MakeDirectories(dir);
     if (!s.ok()) {
       return absl::Status(s.code(), absl::StrCat("cannot create folder ", dir,

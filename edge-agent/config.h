@@ -28,9 +28,14 @@ struct AgentFolders {
   std::string received() const;
   // state/incoming/<document_id>/: downloads in progress.
   std::string incoming() const;
-  // state/outbox-keys/<folder name>: idempotency keys of pending sends.
-  std::string outbox_keys() const;
+  // state/agent.lock: held (flock) by the running agent, so that only one
+  // agent works on these folders.
+  std::string lock_file() const;
 };
+
+// How long an outbox folder must stay unmodified before it is sent: a
+// folder still being written is left alone.
+inline constexpr absl::Duration kOutboxSettleTime = absl::Seconds(2);
 
 struct AgentSettings {
   std::string config_path;
@@ -41,13 +46,18 @@ struct AgentSettings {
   absl::Duration outbox_scan = absl::Milliseconds(1000);
   absl::Duration retry_initial = absl::Milliseconds(200);
   absl::Duration retry_max = absl::Milliseconds(30000);
+  // OutboxSender::Options::settle_time. Not in the configuration file;
+  // tests set 0.
+  absl::Duration outbox_settle = kOutboxSettleTime;
 };
 
 // Checks `config` and applies the defaults. Relative paths are resolved
 // against `config_dir` (the directory of the configuration file); the
 // folders default to inbox, outbox, sent, failed and state under base_dir.
 // Fails INVALID_ARGUMENT naming the field: "hub_address is required",
-// "poll_wait_seconds must be 1..600, not 900", ...
+// "poll_wait_seconds must be 1..600, not 900", ...; naming both fields when
+// two of inbox_dir, outbox_dir, sent_dir, failed_dir and state_dir are the
+// same folder or one is inside the other.
 absl::StatusOr<AgentSettings> SettingsFromConfig(
     const truc::v1::AgentConfig& config, const std::string& config_dir);
 
@@ -56,8 +66,8 @@ absl::StatusOr<AgentSettings> SettingsFromConfig(
 // truc::ParseTextProto). NOT_FOUND if the file does not exist.
 absl::StatusOr<AgentSettings> LoadAgentConfig(const std::string& path);
 
-// Creates the folders (and state/received, state/incoming,
-// state/outbox-keys) when missing. Fails naming the folder.
+// Creates the folders (and state/received, state/incoming) when missing.
+// Fails naming the folder.
 absl::Status CreateFolders(const AgentFolders& folders);
 
 }  // namespace truc::agent

@@ -1,5 +1,8 @@
 #include "edge-agent/config.h"
 
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
 #include "common/file_util.h"
 #include "common/test_util.h"
 #include "gmock/gmock.h"
@@ -105,10 +108,49 @@ TEST_F(ConfigTest, CreateFoldersMakesTheLayout) {
   TRUC_ASSERT_OK(CreateFolders(s->folders));
   for (const std::string& d :
        {s->folders.inbox, s->folders.outbox, s->folders.sent, s->folders.failed,
-        s->folders.received(), s->folders.incoming(),
-        s->folders.outbox_keys()}) {
+        s->folders.received(), s->folders.incoming()}) {
     EXPECT_TRUE(PathExists(d)) << d;
   }
+  // Keys live in the outbox folders now; no state/outbox-keys.
+  EXPECT_FALSE(PathExists(JoinPath(s->folders.state, "outbox-keys")));
+}
+
+TEST_F(ConfigTest, FoldersMustBeDistinctAndNotInsideOneAnother) {
+  const std::string head =
+      "hub_address: \"h:1\"\ntls { ca_cert: \"a\" cert: \"b\" key: \"c\" "
+      "}\nbase_dir: \"data\"\n";
+  const std::string dir = tmp_.path();
+  // The same folder, written differently.
+  EXPECT_THAT(
+      LoadAgentConfig(Write(head + "inbox_dir: \"chung\"\n"
+                                   "outbox_dir: \"./chung/\"\n")),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               absl::StrCat("inbox_dir and outbox_dir are the same folder (",
+                            dir, "/chung)")));
+  // A configured folder equal to a default one.
+  EXPECT_THAT(LoadAgentConfig(Write(head + "failed_dir: \"data/sent\"\n")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "sent_dir and failed_dir are the same folder"));
+  // One inside another, either way round.
+  EXPECT_THAT(
+      LoadAgentConfig(Write(head + "state_dir: \"data/inbox/state\"\n")),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               absl::StrCat("state_dir (", dir,
+                            "/data/inbox/state) is inside inbox_dir (", dir,
+                            "/data/inbox)")));
+  EXPECT_THAT(
+      LoadAgentConfig(Write(head + "sent_dir: \"data\"\n")),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "inbox_dir (" + dir + "/data/inbox) is inside sent_dir"));
+  // Through a symbolic link.
+  ASSERT_EQ(::symlink("data", tmp_.Sub("link").c_str()), 0);
+  TRUC_ASSERT_OK(MakeDirectories(tmp_.Sub("data")));
+  EXPECT_THAT(LoadAgentConfig(Write(head + "outbox_dir: \"link/inbox\"\n")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "inbox_dir and outbox_dir are the same folder"));
+  // A common prefix is not containment.
+  TRUC_EXPECT_OK(
+      LoadAgentConfig(Write(head + "outbox_dir: \"data/inbox2\"\n")).status());
 }
 
 }  // namespace

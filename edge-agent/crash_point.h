@@ -2,10 +2,10 @@
 // use: with the environment variable unset, CrashPoint does nothing.
 //
 // CrashPoint("after_download") is reached when every attachment of a
-// document is downloaded and verified and its folder is built in staging,
-// before the rename into the inbox; CrashPoint("after_inbox") after the
-// rename into the inbox and the durable "received" marker, before the
-// Acknowledge call.
+// document is downloaded and verified, its folder is built in staging and
+// state/incoming/<id>/ready is written, before the rename into the inbox;
+// CrashPoint("after_inbox") after the rename into the inbox and the durable
+// "received" marker, before the Acknowledge call.
 //
 // Thread-safety: thread-safe.
 #ifndef TRUC_EDGE_AGENT_CRASH_POINT_H_

@@ -62,14 +62,20 @@ absl::StatusOr<InboxWriter::Stored> InboxWriter::Store(
   TRUC_RETURN_IF_ERROR(ValidateDocumentId(id));
   const std::string marker = JoinPath(folders_.received(), id);
   const std::string final_dir = JoinPath(folders_.inbox, id);
+  const std::string staging = JoinPath(folders_.incoming(), id);
+  const std::string doc = JoinPath(staging, "document");
+  const std::string ready = JoinPath(staging, "ready");
   Stored result;
-  if (PathExists(marker)) {
-    result.already_stored = true;
-    return result;
-  }
-  if (PathExists(final_dir)) {
-    // Renamed into the inbox, then a crash before the marker was written.
-    TRUC_RETURN_IF_ERROR(WriteFileDurably(marker, DeliveryText(delivery)));
+  // Stored before: the marker is written last, but a crash may have come
+  // after the rename into the inbox and before the marker, and the clerk may
+  // have moved the folder away from the inbox since; then "ready" without
+  // "document" in staging still says that the rename happened.
+  if (PathExists(marker) || PathExists(final_dir) ||
+      (PathExists(ready) && !PathExists(doc))) {
+    if (!PathExists(marker)) {
+      TRUC_RETURN_IF_ERROR(WriteFileDurably(marker, DeliveryText(delivery)));
+    }
+    RemoveStaging(id, staging);
     result.already_stored = true;
     return result;
   }
@@ -86,7 +92,13 @@ absl::StatusOr<InboxWriter::Stored> InboxWriter::Store(
                      "; the document is not stored"));
   }
 
-  const std::string staging = JoinPath(folders_.incoming(), id);
+  // "ready" with "document" still here: a crash before the rename. It must
+  // go before the document folder is rebuilt, or a crash while rebuilding
+  // would leave "ready" without "document", which reads as stored.
+  if (PathExists(ready)) {
+    TRUC_RETURN_IF_ERROR(RemoveAll(ready));
+    TRUC_RETURN_IF_ERROR(SyncDirectory(staging));
+  }
   TRUC_RETURN_IF_ERROR(MakeDirectories(staging));
   std::vector<std::string> parts;
   for (int i = 0; i < header.attachments_size(); ++i) {
@@ -99,7 +111,6 @@ absl::StatusOr<InboxWriter::Stored> InboxWriter::Store(
 
   // Build the document folder from scratch (a stale one from an earlier
   // offer may be half built).
-  const std::string doc = JoinPath(staging, "document");
   const std::string attachments = JoinPath(doc, kAttachmentsDir);
   TRUC_RETURN_IF_ERROR(RemoveAll(doc));
   TRUC_RETURN_IF_ERROR(MakeDirectories(attachments));
@@ -119,6 +130,8 @@ absl::StatusOr<InboxWriter::Stored> InboxWriter::Store(
   TRUC_RETURN_IF_ERROR(
       WriteFileDurably(JoinPath(doc, kDeliveryFile), DeliveryText(delivery)));
   TRUC_RETURN_IF_ERROR(SyncDirectory(doc));
+  // From here on, "document" gone from staging means renamed into the inbox.
+  TRUC_RETURN_IF_ERROR(WriteFileDurably(ready, ""));
 
   CrashPoint("after_download");
 
@@ -133,17 +146,24 @@ absl::StatusOr<InboxWriter::Stored> InboxWriter::Store(
                          : ""));
   }
   TRUC_RETURN_IF_ERROR(WriteFileDurably(marker, DeliveryText(delivery)));
-  absl::Status cleaned = RemoveAll(staging);
-  if (!cleaned.ok()) {
-    log_->Event("staging_cleanup_failed",
-                {{"document", id}, {"error", std::string(cleaned.message())}});
-  }
+  RemoveStaging(id, staging);
   log_->Event("stored", {{"document", id},
                          {"attachments", absl::StrCat(result.attachments)},
                          {"bytes", absl::StrCat(result.bytes)},
                          {"downloaded", absl::StrCat(result.downloaded)},
                          {"folder", final_dir}});
   return result;
+}
+
+void InboxWriter::RemoveStaging(const std::string& id,
+                                const std::string& staging) {
+  // Only once the marker is durable: "ready" in staging may be the only
+  // other trace of the document having been stored.
+  absl::Status cleaned = RemoveAll(staging);
+  if (!cleaned.ok()) {
+    log_->Event("staging_cleanup_failed",
+                {{"document", id}, {"error", std::string(cleaned.message())}});
+  }
 }
 
 absl::Status InboxWriter::FetchAttachment(

@@ -3,8 +3,12 @@
 // and acknowledges it.
 //
 // Storing one document (InboxWriter::Store):
-//   1. state/received/<id> or inbox/<id> exists: already stored (a
-//      redelivery after a crash), nothing is written.
+//   1. Already stored (a redelivery after a crash) if state/received/<id>
+//      exists, or inbox/<id>, or state/incoming/<id>/ready without
+//      state/incoming/<id>/document (renamed into the inbox, then a crash
+//      before the marker, and the clerk has moved the folder away since).
+//      Then only the marker is written if missing, and
+//      state/incoming/<id>/ removed.
 //   2. Each attachment is downloaded into state/incoming/<id>/<index>.part,
 //      resuming from the part's size, hashed while it streams (never whole
 //      in memory) and checked against the descriptor's size and SHA-256.
@@ -13,13 +17,20 @@
 //      attachment as attachments/<name> (a hard link to its verified part).
 //      Attachments have a folder of their own, so any name the hub accepts
 //      (truc::ValidateAttachmentName) can be stored, "envelope.txtpb"
-//      included. Every file, attachments/ and the folder are synced.
-//   4. The whole folder is renamed to inbox/<id> (durably), then the marker
-//      state/received/<id> is written durably. Only then may the caller
+//      included. Every file, attachments/ and the folder are synced. (A
+//      stale state/incoming/<id>/ready from an earlier offer is removed
+//      durably before the folder is rebuilt.)
+//   4. The empty file state/incoming/<id>/ready is written durably.
+//   5. The whole folder is renamed to inbox/<id> (durably), then the marker
+//      state/received/<id> is written durably and state/incoming/<id>/
+//      (with the hard-linked parts) removed. Only then may the caller
 //      acknowledge.
-// A crash at any step leaves either nothing in the inbox (the hub offers the
-// document again, downloads resume) or the whole folder (the next offer is
-// only acknowledged). inbox/ and state/ must be on one filesystem.
+// A crash at any step leaves either nothing in the inbox and "document" in
+// staging (the hub offers the document again, downloads resume) or the
+// document renamed away from staging, where "ready" or the marker records
+// it (the next offer is only acknowledged, even if the clerk has moved the
+// folder out of the inbox meanwhile). inbox/ and state/ must be on one
+// filesystem.
 //
 // Thread-safety: InboxWriter and Receiver are not thread-safe; the agent
 // runs one of each on its receiving thread. The stub may be shared.
@@ -67,6 +78,10 @@ class InboxWriter {
   absl::StatusOr<Stored> Store(const truc::v1::Delivery& delivery);
 
  private:
+  // Removes state/incoming/<id> (`staging`) once the marker is durable;
+  // a failure is logged (staging_cleanup_failed), not returned.
+  void RemoveStaging(const std::string& id, const std::string& staging);
+
   // Downloads attachment `index` into `part_path`, resuming; verifies.
   absl::Status FetchAttachment(const std::string& document_id, int index,
                                const truc::v1::AttachmentDescriptor& desc,

@@ -23,6 +23,10 @@ inline constexpr absl::string_view kAttachmentsDir = "attachments";
 // The files the agent writes into sent/ and failed/ outbox folders.
 inline constexpr absl::string_view kReceiptFile = "receipt.txtpb";
 inline constexpr absl::string_view kErrorFile = "error.txt";
+// The idempotency key of an outbox folder, written into the folder on its
+// first attempt; it moves with the folder to sent/ or failed/.
+inline constexpr absl::string_view kIdempotencyKeyFile =
+    ".truc-idempotency-key";
 
 // Every attachment name of `header` is allowed (truc::ValidateAttachmentName,
 // the hub's own rule, common/attachment_name.h) and unique within the

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <set>
@@ -22,12 +23,27 @@
 namespace truc::agent {
 namespace {
 
-// The agent's own files in an outbox folder: the envelope, and what it
-// writes there before moving the folder to sent/ or failed/. (The inbox keeps
-// attachments in a folder of their own, so no other name is reserved.)
+// The agent's own files in an outbox folder: the envelope, the idempotency
+// key, and what it writes there before moving the folder to sent/ or
+// failed/. (The inbox keeps attachments in a folder of their own, so no
+// other name is reserved.)
 bool IsReservedOutboxName(absl::string_view name) {
-  return name == kEnvelopeFile || name == kReceiptFile || name == kErrorFile;
+  return name == kEnvelopeFile || name == kReceiptFile || name == kErrorFile ||
+         name == kIdempotencyKeyFile;
 }
+
+// Modification times further ahead than this are not taken as a sign that
+// a folder is being written (see OutboxSender::Options::settle_time).
+constexpr absl::Duration kMaxFutureMtime = absl::Minutes(5);
+
+absl::Time MtimeOf(const struct stat& st) {
+  return absl::TimeFromTimespec(st.st_mtim);
+}
+
+// What SendDocument answers when an attachment changed under it
+// (common/exchange_client.cc).
+constexpr absl::string_view kChangedWhileSent =
+    "changed while it was being sent";
 
 // The deadline of one send: a safety net against a stalled stream, generous
 // for slow uplinks (an upload does not resume; a retry starts over): one
@@ -67,10 +83,22 @@ bool IsTransient(absl::StatusCode code) {
     case absl::StatusCode::kUnknown:
     case absl::StatusCode::kAborted:
     case absl::StatusCode::kCancelled:
+    // The hub's answer to every call of a suspended agency (or of a
+    // certificate it does not accept): about the agency, not the document.
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kUnauthenticated:
       return true;
     default:
       return false;
   }
+}
+
+bool IsTransientSendFailure(const absl::Status& status) {
+  if (IsTransient(status.code())) return true;
+  // SendDocument's own check, made before it ends the upload: the hub has
+  // not stored anything, and the folder is still being written.
+  return status.code() == absl::StatusCode::kFailedPrecondition &&
+         absl::StrContains(status.message(), kChangedWhileSent);
 }
 
 absl::StatusOr<OutboxDocument> ReadOutboxFolder(const std::string& dir,
@@ -104,10 +132,24 @@ absl::StatusOr<OutboxDocument> ReadOutboxFolder(const std::string& dir,
     }
     const std::string path = JoinPath(dir, a.name());
     struct stat st;
-    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (::lstat(path.c_str(), &st) != 0) {
+      if (errno != ENOENT) {
+        return ErrnoStatus(errno, absl::StrCat("attachment ", path));
+      }
       return absl::InvalidArgumentError(
           absl::StrCat(envelope, ": attachment \"", a.name(),
                        "\" is listed but there is no such file in ", dir));
+    }
+    if (S_ISLNK(st.st_mode)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(envelope, ": attachment \"", a.name(),
+                       "\" is a symbolic link; copy the file into the folder"));
+    }
+    if (!S_ISREG(st.st_mode)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          envelope, ": attachment \"", a.name(), "\" is not a regular file",
+          S_ISDIR(st.st_mode) ? " but a folder" : "",
+          "; put the file itself into the folder"));
     }
     doc.files.push_back(
         AttachmentFile{path, a.name(), a.content_type(), a.description()});
@@ -149,7 +191,8 @@ OutboxSender::OutboxSender(AgentFolders folders, std::string agency,
 
 absl::StatusOr<std::string> OutboxSender::LoadOrCreateKey(
     const std::string& name) {
-  const std::string path = JoinPath(folders_.outbox_keys(), name);
+  const std::string path =
+      JoinPath(JoinPath(folders_.outbox, name), kIdempotencyKeyFile);
   absl::StatusOr<std::string> existing = ReadFile(path, 4096);
   if (existing.ok()) {
     std::string key(absl::StripAsciiWhitespace(*existing));
@@ -162,23 +205,31 @@ absl::StatusOr<std::string> OutboxSender::LoadOrCreateKey(
   return key;
 }
 
-void OutboxSender::RemoveKey(const std::string& name) {
-  // A key left behind (crash, failure here) is removed by CollectStaleKeys
-  // once the folder has left the outbox.
-  (void)RemoveAll(JoinPath(folders_.outbox_keys(), name));
-}
-
-void OutboxSender::CollectStaleKeys() {
-  std::error_code ec;
-  for (std::filesystem::directory_iterator it(folders_.outbox_keys(), ec), end;
-       !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    // ".tmp-*": a key write cut short by a crash.
-    if (absl::StartsWith(name, ".tmp-") ||
-        !PathExists(JoinPath(folders_.outbox, name))) {
-      (void)RemoveAll(it->path().string());
-    }
+absl::StatusOr<bool> OutboxSender::Settled(const std::string& name) {
+  if (options_.settle_time <= absl::ZeroDuration()) return true;
+  const std::string dir = JoinPath(folders_.outbox, name);
+  struct stat st;
+  if (::lstat(dir.c_str(), &st) != 0) {
+    return ErrnoStatus(errno, absl::StrCat("stat ", dir));
   }
+  const absl::Time now = absl::Now();
+  auto recent = [&](absl::Time mtime) {
+    return mtime > now - options_.settle_time && mtime < now + kMaxFutureMtime;
+  };
+  if (recent(MtimeOf(st))) return false;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    // The agent's own write of the key says nothing about the clerk's.
+    if (it->path().filename().string() == kIdempotencyKeyFile) continue;
+    // Gone meanwhile: the folder changed.
+    if (::lstat(it->path().c_str(), &st) != 0) return false;
+    if (recent(MtimeOf(st))) return false;
+  }
+  if (ec) {
+    return absl::InternalError(absl::StrCat("list ", dir, ": ", ec.message()));
+  }
+  return true;
 }
 
 OutboxSender::Outcome OutboxSender::MoveToFailed(const std::string& name,
@@ -197,7 +248,6 @@ OutboxSender::Outcome OutboxSender::MoveToFailed(const std::string& name,
                                 {"error", std::string(s.message())}});
     return Outcome::kRetry;
   }
-  RemoveKey(name);
   log_->Event("send_refused",
               {{"folder", name}, {"moved_to", dest}, {"error", message}});
   return Outcome::kFailed;
@@ -215,14 +265,20 @@ OutboxSender::Outcome OutboxSender::MoveToSent(
   }
   const std::string dest = JoinPath(folders_.sent, id);
   if (PathExists(dest)) {
-    // Only a key left over from an earlier folder of the same name gets
-    // here: the hub answered with that folder's document.
+    // The folder carries the key of a document already sent: a copy of a
+    // sent/ folder put back into the outbox. The hub answered with that
+    // document.
     return MoveToFailed(
         name, absl::StrCat("the hub answered that this folder was already sent "
                            "as document ",
                            id, " (", dest,
-                           " exists), so it was not sent again; drop it into "
-                           "the outbox once more to send it"));
+                           " exists; the folder carries its idempotency key "
+                           "in ",
+                           kIdempotencyKeyFile,
+                           "), so it was not sent again; to send it as a new "
+                           "document, delete ",
+                           kIdempotencyKeyFile, " and ", kReceiptFile,
+                           " from it and move it into the outbox again"));
   }
   absl::Status s = WriteFileDurably(
       JoinPath(dir, kReceiptFile),
@@ -236,7 +292,6 @@ OutboxSender::Outcome OutboxSender::MoveToSent(
         {{"folder", name}, {"to", dest}, {"error", std::string(s.message())}});
     return Outcome::kRetry;
   }
-  RemoveKey(name);
   log_->Event("sent", {{"folder", name},
                        {"document", id},
                        {"duplicate", response.duplicate() ? "true" : "false"},
@@ -272,13 +327,29 @@ OutboxSender::Outcome OutboxSender::SendFolder(const std::string& name) {
     return o;
   };
 
+  absl::StatusOr<bool> settled = Settled(name);
+  if (!settled.ok()) {
+    if (!PathExists(dir)) {  // taken away meanwhile
+      retries_.erase(name);
+      return Outcome::kNotReady;
+    }
+    return retry(settled.status());
+  }
+  // Still being written: left alone, silently, its back-off kept.
+  if (!*settled) return Outcome::kNotReady;
+
   absl::StatusOr<OutboxDocument> doc = ReadOutboxFolder(dir, agency_);
   if (!doc.ok()) {
     if (!PathExists(dir)) {  // taken away while we read it
       retries_.erase(name);
       return Outcome::kNotReady;
     }
-    if (IsTransient(doc.status().code())) return retry(doc.status());
+    // Here PERMISSION_DENIED is local (a file the agent may not read): a
+    // problem of the folder, for the clerk to fix, as before.
+    if (IsTransient(doc.status().code()) &&
+        doc.status().code() != absl::StatusCode::kPermissionDenied) {
+      return retry(doc.status());
+    }
     return done(MoveToFailed(name, std::string(doc.status().message())));
   }
   absl::StatusOr<std::string> key = LoadOrCreateKey(name);
@@ -293,7 +364,9 @@ OutboxSender::Outcome OutboxSender::SendFolder(const std::string& name) {
   absl::StatusOr<truc::v1::SendResponse> response = SendDocument(
       stub_, doc->header, doc->files, *key, std::chrono::seconds(3600), &ctx);
   if (response.ok()) return done(MoveToSent(name, *response));
-  if (IsTransient(response.status().code())) return retry(response.status());
+  if (IsTransientSendFailure(response.status())) {
+    return retry(response.status());
+  }
   return done(MoveToFailed(
       name, absl::StrCat("the hub refused the document (",
                          absl::StatusCodeToString(response.status().code()),
@@ -301,7 +374,6 @@ OutboxSender::Outcome OutboxSender::SendFolder(const std::string& name) {
 }
 
 void OutboxSender::ScanOnce(absl::Time now) {
-  CollectStaleKeys();
   std::vector<std::string> names = ListFolders(folders_.outbox);
   // Forget the back-off of folders that left the outbox.
   std::set<std::string> present(names.begin(), names.end());

@@ -1,5 +1,7 @@
 // End to end over loopback mTLS with real truc-hub and truc-agent processes.
 #include <algorithm>
+#include <filesystem>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "common/file_util.h"
@@ -134,6 +136,54 @@ TEST_F(EndToEnd, StatusReportsFromTheAgentCommandLineReachTheSender) {
   EXPECT_GT(rec.accepted_at().unix_micros(), 0);
   ASSERT_EQ(rec.history_size(), 2);
   EXPECT_EQ(rec.history(1).staff().staff(), "Trần Thị Bình");
+}
+
+TEST_F(EndToEnd, OutboxFolderWaitsForTheHubThenGoesOnce) {
+  p_.StartAgent(kHealth);
+  p_.StartAgent(kOffice);
+  // The hub goes down; a clerk drops a document into the office's outbox.
+  p_.StopHub();
+  const std::string folder = p_.AgentDir(kOffice) + "/outbox/cong-van-46";
+  ASSERT_TRUE(MakeDirectories(folder).ok());
+  ASSERT_TRUE(
+      WriteFileDurably(folder + "/Công văn 46.pdf", "Nội dung công văn 46")
+          .ok());
+  ASSERT_TRUE(
+      WriteFileDurably(folder + "/envelope.txtpb", absl::StrCat(R"(
+to { organ_id: ")",
+                                                                kHealth, R"(" }
+code { code_number: "46" code_notation: "UBND-VP" }
+promulgation { place: "Lạng Sơn" promulgation_date { year: 2026 month: 11 day: 22 } }
+document_type { type_name: "Công văn" }
+subject: "V/v kiểm tra công tác phòng chống dịch"
+signer { full_name: "Nguyễn Văn An" }
+urgency: URGENCY_EXPRESS
+attachments { name: "Công văn 46.pdf" }
+)"))
+          .ok());
+  // It stays in the outbox while the hub is unreachable.
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  EXPECT_TRUE(PathExists(folder));
+  p_.StartHub();
+  std::string sent_id;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        std::error_code ec;
+        for (const auto& e : std::filesystem::directory_iterator(
+                 p_.AgentDir(kOffice) + "/sent", ec)) {
+          sent_id = e.path().filename().string();
+        }
+        return !sent_id.empty();
+      },
+      std::chrono::seconds(30)))
+      << ReadFile(p_.AgentDir(kOffice) + "/agent.log").value_or("");
+  EXPECT_FALSE(PathExists(folder));
+  ASSERT_TRUE(WaitFor([&] { return InInbox(kHealth, sent_id); },
+                      std::chrono::seconds(30)));
+  EXPECT_EQ(*ReadFile(p_.AgentDir(kHealth) + "/inbox/" + sent_id +
+                      "/attachments/Công văn 46.pdf"),
+            "Nội dung công văn 46");
+  EXPECT_EQ(p_.Inbox(kHealth).size(), 1u);
 }
 
 TEST_F(EndToEnd, MalformedHubConfigStopsTheHubNamingTheField) {
