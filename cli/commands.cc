@@ -226,9 +226,10 @@ absl::Status RunAgencyResume(truc::v1::Operator::StubInterface* stub,
   return absl::OkStatus();
 }
 
-absl::Status RunStatusAsAgency(truc::v1::Exchange::StubInterface* stub,
-                               const std::string& document_id, bool json,
-                               std::ostream& out, int64_t now_micros) {
+// Both services answer GetDocumentStatus alike; only the stub differs.
+template <typename Stub>
+absl::Status RunStatus(Stub* stub, const std::string& document_id, bool json,
+                       std::ostream& out, int64_t now_micros) {
   TRUC_RETURN_IF_ERROR(CheckDocumentId(document_id));
   truc::v1::GetDocumentStatusRequest request;
   request.set_document_id(document_id);
@@ -238,16 +239,16 @@ absl::Status RunStatusAsAgency(truc::v1::Exchange::StubInterface* stub,
                      json, out, now_micros);
 }
 
+absl::Status RunStatusAsAgency(truc::v1::Exchange::StubInterface* stub,
+                               const std::string& document_id, bool json,
+                               std::ostream& out, int64_t now_micros) {
+  return RunStatus(stub, document_id, json, out, now_micros);
+}
+
 absl::Status RunStatusAsOperator(truc::v1::Operator::StubInterface* stub,
                                  const std::string& document_id, bool json,
                                  std::ostream& out, int64_t now_micros) {
-  TRUC_RETURN_IF_ERROR(CheckDocumentId(document_id));
-  truc::v1::GetDocumentStatusRequest request;
-  request.set_document_id(document_id);
-  return PrintStatus(Call<truc::v1::DocumentStatus>([&](auto* ctx, auto* r) {
-                       return stub->GetDocumentStatus(ctx, request, r);
-                     }),
-                     json, out, now_micros);
+  return RunStatus(stub, document_id, json, out, now_micros);
 }
 
 absl::Status RunPending(truc::v1::Operator::StubInterface* stub,
