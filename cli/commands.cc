@@ -282,4 +282,30 @@ absl::Status RunPending(truc::v1::Operator::StubInterface* stub,
   return absl::OkStatus();
 }
 
+absl::Status RunSent(truc::v1::Exchange::StubInterface* stub,
+                     const SentFlags& flags, std::ostream& out,
+                     int64_t now_micros) {
+  truc::v1::ListSentRequest request;
+  if (!flags.since.empty()) {
+    auto seconds = ParseDurationSeconds(flags.since);
+    if (!seconds.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--since: ", seconds.status().message()));
+    }
+    request.set_since_seconds(static_cast<uint64_t>(*seconds));
+  }
+  request.set_outstanding_only(flags.outstanding);
+  if (flags.limit > 1000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--limit ", flags.limit, " is over 1000"));
+  }
+  request.set_limit(flags.limit);
+  TRUC_ASSIGN_OR_RETURN(
+      auto response, Call<truc::v1::ListSentResponse>([&](auto* ctx, auto* r) {
+        return stub->ListSent(ctx, request, r);
+      }));
+  out << (flags.json ? JsonOutput(response) : FormatSent(response, now_micros));
+  return absl::OkStatus();
+}
+
 }  // namespace truc::cli

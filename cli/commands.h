@@ -77,6 +77,19 @@ struct PendingFlags {
   bool json = false;
 };
 
+struct SentFlags {
+  std::string since;  // "" for the hub's default (7 days), or e.g. "2d"
+  bool outstanding = false;
+  uint32_t limit = 0;  // 0: the hub's default
+  bool json = false;
+};
+
+// `truc sent`: Exchange.ListSent, the caller's own documents and who has
+// not received them. Fails INVALID_ARGUMENT on a bad duration first.
+absl::Status RunSent(truc::v1::Exchange::StubInterface* stub,
+                     const SentFlags& flags, std::ostream& out,
+                     int64_t now_micros = NowMicros());
+
 // `truc pending`: Operator.ListPending. Fails INVALID_ARGUMENT on a bad
 // urgency word or duration before calling the hub.
 absl::Status RunPending(truc::v1::Operator::StubInterface* stub,

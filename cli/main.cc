@@ -254,6 +254,29 @@ int Main(int argc, char** argv) {
     };
   });
 
+  // truc sent
+  SentFlags sent;
+  CLI::App* sent_cmd = app.add_subcommand(
+      "sent", "Documents this agency sent, and who has not received them");
+  sent_cmd->add_option("--since", sent.since,
+                       "Documents sent in the last ..., e.g. 2h, 2d "
+                       "(default 7d)");
+  sent_cmd->add_flag("--outstanding", sent.outstanding,
+                     "Only documents some recipient has not received");
+  sent_cmd->add_option("--limit", sent.limit, "At most N documents")
+      ->check(CLI::Range(1, 1000));
+  sent_cmd->add_flag("--json", sent.json, "Print the hub's answer as JSON");
+  add_profile(sent_cmd);
+  sent_cmd->callback([&] {
+    action = [&]() -> absl::Status {
+      TRUC_ASSIGN_OR_RETURN(LoadedProfile profile, Load(profile_flag));
+      TRUC_RETURN_IF_ERROR(RequireRole(profile, Role::kAgency, "truc sent"));
+      TRUC_ASSIGN_OR_RETURN(auto channel, ConnectToHub(profile));
+      auto stub = truc::v1::Exchange::NewStub(channel);
+      return RunSent(stub.get(), sent, std::cout);
+    };
+  });
+
   // truc status
   std::string document_id;
   CLI::App* status_cmd = app.add_subcommand(

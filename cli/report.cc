@@ -1,5 +1,6 @@
 #include "cli/report.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -179,6 +180,30 @@ std::string FormatDocumentStatus(const DocumentStatus& status_in,
   return out;
 }
 
+namespace {
+
+// The table of a document's recipients that have not received it, indented.
+void AppendNotReceived(const truc::v1::PendingDocument& d, int64_t now_micros,
+                       std::string* out) {
+  std::vector<std::vector<std::string>> rows;
+  for (const truc::v1::PendingRecipient& r : d.recipients()) {
+    rows.push_back(
+        {r.organ_id(), r.name(), DeliveryStateLabel(r.state()),
+         SilentMark(r.silent(), r.last_poll_at().unix_micros(), now_micros)});
+  }
+  for (absl::string_view line :
+       absl::StrSplit(RenderTable({}, rows), '\n', absl::SkipEmpty())) {
+    absl::StrAppend(out, "    ", line, "\n");
+  }
+}
+
+uint32_t RecipientTotal(const truc::v1::PendingDocument& d) {
+  return std::max<uint32_t>(d.recipient_count(),
+                            static_cast<uint32_t>(d.recipients_size()));
+}
+
+}  // namespace
+
 std::string FormatPending(const truc::v1::ListPendingResponse& response_in,
                           int64_t now_micros) {
   // Text from other agencies is made safe for the terminal first.
@@ -195,26 +220,50 @@ std::string FormatPending(const truc::v1::ListPendingResponse& response_in,
                     FormatVietnamTime(accepted), ")  from ",
                     CodeAndName(d.sender(), d.sender_name()), "\n");
     absl::StrAppend(&out, "  ", d.subject(), "\n");
-    uint32_t total = d.recipient_count();
-    if (total < static_cast<uint32_t>(d.recipients_size()))
-      total = d.recipients_size();
     absl::StrAppend(&out, "  not received by ", d.recipients_size(), " of ",
-                    total, ":\n");
-    std::vector<std::vector<std::string>> rows;
-    for (const truc::v1::PendingRecipient& r : d.recipients()) {
-      rows.push_back(
-          {r.organ_id(), r.name(), DeliveryStateLabel(r.state()),
-           SilentMark(r.silent(), r.last_poll_at().unix_micros(), now_micros)});
-    }
-    for (absl::string_view line :
-         absl::StrSplit(RenderTable({}, rows), '\n', absl::SkipEmpty())) {
-      absl::StrAppend(&out, "    ", line, "\n");
-    }
+                    RecipientTotal(d), ":\n");
+    AppendNotReceived(d, now_micros, &out);
     out += "\n";
   }
   absl::StrAppend(&out,
                   Plural(response.documents_size(), "document", "documents"),
                   " waiting");
+  if (response.truncated()) absl::StrAppend(&out, " (list cut: raise --limit)");
+  out += "\n";
+  return out;
+}
+
+std::string FormatSent(const truc::v1::ListSentResponse& response_in,
+                       int64_t now_micros) {
+  truc::v1::ListSentResponse response = response_in;
+  MakePrintable(&response);
+  if (response.documents().empty()) {
+    return "No document sent in that time.\n";
+  }
+  std::string out;
+  int outstanding = 0;
+  for (const truc::v1::PendingDocument& d : response.documents()) {
+    int64_t accepted = d.accepted_at().unix_micros();
+    const uint32_t total = RecipientTotal(d);
+    const uint32_t received =
+        total - static_cast<uint32_t>(d.recipients_size());
+    absl::StrAppend(&out, d.document_id(), "  ", UrgencyLabel(d.urgency()),
+                    "  sent ", FormatAge(now_micros - accepted), " ago (",
+                    FormatVietnamTime(accepted), ")\n");
+    absl::StrAppend(&out, "  ", d.subject(), "\n");
+    if (d.recipients().empty()) {
+      absl::StrAppend(&out, "  received by all ", total, "\n");
+    } else {
+      ++outstanding;
+      absl::StrAppend(&out, "  received by ", received, " of ", total,
+                      "; not yet:\n");
+      AppendNotReceived(d, now_micros, &out);
+    }
+    out += "\n";
+  }
+  absl::StrAppend(&out,
+                  Plural(response.documents_size(), "document", "documents"),
+                  ", ", outstanding, " not yet received by every recipient");
   if (response.truncated()) absl::StrAppend(&out, " (list cut: raise --limit)");
   out += "\n";
   return out;

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 
+#include "truc/v1/exchange.pb.h"
 #include "truc/v1/operator.pb.h"
 #include "truc/v1/status.pb.h"
 
@@ -52,6 +53,11 @@ std::string FormatDocumentStatus(const truc::v1::DocumentStatus& status,
 // prints "No document is waiting for any recipient."
 std::string FormatPending(const truc::v1::ListPendingResponse& response,
                           int64_t now_micros);
+
+// `truc sent`: each document the caller sent, "received by n of m" and the
+// recipients that have not received it; then a count of those outstanding.
+std::string FormatSent(const truc::v1::ListSentResponse& response,
+                       int64_t now_micros);
 
 }  // namespace truc::cli
 

@@ -192,6 +192,40 @@ TEST(FormatAgencyList, Empty) {
               HasSubstr("No agency is registered"));
 }
 
+TEST(FormatSent, ReceivedByAllOrNotYet) {
+  truc::v1::ListSentResponse r;
+  auto* all = r.add_documents();
+  all->set_document_id("d-1");
+  all->set_subject("Giấy mời họp");
+  all->set_urgency(truc::v1::URGENCY_NORMAL);
+  all->mutable_accepted_at()->set_unix_micros(Base());
+  all->set_recipient_count(2);
+  auto* some = r.add_documents();
+  some->set_document_id("d-2");
+  some->set_subject("V/v ứng phó bão số 9");
+  some->set_urgency(truc::v1::URGENCY_EXPRESS);
+  some->mutable_accepted_at()->set_unix_micros(Base() + 60 * kMinute);
+  some->set_recipient_count(3);
+  auto* p = some->add_recipients();
+  p->set_organ_id("000.21.30.H99");
+  p->set_name("UBND xã\x1b[2J Y Tịch");
+  p->set_state(truc::v1::DELIVERY_STATE_QUEUED);
+  p->set_silent(true);
+  EXPECT_EQ(
+      FormatSent(r, Base() + 125 * kMinute),
+      "d-1  Thường (normal)  sent 2h05m ago (22/11/2026 09:00:00)\n"
+      "  Giấy mời họp\n"
+      "  received by all 2\n"
+      "\n"
+      "d-2  Hỏa tốc (express)  sent 1h05m ago (22/11/2026 10:00:00)\n"
+      "  V/v ứng phó bão số 9\n"
+      "  received by 2 of 3; not yet:\n"
+      "    000.21.30.H99  UBND xã?[2J Y Tịch  queued  SILENT (never polled)\n"
+      "\n"
+      "2 documents, 1 not yet received by every recipient\n");
+  EXPECT_EQ(FormatSent({}, Base()), "No document sent in that time.\n");
+}
+
 TEST(FormatPending, Empty) {
   EXPECT_EQ(FormatPending({}, Base()),
             "No document is waiting for any recipient.\n");

@@ -95,8 +95,12 @@ bool ParsePendingKey(absl::string_view key, PendingKey* out) {
   return true;
 }
 
+std::string SentPrefix(absl::string_view sender) {
+  return absl::StrCat("s/", sender, "/");
+}
+
 std::string Sent(absl::string_view sender, int64_t t, absl::string_view id) {
-  return absl::StrCat("s/", sender, "/",
+  return absl::StrCat(SentPrefix(sender),
                       EncodeFixed64(static_cast<uint64_t>(t)), id);
 }
 

@@ -50,6 +50,7 @@ inline constexpr absl::string_view kPendingPrefix = "p/";
 std::string PendingRankPrefix(uint8_t rank);
 std::string Sent(absl::string_view sender, int64_t time_micros,
                  absl::string_view document_id);
+std::string SentPrefix(absl::string_view sender);
 
 // Splits a queue key's tail (after QueuePrefix) into its document id.
 absl::string_view DocumentOfQueueKey(absl::string_view key,

@@ -467,33 +467,79 @@ absl::StatusOr<truc::v1::ListPendingResponse> Ledger::ListPending(
   out.set_truncated(truncated);
   for (const auto& [doc_id, recipients] : found) {
     TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(doc_id));
-    auto* p = out.add_documents();
-    p->set_document_id(doc_id);
-    p->set_sender(doc.sender());
-    p->set_sender_name(directory_->NameOf(doc.sender()));
-    p->set_subject(doc.subject());
-    p->set_urgency(doc.urgency());
-    p->mutable_accepted_at()->set_unix_micros(doc.accepted_at_micros());
-    p->set_recipient_count(static_cast<uint32_t>(doc.recipients_size()));
-    for (const auto& r : recipients) {
-      auto* pr = p->add_recipients();
-      pr->set_organ_id(r);
-      pr->set_name(directory_->NameOf(r));
-      pr->set_state(truc::v1::DELIVERY_STATE_QUEUED);
-      {
-        absl::MutexLock lock(&lease_mu_);
-        auto it = leases_.find(r);
-        if (it != leases_.end()) {
-          auto l = it->second.find(doc_id);
-          if (l != it->second.end() && l->second.expires > now) {
-            pr->set_state(truc::v1::DELIVERY_STATE_LEASED);
-          }
+    FillPending(doc, recipients, now, out.add_documents());
+  }
+  return out;
+}
+
+void Ledger::FillPending(const DocumentRecord& doc,
+                         const std::vector<std::string>& not_received,
+                         int64_t now, truc::v1::PendingDocument* p) const {
+  p->set_document_id(doc.document_id());
+  p->set_sender(doc.sender());
+  p->set_sender_name(directory_->NameOf(doc.sender()));
+  p->set_subject(doc.subject());
+  p->set_urgency(doc.urgency());
+  p->mutable_accepted_at()->set_unix_micros(doc.accepted_at_micros());
+  p->set_recipient_count(static_cast<uint32_t>(doc.recipients_size()));
+  for (const auto& r : not_received) {
+    auto* pr = p->add_recipients();
+    pr->set_organ_id(r);
+    pr->set_name(directory_->NameOf(r));
+    pr->set_state(truc::v1::DELIVERY_STATE_QUEUED);
+    {
+      absl::MutexLock lock(&lease_mu_);
+      auto it = leases_.find(r);
+      if (it != leases_.end()) {
+        auto l = it->second.find(doc.document_id());
+        if (l != it->second.end() && l->second.expires > now) {
+          pr->set_state(truc::v1::DELIVERY_STATE_LEASED);
         }
       }
-      pr->set_silent(directory_->IsSilent(r));
-      int64_t last = directory_->LastPoll(r);
-      if (last) pr->mutable_last_poll_at()->set_unix_micros(last);
     }
+    pr->set_silent(directory_->IsSilent(r));
+    int64_t last = directory_->LastPoll(r);
+    if (last) pr->mutable_last_poll_at()->set_unix_micros(last);
+  }
+}
+
+absl::StatusOr<truc::v1::ListSentResponse> Ledger::ListSent(
+    const std::string& sender, const truc::v1::ListSentRequest& request) {
+  constexpr uint64_t kMaxWindow = uint64_t{366} * 86400;
+  const uint64_t window = request.since_seconds() == 0
+                              ? uint64_t{7} * 86400
+                              : std::min(request.since_seconds(), kMaxWindow);
+  const uint32_t limit =
+      request.limit() == 0 ? 100 : std::min<uint32_t>(request.limit(), 1000);
+  const int64_t now = clock_();
+  const int64_t since =
+      std::max<int64_t>(0, now - static_cast<int64_t>(window) * 1'000'000);
+  // The sent index, from `since` on: one range read.
+  std::vector<std::string> ids;
+  const std::string prefix = keys::SentPrefix(sender);
+  TRUC_RETURN_IF_ERROR(store_->Scan(
+      absl::StrCat(prefix, keys::EncodeFixed64(static_cast<uint64_t>(since))),
+      PrefixSuccessor(prefix), [&](auto k, auto) {
+        ids.emplace_back(k.substr(prefix.size() + 8));
+        return true;
+      }));
+  truc::v1::ListSentResponse out;
+  for (const auto& id : ids) {
+    TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(id));
+    // Its recipients still in the "not yet received" index.
+    std::vector<std::string> not_received;
+    const std::string pending_prefix = keys::Pending(
+        keys::UrgencyRank(doc.urgency()), doc.accepted_at_micros(), id, "");
+    TRUC_RETURN_IF_ERROR(store_->ScanPrefix(pending_prefix, [&](auto k, auto) {
+      not_received.emplace_back(k.substr(pending_prefix.size()));
+      return true;
+    }));
+    if (request.outstanding_only() && not_received.empty()) continue;
+    if (static_cast<uint32_t>(out.documents_size()) == limit) {
+      out.set_truncated(true);
+      break;
+    }
+    FillPending(doc, not_received, now, out.add_documents());
   }
   return out;
 }

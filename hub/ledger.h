@@ -98,6 +98,12 @@ class Ledger {
   absl::StatusOr<truc::v1::ListPendingResponse> ListPending(
       const truc::v1::ListPendingRequest& request);
 
+  // What `sender` sent in the request's window, oldest first, each with the
+  // recipients that have not received it: from the sent index and each
+  // document's part of the "not yet received" index, never a store scan.
+  absl::StatusOr<truc::v1::ListSentResponse> ListSent(
+      const std::string& sender, const truc::v1::ListSentRequest& request);
+
   // Called after a commit that queued something for `recipient`.
   void SetOnQueued(std::function<void(const std::string& recipient)> fn) {
     on_queued_ = std::move(fn);
@@ -116,6 +122,11 @@ class Ledger {
       const truc::internal::DeliveryRecord& d) const;
   void ForgetLease(const std::string& recipient,
                    const std::string& document_id);
+  // A PendingDocument for `doc` with `not_received` named, and leased and
+  // silent recipients marked.
+  void FillPending(const truc::internal::DocumentRecord& doc,
+                   const std::vector<std::string>& not_received, int64_t now,
+                   truc::v1::PendingDocument* out) const;
 
   Store* const store_;
   Directory* const directory_;

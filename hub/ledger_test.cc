@@ -285,6 +285,46 @@ TEST_F(LedgerTest, PendingFiltersByUrgencyAndAge) {
   EXPECT_TRUE(cut->truncated());
 }
 
+TEST_F(LedgerTest, ASenderSeesItsRecentDocumentsAndWhoLacksThem) {
+  auto old = Accept(MakeHeader(kOffice, {kHealth}), "old");
+  now_ += 8LL * 86400 * 1'000'000;  // eight days later
+  auto a = Accept(MakeHeader(kOffice, {kHealth, kYTich}), "a");
+  now_ += 1'000'000;
+  auto b =
+      Accept(MakeHeader(kOffice, {kFinance}, truc::v1::URGENCY_NORMAL), "b");
+  auto theirs = Accept(MakeHeader(kHealth, {kFinance}), "theirs");
+  ASSERT_TRUE(ledger_->Acknowledge(kHealth, a->document_id()).ok());
+  ASSERT_TRUE(ledger_->Acknowledge(kFinance, b->document_id()).ok());
+
+  truc::v1::ListSentRequest req;  // default window: 7 days
+  auto sent = ledger_->ListSent(kOffice, req);
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  ASSERT_EQ(sent->documents_size(), 2)
+      << "the eight-day-old one is outside the window";
+  EXPECT_EQ(sent->documents(0).document_id(), a->document_id());
+  EXPECT_EQ(sent->documents(0).recipient_count(), 2u);
+  ASSERT_EQ(sent->documents(0).recipients_size(), 1);
+  EXPECT_EQ(sent->documents(0).recipients(0).organ_id(), kYTich);
+  EXPECT_EQ(sent->documents(0).recipients(0).name(), "UBND xã Y Tịch");
+  EXPECT_EQ(sent->documents(1).recipients_size(), 0) << "all received";
+  req.set_outstanding_only(true);
+  sent = ledger_->ListSent(kOffice, req);
+  ASSERT_EQ(sent->documents_size(), 1);
+  EXPECT_EQ(sent->documents(0).document_id(), a->document_id());
+  req.set_since_seconds(30LL * 86400);
+  req.set_outstanding_only(false);
+  req.set_limit(2);
+  sent = ledger_->ListSent(kOffice, req);
+  EXPECT_EQ(sent->documents_size(), 2);
+  EXPECT_TRUE(sent->truncated());
+  EXPECT_EQ(sent->documents(0).document_id(), old->document_id());
+  // Only the caller's own documents.
+  for (const auto& d : ledger_->ListSent(kFinance, {})->documents())
+    ADD_FAILURE() << d.document_id();
+  EXPECT_EQ(ledger_->ListSent(kHealth, {})->documents(0).document_id(),
+            theirs->document_id());
+}
+
 TEST_F(LedgerTest, EverythingSurvivesReopen) {
   auto sent = Accept(MakeHeader(kOffice, {kHealth, kYTich}), "k");
   ASSERT_TRUE(ledger_->Acknowledge(kHealth, sent->document_id()).ok());

@@ -134,7 +134,7 @@ TEST_F(SendSessionTest, WrongBytesAreRefusedAndNothingStored) {
                 StatusIs(absl::StatusCode::kInvalidArgument,
                          "first message must be `begin`"));
   }
-    {
+  {
     // The first attachment is whole and right, the second is not: the
     // first must not stay behind in the store either.
     auto h2 = MakeHeader(kOffice, {kHealth});
@@ -158,7 +158,8 @@ TEST_F(SendSessionTest, RecipientSuspendedDuringTheUploadIsRefused) {
   auto s = NewSession();
   ASSERT_TRUE(s->OnMessage(Begin(h)).ok());
   ASSERT_TRUE(s->OnMessage(Chunk(0, 0, "abc")).ok());
-  ASSERT_TRUE(directory_->SetState(kYTich, truc::v1::AGENCY_STATE_SUSPENDED).ok());
+  ASSERT_TRUE(
+      directory_->SetState(kYTich, truc::v1::AGENCY_STATE_SUSPENDED).ok());
   EXPECT_THAT(s->Finish(), StatusIs(absl::StatusCode::kInvalidArgument,
                                     "suspended recipient: 000.21.30.H99"));
   EXPECT_EQ(blobs_->TotalBytes(), 0u);
@@ -167,7 +168,7 @@ TEST_F(SendSessionTest, RecipientSuspendedDuringTheUploadIsRefused) {
 TEST_F(SendSessionTest, OnlyTheHeaderBytesOfTheEnvelopeAreKept) {
   auto h = MakeHeader(kOffice, {kHealth});
   auto begin = Begin(h);
-    // An unknown field padding the envelope with 1 MB.
+  // An unknown field padding the envelope with 1 MB.
   auto* envelope = begin.mutable_begin()->mutable_envelope();
   envelope->GetReflection()->MutableUnknownFields(envelope)->AddLengthDelimited(
       99, std::string(1 << 20, 'x'));

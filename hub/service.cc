@@ -357,6 +357,16 @@ grpc::ServerUnaryReactor* ExchangeService::GetDocumentStatus(
   });
 }
 
+grpc::ServerUnaryReactor* ExchangeService::ListSent(
+    grpc::CallbackServerContext* ctx, const truc::v1::ListSentRequest* request,
+    truc::v1::ListSentResponse* response) {
+  return Unary(ctx, [&]() -> absl::Status {
+    TRUC_ASSIGN_OR_RETURN(std::string caller, CallerAgency(*ctx));
+    TRUC_ASSIGN_OR_RETURN(*response, core_.ledger->ListSent(caller, *request));
+    return absl::OkStatus();
+  });
+}
+
 grpc::ServerUnaryReactor* OperatorService::RegisterAgency(
     grpc::CallbackServerContext* ctx,
     const truc::v1::RegisterAgencyRequest* request,

@@ -65,6 +65,10 @@ class ExchangeService final : public truc::v1::Exchange::CallbackService {
       grpc::CallbackServerContext* ctx,
       const truc::v1::GetDocumentStatusRequest* request,
       truc::v1::DocumentStatus* response) override;
+  grpc::ServerUnaryReactor* ListSent(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::ListSentRequest* request,
+      truc::v1::ListSentResponse* response) override;
 
  private:
   // The calling agency's code: an agency certificate of a registered,

@@ -92,6 +92,16 @@ TEST_F(CliEndToEnd, ImportSendStatusPending) {
   r = Truc(operator_, {"pending", "--json"});
   EXPECT_TRUE(absl::StrContains(r.out, kYTich)) << r.out;
 
+  // The office's own view: its documents and who lacks them.
+  r = Truc(office_, {"sent", "--outstanding"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, id)) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "received by 2 of 3; not yet:"))
+      << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "UBND xã Y Tịch")) << r.out;
+  r = Truc(operator_, {"sent"});
+  EXPECT_EQ(r.exit_code, 1) << "an operator sends nothing";
+
   r = Truc(operator_, {"agency", "list"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(absl::StrContains(r.out, "Sở Văn hóa, Thể thao và Du lịch"))
@@ -107,6 +117,10 @@ TEST_F(CliEndToEnd, ImportSendStatusPending) {
                                  "3 of 3 received");
       },
       std::chrono::seconds(30)));
+  r = Truc(office_, {"sent", "--outstanding", "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(absl::StrContains(r.out, id))
+      << "now received by all: " << r.out;
 }
 
 TEST_F(CliEndToEnd, ErrorsAreOneClearLineAndNonZero) {
