@@ -153,6 +153,7 @@ Try:
   export TRUC_PROFILE=$DEMO/profiles/operator.profile
   $TRUC status $DOC
   $TRUC agency list
+    TRUC_PROFILE=$DEMO/profiles/$OFFICE.profile $TRUC sent --outstanding   # the office's own view
   # bring the commune's system back, and watch it receive the document:
   $AGENT run --config $DEMO/agents/$STOPPED/agent.conf
 Stop everything the demo started:
