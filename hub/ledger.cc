@@ -64,6 +64,40 @@ void RemoveFromQueues(const DeliveryRecord& d, WriteBatch* b) {
 
 }  // namespace
 
+WriteBatch Ledger::AcceptBatch(const DocumentRecord& doc) {
+  const int64_t now = doc.accepted_at_micros();
+  const std::string& id = doc.document_id();
+  const uint8_t rank = keys::UrgencyRank(doc.urgency());
+  WriteBatch b;
+  b.Put(keys::Document(id), doc.SerializeAsString());
+  b.Put(keys::Idempotency(doc.sender(), doc.idempotency_key()), id);
+  b.Put(keys::Sent(doc.sender(), now, id), "");
+  for (const auto& r : doc.recipients()) {
+    DeliveryRecord d;
+    d.set_document_id(id);
+    d.set_recipient(r);
+    d.set_state(truc::v1::DELIVERY_STATE_QUEUED);
+    d.set_queued_at_micros(now);
+    d.set_urgency(doc.urgency());
+    d.set_doc_accepted_at_micros(now);
+    b.Put(keys::Delivery(id, r), d.SerializeAsString());
+    b.Put(keys::Queue(r, rank, now, id), "");
+    b.Put(keys::Pending(rank, now, id, r), "");
+  }
+  return b;
+}
+
+void Ledger::AddArrival(int64_t now, DeliveryRecord* d, WriteBatch* b) {
+  d->set_state(truc::v1::DELIVERY_STATE_ARRIVED);
+  d->set_arrived_at_micros(now);
+  auto* e = d->add_history();
+  e->set_status(truc::v1::EDXML_STATUS_ARRIVED);
+  e->mutable_at()->set_unix_micros(now);
+  b->Put(keys::Delivery(d->document_id(), d->recipient()),
+         d->SerializeAsString());
+  RemoveFromQueues(*d, b);
+}
+
 Ledger::Ledger(Store* store, Directory* directory, Clock clock,
                LedgerOptions options)
     : store_(store),
@@ -134,23 +168,7 @@ absl::StatusOr<truc::v1::SendResponse> Ledger::Accept(
     doc.set_idempotency_key(idempotency_key);
     doc.set_edxml_document_id(EdxmlDocumentId(header));
 
-    const uint8_t rank = keys::UrgencyRank(header.urgency());
-    WriteBatch b;
-    b.Put(keys::Document(id), doc.SerializeAsString());
-    b.Put(keys::Idempotency(sender, idempotency_key), id);
-    b.Put(keys::Sent(sender, now, id), "");
-    for (const auto& r : recipients) {
-      DeliveryRecord d;
-      d.set_document_id(id);
-      d.set_recipient(r);
-      d.set_state(truc::v1::DELIVERY_STATE_QUEUED);
-      d.set_queued_at_micros(now);
-      d.set_urgency(header.urgency());
-      d.set_doc_accepted_at_micros(now);
-      b.Put(keys::Delivery(id, r), d.SerializeAsString());
-      b.Put(keys::Queue(r, rank, now, id), "");
-      b.Put(keys::Pending(rank, now, id, r), "");
-    }
+    WriteBatch b = AcceptBatch(doc);
     TRUC_RETURN_IF_ERROR(store_->Write(b, {.sync = true}));
 
     truc::v1::SendResponse response;
@@ -266,14 +284,8 @@ absl::StatusOr<truc::v1::AcknowledgeResponse> Ledger::Acknowledge(
       response.set_already_acknowledged(true);
     } else {
       const int64_t now = clock_();
-      d.set_state(truc::v1::DELIVERY_STATE_ARRIVED);
-      d.set_arrived_at_micros(now);
-      auto* e = d.add_history();
-      e->set_status(truc::v1::EDXML_STATUS_ARRIVED);
-      e->mutable_at()->set_unix_micros(now);
       WriteBatch b;
-      b.Put(keys::Delivery(document_id, recipient), d.SerializeAsString());
-      RemoveFromQueues(d, &b);
+      AddArrival(now, &d, &b);
       TRUC_RETURN_IF_ERROR(store_->Write(b, {.sync = true}));
       response.mutable_arrived_at()->set_unix_micros(now);
     }

@@ -104,6 +104,18 @@ class Ledger {
   absl::StatusOr<truc::v1::ListSentResponse> ListSent(
       const std::string& sender, const truc::v1::ListSentRequest& request);
 
+  // The batch Accept writes for `doc` (its id, sender, idempotency key,
+  // urgency, recipients and accepted_at_micros set): the document, its
+  // idempotency key and sent-index entry, and per recipient a queued
+  // delivery, a queue entry and a "not yet received" entry. Public so the
+  // bench can fill a store the way the hub does. Never fails.
+  static WriteBatch AcceptBatch(const truc::internal::DocumentRecord& doc);
+  // Adds to `b` what Acknowledge writes for a first arrival at `now`:
+  // `d` updated to 01 (state and history), its queue and "not yet
+  // received" entries removed. Never fails.
+  static void AddArrival(int64_t now, truc::internal::DeliveryRecord* d,
+                         WriteBatch* b);
+
   // Called after a commit that queued something for `recipient`.
   void SetOnQueued(std::function<void(const std::string& recipient)> fn) {
     on_queued_ = std::move(fn);

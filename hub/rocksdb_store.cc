@@ -1,16 +1,14 @@
 #include "hub/rocksdb_store.h"
 
-#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
-#include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/statistics.h>
-#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
 
 #include "absl/strings/str_cat.h"
+#include "hub/rocksdb_options.h"
 
 namespace truc::hub {
 namespace {
@@ -46,20 +44,7 @@ RocksDbStore::~RocksDbStore() {
 
 absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(
     const std::string& dir) {
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  options.write_buffer_size = 16 << 20;
-  options.max_write_buffer_number = 3;
-  options.max_background_jobs = 2;
-  options.keep_log_file_num = 5;
-  options.max_manifest_file_size = 64 << 20;
-  options.enable_pipelined_write = true;
-  rocksdb::BlockBasedTableOptions table;
-  table.block_cache = rocksdb::NewLRUCache(32 << 20);
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  table.cache_index_and_filter_blocks = true;
-  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  options.compression = rocksdb::kLZ4Compression;
+  rocksdb::Options options = StoreOptions();
   auto impl = std::make_unique<Impl>();
   impl->stats = rocksdb::CreateDBStatistics();
   options.statistics = impl->stats;

@@ -1,9 +1,8 @@
 // The production Store: an embedded RocksDB under a directory. The only
 // place that sees rocksdb::Status; it maps them to absl::Status.
 //
-// Options in effect (logged at open): one column family; synced WAL for
-// synced writes, which concurrent writers share (group commit); a 32 MiB
-// block cache and 16 MiB write buffers so the hub stays small in memory.
+// Options in effect: see rocksdb_options.h (synced WAL with group commit,
+// small caches).
 // Attachments are not stored here (see blob_store.h).
 //
 // Thread-safety: as Store.

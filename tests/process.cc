@@ -8,13 +8,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
 #include "common/file_util.h"
-#include "gtest/gtest.h"
 
 extern char** environ;
 
@@ -55,7 +57,8 @@ pid_t Spawn(const std::vector<std::string>& argv,
       posix_spawn(&pid, args[0], &actions, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
-    ADD_FAILURE() << "cannot start " << argv[0] << ": " << strerror(rc);
+    std::fprintf(stderr, "cannot start %s: %s\n", argv[0].c_str(),
+                 strerror(rc));
     return -1;
   }
   return pid;
@@ -74,7 +77,8 @@ Process::Process(std::vector<std::string> argv, const std::string& log_path,
   int fd =
       ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) {
-    ADD_FAILURE() << "cannot open " << log_path;
+    std::fprintf(stderr, "cannot open %s: %s\n", log_path.c_str(),
+                 strerror(errno));
     return;
   }
   pid_ = Spawn(argv, env, fd, fd);
@@ -138,6 +142,7 @@ RunResult RunCommand(const std::vector<std::string>& argv,
   int out_fd = mkstemp(out_tmpl);
   int err_fd = mkstemp(err_tmpl);
   RunResult result;
+  bool timed_out = false;
   pid_t pid = Spawn(argv, env, out_fd, err_fd);
   if (pid > 0) {
     int status = 0;
@@ -146,8 +151,7 @@ RunResult RunCommand(const std::vector<std::string>& argv,
     if (!done) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &status, 0);
-      ADD_FAILURE() << argv[0] << " did not finish within " << timeout.count()
-                    << " s";
+      timed_out = true;
     }
     result.exit_code = DecodeWait(status);
   }
@@ -155,6 +159,12 @@ RunResult RunCommand(const std::vector<std::string>& argv,
   ::close(err_fd);
   result.out = ReadFile(out_tmpl).value_or("");
   result.err = ReadFile(err_tmpl).value_or("");
+  if (pid <= 0) {
+    result.err += "cannot start " + argv[0] + "\n";
+  } else if (timed_out) {
+    result.err += argv[0] + " did not finish within " +
+                  std::to_string(timeout.count()) + " s and was killed\n";
+  }
   ::unlink(out_tmpl);
   ::unlink(err_tmpl);
   return result;

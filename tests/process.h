@@ -1,6 +1,7 @@
-// Real processes for the cross-process tests: spawn a binary with its
-// arguments and environment, send it signals, wait for it, and read its
-// memory figures from /proc while it runs.
+// Real processes for the cross-process tests and the bench: spawn a binary
+// with its arguments and environment, send it signals, wait for it, and
+// read its memory figures from /proc while it runs. No test framework: a
+// failure to start is printed on stderr and leaves running() false.
 //
 // Thread-safety: one Process object per thread.
 #ifndef TRUC_TESTS_PROCESS_H_
@@ -20,7 +21,8 @@ namespace truc::testing {
 class Process {
  public:
   // Starts `argv[0]` with `argv`, the current environment plus `env`, and
-  // stdout and stderr appended to `log_path`. Aborts the test on failure.
+  // stdout and stderr appended to `log_path`. If it cannot start, says why
+  // on stderr and running() is false.
   Process(std::vector<std::string> argv, const std::string& log_path,
           std::map<std::string, std::string> env = {});
   Process(const Process&) = delete;
@@ -49,7 +51,8 @@ class Process {
 };
 
 // Runs a command to completion; returns its exit code and what it printed
-// on stdout and stderr.
+// on stdout and stderr. A command that cannot start, or runs past `timeout`
+// (then it is killed), has exit code != 0 and the reason at the end of err.
 struct RunResult {
   int exit_code = -1;
   std::string out;

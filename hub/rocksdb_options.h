@@ -1,0 +1,22 @@
+// The RocksDB options the hub's store runs with, in one place: RocksDbStore
+// opens with them, and the bench's raw-RocksDB reference uses the same, so
+// that it measures the ceiling of this very configuration.
+//
+// One column family; synced WAL for synced writes, which concurrent writers
+// share (group commit, pipelined); a 32 MiB block cache with index and
+// filter blocks in it and 16 MiB write buffers, so the hub stays small in
+// memory; Bloom filters for point lookups; LZ4.
+#ifndef TRUC_HUB_ROCKSDB_OPTIONS_H_
+#define TRUC_HUB_ROCKSDB_OPTIONS_H_
+
+#include <rocksdb/options.h>
+
+namespace truc::hub {
+
+// Fresh options (create_if_missing set, no statistics attached). Never
+// fails.
+rocksdb::Options StoreOptions();
+
+}  // namespace truc::hub
+
+#endif  // TRUC_HUB_ROCKSDB_OPTIONS_H_
