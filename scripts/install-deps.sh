@@ -8,7 +8,16 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libssl-dev libcli11-dev
   libgtest-dev libgmock-dev googletest
+  librabbitmq-dev
 )
+# truc-bench compares truc with a RabbitMQ broker it starts itself (on its
+# own ports, under its run directory). TRUC_SKIP_RABBITMQ=1 leaves the
+# server out; the bench then says so and skips those references. On a
+# machine with systemd the package also starts a system broker, which the
+# bench does not use: `systemctl disable --now rabbitmq-server` stops it.
+if [ "${TRUC_SKIP_RABBITMQ:-0}" != "1" ]; then
+  PACKAGES+=(rabbitmq-server)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

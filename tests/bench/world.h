@@ -1,0 +1,96 @@
+// A province on loopback for truc-bench: a fresh CA and certificates, a real
+// truc-hub process with its data in the run directory, agencies registered
+// through the operator service, and real truc-agent processes, each with its
+// own folders. Like tests/province.h, but reporting failures as statuses (the
+// bench is a program, not a test).
+//
+// Thread-safety: one controlling thread; the stub factories are thread-safe.
+#ifndef TRUC_TESTS_BENCH_WORLD_H_
+#define TRUC_TESTS_BENCH_WORLD_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/pki.h"
+#include "tests/process.h"
+#include "truc/v1/config.pb.h"
+#include "truc/v1/exchange.grpc.pb.h"
+#include "truc/v1/operator.grpc.pb.h"
+
+namespace truc::bench {
+
+using truc::testing::Process;
+
+struct BenchAgency {
+  std::string code;
+  std::string name;
+};
+
+// `n` agencies with valid codes (000.<i/100>.<i%100>.H98, "H98" marks them
+// as invented) and Vietnamese names ("UBND xã Thử nghiệm 17").
+std::vector<BenchAgency> BenchAgencies(int n, int first = 1);
+
+// The office that sends in every scenario: Văn phòng UBND tỉnh.
+inline constexpr char kOfficeCode[] = "000.01.00.H99";
+
+class World {
+ public:
+  // Creates `dir` (which must not exist or be empty), the CA, the hub's and
+  // the operator's certificates, and hub.conf on a free port. `hub_extra` is
+  // appended to hub.conf (text format). Fails with the file error.
+  static absl::StatusOr<std::unique_ptr<World>> Create(
+      const std::string& dir, const std::string& hub_extra = "");
+  ~World();  // stops every agent and the hub
+
+  const std::string& dir() const { return dir_; }
+  std::string Path(const std::string& name) const;
+  std::string address() const;
+  std::string DataDir() const { return Path("hub-data"); }
+
+  // Starts truc-hub and waits until it answers a health check (at most
+  // 60 s). Fails UNAVAILABLE with the tail of hub.log.
+  absl::Status StartHub();
+  // SIGTERM and wait; fails INTERNAL if the exit code is not 0.
+  absl::Status StopHub();
+  Process* hub() { return hub_.get(); }
+
+  // Issues each agency a certificate and registers it (the office is
+  // registered at creation). Fails with the first error.
+  absl::Status AddAgencies(const std::vector<BenchAgency>& agencies);
+
+  // Writes <dir>/agents/<code>/agent.conf and starts truc-agent for it.
+  absl::Status StartAgent(const std::string& code);
+  void StopAgents();
+  std::string AgentDir(const std::string& code) const;
+  std::vector<Process*> Agents();
+
+  // A new channel (its own connection) for the agency or "operator".
+  std::shared_ptr<grpc::Channel> Channel(const std::string& principal) const;
+  std::unique_ptr<truc::v1::Exchange::Stub> Exchange(
+      const std::string& code) const;
+  std::unique_ptr<truc::v1::Operator::Stub> Operator() const;
+
+  // The TLS files of a principal, for references that use the same TLS.
+  truc::v1::TlsFiles Tls(const std::string& principal) const;
+
+ private:
+  World() = default;
+  absl::Status Issue(Role role, const std::string& name,
+                     const std::string& common_name);
+
+  std::string dir_;
+  KeyAndCert ca_;
+  int port_ = 0;
+  std::unique_ptr<Process> hub_;
+  std::map<std::string, std::unique_ptr<Process>> agents_;
+};
+
+// Bytes under `path`, counted from file sizes (a missing path is 0).
+uint64_t DiskBytes(const std::string& path);
+
+}  // namespace truc::bench
+
+#endif  // TRUC_TESTS_BENCH_WORLD_H_
