@@ -3,6 +3,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/table_properties_collectors.h>
 
 namespace truc::hub {
 
@@ -21,6 +22,13 @@ rocksdb::Options StoreOptions() {
   table.cache_index_and_filter_blocks = true;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   options.compression = rocksdb::kLZ4Compression;
+  // Every acknowledgement deletes a queue entry and a "not yet received"
+  // entry, so those ranges fill with tombstones that each poll and each
+  // pending scan must step over until compaction drops them. Files dense
+  // in deletions are marked for compaction at once instead of waiting for
+  // their level to fill.
+  options.table_properties_collector_factories.emplace_back(
+      rocksdb::NewCompactOnDeletionCollectorFactory(1000, 500));
   return options;
 }
 

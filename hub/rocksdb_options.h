@@ -5,7 +5,8 @@
 // One column family; synced WAL for synced writes, which concurrent writers
 // share (group commit, pipelined); a 32 MiB block cache with index and
 // filter blocks in it and 16 MiB write buffers, so the hub stays small in
-// memory; Bloom filters for point lookups; LZ4.
+// memory; Bloom filters for point lookups; LZ4; files dense in deletions
+// (acknowledged queue entries) compacted early.
 #ifndef TRUC_HUB_ROCKSDB_OPTIONS_H_
 #define TRUC_HUB_ROCKSDB_OPTIONS_H_
 

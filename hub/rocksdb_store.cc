@@ -99,6 +99,14 @@ absl::Status RocksDbStore::Scan(absl::string_view start,
   return FromRocks(it->status(), "store scan failed");
 }
 
+absl::Status RocksDbStore::CompactAll() {
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction =
+      rocksdb::BottommostLevelCompaction::kForceOptimized;
+  return FromRocks(impl_->db->CompactRange(options, nullptr, nullptr),
+                   "store compaction failed");
+}
+
 uint64_t RocksDbStore::ApproximateSizeBytes() {
   uint64_t sst = 0, mem = 0, blob = 0;
   impl_->db->GetIntProperty(rocksdb::DB::Properties::kTotalSstFilesSize, &sst);
