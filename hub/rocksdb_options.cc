@@ -32,4 +32,16 @@ rocksdb::Options StoreOptions() {
   return options;
 }
 
+rocksdb::WriteBatch ToRocksBatch(const WriteBatch& batch) {
+  rocksdb::WriteBatch wb;
+  for (const auto& op : batch.ops()) {
+    if (op.is_delete) {
+      wb.Delete(op.key);
+    } else {
+      wb.Put(op.key, op.value);
+    }
+  }
+  return wb;
+}
+
 }  // namespace truc::hub

@@ -11,12 +11,18 @@
 #define TRUC_HUB_ROCKSDB_OPTIONS_H_
 
 #include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include "hub/store.h"
 
 namespace truc::hub {
 
 // Fresh options (create_if_missing set, no statistics attached). Never
 // fails.
 rocksdb::Options StoreOptions();
+
+// `batch` as a RocksDB batch, in order. Never fails.
+rocksdb::WriteBatch ToRocksBatch(const WriteBatch& batch);
 
 }  // namespace truc::hub
 

@@ -66,14 +66,7 @@ absl::StatusOr<std::string> RocksDbStore::Get(absl::string_view key) {
 
 absl::Status RocksDbStore::Write(const WriteBatch& batch,
                                  const WriteOptions& options) {
-  rocksdb::WriteBatch wb;
-  for (const auto& op : batch.ops()) {
-    if (op.is_delete) {
-      wb.Delete(op.key);
-    } else {
-      wb.Put(op.key, op.value);
-    }
-  }
+  rocksdb::WriteBatch wb = ToRocksBatch(batch);
   rocksdb::WriteOptions wo;
   wo.sync = options.sync;
   if (options.sync)

@@ -37,6 +37,10 @@ class WriteBatch {
   void Delete(absl::string_view key) {
     ops_.push_back({true, std::string(key), ""});
   }
+  // Appends every operation of `other`, in order.
+  void Append(const WriteBatch& other) {
+    ops_.insert(ops_.end(), other.ops_.begin(), other.ops_.end());
+  }
   const std::vector<Op>& ops() const { return ops_; }
   bool empty() const { return ops_.empty(); }
   size_t ApproximateBytes() const;

@@ -134,15 +134,7 @@ absl::StatusOr<double> RawRocksDbRate(const std::string& dir, int writers,
       rocksdb::WriteOptions wo;
       wo.sync = true;
       for (uint64_t i = 0; !stop.load(); ++i) {
-        hub::WriteBatch batch = make(w, i);
-        rocksdb::WriteBatch wb;
-        for (const auto& op : batch.ops()) {
-          if (op.is_delete) {
-            wb.Delete(op.key);
-          } else {
-            wb.Put(op.key, op.value);
-          }
-        }
+        rocksdb::WriteBatch wb = hub::ToRocksBatch(make(w, i));
         rocksdb::Status ws = db->Write(wo, &wb);
         if (!ws.ok()) {
           errors[w] = ws.ToString();

@@ -450,14 +450,7 @@ absl::Status Preload(const std::string& data_dir, int64_t n,
         doc.add_recipients(agencies[first + k].code);
       doc.set_idempotency_key(NewIdempotencyKey());
       doc.set_edxml_document_id(doc.document_id());
-      hub::WriteBatch accept = hub::Ledger::AcceptBatch(doc);
-      for (const auto& op : accept.ops()) {
-        if (op.is_delete) {
-          b.Delete(op.key);
-        } else {
-          b.Put(op.key, op.value);
-        }
-      }
+      b.Append(hub::Ledger::AcceptBatch(doc));
       for (int k = tail ? 1 : 0; k < 10; ++k) {
         DeliveryRecord d;
         d.set_document_id(doc.document_id());
