@@ -57,6 +57,18 @@ absl::StatusOr<truc::v1::HubConfig> FinishHubConfig(
   if (c.max_recipients() == 0) c.set_max_recipients(5000);
   TRUC_RETURN_IF_ERROR(
       InRange(c.max_recipients(), 1, 100000, "max_recipients"));
+  auto* sl = c.mutable_send_limits();
+  if (sl->max_in_flight() == 0) sl->set_max_in_flight(8);
+  TRUC_RETURN_IF_ERROR(
+      InRange(sl->max_in_flight(), 1, 1024, "send_limits.max_in_flight"));
+  if (!sl->has_per_second()) sl->set_per_second(20);
+  TRUC_RETURN_IF_ERROR(
+      InRange(sl->per_second(), 0, 1000000, "send_limits.per_second"));
+  if (sl->burst() == 0) sl->set_burst(200);
+  TRUC_RETURN_IF_ERROR(InRange(sl->burst(), 1, 1000000, "send_limits.burst"));
+  if (sl->max_waiting() == 0) sl->set_max_waiting(256);
+  TRUC_RETURN_IF_ERROR(
+      InRange(sl->max_waiting(), 1, 100000, "send_limits.max_waiting"));
   return c;
 }
 

@@ -80,7 +80,11 @@ int main(int argc, char** argv) {
       " max_attachment_bytes=", config->max_attachment_bytes(),
       " max_attachments=", config->max_attachments(),
       " max_recipients=", config->max_recipients(),
-      " max_poll_wait_seconds=", config->max_poll_wait_seconds(), "\n");
+      " max_poll_wait_seconds=", config->max_poll_wait_seconds(),
+      " send_limits.max_in_flight=", config->send_limits().max_in_flight(),
+      " send_limits.per_second=", config->send_limits().per_second(),
+      " send_limits.burst=", config->send_limits().burst(),
+      " send_limits.max_waiting=", config->send_limits().max_waiting(), "\n");
   std::fwrite(ready.data(), 1, ready.size(), stderr);
 
   std::thread stopper([&] {

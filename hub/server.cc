@@ -14,6 +14,7 @@
 #include "hub/ledger.h"
 #include "hub/poll_waiters.h"
 #include "hub/rocksdb_store.h"
+#include "hub/send_admission.h"
 #include "hub/service.h"
 
 namespace truc::hub {
@@ -44,11 +45,16 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   hub->ledger_->SetOnQueued(
       [waiters](const std::string& r) { waiters->Notify(r); });
 
+  const auto& sl = config.send_limits();
+  hub->admission_ = std::make_unique<SendAdmission>(AdmissionLimits{
+      sl.max_in_flight(), sl.per_second(), sl.burst(), sl.max_waiting()});
+
   HubCore core{
       hub->directory_.get(),
       hub->ledger_.get(),
       hub->blobs_.get(),
       hub->waiters_.get(),
+      hub->admission_.get(),
       HeaderLimits{config.max_header_bytes(), config.max_attachment_bytes(),
                    config.max_attachments(), config.max_recipients()},
       config.max_poll_wait_seconds()};
@@ -85,6 +91,7 @@ void HubServer::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   if (waiters_) waiters_->Shutdown();
+  if (admission_) admission_->Shutdown();
   if (server_) {
     server_->Shutdown(std::chrono::system_clock::now() +
                       std::chrono::seconds(2));

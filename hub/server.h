@@ -25,6 +25,7 @@ class Directory;
 class Ledger;
 class BlobStore;
 class PollWaiters;
+class SendAdmission;
 class ExchangeService;
 class OperatorService;
 
@@ -41,7 +42,8 @@ class HubServer {
 
   // The port it listens on (the real one when the config asked for 0).
   int port() const { return port_; }
-  // Ends parked polls, stops accepting calls, waits up to 2 s for the
+  // Ends parked polls, refuses sends waiting for their turn (UNAVAILABLE),
+  // stops accepting calls, waits up to 2 s for the
   // calls in flight. Idempotent.
   void Shutdown();
   // Blocks until Shutdown is called from another thread.
@@ -50,6 +52,7 @@ class HubServer {
   Directory* directory() { return directory_.get(); }
   Ledger* ledger() { return ledger_.get(); }
   BlobStore* blobs() { return blobs_.get(); }
+  SendAdmission* admission() { return admission_.get(); }
   Store* store() { return store_; }
 
  private:
@@ -61,6 +64,8 @@ class HubServer {
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<PollWaiters> waiters_;
+  // Outlives the server: sends end (Release) until the server is gone.
+  std::unique_ptr<SendAdmission> admission_;
   std::unique_ptr<ExchangeService> exchange_;
   std::unique_ptr<OperatorService> operator_;
   std::unique_ptr<grpc::Server> server_;

@@ -18,6 +18,7 @@
 #include "hub/hub_test_util.h"
 #include "hub/ledger.h"
 #include "hub/memory_store.h"
+#include "hub/send_admission.h"
 #include "truc/v1/exchange.grpc.pb.h"
 #include "truc/v1/operator.grpc.pb.h"
 
@@ -51,8 +52,10 @@ class ServerTest : public ::testing::Test {
     StartHub();
   }
 
-  void StartHub(Store* store = nullptr) {
+  void StartHub(Store* store = nullptr,
+                const truc::v1::SendLimits& limits = {}) {
     truc::v1::HubConfig config;
+    *config.mutable_send_limits() = limits;
     config.set_listen_address("127.0.0.1:0");
     config.mutable_tls()->set_ca_cert("ca.crt");
     config.mutable_tls()->set_cert("hub.crt");
@@ -392,6 +395,86 @@ TEST_F(ServerTest, ACancelledSendStoresNothing) {
   EXPECT_EQ(hub_->blobs()->TotalBytes(), 0u);
 }
 
+// Opens a send of `from` to `to` and writes its header; the caller
+// finishes it (or lets its deadline pass).
+struct OpenSend {
+  OpenSend(truc::v1::Exchange::Stub* stub, const std::string& from,
+           const std::string& to, std::chrono::milliseconds deadline) {
+    ctx.set_deadline(std::chrono::system_clock::now() + deadline);
+    writer = stub->Send(&ctx, &response);
+    truc::v1::SendRequest begin;
+    begin.mutable_begin()->set_idempotency_key(NewIdempotencyKey());
+    MakeHeader(from, {to})
+        .SerializeToString(
+            begin.mutable_begin()->mutable_envelope()->mutable_header());
+    (void)writer->Write(begin);
+  }
+  absl::Status Finish() {
+    writer->WritesDone();
+    return FromGrpcStatus(writer->Finish());
+  }
+  grpc::ClientContext ctx;
+  truc::v1::SendResponse response;
+  std::unique_ptr<grpc::ClientWriter<truc::v1::SendRequest>> writer;
+};
+
+// Waits up to 10 s for `cond`.
+template <typename Cond>
+bool Eventually(Cond cond) {
+  for (int i = 0; i < 1000; ++i) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return cond();
+}
+
+TEST_F(ServerTest, OneAgencysSendsWaitTheirTurnAndOthersGoAhead) {
+  truc::v1::SendLimits limits;
+  limits.set_max_in_flight(1);
+  limits.set_per_second(0);
+  limits.set_max_waiting(1);
+  StartHub(nullptr, limits);
+  SendAdmission* admission = hub_->admission();
+  auto office = Exchange(kOffice);
+  const auto kLong = std::chrono::seconds(30);
+
+  OpenSend first(office.get(), kOffice, kHealth, kLong);
+  ASSERT_TRUE(Eventually([&] { return admission->in_flight(kOffice) == 1; }));
+  OpenSend second(office.get(), kOffice, kFinance, kLong);
+  ASSERT_TRUE(Eventually([&] { return admission->waiting(kOffice) == 1; }));
+
+  // The office is at its limits; Sở Y tế is not held back by it.
+  auto other = Send(kHealth, {kYTich});
+  ASSERT_TRUE(other.ok()) << other.status();
+  // A third send of the office is refused, retryably, and stores nothing.
+  EXPECT_THAT(Send(kOffice, {kYTich}),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       "has too many sends waiting for their turn"));
+
+  ASSERT_TRUE(first.Finish().ok());
+  const absl::Status second_done = second.Finish();
+  ASSERT_TRUE(second_done.ok()) << second_done;
+  EXPECT_NE(first.response.document_id(), second.response.document_id());
+  EXPECT_TRUE(Eventually([&] { return admission->in_flight(kOffice) == 0; }));
+
+  // A send whose deadline passes while it waits leaves the queue.
+  OpenSend holder(office.get(), kOffice, kHealth, kLong);
+  ASSERT_TRUE(Eventually([&] { return admission->in_flight(kOffice) == 1; }));
+  OpenSend late(office.get(), kOffice, kFinance,
+                std::chrono::milliseconds(300));
+  EXPECT_EQ(late.Finish().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_TRUE(Eventually([&] { return admission->waiting(kOffice) == 0; }));
+  ASSERT_TRUE(holder.Finish().ok());
+
+  truc::v1::ListPendingResponse pending;
+  auto op = OperatorStub();
+  ASSERT_TRUE(Call(*op, &truc::v1::Operator::Stub::ListPending,
+                   truc::v1::ListPendingRequest(), &pending)
+                  .ok());
+  EXPECT_EQ(pending.documents_size(), 4)
+      << "the two office sends that went through, the holder and Sở Y tế's";
+}
+
 TEST_F(ServerTest, StorageFailureFailsTheSendAndLeavesNothing) {
   auto base = std::make_unique<MemoryStore>();
   FaultInjectingStore faulty(base.get());
@@ -495,6 +578,16 @@ TEST(HubConfig, ErrorsNameTheField) {
   EXPECT_EQ(ok->data_dir(), dir.Sub("store"));
   EXPECT_EQ(ok->tls().cert(), dir.Sub("h.crt"));
   EXPECT_EQ(ok->lease_seconds(), 60u);
+  EXPECT_EQ(ok->send_limits().max_in_flight(), 8u);
+  EXPECT_EQ(ok->send_limits().per_second(), 20u);
+  EXPECT_EQ(ok->send_limits().burst(), 200u);
+  EXPECT_EQ(ok->send_limits().max_waiting(), 256u);
+  auto unlimited = write(tls + "send_limits { per_second: 0 }\n");
+  ASSERT_TRUE(unlimited.ok()) << unlimited.status();
+  EXPECT_EQ(unlimited->send_limits().per_second(), 0u);
+  EXPECT_THAT(write(tls + "send_limits { max_in_flight: 5000 }\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "send_limits.max_in_flight is 5000"));
   EXPECT_THAT(LoadHubConfig(dir.Sub("missing.conf")),
               StatusIs(absl::StatusCode::kNotFound, "missing.conf"));
 }

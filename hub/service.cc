@@ -46,7 +46,7 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest> {
   SendReactor(grpc::CallbackServerContext* ctx,
               absl::StatusOr<std::string> caller, const HubCore& core,
               truc::v1::SendResponse* response)
-      : ctx_(ctx), response_(response) {
+      : ctx_(ctx), response_(response), admission_(core.admission) {
     if (!caller.ok()) {
       Finish(ToGrpcStatus(caller.status()));
       return;
@@ -54,7 +54,26 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest> {
     caller_ = *caller;
     session_ = std::make_unique<SendSession>(core.ledger, core.directory,
                                              core.blobs, core.limits, *caller);
-    StartRead(&request_);
+    // The send is not read until the agency's turn comes (SendAdmission).
+    ticket_.store(admission_->Admit(caller_, [this](absl::Status s) {
+      if (!s.ok()) {
+        Complete(s);
+        return;
+      }
+      admitted_ = true;
+      StartRead(&request_);
+    }));
+  }
+
+  // A send still waiting for its turn ends here; one being read ends in
+  // OnReadDone, whose read fails.
+  void OnCancel() override {
+    const uint64_t ticket = ticket_.load();
+    if (ticket != 0 && admission_->Cancel(ticket)) {
+      Complete(absl::CancelledError(
+          "the send was cancelled while it waited for its turn; nothing was "
+          "stored"));
+    }
   }
 
   void OnReadDone(bool ok) override {
@@ -86,6 +105,7 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest> {
  private:
   void Complete(const absl::StatusOr<truc::v1::SendResponse>& result) {
     session_.reset();  // drops staged files of a failed send
+    if (admitted_) admission_->Release(caller_);
     if (result.ok()) {
       *response_ = *result;
       LogEvent(result->duplicate() ? "send_duplicate" : "accepted",
@@ -106,6 +126,9 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest> {
   std::string caller_;
   std::unique_ptr<SendSession> session_;
   truc::v1::SendRequest request_;
+  SendAdmission* admission_;
+  std::atomic<uint64_t> ticket_{0};
+  bool admitted_ = false;
 };
 
 // A long poll: answers at once if something is queued, else parks.

@@ -20,6 +20,7 @@
 #include "hub/header_validation.h"
 #include "hub/ledger.h"
 #include "hub/poll_waiters.h"
+#include "hub/send_admission.h"
 #include "hub/send_session.h"
 #include "truc/v1/exchange.grpc.pb.h"
 #include "truc/v1/operator.grpc.pb.h"
@@ -32,6 +33,7 @@ struct HubCore {
   Ledger* ledger;
   BlobStore* blobs;
   PollWaiters* waiters;
+  SendAdmission* admission;
   HeaderLimits limits;
   uint32_t max_poll_wait_seconds;
 };
