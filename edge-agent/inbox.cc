@@ -42,6 +42,23 @@ absl::Status LinkOrRename(const std::string& from, const std::string& to) {
   return ErrnoStatus(err, absl::StrCat("link ", from, " to ", to));
 }
 
+// A new, empty folder inside the staging folder, not synced: the staging
+// folder is synced as a whole, bottom up, before it counts.
+absl::Status MakeFolder(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0755) == 0) return absl::OkStatus();
+  return ErrnoStatus(errno, absl::StrCat("mkdir ", dir));
+}
+
+// A file of the staged document: written in place and fdatasync'd. No
+// temporary file and no directory sync, since the folder is rebuilt from
+// scratch if it was not complete and is synced before the marker.
+absl::Status WriteStagedFile(const std::string& path,
+                             absl::string_view contents) {
+  TRUC_ASSIGN_OR_RETURN(AppendFile file, AppendFile::Open(path));
+  TRUC_RETURN_IF_ERROR(file.Append(contents));
+  return file.Sync();
+}
+
 std::string DeliveryText(const truc::v1::Delivery& delivery) {
   truc::v1::Delivery info;
   info.set_document_id(delivery.document_id());
@@ -66,12 +83,24 @@ absl::StatusOr<InboxWriter::Stored> InboxWriter::Store(
   const std::string doc = JoinPath(staging, "document");
   const std::string ready = JoinPath(staging, "ready");
   Stored result;
-  // Stored before: the marker is written last, but a crash may have come
-  // after the rename into the inbox and before the marker, and the clerk may
-  // have moved the folder away from the inbox since; then "ready" without
-  // "document" in staging still says that the rename happened.
+  const bool staged = PathExists(doc);
+  // The marker is written once the document is complete in staging, just
+  // before the rename: with the document still in staging, the rename is
+  // what a crash interrupted. Finish it.
+  if (PathExists(marker) && staged && !PathExists(final_dir)) {
+    TRUC_RETURN_IF_ERROR(MoveIntoInbox(id, doc, final_dir));
+    RemoveStaging(id, staging);
+    log_->Event("stored", {{"document", id},
+                           {"completed", "rename into the inbox"},
+                           {"folder", final_dir}});
+    return result;
+  }
+  // Stored before. The marker alone tells it, even if the clerk has moved
+  // the folder out of the inbox since. An inbox folder without a marker,
+  // or "ready" without "document" in staging, were left by an agent of an
+  // earlier version, which wrote "ready", renamed, then wrote the marker.
   if (PathExists(marker) || PathExists(final_dir) ||
-      (PathExists(ready) && !PathExists(doc))) {
+      (PathExists(ready) && !staged)) {
     if (!PathExists(marker)) {
       TRUC_RETURN_IF_ERROR(WriteFileDurably(marker, DeliveryText(delivery)));
     }
@@ -92,9 +121,10 @@ absl::StatusOr<InboxWriter::Stored> InboxWriter::Store(
                      "; the document is not stored"));
   }
 
-  // "ready" with "document" still here: a crash before the rename. It must
-  // go before the document folder is rebuilt, or a crash while rebuilding
-  // would leave "ready" without "document", which reads as stored.
+  // "ready" with "document" (an earlier version's crash before its rename)
+  // must go before the document folder is rebuilt, or a crash while
+  // rebuilding would leave "ready" without "document", which reads as
+  // stored.
   if (PathExists(ready)) {
     TRUC_RETURN_IF_ERROR(RemoveAll(ready));
     TRUC_RETURN_IF_ERROR(SyncDirectory(staging));
@@ -110,42 +140,39 @@ absl::StatusOr<InboxWriter::Stored> InboxWriter::Store(
   result.attachments = header.attachments_size();
 
   // Build the document folder from scratch (a stale one from an earlier
-  // offer may be half built).
+  // offer may be half built). Nothing in it counts until the marker is
+  // written, so its files are written in place and synced, and the
+  // folders synced once, bottom up.
   const std::string attachments = JoinPath(doc, kAttachmentsDir);
   TRUC_RETURN_IF_ERROR(RemoveAll(doc));
-  TRUC_RETURN_IF_ERROR(MakeDirectories(attachments));
+  TRUC_RETURN_IF_ERROR(MakeFolder(doc));
+  TRUC_RETURN_IF_ERROR(MakeFolder(attachments));
   for (int i = 0; i < header.attachments_size(); ++i) {
     TRUC_RETURN_IF_ERROR(LinkOrRename(
         parts[i], JoinPath(attachments, header.attachments(i).name())));
   }
-  TRUC_RETURN_IF_ERROR(SyncDirectory(attachments));
   const std::string envelope_text =
       absl::StrCat("# truc document ", id, ", accepted by the hub at ",
                    FormatVietnamTime(delivery.accepted_at().unix_micros()),
                    " (Vietnam time)\n", ToTextProto(header));
   TRUC_RETURN_IF_ERROR(
-      WriteFileDurably(JoinPath(doc, kEnvelopeFile), envelope_text));
-  TRUC_RETURN_IF_ERROR(WriteFileDurably(JoinPath(doc, kHeaderFile),
-                                        delivery.envelope().header()));
+      WriteStagedFile(JoinPath(doc, kEnvelopeFile), envelope_text));
+  TRUC_RETURN_IF_ERROR(WriteStagedFile(JoinPath(doc, kHeaderFile),
+                                       delivery.envelope().header()));
   TRUC_RETURN_IF_ERROR(
-      WriteFileDurably(JoinPath(doc, kDeliveryFile), DeliveryText(delivery)));
+      WriteStagedFile(JoinPath(doc, kDeliveryFile), DeliveryText(delivery)));
+  if (header.attachments_size() > 0) {
+    TRUC_RETURN_IF_ERROR(SyncDirectory(attachments));
+  }
   TRUC_RETURN_IF_ERROR(SyncDirectory(doc));
-  // From here on, "document" gone from staging means renamed into the inbox.
-  TRUC_RETURN_IF_ERROR(WriteFileDurably(ready, ""));
+  TRUC_RETURN_IF_ERROR(SyncDirectory(staging));
+  // From here on the document is received: the marker with "document"
+  // still in staging means "rename it into the inbox".
+  TRUC_RETURN_IF_ERROR(WriteFileDurably(marker, DeliveryText(delivery)));
 
   CrashPoint("after_download");
 
-  absl::Status renamed = RenameDurably(doc, final_dir);
-  if (!renamed.ok()) {
-    return Annotate(
-        renamed,
-        absl::StrCat("document ", id, ": cannot move it into the inbox",
-                     absl::StrContains(renamed.message(), "cross-device")
-                         ? " (the inbox and state folders must be on one "
-                           "filesystem)"
-                         : ""));
-  }
-  TRUC_RETURN_IF_ERROR(WriteFileDurably(marker, DeliveryText(delivery)));
+  TRUC_RETURN_IF_ERROR(MoveIntoInbox(id, doc, final_dir));
   RemoveStaging(id, staging);
   log_->Event("stored", {{"document", id},
                          {"attachments", absl::StrCat(result.attachments)},
@@ -155,10 +182,23 @@ absl::StatusOr<InboxWriter::Stored> InboxWriter::Store(
   return result;
 }
 
+absl::Status InboxWriter::MoveIntoInbox(const std::string& id,
+                                        const std::string& doc,
+                                        const std::string& final_dir) {
+  absl::Status renamed = RenameDurably(doc, final_dir);
+  if (renamed.ok()) return renamed;
+  return Annotate(
+      renamed,
+      absl::StrCat("document ", id, ": cannot move it into the inbox",
+                   absl::StrContains(renamed.message(), "cross-device")
+                       ? " (the inbox and state folders must be on one "
+                         "filesystem)"
+                       : ""));
+}
+
 void InboxWriter::RemoveStaging(const std::string& id,
                                 const std::string& staging) {
-  // Only once the marker is durable: "ready" in staging may be the only
-  // other trace of the document having been stored.
+  // Only once the document is durably in the inbox and the marker written.
   absl::Status cleaned = RemoveAll(staging);
   if (!cleaned.ok()) {
     log_->Event("staging_cleanup_failed",

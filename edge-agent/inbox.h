@@ -3,34 +3,38 @@
 // and acknowledges it.
 //
 // Storing one document (InboxWriter::Store):
-//   1. Already stored (a redelivery after a crash) if state/received/<id>
-//      exists, or inbox/<id>, or state/incoming/<id>/ready without
-//      state/incoming/<id>/document (renamed into the inbox, then a crash
-//      before the marker, and the clerk has moved the folder away since).
-//      Then only the marker is written if missing, and
-//      state/incoming/<id>/ removed.
+//   1. If the marker state/received/<id> exists and state/incoming/<id>/
+//      document is still there, a crash came between the marker and the
+//      rename: the rename is done now (step 5). If the marker exists
+//      otherwise, the document was stored before (a redelivery after a
+//      crash, even if the clerk has moved the folder out of the inbox
+//      since): nothing is written. An inbox/<id> without a marker, or
+//      state/incoming/<id>/ready without "document" (left by an earlier
+//      version of the agent, which wrote "ready", renamed, then the
+//      marker), also count as stored; the marker is written.
 //   2. Each attachment is downloaded into state/incoming/<id>/<index>.part,
 //      resuming from the part's size, hashed while it streams (never whole
-//      in memory) and checked against the descriptor's size and SHA-256.
-//   3. state/incoming/<id>/document/ is built: envelope.txtpb (readable),
-//      header.bin (the exact header bytes), delivery.txtpb, and each
-//      attachment as attachments/<name> (a hard link to its verified part).
-//      Attachments have a folder of their own, so any name the hub accepts
-//      (truc::ValidateAttachmentName) can be stored, "envelope.txtpb"
-//      included. Every file, attachments/ and the folder are synced. (A
-//      stale state/incoming/<id>/ready from an earlier offer is removed
-//      durably before the folder is rebuilt.)
-//   4. The empty file state/incoming/<id>/ready is written durably.
-//   5. The whole folder is renamed to inbox/<id> (durably), then the marker
-//      state/received/<id> is written durably and state/incoming/<id>/
-//      (with the hard-linked parts) removed. Only then may the caller
-//      acknowledge.
-// A crash at any step leaves either nothing in the inbox and "document" in
-// staging (the hub offers the document again, downloads resume) or the
-// document renamed away from staging, where "ready" or the marker records
-// it (the next offer is only acknowledged, even if the clerk has moved the
-// folder out of the inbox meanwhile). inbox/ and state/ must be on one
-// filesystem.
+//      in memory), checked against the descriptor's size and SHA-256, and
+//      fdatasync'd.
+//   3. state/incoming/<id>/document/ is built from scratch: envelope.txtpb
+//      (readable), header.bin (the exact header bytes), delivery.txtpb, and
+//      each attachment as attachments/<name> (a hard link to its verified
+//      part). Attachments have a folder of their own, so any name the hub
+//      accepts (truc::ValidateAttachmentName) can be stored,
+//      "envelope.txtpb" included. The files are written in place and
+//      fdatasync'd, then attachments/, document/ and the staging folder are
+//      synced once each, bottom up.
+//   4. The marker state/received/<id> is written durably: from here on the
+//      document is received.
+//   5. document/ is renamed to inbox/<id> (both folders synced) and
+//      state/incoming/<id>/ (with the hard-linked parts) removed. Only then
+//      may the caller acknowledge.
+// A crash before step 4 leaves nothing in the inbox and no marker: the hub
+// offers the document again and it is built again (downloads resume). A
+// crash after step 4 leaves the marker: the next offer finishes the rename
+// or, if it was done, is only acknowledged. Ten syncs per document without
+// attachments, one more per attachment and one for attachments/. inbox/
+// and state/ must be on one filesystem.
 //
 // Thread-safety: InboxWriter and Receiver are not thread-safe; the agent
 // runs one of each on its receiving thread. The stub may be shared.
@@ -80,6 +84,10 @@ class InboxWriter {
  private:
   // Removes state/incoming/<id> (`staging`) once the marker is durable;
   // a failure is logged (staging_cleanup_failed), not returned.
+  // RenameDurably of the staged document to the inbox; the error names
+  // the document (and the one-filesystem rule when it is the cause).
+  absl::Status MoveIntoInbox(const std::string& id, const std::string& doc,
+                             const std::string& final_dir);
   void RemoveStaging(const std::string& id, const std::string& staging);
 
   // Downloads attachment `index` into `part_path`, resuming; verifies.

@@ -218,9 +218,9 @@ TEST_F(InboxTest, StoredThenMovedAwayBeforeTheMarkerIsOnlyAcknowledged) {
   EXPECT_FALSE(PathExists(stored));
 }
 
-// A crash after "ready" was written but before the rename (the
-// "after_download" crash point): the document is not in the inbox, so it is
-// built again (from the verified part) and stored.
+// An earlier version of the agent crashed after "ready" but before its
+// rename: the document is not in the inbox and there is no marker, so it
+// is built again (from the verified part) and stored.
 TEST_F(InboxTest, ReadyButNotRenamedIsStored) {
   const std::string pdf = RandomBytes(5000, 31);
   truc::v1::Delivery d =
@@ -242,6 +242,35 @@ TEST_F(InboxTest, ReadyButNotRenamedIsStored) {
   EXPECT_TRUE(PathExists(JoinPath(folders_.received(), "D31")));
   EXPECT_FALSE(PathExists(staging));
   EXPECT_THAT(LogText(), HasSubstr("event=stored document=D31"));
+}
+
+// A crash after the marker, before the rename (the "after_download" crash
+// point): the next offer finishes the rename, downloading nothing.
+TEST_F(InboxTest, MarkedButNotRenamedIsMovedIntoTheInbox) {
+  const std::string pdf = RandomBytes(5000, 32);
+  truc::v1::Delivery d =
+      MakeDelivery("D32", SampleHeader({{"Công văn 32.pdf", pdf}}));
+  hub_.service().SetAttachment("D32", 0, Blob::Of(pdf));
+  TRUC_ASSERT_OK(writer_.Store(d).status());
+  ASSERT_EQ(hub_.service().downloads().size(), 1u);
+  // Back to the moment of the crash: the marker written, the complete
+  // document still in staging.
+  const std::string staging = JoinPath(folders_.incoming(), "D32");
+  const std::string stored = JoinPath(folders_.inbox, "D32");
+  TRUC_ASSERT_OK(MakeDirectories(staging));
+  TRUC_ASSERT_OK(RenameDurably(stored, JoinPath(staging, "document")));
+  ASSERT_TRUE(PathExists(JoinPath(folders_.received(), "D32")));
+
+  const size_t log_before = LogText().size();
+  hub_.service().Offer(d);
+  TRUC_ASSERT_OK(receiver_.PollOnce());
+  EXPECT_THAT(hub_.service().acks(), ElementsAre("D32"));
+  EXPECT_EQ(hub_.service().downloads().size(), 1u) << "nothing fetched again";
+  EXPECT_EQ(Read(JoinPath(stored, "attachments/Công văn 32.pdf")), pdf);
+  EXPECT_TRUE(PathExists(JoinPath(stored, "envelope.txtpb")));
+  EXPECT_FALSE(PathExists(staging));
+  EXPECT_THAT(LogText().substr(log_before),
+              HasSubstr("event=stored document=D32"));
 }
 
 TEST_F(InboxTest, ShaMismatchIsNotStoredNorAcknowledged) {
