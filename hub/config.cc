@@ -57,6 +57,8 @@ absl::StatusOr<truc::v1::HubConfig> FinishHubConfig(
   if (c.max_recipients() == 0) c.set_max_recipients(5000);
   TRUC_RETURN_IF_ERROR(
       InRange(c.max_recipients(), 1, 100000, "max_recipients"));
+  if (c.store_cache_mb() == 0) c.set_store_cache_mb(256);
+  TRUC_RETURN_IF_ERROR(InRange(c.store_cache_mb(), 8, 65536, "store_cache_mb"));
   auto* sl = c.mutable_send_limits();
   if (sl->max_in_flight() == 0) sl->set_max_in_flight(8);
   TRUC_RETURN_IF_ERROR(

@@ -7,7 +7,7 @@
 
 namespace truc::hub {
 
-rocksdb::Options StoreOptions() {
+rocksdb::Options StoreOptions(size_t cache_bytes) {
   rocksdb::Options options;
   options.create_if_missing = true;
   options.write_buffer_size = 16 << 20;
@@ -17,9 +17,13 @@ rocksdb::Options StoreOptions() {
   options.max_manifest_file_size = 64 << 20;
   options.enable_pipelined_write = true;
   rocksdb::BlockBasedTableOptions table;
-  table.block_cache = rocksdb::NewLRUCache(32 << 20);
+  // Index and filter blocks live in the cache, so that memory has one
+  // bound; a store of a million documents has about 25 MB of them, which a
+  // small cache would keep evicting along with the data blocks.
+  table.block_cache = rocksdb::NewLRUCache(cache_bytes);
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   options.compression = rocksdb::kLZ4Compression;
   // Every acknowledgement deletes a queue entry and a "not yet received"

@@ -3,10 +3,10 @@
 // that it measures the ceiling of this very configuration.
 //
 // One column family; synced WAL for synced writes, which concurrent writers
-// share (group commit, pipelined); a 32 MiB block cache with index and
-// filter blocks in it and 16 MiB write buffers, so the hub stays small in
-// memory; Bloom filters for point lookups; LZ4; files dense in deletions
-// (acknowledged queue entries) compacted early.
+// share (group commit, pipelined); a block cache (256 MiB unless the config
+// says otherwise) holding index and filter blocks, those of level 0 pinned,
+// and 16 MiB write buffers; Bloom filters for point lookups; LZ4; files
+// dense in deletions (acknowledged queue entries) compacted early.
 #ifndef TRUC_HUB_ROCKSDB_OPTIONS_H_
 #define TRUC_HUB_ROCKSDB_OPTIONS_H_
 
@@ -17,9 +17,11 @@
 
 namespace truc::hub {
 
-// Fresh options (create_if_missing set, no statistics attached). Never
-// fails.
-rocksdb::Options StoreOptions();
+inline constexpr size_t kDefaultStoreCacheBytes = size_t{256} << 20;
+
+// Fresh options (create_if_missing set, no statistics attached) with a
+// block cache of `cache_bytes`. Never fails.
+rocksdb::Options StoreOptions(size_t cache_bytes = kDefaultStoreCacheBytes);
 
 // `batch` as a RocksDB batch, in order. Never fails.
 rocksdb::WriteBatch ToRocksBatch(const WriteBatch& batch);

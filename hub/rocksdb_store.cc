@@ -43,8 +43,8 @@ RocksDbStore::~RocksDbStore() {
 }
 
 absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(
-    const std::string& dir) {
-  rocksdb::Options options = StoreOptions();
+    const std::string& dir, size_t cache_bytes) {
+  rocksdb::Options options = StoreOptions(cache_bytes);
   auto impl = std::make_unique<Impl>();
   impl->stats = rocksdb::CreateDBStatistics();
   options.statistics = impl->stats;

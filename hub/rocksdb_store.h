@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "hub/rocksdb_options.h"
 #include "hub/store.h"
 
 namespace rocksdb {
@@ -22,10 +23,11 @@ namespace truc::hub {
 
 class RocksDbStore : public Store {
  public:
-  // Opens (creating if missing) the database in `dir`. Fails UNAVAILABLE if
-  // another process holds it, DATA_LOSS on corruption, naming the cause.
+  // Opens (creating if missing) the database in `dir` with StoreOptions
+  // and a block cache of `cache_bytes`. Fails UNAVAILABLE if another
+  // process holds it, DATA_LOSS on corruption, naming the cause.
   static absl::StatusOr<std::unique_ptr<RocksDbStore>> Open(
-      const std::string& dir);
+      const std::string& dir, size_t cache_bytes = kDefaultStoreCacheBytes);
   ~RocksDbStore() override;
 
   absl::StatusOr<std::string> Get(absl::string_view key) override;

@@ -27,7 +27,8 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
     hub->store_ = store;
   } else {
     TRUC_ASSIGN_OR_RETURN(
-        auto rocks, RocksDbStore::Open(JoinPath(config.data_dir(), "db")));
+        auto rocks, RocksDbStore::Open(JoinPath(config.data_dir(), "db"),
+                                       size_t{config.store_cache_mb()} << 20));
     hub->owned_store_ = std::move(rocks);
     hub->store_ = hub->owned_store_.get();
   }

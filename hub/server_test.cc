@@ -578,6 +578,10 @@ TEST(HubConfig, ErrorsNameTheField) {
   EXPECT_EQ(ok->data_dir(), dir.Sub("store"));
   EXPECT_EQ(ok->tls().cert(), dir.Sub("h.crt"));
   EXPECT_EQ(ok->lease_seconds(), 60u);
+  EXPECT_EQ(ok->store_cache_mb(), 256u);
+  EXPECT_THAT(write(tls + "store_cache_mb: 4\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "store_cache_mb is 4; it must be between 8 and 65536"));
   EXPECT_EQ(ok->send_limits().max_in_flight(), 8u);
   EXPECT_EQ(ok->send_limits().per_second(), 20u);
   EXPECT_EQ(ok->send_limits().burst(), 200u);
