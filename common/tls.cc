@@ -61,11 +61,6 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
   return grpc::SslServerCredentials(options);
 }
 
-std::vector<std::pair<std::string, int>> FlowControlArguments() {
-  return {{GRPC_ARG_HTTP2_BDP_PROBE, 0},
-          {GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 8 << 20}};
-}
-
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
     const std::string& address, const truc::v1::TlsFiles& files) {
   grpc::SslCredentialsOptions options;
@@ -81,9 +76,6 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
   // Reconnect quickly after the hub restarts.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
-  for (const auto& [name, value] : FlowControlArguments()) {
-    args.SetInt(name, value);
-  }
   return grpc::CreateCustomChannel(address, grpc::SslCredentials(options),
                                    args);
 }

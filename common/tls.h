@@ -9,8 +9,6 @@
 
 #include <memory>
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "truc/v1/config.pb.h"
@@ -29,16 +27,7 @@ absl::StatusOr<truc::v1::TlsFiles> ResolveTlsFiles(
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     const truc::v1::TlsFiles& files);
 
-// The HTTP/2 settings both ends use for flow control, as (name, value)
-// channel arguments: a fixed receive window of 8 MiB per stream instead of
-// gRPC's bandwidth-delay probing, which on a fast link grows the window
-// (and what the peer may push into this process) to tens of MB; a 200 MB
-// download took an agent's memory past 100 MB. 8 MiB per round trip still
-// fills a link of 400 MB/s at 20 ms.
-std::vector<std::pair<std::string, int>> FlowControlArguments();
-
-// A channel to `address` presenting files.cert, trusting files.ca_cert only,
-// with FlowControlArguments.
+// A channel to `address` presenting files.cert, trusting files.ca_cert only.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
     const std::string& address, const truc::v1::TlsFiles& files);
 

@@ -73,9 +73,6 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   builder.SetMaxReceiveMessageSize(static_cast<int>(std::max<uint64_t>(
       8 << 20, uint64_t{config.max_header_bytes()} + (1 << 20))));
   builder.SetMaxSendMessageSize(64 << 20);
-  for (const auto& [name, value] : FlowControlArguments()) {
-    builder.AddChannelArgument(name, value);
-  }
   hub->server_ = builder.BuildAndStart();
   if (hub->server_ == nullptr || hub->port_ == 0) {
     return absl::UnavailableError(
