@@ -82,12 +82,13 @@ class InboxWriter {
   absl::StatusOr<Stored> Store(const truc::v1::Delivery& delivery);
 
  private:
-  // Removes state/incoming/<id> (`staging`) once the marker is durable;
-  // a failure is logged (staging_cleanup_failed), not returned.
   // RenameDurably of the staged document to the inbox; the error names
   // the document (and the one-filesystem rule when it is the cause).
   absl::Status MoveIntoInbox(const std::string& id, const std::string& doc,
                              const std::string& final_dir);
+  // Removes state/incoming/<id> (`staging`) once the document is durably
+  // in the inbox; a failure is logged (staging_cleanup_failed), not
+  // returned.
   void RemoveStaging(const std::string& id, const std::string& staging);
 
   // Downloads attachment `index` into `part_path`, resuming; verifies.

@@ -18,6 +18,11 @@ int64_t SteadyMicros() {
       .count();
 }
 
+absl::Status ShuttingDown() {
+  return absl::UnavailableError(
+      "the hub is shutting down; the send was not stored, retry later");
+}
+
 }  // namespace
 
 void AdmissionQueue::Refill(Agency* a, int64_t now) const {
@@ -142,13 +147,14 @@ SendAdmission::~SendAdmission() {
 
 uint64_t SendAdmission::Admit(const std::string& agency, StartFn start) {
   AdmissionQueue::Outcome outcome;
-  uint64_t ticket;
+  bool stopping;
   {
     absl::MutexLock lock(&mu_);
-    if (stop_) {
+    stopping = stop_;
+    if (stopping) {
       outcome = AdmissionQueue::Outcome::kRefused;
     } else {
-      ticket = next_ticket_++;
+      const uint64_t ticket = next_ticket_++;
       outcome = queue_.Offer(agency, ticket, SteadyMicros());
       if (outcome == AdmissionQueue::Outcome::kWaiting) {
         waiting_.emplace(ticket, std::move(start));
@@ -159,6 +165,8 @@ uint64_t SendAdmission::Admit(const std::string& agency, StartFn start) {
   }
   if (outcome == AdmissionQueue::Outcome::kAdmitted) {
     start(absl::OkStatus());
+  } else if (stopping) {
+    start(ShuttingDown());
   } else {
     start(absl::UnavailableError(absl::StrCat(
         "agency ", agency,
@@ -193,10 +201,7 @@ void SendAdmission::Shutdown() {
     waiting_.clear();
     cv_.Signal();
   }
-  for (auto& fn : refused) {
-    fn(absl::UnavailableError(
-        "the hub is shutting down; the send was not stored, retry later"));
-  }
+  for (auto& fn : refused) fn(ShuttingDown());
 }
 
 uint32_t SendAdmission::in_flight(const std::string& agency) {

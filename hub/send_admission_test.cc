@@ -190,6 +190,7 @@ TEST(SendAdmissionTest, RefusalsAndShutdownAnswerUnavailable) {
   absl::Status after;
   EXPECT_EQ(a.Admit(kYTich, [&](absl::Status s) { after = s; }), 0u);
   EXPECT_EQ(after.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(after, StatusIs(absl::StatusCode::kUnavailable, "shutting down"));
 }
 
 }  // namespace
