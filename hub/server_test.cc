@@ -135,12 +135,14 @@ class ServerTest : public ::testing::Test {
 
   absl::StatusOr<std::string> DownloadAll(const std::string& agency,
                                           const std::string& id, uint32_t index,
-                                          uint64_t offset = 0) {
+                                          uint64_t offset = 0,
+                                          uint64_t length = 0) {
     grpc::ClientContext ctx;
     truc::v1::DownloadRequest req;
     req.set_document_id(id);
     req.set_attachment_index(index);
     req.set_offset(offset);
+    req.set_length(length);
     auto stub = Exchange(agency);
     auto reader = stub->Download(&ctx, req);
     std::string out;
@@ -157,7 +159,9 @@ class ServerTest : public ::testing::Test {
 };
 
 TEST_F(ServerTest, SendPollDownloadAcknowledgeStatus) {
-  std::string scan(2'500'000, '\x42');
+  // Bytes that differ with their position, so a wrong range shows.
+  std::string scan(2'500'000, '\0');
+  for (size_t i = 0; i < scan.size(); ++i) scan[i] = static_cast<char>(i % 251);
   auto sent = Send(kOffice, {kHealth, kFinance, kYTich},
                    {{"Công văn 123.pdf", scan}, {"Phụ lục.txt", "Sở Y tế"}});
   ASSERT_TRUE(sent.ok()) << sent.status();
@@ -177,6 +181,12 @@ TEST_F(ServerTest, SendPollDownloadAcknowledgeStatus) {
 
   EXPECT_EQ(*DownloadAll(kHealth, id, 0), scan);
   EXPECT_EQ(*DownloadAll(kHealth, id, 0, 2'000'000), scan.substr(2'000'000));
+  // A range: `length` bytes from the offset, or what is left of the file.
+  EXPECT_EQ(*DownloadAll(kHealth, id, 0, 1'000'000, 1'200'000),
+            scan.substr(1'000'000, 1'200'000));
+  EXPECT_EQ(*DownloadAll(kHealth, id, 0, 2'000'000, 8'000'000),
+            scan.substr(2'000'000));
+  EXPECT_EQ(*DownloadAll(kHealth, id, 0, 2'500'000, 10), "");
   EXPECT_EQ(*DownloadAll(kHealth, id, 1), "Sở Y tế");
   EXPECT_THAT(
       DownloadAll(kHealth, id, 2),

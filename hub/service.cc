@@ -195,13 +195,13 @@ class PollReactor : public grpc::ServerUnaryReactor {
   std::atomic<uint64_t> token_{0};
 };
 
-// Streams one attachment file from an offset.
+// Streams one attachment file from `offset` up to (not including) `end`.
 class DownloadReactor
     : public grpc::ServerWriteReactor<truc::v1::DownloadChunk> {
  public:
   explicit DownloadReactor(absl::Status error) { Finish(ToGrpcStatus(error)); }
-  DownloadReactor(int fd, uint64_t offset, uint64_t size)
-      : fd_(fd), offset_(offset), size_(size) {
+  DownloadReactor(int fd, uint64_t offset, uint64_t end)
+      : fd_(fd), offset_(offset), end_(end) {
     Next();
   }
   ~DownloadReactor() override {
@@ -220,12 +220,12 @@ class DownloadReactor
 
  private:
   void Next() {
-    if (offset_ >= size_) {
+    if (offset_ >= end_) {
       Finish(grpc::Status::OK);
       return;
     }
-    size_t want = static_cast<size_t>(
-        std::min<uint64_t>(kDownloadChunk, size_ - offset_));
+    size_t want =
+        static_cast<size_t>(std::min<uint64_t>(kDownloadChunk, end_ - offset_));
     std::string* data = chunk_.mutable_data();
     data->resize(want);
     ssize_t n = ::pread(fd_, data->data(), want, static_cast<off_t>(offset_));
@@ -241,7 +241,7 @@ class DownloadReactor
 
   int fd_ = -1;
   uint64_t offset_ = 0;
-  uint64_t size_ = 0;
+  uint64_t end_ = 0;
   truc::v1::DownloadChunk chunk_;
 };
 
@@ -323,7 +323,11 @@ grpc::ServerWriteReactor<truc::v1::DownloadChunk>* ExchangeService::Download(
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
       return ErrnoStatus(errno, absl::StrCat("open attachment ", d.name()));
-    return new DownloadReactor(fd, request->offset(), d.size());
+    const uint64_t left = d.size() - request->offset();
+    const uint64_t length =
+        request->length() == 0 ? left : std::min(request->length(), left);
+    return new DownloadReactor(fd, request->offset(),
+                               request->offset() + length);
   }();
   if (!open.ok()) return new DownloadReactor(open.status());
   return *open;
