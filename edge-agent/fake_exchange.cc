@@ -41,6 +41,11 @@ void FakeExchange::FailNextDownloadAfter(uint64_t bytes) {
   fail_download_after_ = static_cast<int64_t>(bytes);
 }
 
+void FakeExchange::IgnoreDownloadLength() {
+  absl::MutexLock lock(&mu_);
+  ignore_download_length_ = true;
+}
+
 void FakeExchange::ScriptSend(grpc::Status status, bool store_first) {
   absl::MutexLock lock(&mu_);
   send_script_.emplace_back(std::move(status), store_first);
@@ -102,11 +107,12 @@ grpc::Status FakeExchange::Download(
     grpc::ServerWriter<truc::v1::DownloadChunk>* writer) {
   Blob blob;
   int64_t fail_after = -1;
+  bool whole = false;
   {
     absl::MutexLock lock(&mu_);
     downloads_.push_back(DownloadCall{request->document_id(),
                                       request->attachment_index(),
-                                      request->offset()});
+                                      request->offset(), request->length()});
     auto it =
         blobs_.find({request->document_id(), request->attachment_index()});
     if (it == blobs_.end()) {
@@ -114,18 +120,25 @@ grpc::Status FakeExchange::Download(
     }
     blob = it->second;
     std::swap(fail_after, fail_download_after_);
+    whole = ignore_download_length_;
   }
   if (request->offset() > blob.size) {
     return grpc::Status(grpc::StatusCode::OUT_OF_RANGE, "offset past the end");
   }
+  // The hub's range rule: `length` bytes from the offset, 0 to the end.
+  const uint64_t left = blob.size - request->offset();
+  const uint64_t end =
+      request->offset() + (request->length() == 0 || whole
+                               ? left
+                               : std::min(request->length(), left));
   uint64_t sent = 0;
   truc::v1::DownloadChunk chunk;
-  for (uint64_t off = request->offset(); off < blob.size;) {
+  for (uint64_t off = request->offset(); off < end;) {
     if (fail_after >= 0 && sent >= static_cast<uint64_t>(fail_after)) {
       return grpc::Status(grpc::StatusCode::UNAVAILABLE, "connection lost");
     }
     if (ctx->IsCancelled()) return grpc::Status::CANCELLED;
-    size_t n = static_cast<size_t>(std::min<uint64_t>(kChunk, blob.size - off));
+    size_t n = static_cast<size_t>(std::min<uint64_t>(kChunk, end - off));
     chunk.set_offset(off);
     chunk.set_data(blob.read(off, n));
     if (!writer->Write(chunk)) return grpc::Status::CANCELLED;

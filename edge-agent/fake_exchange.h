@@ -39,6 +39,7 @@ struct DownloadCall {
   std::string document_id;
   uint32_t attachment_index = 0;
   uint64_t offset = 0;
+  uint64_t length = 0;  // 0: to the end
 };
 
 struct SendCall {
@@ -57,6 +58,9 @@ class FakeExchange final : public truc::v1::Exchange::Service {
   // The next Download call ends with UNAVAILABLE once it has sent at least
   // `bytes` bytes (one shot).
   void FailNextDownloadAfter(uint64_t bytes);
+  // Download ignores `length` and streams to the end of the attachment, as
+  // a hub without ranged downloads does.
+  void IgnoreDownloadLength();
   // Answers of the next Send calls, in order; when none is scripted, Send
   // succeeds with document id "D<n>" (the same key gives the same id and
   // duplicate = true). With `store_first` the fake stores the document
@@ -97,6 +101,7 @@ class FakeExchange final : public truc::v1::Exchange::Service {
   mutable absl::Mutex mu_;
   std::vector<truc::v1::Delivery> offered_ ABSL_GUARDED_BY(mu_);
   std::map<std::pair<std::string, uint32_t>, Blob> blobs_ ABSL_GUARDED_BY(mu_);
+  bool ignore_download_length_ ABSL_GUARDED_BY(mu_) = false;
   int64_t fail_download_after_ ABSL_GUARDED_BY(mu_) = -1;
   std::deque<std::pair<grpc::Status, bool>> send_script_ ABSL_GUARDED_BY(mu_);
   absl::Duration hold_next_send_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 
@@ -70,8 +71,12 @@ std::string DeliveryText(const truc::v1::Delivery& delivery) {
 }  // namespace
 
 InboxWriter::InboxWriter(AgentFolders folders,
-                         truc::v1::Exchange::StubInterface* stub, EventLog* log)
-    : folders_(std::move(folders)), stub_(stub), log_(log) {}
+                         truc::v1::Exchange::StubInterface* stub, EventLog* log,
+                         uint64_t download_range)
+    : folders_(std::move(folders)),
+      stub_(stub),
+      log_(log),
+      download_range_(download_range) {}
 
 absl::StatusOr<InboxWriter::Stored> InboxWriter::Store(
     const truc::v1::Delivery& delivery) {
@@ -240,22 +245,29 @@ absl::Status InboxWriter::FetchAttachment(
         absl::StrCat(what, ": the part file grew past the declared size")));
   }
 
-  if (size < desc.size()) {
+  // One range per call, so at most one range is ever in flight to us,
+  // whatever the HTTP/2 window grows to on a fast link.
+  while (size < desc.size()) {
+    const uint64_t before = size;
+    const uint64_t length = std::min(download_range_, desc.size() - size);
     grpc::ClientContext ctx;
     // A safety net against a stalled stream, generous for slow links: 5 min
-    // plus 1 s per 256 KiB still to come. On expiry the part is kept and the
+    // plus 1 s per 256 KiB of the range. On expiry the part is kept and the
     // next offer resumes.
     ctx.set_deadline(std::chrono::system_clock::now() +
                      std::chrono::minutes(5) +
-                     std::chrono::seconds((desc.size() - size) >> 18));
+                     std::chrono::seconds(length >> 18));
     CancelOnStop cancel_on_stop(&ctx);
     truc::v1::DownloadRequest request;
     request.set_document_id(document_id);
     request.set_attachment_index(static_cast<uint32_t>(index));
     request.set_offset(size);
+    request.set_length(length);
     auto reader = stub_->Download(&ctx, request);
     truc::v1::DownloadChunk chunk;
     absl::Status local;
+    // A hub that ignores `length` streams to the end: accepted, as long as
+    // the bytes follow on and stay within the declared size.
     while (reader->Read(&chunk)) {
       if (chunk.offset() != size) {
         local = absl::DataLossError(
@@ -289,6 +301,7 @@ absl::Status InboxWriter::FetchAttachment(
           FromGrpcStatus(finished),
           absl::StrCat(what, ": download interrupted at byte ", size));
     }
+    if (size == before) break;  // the hub has no more: checked below
   }
   TRUC_RETURN_IF_ERROR(part.Sync());
   if (size != desc.size()) {

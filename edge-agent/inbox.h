@@ -13,9 +13,10 @@
 //      version of the agent, which wrote "ready", renamed, then the
 //      marker), also count as stored; the marker is written.
 //   2. Each attachment is downloaded into state/incoming/<id>/<index>.part,
-//      resuming from the part's size, hashed while it streams (never whole
-//      in memory), checked against the descriptor's size and SHA-256, and
-//      fdatasync'd.
+//      resuming from the part's size, one range (kDownloadRange) per call
+//      so that no more than a range is ever buffered, hashed while it
+//      streams (never whole in memory), checked against the descriptor's
+//      size and SHA-256, and fdatasync'd.
 //   3. state/incoming/<id>/document/ is built from scratch: envelope.txtpb
 //      (readable), header.bin (the exact header bytes), delivery.txtpb, and
 //      each attachment as attachments/<name> (a hard link to its verified
@@ -63,11 +64,16 @@ class InboxWriter {
     uint64_t downloaded = 0;  // bytes fetched from the hub by this call
   };
 
+  // Bytes asked for per Download call. 8 MiB keeps the agent's memory
+  // bounded on a fast link and costs one round trip per 8 MiB.
+  static constexpr uint64_t kDownloadRange = 8 << 20;
+
   // `folders` must exist (CreateFolders). `stub` and `log` must outlive
   // the writer. Downloads are cancelled by the StopSignal of the calling
   // thread's CallCancellationScope, if any (Receiver::Run opens one).
+  // `download_range` (> 0) is the bytes asked for per Download call.
   InboxWriter(AgentFolders folders, truc::v1::Exchange::StubInterface* stub,
-              EventLog* log);
+              EventLog* log, uint64_t download_range = kDownloadRange);
 
   // Stores `delivery` as described above. OK means the document is durably
   // in the inbox and may be acknowledged. Fails, leaving the inbox
@@ -100,6 +106,7 @@ class InboxWriter {
   AgentFolders folders_;
   truc::v1::Exchange::StubInterface* stub_;
   EventLog* log_;
+  uint64_t download_range_;
 };
 
 class Receiver {

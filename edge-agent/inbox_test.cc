@@ -306,6 +306,8 @@ TEST_F(InboxTest, ShortOrLongAttachmentFailsSize) {
   hub_.service().SetAttachment("D11", 0, Blob::Of(good.substr(0, 99999)));
   EXPECT_THAT(writer_.Store(d),
               StatusIs(absl::StatusCode::kDataLoss, "the header declares"));
+  // A hub that ignores the range and streams past the declared size.
+  hub_.service().IgnoreDownloadLength();
   hub_.service().SetAttachment("D11", 0, Blob::Of(good + "x"));
   EXPECT_THAT(writer_.Store(d),
               StatusIs(absl::StatusCode::kDataLoss, "more than the declared"));
@@ -419,6 +421,45 @@ TEST_F(InboxTest, InterruptedDownloadResumesOnNextOffer) {
   EXPECT_EQ(calls[0].offset, 0u);
   EXPECT_EQ(calls[1].offset, kept);
   EXPECT_EQ(Read(JoinPath(folders_.inbox, "D17/attachments/Công văn 123.pdf")),
+            pdf);
+}
+
+TEST_F(InboxTest, AttachmentIsFetchedOneRangeAtATime) {
+  const std::string pdf = RandomBytes(350000, 21);
+  truc::v1::Delivery d =
+      MakeDelivery("D31", SampleHeader({{"Công văn 123.pdf", pdf}}));
+  hub_.service().SetAttachment("D31", 0, Blob::Of(pdf));
+  InboxWriter ranged(folders_, hub_.stub().get(), &log_, 100000);
+  // Broken inside the first range, after one 64 KiB chunk: what arrived is
+  // kept, and the next offer goes on from there, a range at a time.
+  hub_.service().FailNextDownloadAfter(50000);
+  EXPECT_THAT(ranged.Store(d),
+              StatusIs(absl::StatusCode::kUnavailable, "connection lost"));
+  absl::StatusOr<InboxWriter::Stored> stored = ranged.Store(d);
+  TRUC_ASSERT_OK(stored.status());
+  EXPECT_EQ(stored->downloaded, 350000u - 65536u);
+  auto calls = hub_.service().downloads();
+  ASSERT_EQ(calls.size(), 4u);
+  const uint64_t offsets[] = {0, 65536, 165536, 265536};
+  const uint64_t lengths[] = {100000, 100000, 100000, 84464};
+  for (size_t i = 0; i < calls.size(); ++i) {
+    EXPECT_EQ(calls[i].offset, offsets[i]) << i;
+    EXPECT_EQ(calls[i].length, lengths[i]) << i;
+  }
+  EXPECT_EQ(Read(JoinPath(folders_.inbox, "D31/attachments/Công văn 123.pdf")),
+            pdf);
+}
+
+TEST_F(InboxTest, HubWithoutRangesStreamsTheWholeAttachment) {
+  const std::string pdf = RandomBytes(350000, 22);
+  truc::v1::Delivery d =
+      MakeDelivery("D32", SampleHeader({{"Công văn 123.pdf", pdf}}));
+  hub_.service().SetAttachment("D32", 0, Blob::Of(pdf));
+  hub_.service().IgnoreDownloadLength();
+  InboxWriter ranged(folders_, hub_.stub().get(), &log_, 100000);
+  TRUC_ASSERT_OK(ranged.Store(d).status());
+  EXPECT_EQ(hub_.service().downloads().size(), 1u);
+  EXPECT_EQ(Read(JoinPath(folders_.inbox, "D32/attachments/Công văn 123.pdf")),
             pdf);
 }
 
