@@ -17,6 +17,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/time_util.h"
 #include "edge-agent/agent.h"
 #include "edge-agent/config.h"
@@ -105,6 +106,11 @@ int ReportCommand(const ReportArgs& args) {
 }
 
 int Main(int argc, char** argv) {
+  // Debian's Abseil is built without NDEBUG, so absl::Mutex keeps a lock
+  // graph on every acquisition and aborts the process on a lock-order
+  // inversion it merely suspects. The unit tests keep that check; a
+  // production process must neither pay for it nor die of it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   CLI::App app{
       "truc-agent: the edge agent of an agency on the truc document exchange "
       "hub.\nReceives documents into the inbox, sends what is dropped into "
