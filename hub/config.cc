@@ -59,6 +59,8 @@ absl::StatusOr<truc::v1::HubConfig> FinishHubConfig(
       InRange(c.max_recipients(), 1, 100000, "max_recipients"));
   if (c.store_cache_mb() == 0) c.set_store_cache_mb(256);
   TRUC_RETURN_IF_ERROR(InRange(c.store_cache_mb(), 8, 65536, "store_cache_mb"));
+  if (c.worker_threads() == 0) c.set_worker_threads(16);
+  TRUC_RETURN_IF_ERROR(InRange(c.worker_threads(), 1, 1024, "worker_threads"));
   auto* sl = c.mutable_send_limits();
   if (sl->max_in_flight() == 0) sl->set_max_in_flight(8);
   TRUC_RETURN_IF_ERROR(

@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
       " max_recipients=", config->max_recipients(),
       " max_poll_wait_seconds=", config->max_poll_wait_seconds(),
       " store_cache_mb=", config->store_cache_mb(),
+      " worker_threads=", config->worker_threads(),
       " send_limits.max_in_flight=", config->send_limits().max_in_flight(),
       " send_limits.per_second=", config->send_limits().per_second(),
       " send_limits.burst=", config->send_limits().burst(),

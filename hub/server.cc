@@ -16,6 +16,7 @@
 #include "hub/rocksdb_store.h"
 #include "hub/send_admission.h"
 #include "hub/service.h"
+#include "hub/work_pool.h"
 
 namespace truc::hub {
 
@@ -50,12 +51,16 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   hub->admission_ = std::make_unique<SendAdmission>(AdmissionLimits{
       sl.max_in_flight(), sl.per_second(), sl.burst(), sl.max_waiting()});
 
+  hub->pool_ =
+      std::make_unique<WorkPool>(static_cast<int>(config.worker_threads()));
+
   HubCore core{
       hub->directory_.get(),
       hub->ledger_.get(),
       hub->blobs_.get(),
       hub->waiters_.get(),
       hub->admission_.get(),
+      hub->pool_.get(),
       HeaderLimits{config.max_header_bytes(), config.max_attachment_bytes(),
                    config.max_attachments(), config.max_recipients()},
       config.max_poll_wait_seconds()};
@@ -97,6 +102,8 @@ void HubServer::Shutdown() {
     server_->Shutdown(std::chrono::system_clock::now() +
                       std::chrono::seconds(2));
   }
+  // Calls still in flight were finished on the pool; drain and join it.
+  if (pool_) pool_->Shutdown();
   // Parked polls were all answered by the waiters' shutdown; join its thread
   // before the ledger it calls goes away.
   waiters_.reset();

@@ -26,6 +26,7 @@ class Ledger;
 class BlobStore;
 class PollWaiters;
 class SendAdmission;
+class WorkPool;
 class ExchangeService;
 class OperatorService;
 
@@ -66,6 +67,8 @@ class HubServer {
   std::unique_ptr<PollWaiters> waiters_;
   // Outlives the server: sends end (Release) until the server is gone.
   std::unique_ptr<SendAdmission> admission_;
+  // Outlives the server: calls in flight finish on it during shutdown.
+  std::unique_ptr<WorkPool> pool_;
   std::unique_ptr<ExchangeService> exchange_;
   std::unique_ptr<OperatorService> operator_;
   std::unique_ptr<grpc::Server> server_;

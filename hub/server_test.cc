@@ -592,6 +592,11 @@ TEST(HubConfig, ErrorsNameTheField) {
   EXPECT_THAT(write(tls + "store_cache_mb: 4\n"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "store_cache_mb is 4; it must be between 8 and 65536"));
+  EXPECT_EQ(ok->worker_threads(), 16u);
+  EXPECT_THAT(
+      write(tls + "worker_threads: 5000\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "worker_threads is 5000; it must be between 1 and 1024"));
   EXPECT_EQ(ok->send_limits().max_in_flight(), 8u);
   EXPECT_EQ(ok->send_limits().per_second(), 20u);
   EXPECT_EQ(ok->send_limits().burst(), 200u);

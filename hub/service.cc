@@ -10,6 +10,7 @@
 #include "common/grpc_status.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
+#include "hub/work_pool.h"
 
 namespace truc::hub {
 namespace {
@@ -22,11 +23,24 @@ void LogEvent(absl::string_view event, absl::string_view detail) {
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
-// Finishes a unary call with the status of `fn()`.
-template <typename Fn>
-grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, Fn fn) {
+// Finishes a unary call with `status` at once (nothing to wait for).
+grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx,
+                                    const absl::Status& status) {
   auto* reactor = ctx->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(fn()));
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+// Runs `fn` on the work pool and finishes the unary call with its status.
+// `fn` runs after the handler has returned, so it captures by value; the
+// context, request and response live until the call is finished.
+template <typename Fn>
+grpc::ServerUnaryReactor* OnPool(grpc::CallbackServerContext* ctx,
+                                 WorkPool* pool, Fn fn) {
+  auto* reactor = ctx->DefaultReactor();
+  pool->Run([reactor, fn = std::move(fn)]() mutable {
+    reactor->Finish(ToGrpcStatus(fn()));
+  });
   return reactor;
 }
 
@@ -46,7 +60,10 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest> {
   SendReactor(grpc::CallbackServerContext* ctx,
               absl::StatusOr<std::string> caller, const HubCore& core,
               truc::v1::SendResponse* response)
-      : ctx_(ctx), response_(response), admission_(core.admission) {
+      : ctx_(ctx),
+        response_(response),
+        admission_(core.admission),
+        pool_(core.pool) {
     if (!caller.ok()) {
       Finish(ToGrpcStatus(caller.status()));
       return;
@@ -76,7 +93,16 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest> {
     }
   }
 
+  // Each message is handled on the work pool: storing a chunk may wait for
+  // the disk, and the last one waits for the synced commit.
   void OnReadDone(bool ok) override {
+    pool_->Run([this, ok] { HandleRead(ok); });
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void HandleRead(bool ok) {
     if (!ok) {
       // Either the client has sent everything, or the call was cancelled
       // (by the client, or its deadline): a cancelled send stores nothing.
@@ -100,9 +126,6 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest> {
     StartRead(&request_);
   }
 
-  void OnDone() override { delete this; }
-
- private:
   void Complete(const absl::StatusOr<truc::v1::SendResponse>& result) {
     session_.reset();  // drops staged files of a failed send
     if (admitted_) admission_->Release(caller_);
@@ -127,6 +150,7 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest> {
   std::unique_ptr<SendSession> session_;
   truc::v1::SendRequest request_;
   SendAdmission* admission_;
+  WorkPool* pool_;
   std::atomic<uint64_t> ticket_{0};
   bool admitted_ = false;
 };
@@ -141,20 +165,10 @@ class PollReactor : public grpc::ServerUnaryReactor {
         core_(core),
         agency_(std::move(agency)),
         response_(response),
-        max_(request.max_deliveries()) {
-    uint32_t wait =
-        std::min(request.wait_seconds(), core.max_poll_wait_seconds);
-    // Read before looking for work: a send that commits between the look
-    // and the park bumps it, and the park then wakes at once.
-    const uint64_t generation = core_.waiters->Generation(agency_);
-    if (TryFinish(wait == 0)) return;
-    const int64_t deadline = NowMicros() + int64_t{wait} * 1'000'000;
-    int64_t lease_end = core_.ledger->NextLeaseExpiry(agency_);
-    if (lease_end != 0 && lease_end < deadline)
-      core_.waiters->NotifyAt(agency_, lease_end);
-    token_.store(core_.waiters->Park(
-        agency_, deadline, [this](bool passed) { return TryFinish(passed); },
-        generation));
+        max_(request.max_deliveries()),
+        wait_(std::min(request.wait_seconds(), core.max_poll_wait_seconds)) {
+    // Recording the poll writes to the store: on the work pool.
+    core_.pool->Run([this] { Start(); });
   }
 
   void OnCancel() override {
@@ -165,6 +179,26 @@ class PollReactor : public grpc::ServerUnaryReactor {
   void OnDone() override { delete this; }
 
  private:
+  void Start() {
+    core_.directory->RecordPoll(agency_);
+    // Read before looking for work: a send that commits between the look
+    // and the park bumps it, and the park then wakes at once.
+    const uint64_t generation = core_.waiters->Generation(agency_);
+    if (TryFinish(wait_ == 0)) return;
+    const int64_t deadline = NowMicros() + int64_t{wait_} * 1'000'000;
+    int64_t lease_end = core_.ledger->NextLeaseExpiry(agency_);
+    if (lease_end != 0 && lease_end < deadline)
+      core_.waiters->NotifyAt(agency_, lease_end);
+    const uint64_t token = core_.waiters->Park(
+        agency_, deadline, [this](bool passed) { return TryFinish(passed); },
+        generation);
+    token_.store(token);
+    // A cancel that came before the token was stored found nothing to
+    // cancel: whoever takes the waiter out of the table finishes the call.
+    if (ctx_->IsCancelled() && core_.waiters->Cancel(token))
+      Finish(grpc::Status::CANCELLED);
+  }
+
   // Leases what is queued; finishes if there is something, the deadline
   // passed, the call was cancelled or the lease failed.
   bool TryFinish(bool deadline_passed) {
@@ -192,17 +226,19 @@ class PollReactor : public grpc::ServerUnaryReactor {
   std::string agency_;
   truc::v1::PollResponse* response_;
   uint32_t max_;
+  uint32_t wait_;
   std::atomic<uint64_t> token_{0};
 };
 
 // Streams one attachment file from `offset` up to (not including) `end`.
+// Each chunk is read on the work pool (the read may wait for the disk).
 class DownloadReactor
     : public grpc::ServerWriteReactor<truc::v1::DownloadChunk> {
  public:
   explicit DownloadReactor(absl::Status error) { Finish(ToGrpcStatus(error)); }
-  DownloadReactor(int fd, uint64_t offset, uint64_t end)
-      : fd_(fd), offset_(offset), end_(end) {
-    Next();
+  DownloadReactor(WorkPool* pool, int fd, uint64_t offset, uint64_t end)
+      : pool_(pool), fd_(fd), offset_(offset), end_(end) {
+    pool_->Run([this] { Next(); });
   }
   ~DownloadReactor() override {
     if (fd_ >= 0) ::close(fd_);
@@ -214,7 +250,7 @@ class DownloadReactor
           grpc::Status(grpc::StatusCode::UNAVAILABLE, "download stream broke"));
       return;
     }
-    Next();
+    pool_->Run([this] { Next(); });
   }
   void OnDone() override { delete this; }
 
@@ -239,6 +275,7 @@ class DownloadReactor
     StartWrite(&chunk_);
   }
 
+  WorkPool* pool_ = nullptr;
   int fd_ = -1;
   uint64_t offset_ = 0;
   uint64_t end_ = 0;
@@ -279,8 +316,7 @@ grpc::ServerUnaryReactor* ExchangeService::Poll(
     grpc::CallbackServerContext* ctx, const truc::v1::PollRequest* request,
     truc::v1::PollResponse* response) {
   auto caller = CallerAgency(*ctx);
-  if (!caller.ok()) return Unary(ctx, [&] { return caller.status(); });
-  core_.directory->RecordPoll(*caller);
+  if (!caller.ok()) return FinishNow(ctx, caller.status());
   return new PollReactor(ctx, core_, *caller, *request, response);
 }
 
@@ -326,7 +362,7 @@ grpc::ServerWriteReactor<truc::v1::DownloadChunk>* ExchangeService::Download(
     const uint64_t left = d.size() - request->offset();
     const uint64_t length =
         request->length() == 0 ? left : std::min(request->length(), left);
-    return new DownloadReactor(fd, request->offset(),
+    return new DownloadReactor(core_.pool, fd, request->offset(),
                                request->offset() + length);
   }();
   if (!open.ok()) return new DownloadReactor(open.status());
@@ -337,81 +373,88 @@ grpc::ServerUnaryReactor* ExchangeService::Acknowledge(
     grpc::CallbackServerContext* ctx,
     const truc::v1::AcknowledgeRequest* request,
     truc::v1::AcknowledgeResponse* response) {
-  return Unary(ctx, [&]() -> absl::Status {
-    TRUC_ASSIGN_OR_RETURN(std::string caller, CallerAgency(*ctx));
-    TRUC_ASSIGN_OR_RETURN(
-        *response, core_.ledger->Acknowledge(caller, request->document_id()));
-    if (!response->already_acknowledged()) {
-      LogEvent("arrived", absl::StrCat("agency=", caller,
-                                       " document=", request->document_id()));
-    }
-    return absl::OkStatus();
-  });
+  return OnPool(
+      ctx, core_.pool, [this, ctx, request, response]() -> absl::Status {
+        TRUC_ASSIGN_OR_RETURN(std::string caller, CallerAgency(*ctx));
+        TRUC_ASSIGN_OR_RETURN(*response, core_.ledger->Acknowledge(
+                                             caller, request->document_id()));
+        if (!response->already_acknowledged()) {
+          LogEvent("arrived", absl::StrCat("agency=", caller, " document=",
+                                           request->document_id()));
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* ExchangeService::ReportStatus(
     grpc::CallbackServerContext* ctx,
     const truc::v1::ReportStatusRequest* request,
     truc::v1::ReportStatusResponse* response) {
-  return Unary(ctx, [&]() -> absl::Status {
-    TRUC_ASSIGN_OR_RETURN(std::string caller, CallerAgency(*ctx));
-    TRUC_ASSIGN_OR_RETURN(*response,
-                          core_.ledger->ReportStatus(caller, *request));
-    LogEvent(
-        "status",
-        absl::StrCat("agency=", caller, " document=", request->document_id(),
-                     " status=", static_cast<int>(request->status())));
-    return absl::OkStatus();
-  });
+  return OnPool(
+      ctx, core_.pool, [this, ctx, request, response]() -> absl::Status {
+        TRUC_ASSIGN_OR_RETURN(std::string caller, CallerAgency(*ctx));
+        TRUC_ASSIGN_OR_RETURN(*response,
+                              core_.ledger->ReportStatus(caller, *request));
+        LogEvent("status",
+                 absl::StrCat("agency=", caller,
+                              " document=", request->document_id(),
+                              " status=", static_cast<int>(request->status())));
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* ExchangeService::GetDocumentStatus(
     grpc::CallbackServerContext* ctx,
     const truc::v1::GetDocumentStatusRequest* request,
     truc::v1::DocumentStatus* response) {
-  return Unary(ctx, [&]() -> absl::Status {
-    TRUC_ASSIGN_OR_RETURN(std::string caller, CallerAgency(*ctx));
-    TRUC_ASSIGN_OR_RETURN(auto doc,
-                          core_.ledger->GetDocument(request->document_id()));
-    if (doc.sender() != caller) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "document ", request->document_id(), " was not sent by agency ",
-          caller, ": only its sender (or an operator) may read its status"));
-    }
-    TRUC_ASSIGN_OR_RETURN(*response,
-                          core_.ledger->Status(request->document_id()));
-    return absl::OkStatus();
-  });
+  return OnPool(
+      ctx, core_.pool, [this, ctx, request, response]() -> absl::Status {
+        TRUC_ASSIGN_OR_RETURN(std::string caller, CallerAgency(*ctx));
+        TRUC_ASSIGN_OR_RETURN(
+            auto doc, core_.ledger->GetDocument(request->document_id()));
+        if (doc.sender() != caller) {
+          return absl::PermissionDeniedError(absl::StrCat(
+              "document ", request->document_id(), " was not sent by agency ",
+              caller,
+              ": only its sender (or an operator) may read its status"));
+        }
+        TRUC_ASSIGN_OR_RETURN(*response,
+                              core_.ledger->Status(request->document_id()));
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* ExchangeService::ListSent(
     grpc::CallbackServerContext* ctx, const truc::v1::ListSentRequest* request,
     truc::v1::ListSentResponse* response) {
-  return Unary(ctx, [&]() -> absl::Status {
-    TRUC_ASSIGN_OR_RETURN(std::string caller, CallerAgency(*ctx));
-    TRUC_ASSIGN_OR_RETURN(*response, core_.ledger->ListSent(caller, *request));
-    return absl::OkStatus();
-  });
+  return OnPool(ctx, core_.pool,
+                [this, ctx, request, response]() -> absl::Status {
+                  TRUC_ASSIGN_OR_RETURN(std::string caller, CallerAgency(*ctx));
+                  TRUC_ASSIGN_OR_RETURN(
+                      *response, core_.ledger->ListSent(caller, *request));
+                  return absl::OkStatus();
+                });
 }
 
 grpc::ServerUnaryReactor* OperatorService::RegisterAgency(
     grpc::CallbackServerContext* ctx,
     const truc::v1::RegisterAgencyRequest* request,
     truc::v1::Agency* response) {
-  return Unary(ctx, [&]() -> absl::Status {
-    TRUC_RETURN_IF_ERROR(RequireOperator(*ctx));
-    TRUC_ASSIGN_OR_RETURN(
-        *response, core_.directory->Register(request->code(), request->name(),
+  return OnPool(
+      ctx, core_.pool, [this, ctx, request, response]() -> absl::Status {
+        TRUC_RETURN_IF_ERROR(RequireOperator(*ctx));
+        TRUC_ASSIGN_OR_RETURN(*response, core_.directory->Register(
+                                             request->code(), request->name(),
                                              request->parent_code()));
-    LogEvent("agency_registered", absl::StrCat("agency=", request->code()));
-    return absl::OkStatus();
-  });
+        LogEvent("agency_registered", absl::StrCat("agency=", request->code()));
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* OperatorService::ListAgencies(
     grpc::CallbackServerContext* ctx, const truc::v1::ListAgenciesRequest*,
     truc::v1::ListAgenciesResponse* response) {
-  return Unary(ctx, [&]() -> absl::Status {
+  return OnPool(ctx, core_.pool, [this, ctx, response]() -> absl::Status {
     TRUC_RETURN_IF_ERROR(RequireOperator(*ctx));
     for (auto& a : core_.directory->List())
       *response->add_agencies() = std::move(a);
@@ -438,38 +481,42 @@ grpc::ServerUnaryReactor* OperatorService::SetAgencyState(
     grpc::CallbackServerContext* ctx,
     const truc::v1::SetAgencyStateRequest& request, truc::v1::AgencyState state,
     truc::v1::Agency* response) {
-  return Unary(ctx, [&]() -> absl::Status {
-    TRUC_RETURN_IF_ERROR(RequireOperator(*ctx));
-    TRUC_ASSIGN_OR_RETURN(*response,
-                          core_.directory->SetState(request.code(), state));
-    LogEvent(state == truc::v1::AGENCY_STATE_SUSPENDED ? "agency_suspended"
-                                                       : "agency_resumed",
-             absl::StrCat("agency=", request.code()));
-    return absl::OkStatus();
-  });
+  return OnPool(
+      ctx, core_.pool,
+      [this, ctx, &request, state, response]() -> absl::Status {
+        TRUC_RETURN_IF_ERROR(RequireOperator(*ctx));
+        TRUC_ASSIGN_OR_RETURN(*response,
+                              core_.directory->SetState(request.code(), state));
+        LogEvent(state == truc::v1::AGENCY_STATE_SUSPENDED ? "agency_suspended"
+                                                           : "agency_resumed",
+                 absl::StrCat("agency=", request.code()));
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* OperatorService::GetDocumentStatus(
     grpc::CallbackServerContext* ctx,
     const truc::v1::GetDocumentStatusRequest* request,
     truc::v1::DocumentStatus* response) {
-  return Unary(ctx, [&]() -> absl::Status {
-    TRUC_RETURN_IF_ERROR(RequireOperator(*ctx));
-    TRUC_ASSIGN_OR_RETURN(*response,
-                          core_.ledger->Status(request->document_id()));
-    return absl::OkStatus();
-  });
+  return OnPool(ctx, core_.pool,
+                [this, ctx, request, response]() -> absl::Status {
+                  TRUC_RETURN_IF_ERROR(RequireOperator(*ctx));
+                  TRUC_ASSIGN_OR_RETURN(
+                      *response, core_.ledger->Status(request->document_id()));
+                  return absl::OkStatus();
+                });
 }
 
 grpc::ServerUnaryReactor* OperatorService::ListPending(
     grpc::CallbackServerContext* ctx,
     const truc::v1::ListPendingRequest* request,
     truc::v1::ListPendingResponse* response) {
-  return Unary(ctx, [&]() -> absl::Status {
-    TRUC_RETURN_IF_ERROR(RequireOperator(*ctx));
-    TRUC_ASSIGN_OR_RETURN(*response, core_.ledger->ListPending(*request));
-    return absl::OkStatus();
-  });
+  return OnPool(
+      ctx, core_.pool, [this, ctx, request, response]() -> absl::Status {
+        TRUC_RETURN_IF_ERROR(RequireOperator(*ctx));
+        TRUC_ASSIGN_OR_RETURN(*response, core_.ledger->ListPending(*request));
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace truc::hub

@@ -1,7 +1,9 @@
 // The gRPC services: thin callback-API handlers over the ledger, the
 // directory and the blob store. Each handler takes the caller's identity
 // from its verified TLS certificate (PeerIdentity), checks its role, calls
-// plain logic and translates the absl::Status at the edge.
+// plain logic and translates the absl::Status at the edge. Logic that may
+// wait for the disk (a synced commit, a read, a chunk of a file) runs on
+// the WorkPool, never on gRPC's few callback threads.
 //
 // Thread-safety: the services are called concurrently by gRPC; everything
 // they use is thread-safe.
@@ -22,6 +24,7 @@
 #include "hub/poll_waiters.h"
 #include "hub/send_admission.h"
 #include "hub/send_session.h"
+#include "hub/work_pool.h"
 #include "truc/v1/exchange.grpc.pb.h"
 #include "truc/v1/operator.grpc.pb.h"
 
@@ -34,6 +37,7 @@ struct HubCore {
   BlobStore* blobs;
   PollWaiters* waiters;
   SendAdmission* admission;
+  WorkPool* pool;  // runs every reaction that may wait for the disk
   HeaderLimits limits;
   uint32_t max_poll_wait_seconds;
 };
