@@ -43,11 +43,11 @@ uint64_t PollWaiters::Generation(const std::string& agency) const {
 uint64_t PollWaiters::Park(const std::string& agency, int64_t deadline_micros,
                            WakeFn fn, uint64_t seen_generation) {
   absl::MutexLock lock(&mu_);
+  // After Shutdown the worker may be gone: the caller answers at once.
+  if (stop_) return 0;
   uint64_t token = next_token_++;
   if (generation_[agency] != seen_generation) ready_.insert(agency);
-  // After Shutdown a new waiter is due at once.
-  InsertLocked(token,
-               Waiter{agency, stop_ ? 0 : deadline_micros, std::move(fn)});
+  InsertLocked(token, Waiter{agency, deadline_micros, std::move(fn)});
   cv_.Signal();
   return token;
 }

@@ -37,8 +37,10 @@ class PollWaiters {
   // looks for work and hands it to Park, so that a notify that comes between
   // the look and the park is not lost.
   uint64_t Generation(const std::string& agency) const;
-  // Parks a waiter until `deadline_micros` (Unix). Returns its token. If
-  // the agency was notified since `seen_generation`, it is woken at once.
+  // Parks a waiter until `deadline_micros` (Unix). Returns its token (never
+  // 0). If the agency was notified since `seen_generation`, it is woken at
+  // once. After Shutdown nothing is parked and 0 is returned: the caller
+  // answers its call itself, as if its deadline had passed.
   uint64_t Park(const std::string& agency, int64_t deadline_micros, WakeFn fn,
                 uint64_t seen_generation);
   // Removes a parked waiter. True if it was parked: the caller finishes the

@@ -128,7 +128,12 @@ TEST(PollWaiters, ShutdownAnswersEveryone) {
           w.Generation(agency));
     }
     w.Shutdown();
-  }
+    // A poll that comes after is not parked: it answers itself.
+    EXPECT_EQ(w.Park(
+                  "A1", NowMicros() + 60'000'000, [](bool) { return true; },
+                  w.Generation("A1")),
+              0u);
+  }  // the worker has answered everyone when it is joined
   EXPECT_EQ(passed.load(), 20);
 }
 

@@ -168,7 +168,10 @@ class PollReactor : public grpc::ServerUnaryReactor {
         max_(request.max_deliveries()),
         wait_(std::min(request.wait_seconds(), core.max_poll_wait_seconds)) {
     // Recording the poll writes to the store: on the work pool.
-    core_.pool->Run([this] { Start(); });
+    core_.pool->Run([this] {
+      Start();
+      Unref();
+    });
   }
 
   void OnCancel() override {
@@ -176,9 +179,16 @@ class PollReactor : public grpc::ServerUnaryReactor {
     if (token != 0 && core_.waiters->Cancel(token))
       Finish(grpc::Status::CANCELLED);
   }
-  void OnDone() override { delete this; }
+  void OnDone() override { Unref(); }
 
  private:
+  // Start may still be running when the call is finished (by a wake on
+  // the waiters' thread, or a cancel) and gRPC calls OnDone: the reactor
+  // is deleted by whichever of the two ends last.
+  void Unref() {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
   void Start() {
     core_.directory->RecordPoll(agency_);
     // Read before looking for work: a send that commits between the look
@@ -192,6 +202,10 @@ class PollReactor : public grpc::ServerUnaryReactor {
     const uint64_t token = core_.waiters->Park(
         agency_, deadline, [this](bool passed) { return TryFinish(passed); },
         generation);
+    if (token == 0) {  // the hub is shutting down
+      TryFinish(true);
+      return;
+    }
     token_.store(token);
     // A cancel that came before the token was stored found nothing to
     // cancel: whoever takes the waiter out of the table finishes the call.
@@ -228,6 +242,7 @@ class PollReactor : public grpc::ServerUnaryReactor {
   uint32_t max_;
   uint32_t wait_;
   std::atomic<uint64_t> token_{0};
+  std::atomic<int> refs_{2};  // Start's run on the pool, and gRPC's OnDone
 };
 
 // Streams one attachment file from `offset` up to (not including) `end`.
@@ -481,17 +496,17 @@ grpc::ServerUnaryReactor* OperatorService::SetAgencyState(
     grpc::CallbackServerContext* ctx,
     const truc::v1::SetAgencyStateRequest& request, truc::v1::AgencyState state,
     truc::v1::Agency* response) {
-  return OnPool(
-      ctx, core_.pool,
-      [this, ctx, &request, state, response]() -> absl::Status {
-        TRUC_RETURN_IF_ERROR(RequireOperator(*ctx));
-        TRUC_ASSIGN_OR_RETURN(*response,
-                              core_.directory->SetState(request.code(), state));
-        LogEvent(state == truc::v1::AGENCY_STATE_SUSPENDED ? "agency_suspended"
-                                                           : "agency_resumed",
-                 absl::StrCat("agency=", request.code()));
-        return absl::OkStatus();
-      });
+  return OnPool(ctx, core_.pool,
+                [this, ctx, req = &request, state, response]() -> absl::Status {
+                  TRUC_RETURN_IF_ERROR(RequireOperator(*ctx));
+                  TRUC_ASSIGN_OR_RETURN(
+                      *response, core_.directory->SetState(req->code(), state));
+                  LogEvent(state == truc::v1::AGENCY_STATE_SUSPENDED
+                               ? "agency_suspended"
+                               : "agency_resumed",
+                           absl::StrCat("agency=", req->code()));
+                  return absl::OkStatus();
+                });
 }
 
 grpc::ServerUnaryReactor* OperatorService::GetDocumentStatus(
