@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <utility>
 
 namespace truc::hub {
@@ -30,13 +32,29 @@ void WorkPool::Run(absl::AnyInvocable<void() &&> work) {
 }
 
 void WorkPool::Shutdown() {
+  for (const auto& t : threads_) {
+    if (t.get_id() == std::this_thread::get_id()) {
+      std::fputs("truc-hub: WorkPool::Shutdown called from its own thread\n",
+                 stderr);
+      std::abort();
+    }
+  }
   {
     absl::MutexLock lock(&mu_);
-    if (stopping_) return;
+    if (stopping_) {
+      mu_.Await(absl::Condition(&joined_));
+      return;
+    }
     stopping_ = true;
   }
   for (auto& t : threads_) t.join();
-  threads_.clear();
+  absl::MutexLock lock(&mu_);
+  joined_ = true;
+}
+
+bool WorkPool::stopping() const {
+  absl::MutexLock lock(&mu_);
+  return stopping_;
 }
 
 size_t WorkPool::queued() const {

@@ -37,12 +37,16 @@ class WorkPool {
   // handed here is always finished.
   void Run(absl::AnyInvocable<void() &&> work);
 
-  // Runs everything already queued, then stops and joins the threads.
-  // Idempotent; must not be called from a pool thread.
+  // Runs everything already queued, then stops and joins the threads; a
+  // concurrent call returns once that is done. Idempotent. Called from a
+  // pool thread (a bug: it would wait for itself) it aborts the process
+  // with a message.
   void Shutdown();
 
   // Items queued and not yet started.
   size_t queued() const;
+  // True once Shutdown has begun.
+  bool stopping() const;
 
  private:
   void Loop();
@@ -51,6 +55,7 @@ class WorkPool {
   mutable absl::Mutex mu_;
   std::deque<absl::AnyInvocable<void() &&>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool joined_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
 };
 

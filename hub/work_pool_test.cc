@@ -5,6 +5,7 @@
 #include <atomic>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -60,20 +61,49 @@ TEST(WorkPoolTest, ItemsThatWaitRunAtOnce) {
   EXPECT_EQ(met.load(), kThreads);
 }
 
+TEST(WorkPoolTest, OneThreadRunsWorkInOrder) {
+  WorkPool pool(1);
+  std::vector<int> order;  // written by the pool's one thread only
+  for (int i = 0; i < 50; ++i) pool.Run([&order, i] { order.push_back(i); });
+  pool.Shutdown();
+  ASSERT_EQ(order.size(), 50u);
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(order[static_cast<size_t>(i)], i);
+}
+
 TEST(WorkPoolTest, ShutdownRunsWhatIsQueuedThenRunsInline) {
   WorkPool pool(1);
+  absl::Notification started;
   absl::Notification release;
   std::atomic<int> ran{0};
   pool.Run([&] {
+    started.Notify();
     release.WaitForNotification();
     ran.fetch_add(1);
   });
   for (int i = 0; i < 10; ++i) pool.Run([&] { ran.fetch_add(1); });
-  EXPECT_GE(pool.queued(), 10u);
+  started.WaitForNotification();
+  EXPECT_EQ(pool.queued(), 10u);
+
+  // Shut down while the first item still runs and ten wait.
+  std::atomic<bool> stopped{false};
+  std::thread stopper([&] {
+    pool.Shutdown();
+    stopped = true;
+  });
+  while (!pool.stopping()) std::this_thread::yield();
+  EXPECT_FALSE(stopped.load());  // the first item has not finished
+  EXPECT_EQ(pool.queued(), 10u);
+  // A second Shutdown returns only once the first has drained the queue.
+  std::thread second([&] {
+    pool.Shutdown();
+    EXPECT_EQ(ran.load(), 11);
+  });
   release.Notify();
-  pool.Shutdown();
+  stopper.join();
+  second.join();
   EXPECT_EQ(ran.load(), 11);
   EXPECT_EQ(pool.queued(), 0u);
+  EXPECT_TRUE(stopped.load());
 
   // After shutdown nothing is dropped: the work runs on the caller.
   std::thread::id where;
