@@ -27,6 +27,15 @@ std::string EncodeFixed64(uint64_t v) {
   return out;
 }
 
+std::string AuditEvent(uint64_t index) {
+  return absl::StrCat(kAuditEventPrefix, EncodeFixed64(index));
+}
+
+std::string AuditNode(int level, uint64_t index) {
+  return absl::StrCat("v/n/", std::string(1, static_cast<char>(level)),
+                      EncodeFixed64(index));
+}
+
 uint64_t DecodeFixed64(absl::string_view b) {
   uint64_t v = 0;
   for (size_t i = 0; i < 8 && i < b.size(); ++i) {

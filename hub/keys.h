@@ -10,7 +10,11 @@
 //   q/<recipient>/<rank><time><document>    queue entry (not yet acknowledged)
 //   p/<rank><time><document>/<recipient>    "not yet received" index
 //   s/<sender>/<time><document>         documents a sender sent
+//   v/e/<index>                         AuditEvent: a leaf of the audit log
+//   v/n/<level><index>                  hash of a complete subtree of it
+//   v/size                              the audit log's size (8 bytes)
 //
+// <index> is 8 bytes, <level> one byte.
 // <rank> is one byte, 0 for express (both kinds), 1 very urgent, 2 urgent,
 // 3 normal, so a scan meets the most urgent first; <time> is the hub's
 // acceptance time, 8 bytes, so first in is first out within a rank.
@@ -31,6 +35,12 @@ uint8_t UrgencyRank(truc::v1::Urgency urgency);
 
 std::string EncodeFixed64(uint64_t v);
 uint64_t DecodeFixed64(absl::string_view eight_bytes);
+
+// The audit log (hub/audit_log.h).
+std::string AuditEvent(uint64_t index);
+inline constexpr absl::string_view kAuditEventPrefix = "v/e/";
+std::string AuditNode(int level, uint64_t index);
+inline constexpr absl::string_view kAuditSize = "v/size";
 
 std::string Agency(absl::string_view code);
 inline constexpr absl::string_view kAgencyPrefix = "a/";

@@ -1,0 +1,309 @@
+#include "hub/audit_log.h"
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "common/merkle.h"
+#include "common/test_util.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "hub/fault_store.h"
+#include "hub/keys.h"
+#include "hub/memory_store.h"
+#include "hub/rocksdb_store.h"
+
+namespace truc::hub {
+namespace {
+
+using truc::internal::AuditEvent;
+using truc::testing::StatusIs;
+using truc::testing::TempDir;
+
+// Counts the writes that reach the store beneath.
+class CountingStore final : public Store {
+ public:
+  explicit CountingStore(Store* base) : base_(base) {}
+  absl::StatusOr<std::string> Get(absl::string_view key) override {
+    return base_->Get(key);
+  }
+  absl::Status Write(const WriteBatch& batch,
+                     const WriteOptions& options) override {
+    writes_.fetch_add(1);
+    return base_->Write(batch, options);
+  }
+  absl::Status Scan(absl::string_view start, absl::string_view limit,
+                    const ScanFn& fn) override {
+    return base_->Scan(start, limit, fn);
+  }
+  int writes() const { return writes_.load(); }
+
+ private:
+  Store* base_;
+  std::atomic<int> writes_{0};
+};
+
+int64_t FixedNow() { return 1'763'800'000'000'000; }
+
+AuditEvent Arrived(const std::string& agency, const std::string& document) {
+  AuditEvent e;
+  e.set_kind("arrived");
+  e.set_actor(agency);
+  e.set_document_id(document);
+  e.set_detail("01 Đã đến: UBND xã Y Tịch");
+  return e;
+}
+
+std::unique_ptr<AuditLog> OpenLog(Store* store) {
+  auto log = AuditLog::Open(store, FixedNow);
+  EXPECT_TRUE(log.ok()) << log.status();
+  return log.ok() ? std::move(*log) : nullptr;
+}
+
+// Commits n events, one per commit, each with a change of its own.
+void CommitEvents(AuditLog* log, int n, int from = 0) {
+  for (int i = from; i < from + n; ++i) {
+    WriteBatch change;
+    change.Put("d/D" + std::to_string(i), "Sở Y tế");
+    auto first = log->Commit(
+        change, {Arrived("000.00.12.H42", "D" + std::to_string(i))});
+    ASSERT_TRUE(first.ok()) << first.status();
+    EXPECT_EQ(*first, static_cast<uint64_t>(i));
+  }
+}
+
+TEST(AuditLogTest, AnEventIsWrittenWithTheChangeItRecords) {
+  MemoryStore store;
+  auto log = OpenLog(&store);
+  EXPECT_EQ(log->size(), 0u);
+  EXPECT_EQ(log->root(), merkle::EmptyRoot());
+
+  WriteBatch change;
+  change.Put("d/D1", "Công văn 123");
+  auto first = log->Commit(
+      change, {Arrived("000.00.12.H42", "D1"), Arrived("000.00.13.H42", "D1")});
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first, 0u);
+  EXPECT_EQ(log->size(), 2u);
+  EXPECT_EQ(*store.Get("d/D1"), "Công văn 123");
+
+  auto e = log->Event(1);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->index(), 1u);
+  EXPECT_EQ(e->actor(), "000.00.13.H42");
+  EXPECT_EQ(e->time_micros(), FixedNow());
+  EXPECT_EQ(e->detail(), "01 Đã đến: UBND xã Y Tịch");
+  EXPECT_THAT(log->Event(2), StatusIs(absl::StatusCode::kNotFound, ""));
+
+  // The root is RFC 6962's over the stored events' bytes.
+  merkle::MemoryTree tree;
+  tree.Append(merkle::LeafHash(*store.Get(keys::AuditEvent(0))));
+  tree.Append(merkle::LeafHash(*store.Get(keys::AuditEvent(1))));
+  EXPECT_EQ(log->root(), tree.Root());
+  EXPECT_EQ(*log->RootAt(2), tree.Root());
+  TRUC_EXPECT_OK(log->Verify());
+}
+
+TEST(AuditLogTest, AFailedWriteStoresNeitherTheChangeNorItsRecord) {
+  MemoryStore base;
+  FaultInjectingStore store(&base);
+  auto log = OpenLog(&store);
+  CommitEvents(log.get(), 3);
+  const std::string root = log->root();
+
+  store.FailWrites(1);
+  WriteBatch change;
+  change.Put("d/lost", "x");
+  EXPECT_THAT(log->Commit(change, {Arrived("000.00.12.H42", "lost")}),
+              StatusIs(absl::StatusCode::kUnavailable, "injected"));
+  EXPECT_EQ(log->size(), 3u);
+  EXPECT_EQ(log->root(), root);
+  EXPECT_THAT(base.Get("d/lost"), StatusIs(absl::StatusCode::kNotFound, ""));
+  EXPECT_THAT(base.Get(keys::AuditEvent(3)),
+              StatusIs(absl::StatusCode::kNotFound, ""));
+
+  // The next commit takes the place the failed one did not.
+  CommitEvents(log.get(), 1, 3);
+  TRUC_EXPECT_OK(log->Verify());
+}
+
+TEST(AuditLogTest, ConcurrentCommitsKeepOneOrderAndShareWrites) {
+  MemoryStore base;
+  CountingStore store(&base);
+  auto log = OpenLog(&store);
+  constexpr int kThreads = 8;
+  constexpr int kEach = 60;
+  std::vector<std::vector<uint64_t>> firsts(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        WriteBatch change;
+        change.Put("d/T" + std::to_string(t) + "-" + std::to_string(i), "x");
+        // Two events per commit: they stay next to each other.
+        auto first =
+            log->Commit(change, {Arrived("A", "x"), Arrived("B", "x")});
+        ASSERT_TRUE(first.ok()) << first.status();
+        firsts[static_cast<size_t>(t)].push_back(*first);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<uint64_t> all;
+  for (const auto& f : firsts) all.insert(f.begin(), f.end());
+  ASSERT_EQ(all.size(), size_t{kThreads * kEach});
+  uint64_t expect = 0;
+  for (uint64_t f : all) {
+    EXPECT_EQ(f, expect);
+    expect += 2;
+  }
+  EXPECT_EQ(log->size(), uint64_t{2 * kThreads * kEach});
+  TRUC_EXPECT_OK(log->Verify());
+  // Every commit got its own record; the writes were fewer when commits
+  // overlapped (at least not more than one per commit).
+  EXPECT_LE(store.writes(), kThreads * kEach);
+  std::printf("%d commits in %d store writes\n", kThreads * kEach,
+              store.writes());
+}
+
+TEST(AuditLogTest, ReopenedLogGoesOnWithTheSameTree) {
+  TempDir dir;
+  std::string root;
+  {
+    auto store = RocksDbStore::Open(dir.Sub("db"));
+    ASSERT_TRUE(store.ok()) << store.status();
+    auto log = OpenLog(store->get());
+    CommitEvents(log.get(), 13);
+    root = log->root();
+  }
+  auto store = RocksDbStore::Open(dir.Sub("db"));
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto log = OpenLog(store->get());
+  EXPECT_EQ(log->size(), 13u);
+  EXPECT_EQ(log->root(), root);
+  CommitEvents(log.get(), 8, 13);
+  TRUC_EXPECT_OK(log->Verify());
+  // The log after the restart extends the one before it.
+  auto proof = log->ConsistencyProof(13, 21);
+  ASSERT_TRUE(proof.ok()) << proof.status();
+  TRUC_EXPECT_OK(merkle::VerifyConsistency(13, 21, *proof, root, log->root()));
+}
+
+TEST(AuditLogTest, ProofsFromTheStoreVerify) {
+  MemoryStore store;
+  auto log = OpenLog(&store);
+  CommitEvents(log.get(), 37);
+  for (uint64_t size : {1u, 5u, 16u, 37u}) {
+    const std::string root = *log->RootAt(size);
+    for (uint64_t i = 0; i < size; ++i) {
+      auto proof = log->InclusionProof(i, size);
+      ASSERT_TRUE(proof.ok()) << proof.status();
+      TRUC_EXPECT_OK(merkle::VerifyInclusion(
+          i, size, merkle::LeafHash(*store.Get(keys::AuditEvent(i))), *proof,
+          root));
+    }
+  }
+  auto proof = log->ConsistencyProof(5, 37);
+  ASSERT_TRUE(proof.ok());
+  TRUC_EXPECT_OK(
+      merkle::VerifyConsistency(5, 37, *proof, *log->RootAt(5), log->root()));
+  EXPECT_THAT(log->RootAt(38),
+              StatusIs(absl::StatusCode::kInvalidArgument, "has 37 events"));
+}
+
+// Tampering straight in the store, as someone with the disk could.
+class AuditTamperTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    log_ = OpenLog(&store_);
+    CommitEvents(log_.get(), 9);
+    TRUC_ASSERT_OK(log_->Verify());
+  }
+  void Put(const std::string& key, const std::string& value) {
+    WriteBatch b;
+    b.Put(key, value);
+    TRUC_ASSERT_OK(store_.Write(b, {}));
+  }
+  void Delete(const std::string& key) {
+    WriteBatch b;
+    b.Delete(key);
+    TRUC_ASSERT_OK(store_.Write(b, {}));
+  }
+  MemoryStore store_;
+  std::unique_ptr<AuditLog> log_;
+};
+
+TEST_F(AuditTamperTest, RewrittenEventIsNamed) {
+  auto e = *log_->Event(4);
+  e.set_detail("02 Từ chối");
+  Put(keys::AuditEvent(4), e.SerializeAsString());
+  EXPECT_THAT(log_->Verify(), StatusIs(absl::StatusCode::kDataLoss,
+                                       "audit event 4 was altered"));
+}
+
+TEST_F(AuditTamperTest, DeletedEventIsNamed) {
+  Delete(keys::AuditEvent(2));
+  EXPECT_THAT(log_->Verify(), StatusIs(absl::StatusCode::kDataLoss,
+                                       "audit event 2 is missing"));
+  Put(keys::AuditEvent(2), *store_.Get(keys::AuditEvent(3)));
+  Delete(keys::AuditEvent(8));  // the last one
+  EXPECT_THAT(log_->Verify(), StatusIs(absl::StatusCode::kDataLoss,
+                                       "audit event 2 carries index 3"));
+}
+
+TEST_F(AuditTamperTest, LastEventDeletedIsNoticed) {
+  Delete(keys::AuditEvent(8));
+  EXPECT_THAT(log_->Verify(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       "records 9 events but the store holds 8"));
+}
+
+TEST_F(AuditTamperTest, SwappedEventsAreNamed) {
+  const std::string one = *store_.Get(keys::AuditEvent(1));
+  const std::string six = *store_.Get(keys::AuditEvent(6));
+  Put(keys::AuditEvent(1), six);
+  Put(keys::AuditEvent(6), one);
+  EXPECT_THAT(log_->Verify(), StatusIs(absl::StatusCode::kDataLoss,
+                                       "audit event 1 carries index 6"));
+}
+
+TEST_F(AuditTamperTest, EventRenumberedToItsNewPlaceIsNamed) {
+  // Swapped and renumbered, so that each carries the index of its place:
+  // the hashes stored when they were written still tell.
+  auto one = *log_->Event(1);
+  auto six = *log_->Event(6);
+  one.set_index(6);
+  six.set_index(1);
+  Put(keys::AuditEvent(1), six.SerializeAsString());
+  Put(keys::AuditEvent(6), one.SerializeAsString());
+  EXPECT_THAT(log_->Verify(), StatusIs(absl::StatusCode::kDataLoss,
+                                       "audit event 1 was altered"));
+}
+
+TEST_F(AuditTamperTest, AlteredStoredHashIsNamed) {
+  Put(keys::AuditNode(2, 1), std::string(32, 'x'));
+  EXPECT_THAT(log_->Verify(), StatusIs(absl::StatusCode::kDataLoss,
+                                       "stored hash of events 4 to 7"));
+}
+
+TEST_F(AuditTamperTest, GarbageEventIsNamed) {
+  Put(keys::AuditEvent(5), "\xff\xff\xff");
+  EXPECT_THAT(log_->Verify(), StatusIs(absl::StatusCode::kDataLoss,
+                                       "audit event 5 does not parse"));
+}
+
+TEST(AuditLogOpenTest, BrokenSizeRecordIsRefused) {
+  MemoryStore store;
+  {
+    auto log = OpenLog(&store);
+    CommitEvents(log.get(), 3);
+  }
+  WriteBatch b;
+  b.Put(keys::kAuditSize, keys::EncodeFixed64(4));  // one more than stored
+  TRUC_ASSERT_OK(store.Write(b, {}));
+  EXPECT_THAT(AuditLog::Open(&store, FixedNow),
+              StatusIs(absl::StatusCode::kDataLoss, "is missing"));
+}
+
+}  // namespace
+}  // namespace truc::hub
