@@ -15,20 +15,19 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/file_util.h"
+#include "common/status_macros.h"
 
 namespace truc {
 namespace {
 
 constexpr absl::string_view kUriPrefix = "urn:truc:";
 
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
 struct BioFree {
   void operator()(BIO* b) const { BIO_free(b); }
 };
 
-std::string SerialHex(X509* cert) {
+std::string SerialHex(const X509* cert) {
   const ASN1_INTEGER* serial = X509_get0_serialNumber(cert);
   BIGNUM* bn = ASN1_INTEGER_to_BN(serial, nullptr);
   if (bn == nullptr) return "";
@@ -39,10 +38,9 @@ std::string SerialHex(X509* cert) {
   return out;
 }
 
-int64_t NotAfter(X509* cert) {
-  const ASN1_TIME* t = X509_get0_notAfter(cert);
+int64_t UnixTime(const ASN1_TIME* t) {
   struct tm tm = {};
-  if (ASN1_TIME_to_tm(t, &tm) != 1) return 0;
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return 0;
   return static_cast<int64_t>(timegm(&tm));
 }
 
@@ -58,6 +56,20 @@ std::string CommonName(X509* cert) {
   std::string out(reinterpret_cast<char*>(utf8), static_cast<size_t>(len));
   OPENSSL_free(utf8);
   return out;
+}
+
+std::shared_ptr<x509_st> Own(X509* cert) {
+  return std::shared_ptr<x509_st>(cert, X509_free);
+}
+
+// "2026-11-22 09:00:00 UTC", for messages about validity.
+std::string UtcTime(int64_t unix) {
+  time_t t = static_cast<time_t>(unix);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  char buf[32];
+  strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
 }
 
 }  // namespace
@@ -76,6 +88,10 @@ absl::string_view RoleName(Role role) {
 
 std::string Identity::ToString() const {
   return absl::StrCat(RoleName(role), " ", name);
+}
+
+std::string Identity::Principal() const {
+  return absl::StrCat(RoleName(role), ":", name);
 }
 
 std::string IdentityUri(Role role, absl::string_view name) {
@@ -119,18 +135,62 @@ absl::Status ValidatePrincipalName(absl::string_view name) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Identity> IdentityFromCertificatePem(absl::string_view pem) {
+absl::StatusOr<Certificate> Certificate::FromPem(absl::string_view pem) {
   std::unique_ptr<BIO, BioFree> bio(
       BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  std::unique_ptr<X509, X509Free> cert(
-      PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-  if (!cert) {
+  X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
+  if (cert == nullptr) {
     ERR_clear_error();
     return absl::InvalidArgumentError("certificate is not valid PEM X.509");
   }
+  return Certificate(Own(cert));
+}
+
+absl::StatusOr<Certificate> Certificate::FromDer(absl::string_view der) {
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
+  const unsigned char* end = p + der.size();
+  X509* cert = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+  if (cert == nullptr || p != end) {
+    X509_free(cert);
+    ERR_clear_error();
+    return absl::InvalidArgumentError(
+        "certificate is not one valid DER X.509 certificate");
+  }
+  return Certificate(Own(cert));
+}
+
+std::string Certificate::Der() const {
+  unsigned char* out = nullptr;
+  int len = i2d_X509(cert_.get(), &out);
+  if (len <= 0) return "";
+  std::string der(reinterpret_cast<char*>(out), static_cast<size_t>(len));
+  OPENSSL_free(out);
+  return der;
+}
+
+std::string Certificate::Pem() const {
+  std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
+  if (PEM_write_bio_X509(bio.get(), cert_.get()) != 1) return "";
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(len));
+}
+
+std::string Certificate::serial_hex() const { return SerialHex(cert_.get()); }
+
+int64_t Certificate::not_before_unix() const {
+  return UnixTime(X509_get0_notBefore(cert_.get()));
+}
+
+int64_t Certificate::not_after_unix() const {
+  return UnixTime(X509_get0_notAfter(cert_.get()));
+}
+
+absl::StatusOr<Identity> Certificate::GetIdentity() const {
+  X509* cert = cert_.get();
   std::vector<std::string> uris;
   auto* names = static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr));
+      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   if (names != nullptr) {
     for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
       const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, i);
@@ -142,6 +202,7 @@ absl::StatusOr<Identity> IdentityFromCertificatePem(absl::string_view pem) {
     }
     GENERAL_NAMES_free(names);
   }
+  ERR_clear_error();
   if (uris.size() != 1) {
     return absl::UnauthenticatedError(absl::StrCat(
         "certificate must carry exactly one urn:truc: subjectAltName URI, "
@@ -175,10 +236,89 @@ absl::StatusOr<Identity> IdentityFromCertificatePem(absl::string_view pem) {
     return absl::UnauthenticatedError(
         absl::StrCat("identity URI ", uris[0], ": ", valid.message()));
   }
-  id.serial_hex = SerialHex(cert.get());
-  id.common_name = CommonName(cert.get());
-  id.not_after_unix = NotAfter(cert.get());
+  id.serial_hex = SerialHex(cert);
+  id.common_name = CommonName(cert);
+  id.not_before_unix = not_before_unix();
+  id.not_after_unix = not_after_unix();
   return id;
+}
+
+absl::StatusOr<Identity> IdentityFromCertificatePem(absl::string_view pem) {
+  TRUC_ASSIGN_OR_RETURN(Certificate cert, Certificate::FromPem(pem));
+  return cert.GetIdentity();
+}
+
+absl::StatusOr<TrustAnchor> TrustAnchor::FromPem(absl::string_view pem) {
+  TRUC_ASSIGN_OR_RETURN(Certificate ca, Certificate::FromPem(pem));
+  if (X509_check_ca(ca.x509()) == 0) {
+    return absl::InvalidArgumentError(
+        "the CA certificate is not a certificate authority's (no basic "
+        "constraints CA:TRUE)");
+  }
+  std::shared_ptr<x509_store_st> store(X509_STORE_new(), X509_STORE_free);
+  if (!store || X509_STORE_add_cert(store.get(), ca.x509()) != 1) {
+    ERR_clear_error();
+    return absl::InternalError("cannot build a certificate store");
+  }
+  return TrustAnchor(std::move(ca), std::move(store));
+}
+
+absl::StatusOr<TrustAnchor> TrustAnchor::FromFile(const std::string& path) {
+  auto pem = ReadFile(path, 1 << 20);
+  if (!pem.ok()) {
+    return absl::Status(pem.status().code(),
+                        absl::StrCat("cannot read the CA certificate: ",
+                                     pem.status().message()));
+  }
+  auto anchor = FromPem(*pem);
+  if (!anchor.ok()) {
+    return absl::Status(anchor.status().code(),
+                        absl::StrCat(path, ": ", anchor.status().message()));
+  }
+  return anchor;
+}
+
+absl::StatusOr<Identity> TrustAnchor::Verify(const Certificate& cert,
+                                             int64_t at_unix) const {
+  std::unique_ptr<X509_STORE_CTX, void (*)(X509_STORE_CTX*)> ctx(
+      X509_STORE_CTX_new(), X509_STORE_CTX_free);
+  if (!ctx ||
+      X509_STORE_CTX_init(ctx.get(), store_.get(), cert.x509(), nullptr) != 1) {
+    ERR_clear_error();
+    return absl::InternalError("cannot set up a certificate check");
+  }
+  X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx.get()),
+                             static_cast<time_t>(at_unix));
+  const int ok = X509_verify_cert(ctx.get());
+  const int err = X509_STORE_CTX_get_error(ctx.get());
+  ERR_clear_error();
+  if (ok != 1) {
+    const std::string serial = cert.serial_hex();
+    switch (err) {
+      case X509_V_ERR_CERT_HAS_EXPIRED:
+        return absl::UnauthenticatedError(absl::StrCat(
+            "certificate ", serial, " expired on ",
+            UtcTime(cert.not_after_unix()), ", before ", UtcTime(at_unix)));
+      case X509_V_ERR_CERT_NOT_YET_VALID:
+        return absl::UnauthenticatedError(absl::StrCat(
+            "certificate ", serial, " is valid only from ",
+            UtcTime(cert.not_before_unix()), ", after ", UtcTime(at_unix)));
+      case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+      case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+      case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+      case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+        return absl::UnauthenticatedError(absl::StrCat(
+            "certificate ", serial, " was not issued by the province CA (",
+            CommonName(ca_.x509()), ")"));
+      default:
+        return absl::UnauthenticatedError(
+            absl::StrCat("certificate ", serial,
+                         " does not check out against "
+                         "the province CA: ",
+                         X509_verify_cert_error_string(err)));
+    }
+  }
+  return cert.GetIdentity();
 }
 
 }  // namespace truc

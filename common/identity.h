@@ -1,4 +1,6 @@
-// Who a certificate speaks for. The one place that parses certificates.
+// Who a certificate speaks for. The one place that parses certificates
+// (Certificate) and checks that one was issued by the province CA
+// (TrustAnchor).
 //
 // Every truc certificate carries exactly one subjectAltName URI of the form
 //   urn:truc:agency:<agency code>     an agency (its agent and its clerks)
@@ -10,11 +12,16 @@
 #define TRUC_COMMON_IDENTITY_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+
+// OpenSSL's types (openssl/types.h), kept out of this header.
+struct x509_st;
+struct x509_store_st;
 
 namespace truc {
 
@@ -29,15 +36,72 @@ struct Identity {
   std::string name;
   std::string serial_hex;  // certificate serial number, lower-case hex
   std::string common_name;
-  int64_t not_after_unix = 0;  // expiry, Unix seconds
+  int64_t not_before_unix = 0;  // validity, Unix seconds
+  int64_t not_after_unix = 0;
 
-  std::string ToString() const;  // "agency 000.07.00.H99", "operator an"
+  std::string ToString() const;   // "agency 000.07.00.H99", "operator an"
+  std::string Principal() const;  // "agency:000.07.00.H99", "operator:an"
+};
+
+// A parsed X.509 certificate. Copies share the parsed object.
+//
+// Thread-safety: const methods are thread-safe.
+class Certificate {
+ public:
+  // Fails INVALID_ARGUMENT if the bytes are not one PEM (or DER) X.509
+  // certificate, with nothing after it.
+  static absl::StatusOr<Certificate> FromPem(absl::string_view pem);
+  static absl::StatusOr<Certificate> FromDer(absl::string_view der);
+
+  // The identity in its truc SAN URI, with serial, CN and validity. Fails
+  // UNAUTHENTICATED if it has no truc URI, more than one, or one with a
+  // malformed name.
+  absl::StatusOr<Identity> GetIdentity() const;
+
+  std::string Der() const;
+  std::string Pem() const;
+  std::string serial_hex() const;
+  int64_t not_before_unix() const;
+  int64_t not_after_unix() const;
+  // The OpenSSL object, owned by this Certificate.
+  x509_st* x509() const { return cert_.get(); }
+
+ private:
+  explicit Certificate(std::shared_ptr<x509_st> cert)
+      : cert_(std::move(cert)) {}
+  std::shared_ptr<x509_st> cert_;
 };
 
 // Parses a PEM certificate and returns the identity in its truc SAN URI.
-// Fails INVALID_ARGUMENT if the PEM does not parse, and UNAUTHENTICATED if
-// it has no truc URI, more than one, or one with a malformed name.
+// Fails as Certificate::FromPem and Certificate::GetIdentity do.
 absl::StatusOr<Identity> IdentityFromCertificatePem(absl::string_view pem);
+
+// The province CA's certificate, against which every certificate met on
+// the axis (in a signature, a receipt, a checkpoint) is checked.
+//
+// Thread-safety: const methods are thread-safe.
+class TrustAnchor {
+ public:
+  // Fails INVALID_ARGUMENT if `pem` is not a CA certificate (basic
+  // constraints CA:TRUE); NOT_FOUND naming the file for FromFile.
+  static absl::StatusOr<TrustAnchor> FromPem(absl::string_view pem);
+  static absl::StatusOr<TrustAnchor> FromFile(const std::string& path);
+
+  // The identity of `cert` if this CA issued it and it was valid at
+  // `at_unix` (Unix seconds). Fails UNAUTHENTICATED saying why not
+  // (another issuer, a bad signature, not yet valid or expired at that
+  // time, no truc identity).
+  absl::StatusOr<Identity> Verify(const Certificate& cert,
+                                  int64_t at_unix) const;
+
+  const Certificate& certificate() const { return ca_; }
+
+ private:
+  TrustAnchor(Certificate ca, std::shared_ptr<x509_store_st> store)
+      : ca_(std::move(ca)), store_(std::move(store)) {}
+  Certificate ca_;
+  std::shared_ptr<x509_store_st> store_;  // holds the CA alone
+};
 
 // The SAN URI for an identity: "urn:truc:agency:000.07.00.H99".
 std::string IdentityUri(Role role, absl::string_view name);

@@ -35,10 +35,22 @@ absl::Status OpenSslError(absl::string_view what) {
   return absl::InternalError(absl::StrCat(what, ": ", buf));
 }
 
-absl::StatusOr<Ptr<EVP_PKEY>> NewKey() {
-  Ptr<EVP_PKEY> key(EVP_EC_gen("P-256"));
-  if (!key) return OpenSslError("generate P-256 key");
-  return key;
+absl::StatusOr<Ptr<EVP_PKEY>> NewKey(KeyType type = KeyType::kEcP256) {
+  switch (type) {
+    case KeyType::kEcP256: {
+      Ptr<EVP_PKEY> key(EVP_EC_gen("P-256"));
+      if (!key) return OpenSslError("generate P-256 key");
+      return key;
+    }
+    case KeyType::kRsa2048:
+    case KeyType::kRsa3072: {
+      const unsigned bits = type == KeyType::kRsa2048 ? 2048 : 3072;
+      Ptr<EVP_PKEY> key(EVP_RSA_gen(bits));
+      if (!key) return OpenSslError("generate RSA key");
+      return key;
+    }
+  }
+  return absl::InvalidArgumentError("unknown key type");
 }
 
 std::string BioToString(BIO* bio) {
@@ -79,9 +91,10 @@ absl::Status AddExtension(X509* cert, X509* issuer, int nid,
 }
 
 // A certificate with a random serial, the subject CN and a validity window
-// starting an hour ago (to tolerate clock skew).
+// starting an hour ago (to tolerate clock skew), or the one given.
 absl::StatusOr<Ptr<X509>> NewCert(const std::string& common_name, EVP_PKEY* key,
-                                  int validity_days) {
+                                  int validity_days, int64_t not_before = 0,
+                                  int64_t not_after = 0) {
   Ptr<X509> cert(X509_new());
   X509_set_version(cert.get(), 2);
   unsigned char serial[16];
@@ -90,9 +103,16 @@ absl::StatusOr<Ptr<X509>> NewCert(const std::string& common_name, EVP_PKEY* key,
   BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
   BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
   BN_free(bn);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()),
-                  static_cast<long>(validity_days) * 86400);
+  if (not_before != 0 && not_after != 0) {
+    ASN1_TIME_set(X509_getm_notBefore(cert.get()),
+                  static_cast<time_t>(not_before));
+    ASN1_TIME_set(X509_getm_notAfter(cert.get()),
+                  static_cast<time_t>(not_after));
+  } else {
+    X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(cert.get()),
+                    static_cast<long>(validity_days) * 86400);
+  }
   X509_set_pubkey(cert.get(), key);
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(
@@ -103,11 +123,26 @@ absl::StatusOr<Ptr<X509>> NewCert(const std::string& common_name, EVP_PKEY* key,
 
 }  // namespace
 
+absl::StatusOr<KeyType> ParseKeyType(absl::string_view word) {
+  if (word == "ec" || word == "p256") return KeyType::kEcP256;
+  if (word == "rsa" || word == "rsa2048") return KeyType::kRsa2048;
+  if (word == "rsa3072") return KeyType::kRsa3072;
+  return absl::InvalidArgumentError(
+      absl::StrCat("key type \"", word,
+                   "\" is not one of ec (ECDSA P-256), rsa (RSA 2048), "
+                   "rsa3072"));
+}
+
 absl::StatusOr<KeyAndCert> CreateCertificateAuthority(
-    const std::string& common_name, int validity_days) {
+    const std::string& common_name, int validity_days,
+    int64_t not_before_unix) {
   TRUC_ASSIGN_OR_RETURN(Ptr<EVP_PKEY> key, NewKey());
-  TRUC_ASSIGN_OR_RETURN(Ptr<X509> cert,
-                        NewCert(common_name, key.get(), validity_days));
+  TRUC_ASSIGN_OR_RETURN(
+      Ptr<X509> cert,
+      NewCert(common_name, key.get(), validity_days, not_before_unix,
+              not_before_unix == 0
+                  ? 0
+                  : not_before_unix + int64_t{validity_days} * 86400));
   X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get()));
   TRUC_RETURN_IF_ERROR(AddExtension(cert.get(), cert.get(),
                                     NID_basic_constraints,
@@ -132,24 +167,23 @@ absl::StatusOr<KeyAndCert> IssueCertificate(const KeyAndCert& ca,
   } else {
     TRUC_RETURN_IF_ERROR(ValidatePrincipalName(request.name));
   }
-  Ptr<BIO> ca_cert_bio(BIO_new_mem_buf(ca.cert_pem.data(),
-                                       static_cast<int>(ca.cert_pem.size())));
-  Ptr<X509> ca_cert(
-      PEM_read_bio_X509(ca_cert_bio.get(), nullptr, nullptr, nullptr));
-  if (!ca_cert)
+  auto ca_parsed = Certificate::FromPem(ca.cert_pem);
+  if (!ca_parsed.ok())
     return absl::InvalidArgumentError("CA certificate does not parse");
+  X509* ca_cert = ca_parsed->x509();
   Ptr<BIO> ca_key_bio(
       BIO_new_mem_buf(ca.key_pem.data(), static_cast<int>(ca.key_pem.size())));
   Ptr<EVP_PKEY> ca_key(
       PEM_read_bio_PrivateKey(ca_key_bio.get(), nullptr, nullptr, nullptr));
   if (!ca_key) return absl::InvalidArgumentError("CA key does not parse");
 
-  TRUC_ASSIGN_OR_RETURN(Ptr<EVP_PKEY> key, NewKey());
+  TRUC_ASSIGN_OR_RETURN(Ptr<EVP_PKEY> key, NewKey(request.key_type));
   std::string cn =
       request.common_name.empty() ? request.name : request.common_name;
-  TRUC_ASSIGN_OR_RETURN(Ptr<X509> cert,
-                        NewCert(cn, key.get(), request.validity_days));
-  X509_set_issuer_name(cert.get(), X509_get_subject_name(ca_cert.get()));
+  TRUC_ASSIGN_OR_RETURN(
+      Ptr<X509> cert, NewCert(cn, key.get(), request.validity_days,
+                              request.not_before_unix, request.not_after_unix));
+  X509_set_issuer_name(cert.get(), X509_get_subject_name(ca_cert));
 
   std::vector<std::string> sans = {
       absl::StrCat("URI:", IdentityUri(request.role, request.name))};
@@ -157,18 +191,22 @@ absl::StatusOr<KeyAndCert> IssueCertificate(const KeyAndCert& ca,
     sans.push_back(absl::StrCat("DNS:", dns));
   for (const auto& ip : request.ip_addresses)
     sans.push_back(absl::StrCat("IP:", ip));
-  TRUC_RETURN_IF_ERROR(AddExtension(cert.get(), ca_cert.get(),
-                                    NID_subject_alt_name,
+  TRUC_RETURN_IF_ERROR(AddExtension(cert.get(), ca_cert, NID_subject_alt_name,
                                     absl::StrJoin(sans, ",")));
+  TRUC_RETURN_IF_ERROR(AddExtension(cert.get(), ca_cert, NID_basic_constraints,
+                                    "critical,CA:FALSE"));
+  // The key signs TLS handshakes and, for the axis, documents, receipts
+  // and checkpoints (nonRepudiation).
   TRUC_RETURN_IF_ERROR(AddExtension(
-      cert.get(), ca_cert.get(), NID_basic_constraints, "critical,CA:FALSE"));
-  TRUC_RETURN_IF_ERROR(AddExtension(cert.get(), ca_cert.get(), NID_key_usage,
-                                    "critical,digitalSignature,keyAgreement"));
+      cert.get(), ca_cert, NID_key_usage,
+      request.key_type == KeyType::kEcP256
+          ? "critical,digitalSignature,nonRepudiation,keyAgreement"
+          : "critical,digitalSignature,nonRepudiation,keyEncipherment"));
   TRUC_RETURN_IF_ERROR(AddExtension(
-      cert.get(), ca_cert.get(), NID_ext_key_usage,
+      cert.get(), ca_cert, NID_ext_key_usage,
       request.role == Role::kHub ? "serverAuth,clientAuth" : "clientAuth"));
-  TRUC_RETURN_IF_ERROR(AddExtension(cert.get(), ca_cert.get(),
-                                    NID_authority_key_identifier, "keyid"));
+  TRUC_RETURN_IF_ERROR(
+      AddExtension(cert.get(), ca_cert, NID_authority_key_identifier, "keyid"));
   if (X509_sign(cert.get(), ca_key.get(), EVP_sha256()) == 0) {
     return OpenSslError("sign certificate");
   }

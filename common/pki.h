@@ -1,7 +1,8 @@
 // The province's certificate authority, on OpenSSL: creates the CA and
 // issues certificates for agencies, operators and the hub. Keys are ECDSA
-// P-256. Each issued certificate carries one truc identity URI (see
-// identity.h) in its subjectAltName, which is what the hub trusts.
+// P-256 by default, or RSA (as Vietnamese CAs issue). Each issued certificate
+// carries one truc identity URI (see identity.h) in its subjectAltName, which
+// is what the hub trusts.
 //
 // Thread-safety: the functions are thread-safe.
 #ifndef TRUC_COMMON_PKI_H_
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/identity.h"
 
 namespace truc {
@@ -20,9 +22,21 @@ struct KeyAndCert {
   std::string cert_pem;  // X.509 certificate
 };
 
-// A self-signed CA certificate valid for `validity_days`.
+// A self-signed CA certificate valid for `validity_days` from an hour ago,
+// or from `not_before_unix` when it is set (for tests of old documents).
 absl::StatusOr<KeyAndCert> CreateCertificateAuthority(
-    const std::string& common_name, int validity_days = 3650);
+    const std::string& common_name, int validity_days = 3650,
+    int64_t not_before_unix = 0);
+
+enum class KeyType {
+  kEcP256,   // ECDSA on NIST P-256
+  kRsa2048,  // RSA, 2048 bits
+  kRsa3072,  // RSA, 3072 bits
+};
+
+// "ec" (or "p256"), "rsa" (or "rsa2048"), "rsa3072". Fails
+// INVALID_ARGUMENT naming the word and the choices.
+absl::StatusOr<KeyType> ParseKeyType(absl::string_view word);
 
 struct IssueRequest {
   Role role = Role::kAgency;
@@ -32,6 +46,11 @@ struct IssueRequest {
   std::vector<std::string> dns_names;
   std::vector<std::string> ip_addresses;
   int validity_days = 825;
+  KeyType key_type = KeyType::kEcP256;
+  // When both are set (Unix seconds), the validity window instead of an
+  // hour ago .. validity_days from now: for tests of expired certificates.
+  int64_t not_before_unix = 0;
+  int64_t not_after_unix = 0;
 };
 
 // A certificate signed by `ca`. Fails INVALID_ARGUMENT on a malformed name

@@ -4,8 +4,11 @@
 #include <set>
 #include <thread>
 
+#include "common/evidence.h"
 #include "common/merkle.h"
+#include "common/pki.h"
 #include "common/test_util.h"
+#include "common/time_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hub/fault_store.h"
@@ -16,9 +19,9 @@
 namespace truc::hub {
 namespace {
 
-using truc::internal::AuditEvent;
 using truc::testing::StatusIs;
 using truc::testing::TempDir;
+using truc::v1::AuditEvent;
 
 // Counts the writes that reach the store beneath.
 class CountingStore final : public Store {
@@ -101,7 +104,7 @@ TEST(AuditLogTest, AnEventIsWrittenWithTheChangeItRecords) {
   tree.Append(merkle::LeafHash(*store.Get(keys::AuditEvent(1))));
   EXPECT_EQ(log->root(), tree.Root());
   EXPECT_EQ(*log->RootAt(2), tree.Root());
-  TRUC_EXPECT_OK(log->Verify());
+  TRUC_EXPECT_OK(log->Verify().status());
 }
 
 TEST(AuditLogTest, AFailedWriteStoresNeitherTheChangeNorItsRecord) {
@@ -124,7 +127,7 @@ TEST(AuditLogTest, AFailedWriteStoresNeitherTheChangeNorItsRecord) {
 
   // The next commit takes the place the failed one did not.
   CommitEvents(log.get(), 1, 3);
-  TRUC_EXPECT_OK(log->Verify());
+  TRUC_EXPECT_OK(log->Verify().status());
 }
 
 TEST(AuditLogTest, ConcurrentCommitsKeepOneOrderAndShareWrites) {
@@ -158,7 +161,7 @@ TEST(AuditLogTest, ConcurrentCommitsKeepOneOrderAndShareWrites) {
     expect += 2;
   }
   EXPECT_EQ(log->size(), uint64_t{2 * kThreads * kEach});
-  TRUC_EXPECT_OK(log->Verify());
+  TRUC_EXPECT_OK(log->Verify().status());
   // Every commit got its own record; the writes were fewer when commits
   // overlapped (at least not more than one per commit).
   EXPECT_LE(store.writes(), kThreads * kEach);
@@ -182,7 +185,7 @@ TEST(AuditLogTest, ReopenedLogGoesOnWithTheSameTree) {
   EXPECT_EQ(log->size(), 13u);
   EXPECT_EQ(log->root(), root);
   CommitEvents(log.get(), 8, 13);
-  TRUC_EXPECT_OK(log->Verify());
+  TRUC_EXPECT_OK(log->Verify().status());
   // The log after the restart extends the one before it.
   auto proof = log->ConsistencyProof(13, 21);
   ASSERT_TRUE(proof.ok()) << proof.status();
@@ -217,7 +220,7 @@ class AuditTamperTest : public ::testing::Test {
   void SetUp() override {
     log_ = OpenLog(&store_);
     CommitEvents(log_.get(), 9);
-    TRUC_ASSERT_OK(log_->Verify());
+    TRUC_ASSERT_OK(log_->Verify().status());
   }
   void Put(const std::string& key, const std::string& value) {
     WriteBatch b;
@@ -290,6 +293,191 @@ TEST_F(AuditTamperTest, GarbageEventIsNamed) {
   Put(keys::AuditEvent(5), "\xff\xff\xff");
   EXPECT_THAT(log_->Verify(), StatusIs(absl::StatusCode::kDataLoss,
                                        "audit event 5 does not parse"));
+}
+
+// A hub's signing key and the CA that checks it.
+struct HubKey {
+  HubKey() {
+    auto ca = CreateCertificateAuthority("CA tỉnh Lạng Sơn");
+    anchor = std::make_unique<TrustAnchor>(*TrustAnchor::FromPem(ca->cert_pem));
+    auto hub = IssueCertificate(
+        *ca, {Role::kHub, "hub", "truc hub", {"localhost"}, {"127.0.0.1"}});
+    signer = std::shared_ptr<const Signer>(
+        std::move(*Signer::FromPem(hub->key_pem, hub->cert_pem)));
+  }
+  AuditLog::SignerFn fn() {
+    return [this] { return signer; };
+  }
+  std::unique_ptr<TrustAnchor> anchor;
+  std::shared_ptr<const Signer> signer;
+};
+
+int64_t RealNow() { return NowMicros(); }
+
+TEST(AuditCheckpointTest, CheckpointsAreSignedKeptAndExtendEachOther) {
+  HubKey key;
+  MemoryStore store;
+  auto log = *AuditLog::Open(&store, RealNow, key.fn());
+  EXPECT_THAT(log->Checkpoint(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "empty"));
+  EXPECT_FALSE(log->LatestCheckpoint().has_value());
+  CommitEvents(log.get(), 5);
+  auto first = log->Checkpoint();
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto v1 = VerifyCheckpoint(*key.anchor, *first);
+  ASSERT_TRUE(v1.ok()) << v1.status();
+  EXPECT_EQ(v1->checkpoint.size(), 5u);
+  EXPECT_EQ(v1->checkpoint.root_hash(), log->root());
+  EXPECT_EQ(v1->checkpoint.hub(), "hub");
+  // Nothing new: the same checkpoint, not another.
+  EXPECT_EQ(log->Checkpoint()->SerializeAsString(), first->SerializeAsString());
+
+  CommitEvents(log.get(), 6, 5);
+  auto second = *log->Checkpoint();
+  truc::v1::ConsistencyProof proof;
+  proof.set_old_size(5);
+  proof.set_new_size(11);
+  auto path = log->ConsistencyProof(5, 11);
+  for (auto& h : *path) proof.add_path(h);
+  TRUC_EXPECT_OK(
+      VerifyCheckpointConsistency(*key.anchor, *first, second, proof));
+  auto report = log->Verify(key.anchor.get());
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->events, 11u);
+  EXPECT_EQ(report->checkpoints, 2u);
+}
+
+TEST(AuditCheckpointTest, CheckpointsStayConsistentAcrossRestarts) {
+  HubKey key;
+  TempDir dir;
+  truc::v1::SignedCheckpoint before;
+  {
+    auto store = *RocksDbStore::Open(dir.Sub("db"));
+    auto log = *AuditLog::Open(store.get(), RealNow, key.fn());
+    CommitEvents(log.get(), 21);
+    before = *log->Checkpoint();
+  }
+  auto store = *RocksDbStore::Open(dir.Sub("db"));
+  auto log = *AuditLog::Open(store.get(), RealNow, key.fn());
+  ASSERT_TRUE(log->LatestCheckpoint().has_value());
+  EXPECT_EQ(log->LatestCheckpoint()->SerializeAsString(),
+            before.SerializeAsString());
+  CommitEvents(log.get(), 9, 21);
+  auto after = *log->Checkpoint();
+  truc::v1::ConsistencyProof proof;
+  proof.set_old_size(21);
+  proof.set_new_size(30);
+  auto path = log->ConsistencyProof(21, 30);
+  for (auto& h : *path) proof.add_path(h);
+  TRUC_EXPECT_OK(
+      VerifyCheckpointConsistency(*key.anchor, before, after, proof));
+}
+
+TEST(AuditCheckpointTest, ADocumentsEventsAreProvenAgainstASignedCheckpoint) {
+  HubKey key;
+  MemoryStore store;
+  auto log = *AuditLog::Open(&store, RealNow, key.fn());
+  CommitEvents(log.get(), 4);
+  WriteBatch change;
+  change.Put("d/Y", "x");
+  ASSERT_TRUE(log->Commit(change, {Arrived("000.21.30.H99", "Y"),
+                                   Arrived("000.07.00.H99", "Y")})
+                  .ok());
+  CommitEvents(log.get(), 3, 6);
+  ASSERT_TRUE(log->Commit(change, {Arrived("000.03.00.H99", "Y")}).ok());
+  // No checkpoint covers the last event yet: one is signed for the proof.
+  auto proof = log->ProveDocument("Y");
+  ASSERT_TRUE(proof.ok()) << proof.status();
+  auto v = VerifyDocumentProof(*key.anchor, *proof);
+  ASSERT_TRUE(v.ok()) << v.status();
+  ASSERT_EQ(v->events.size(), 3u);
+  EXPECT_EQ(v->events[0].index(), 4u);
+  EXPECT_EQ(v->events[2].index(), 9u);
+  EXPECT_EQ(v->events[0].actor(), "000.21.30.H99");
+  EXPECT_EQ(v->checkpoint.checkpoint.size(), 10u);
+  EXPECT_THAT(log->ProveDocument("never"),
+              StatusIs(absl::StatusCode::kNotFound, "no event of document"));
+}
+
+TEST(AuditCheckpointTest, AHistoryRewrittenWithItsHashesFailsTheCheckpoints) {
+  HubKey key;
+  MemoryStore store;
+  auto log = *AuditLog::Open(&store, RealNow, key.fn());
+  CommitEvents(log.get(), 8);
+  ASSERT_TRUE(log->Checkpoint().ok());
+  CommitEvents(log.get(), 8, 8);
+  ASSERT_TRUE(log->Checkpoint().ok());
+  // Someone with the disk rewrites event 10 and every hash above it, so
+  // that the stored tree agrees with itself again.
+  auto e = *log->Event(10);
+  e.set_detail("02 Từ chối");
+  merkle::MemoryTree tree;
+  WriteBatch b;
+  for (uint64_t i = 0; i < 16; ++i) {
+    std::string bytes =
+        i == 10 ? e.SerializeAsString() : *store.Get(keys::AuditEvent(i));
+    b.Put(keys::AuditEvent(i), bytes);
+    tree.Append(merkle::LeafHash(bytes));
+  }
+  for (int level = 0; level < 5; ++level) {
+    for (uint64_t i = 0; i < (16u >> level); ++i)
+      b.Put(keys::AuditNode(level, i), *tree.Node(level, i));
+  }
+  TRUC_ASSERT_OK(store.Write(b, {}));
+  EXPECT_THAT(log->Verify(key.anchor.get()),
+              StatusIs(absl::StatusCode::kDataLoss, "checkpoint of 16 events"));
+  EXPECT_THAT(log->Verify(key.anchor.get()),
+              StatusIs(absl::StatusCode::kDataLoss, "events 8 to 15"));
+}
+
+TEST(AuditCheckpointTest, EventsRemovedFromTheEndFailTheCheckpoint) {
+  HubKey key;
+  MemoryStore store;
+  auto log = *AuditLog::Open(&store, RealNow, key.fn());
+  CommitEvents(log.get(), 6);
+  ASSERT_TRUE(log->Checkpoint().ok());
+  WriteBatch b;
+  b.Delete(keys::AuditEvent(5));
+  b.Put(keys::kAuditSize, keys::EncodeFixed64(5));
+  TRUC_ASSERT_OK(store.Write(b, {}));
+  EXPECT_THAT(log->Verify(key.anchor.get()),
+              StatusIs(absl::StatusCode::kDataLoss, "covers 6 events"));
+  EXPECT_THAT(AuditLog::Open(&store, RealNow, key.fn()),
+              StatusIs(absl::StatusCode::kDataLoss, "events were removed"));
+}
+
+TEST(AuditCheckpointTest, ACheckpointNotSignedByTheHubIsNamed) {
+  HubKey key, other;
+  MemoryStore store;
+  auto log = *AuditLog::Open(&store, RealNow, other.fn());
+  CommitEvents(log.get(), 3);
+  ASSERT_TRUE(log->Checkpoint().ok());
+  EXPECT_THAT(log->Verify(key.anchor.get()),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       "checkpoint of 3 events is not the hub's"));
+}
+
+TEST(AuditLogVerifyTest, ALongLogIsVerifiedInPieces) {
+  MemoryStore store;
+  auto log = OpenLog(&store);
+  // More than one piece of Verify's reading, not a power of two.
+  constexpr int kEvents = (1 << 16) + 1234;
+  for (int i = 0; i < kEvents; i += 1000) {
+    std::vector<AuditEvent> events;
+    for (int j = i; j < std::min(kEvents, i + 1000); ++j)
+      events.push_back(Arrived("000.07.00.H99", "D" + std::to_string(j)));
+    ASSERT_TRUE(log->Commit(WriteBatch(), std::move(events)).ok());
+  }
+  auto report = log->Verify();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->events, uint64_t{kEvents});
+  auto e = *log->Event(66000);
+  e.set_detail("x");
+  WriteBatch b;
+  b.Put(keys::AuditEvent(66000), e.SerializeAsString());
+  TRUC_ASSERT_OK(store.Write(b, {}));
+  EXPECT_THAT(log->Verify(), StatusIs(absl::StatusCode::kDataLoss,
+                                      "audit event 66000 was altered"));
 }
 
 TEST(AuditLogOpenTest, BrokenSizeRecordIsRefused) {

@@ -36,6 +36,26 @@ std::string AuditNode(int level, uint64_t index) {
                       EncodeFixed64(index));
 }
 
+std::string AuditNodeLevelPrefix(int level) {
+  return absl::StrCat("v/n/", std::string(1, static_cast<char>(level)));
+}
+
+std::string AuditDocument(absl::string_view document_id, uint64_t index) {
+  return absl::StrCat(AuditDocumentPrefix(document_id), EncodeFixed64(index));
+}
+
+std::string AuditDocumentPrefix(absl::string_view document_id) {
+  return absl::StrCat("v/d/", document_id, "/");
+}
+
+std::string AuditCheckpoint(uint64_t size) {
+  return absl::StrCat(kAuditCheckpointPrefix, EncodeFixed64(size));
+}
+
+std::string CertificateRecord(absl::string_view serial_hex) {
+  return absl::StrCat(kCertificatePrefix, serial_hex);
+}
+
 uint64_t DecodeFixed64(absl::string_view b) {
   uint64_t v = 0;
   for (size_t i = 0; i < 8 && i < b.size(); ++i) {

@@ -13,8 +13,12 @@
 //   v/e/<index>                         AuditEvent: a leaf of the audit log
 //   v/n/<level><index>                  hash of a complete subtree of it
 //   v/size                              the audit log's size (8 bytes)
+//   v/d/<document>/<index>              empty: the document's audit events
+//   v/c/<size>                          SignedCheckpoint of the log at size
+//   v/cp                                the latest SignedCheckpoint
+//   c/<serial>                          CertificateRecord (seen or revoked)
 //
-// <index> is 8 bytes, <level> one byte.
+// <index> and <size> are 8 bytes, <level> one byte.
 // <rank> is one byte, 0 for express (both kinds), 1 very urgent, 2 urgent,
 // 3 normal, so a scan meets the most urgent first; <time> is the hub's
 // acceptance time, 8 bytes, so first in is first out within a rank.
@@ -40,7 +44,17 @@ uint64_t DecodeFixed64(absl::string_view eight_bytes);
 std::string AuditEvent(uint64_t index);
 inline constexpr absl::string_view kAuditEventPrefix = "v/e/";
 std::string AuditNode(int level, uint64_t index);
+// The first key of level `level`'s stored hashes.
+std::string AuditNodeLevelPrefix(int level);
 inline constexpr absl::string_view kAuditSize = "v/size";
+std::string AuditDocument(absl::string_view document_id, uint64_t index);
+std::string AuditDocumentPrefix(absl::string_view document_id);
+std::string AuditCheckpoint(uint64_t size);
+inline constexpr absl::string_view kAuditCheckpointPrefix = "v/c/";
+inline constexpr absl::string_view kAuditLatestCheckpoint = "v/cp";
+
+std::string CertificateRecord(absl::string_view serial_hex);
+inline constexpr absl::string_view kCertificatePrefix = "c/";
 
 std::string Agency(absl::string_view code);
 inline constexpr absl::string_view kAgencyPrefix = "a/";
