@@ -127,6 +127,7 @@ absl::Status CaIssue(const IssueOptions& options, std::ostream& out) {
   request.name = options.name;
   request.common_name = options.display_name;
   request.validity_days = options.days;
+  request.key_type = options.key_type;
   if (options.role == Role::kHub) {
     request.dns_names = options.dns_names;
     request.ip_addresses = options.ip_addresses;

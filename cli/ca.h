@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "common/identity.h"
+#include "common/pki.h"
 
 namespace truc::cli {
 
@@ -37,6 +38,9 @@ struct IssueOptions {
   std::vector<std::string> ip_addresses;  // hub only; default {"127.0.0.1"}
   std::string out_dir;                    // default: the current directory
   int days = 825;
+  // ECDSA P-256 by default; RSA 2048 or 3072 for agencies whose signing
+  // keys must be RSA.
+  KeyType key_type = KeyType::kEcP256;
   // When set, also write a Profile text file there naming hub_address and
   // the key, certificate and ca.crt by paths relative to its directory.
   std::string profile_out;

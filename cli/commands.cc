@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "cli/agency_csv.h"
+#include "cli/evidence.h"
 #include "cli/report.h"
 #include "cli/text.h"
 #include "cli/vocabulary.h"
@@ -229,26 +230,72 @@ absl::Status RunAgencyResume(truc::v1::Operator::StubInterface* stub,
 // Both services answer GetDocumentStatus alike; only the stub differs.
 template <typename Stub>
 absl::Status RunStatus(Stub* stub, const std::string& document_id, bool json,
-                       std::ostream& out, int64_t now_micros) {
+                       std::ostream& out, int64_t now_micros,
+                       const EvidenceOptions* evidence) {
   TRUC_RETURN_IF_ERROR(CheckDocumentId(document_id));
   truc::v1::GetDocumentStatusRequest request;
   request.set_document_id(document_id);
-  return PrintStatus(Call<truc::v1::DocumentStatus>([&](auto* ctx, auto* r) {
-                       return stub->GetDocumentStatus(ctx, request, r);
-                     }),
-                     json, out, now_micros);
+  request.set_evidence(evidence != nullptr);
+  auto status = Call<truc::v1::DocumentStatus>([&](auto* ctx, auto* r) {
+    return stub->GetDocumentStatus(ctx, request, r);
+  });
+  TRUC_RETURN_IF_ERROR(PrintStatus(status, json, out, now_micros));
+  if (evidence == nullptr || json) return absl::OkStatus();
+  return RunShowEvidence(*evidence->anchor, *status, evidence->save_dir, out);
 }
 
 absl::Status RunStatusAsAgency(truc::v1::Exchange::StubInterface* stub,
                                const std::string& document_id, bool json,
-                               std::ostream& out, int64_t now_micros) {
-  return RunStatus(stub, document_id, json, out, now_micros);
+                               std::ostream& out, int64_t now_micros,
+                               const EvidenceOptions* evidence) {
+  return RunStatus(stub, document_id, json, out, now_micros, evidence);
 }
 
 absl::Status RunStatusAsOperator(truc::v1::Operator::StubInterface* stub,
                                  const std::string& document_id, bool json,
-                                 std::ostream& out, int64_t now_micros) {
-  return RunStatus(stub, document_id, json, out, now_micros);
+                                 std::ostream& out, int64_t now_micros,
+                                 const EvidenceOptions* evidence) {
+  return RunStatus(stub, document_id, json, out, now_micros, evidence);
+}
+
+absl::Status RunCertList(truc::v1::Operator::StubInterface* stub,
+                         const std::string& agency, bool json,
+                         std::ostream& out, int64_t now_micros) {
+  if (!agency.empty()) TRUC_RETURN_IF_ERROR(ValidateAgencyCode(agency));
+  truc::v1::ListCertificatesRequest request;
+  request.set_principal(agency);
+  TRUC_ASSIGN_OR_RETURN(
+      auto response,
+      Call<truc::v1::ListCertificatesResponse>([&](auto* ctx, auto* r) {
+        return stub->ListCertificates(ctx, request, r);
+      }));
+  out << (json ? JsonOutput(response)
+               : FormatCertificateList(response, now_micros));
+  return absl::OkStatus();
+}
+
+absl::Status RunCertRevoke(truc::v1::Operator::StubInterface* stub,
+                           const std::string& serial, const std::string& reason,
+                           std::ostream& out) {
+  if (absl::StripAsciiWhitespace(reason).empty()) {
+    return absl::InvalidArgumentError(
+        "--reason is required: say why the certificate is revoked (it is "
+        "kept in the audit log)");
+  }
+  truc::v1::RevokeCertificateRequest request;
+  request.set_serial(serial);
+  request.set_reason(reason);
+  TRUC_ASSIGN_OR_RETURN(
+      auto info, Call<truc::v1::CertificateInfo>([&](auto* ctx, auto* r) {
+        return stub->RevokeCertificate(ctx, request, r);
+      }));
+  out << "Revoked certificate " << info.serial() << " ("
+      << (info.principal().empty() ? "not yet seen by the hub"
+                                   : Printable(info.principal()))
+      << ") at " << FormatVietnamTime(info.revoked_at().unix_micros())
+      << ": its calls are refused and its open calls ended; signatures made "
+         "with it are no longer accepted\n";
+  return absl::OkStatus();
 }
 
 absl::Status RunPending(truc::v1::Operator::StubInterface* stub,

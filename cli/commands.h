@@ -17,6 +17,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "common/identity.h"
 #include "common/time_util.h"
 #include "truc/v1/exchange.grpc.pb.h"
 #include "truc/v1/operator.grpc.pb.h"
@@ -58,16 +59,37 @@ absl::Status RunAgencySuspend(truc::v1::Operator::StubInterface* stub,
 absl::Status RunAgencyResume(truc::v1::Operator::StubInterface* stub,
                              const std::string& code, std::ostream& out);
 
+// `truc status DOC-ID --evidence [--save DIR]`: the evidence is asked for,
+// and checked against `anchor` after the table (cli/evidence.h's
+// RunShowEvidence); with --json it is only included in the JSON.
+struct EvidenceOptions {
+  const TrustAnchor* anchor = nullptr;  // required
+  std::string save_dir;                 // "": do not save the receipts
+};
+
 // `truc status DOC-ID [--json]` with an agency profile (documents it sent)
-// and with an operator profile (any document).
+// and with an operator profile (any document); with `evidence`, as above.
 absl::Status RunStatusAsAgency(truc::v1::Exchange::StubInterface* stub,
                                const std::string& document_id, bool json,
                                std::ostream& out,
-                               int64_t now_micros = NowMicros());
+                               int64_t now_micros = NowMicros(),
+                               const EvidenceOptions* evidence = nullptr);
 absl::Status RunStatusAsOperator(truc::v1::Operator::StubInterface* stub,
                                  const std::string& document_id, bool json,
                                  std::ostream& out,
-                                 int64_t now_micros = NowMicros());
+                                 int64_t now_micros = NowMicros(),
+                                 const EvidenceOptions* evidence = nullptr);
+
+// `truc cert list [--agency CODE] [--json]` (operators).
+absl::Status RunCertList(truc::v1::Operator::StubInterface* stub,
+                         const std::string& agency, bool json,
+                         std::ostream& out, int64_t now_micros = NowMicros());
+
+// `truc cert revoke SERIAL --reason TEXT` (operators). Fails
+// INVALID_ARGUMENT before calling the hub when the reason is empty.
+absl::Status RunCertRevoke(truc::v1::Operator::StubInterface* stub,
+                           const std::string& serial, const std::string& reason,
+                           std::ostream& out);
 
 // The flags of `truc pending`.
 struct PendingFlags {

@@ -192,13 +192,15 @@ TEST_F(CommandsTest, AgencyListTableAndJson) {
     fake().agencies.push_back(a);
   }
   TRUC_ASSERT_OK(RunAgencyList(op(), false, out_, Base()));
-  EXPECT_EQ(out_.str(),
-            "CODE           NAME                PARENT         STATE   LAST "
-            "POLL                        SILENT\n"
-            "000.00.00.H99  UBND tỉnh Lạng Sơn                 active  never\n"
-            "000.07.00.H99  Sở Y tế             000.00.00.H99  active  "
-            "22/11/2026 05:55:00 (3h05m ago)  SILENT\n"
-            "2 agencies; 0 suspended; 1 silent\n");
+  EXPECT_EQ(
+      out_.str(),
+      "CODE           NAME                PARENT         STATE   LAST "
+      "POLL                        SILENT  CERTIFICATE\n"
+      "000.00.00.H99  UBND tỉnh Lạng Sơn                 active  never    "
+      "                                -\n"
+      "000.07.00.H99  Sở Y tế             000.00.00.H99  active  "
+      "22/11/2026 05:55:00 (3h05m ago)  SILENT  -\n"
+      "2 agencies; 0 suspended; 1 silent\n");
   out_.str("");
   TRUC_ASSERT_OK(RunAgencyList(op(), true, out_, Base()));
   truc::v1::ListAgenciesResponse back;

@@ -20,10 +20,42 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/evidence.h"
+#include "common/pki.h"
+#include "common/sha256.h"
+#include "common/signature.h"
+#include "truc/v1/audit.grpc.pb.h"
 #include "truc/v1/exchange.grpc.pb.h"
 #include "truc/v1/operator.grpc.pb.h"
 
 namespace truc::cli::testing {
+
+// A province CA with the fake hub's signing key and the office's, so that
+// what the fakes answer is signed as the hub signs it.
+struct TestKeys {
+  static TestKeys& Get() {
+    static TestKeys* keys = new TestKeys();
+    return *keys;
+  }
+  TestKeys() {
+    ca = *CreateCertificateAuthority("CA tỉnh Lạng Sơn (test)", 3650,
+                                     1795000000 - 400 * 86400);
+    auto issue = [&](IssueRequest req) {
+      req.not_before_unix = 1795000000 - 300 * 86400;
+      req.not_after_unix = 1795000000 + 800 * 86400;
+      auto kc = *IssueCertificate(ca, req);
+      return std::move(*Signer::FromPem(kc.key_pem, kc.cert_pem));
+    };
+    hub = issue({Role::kHub, "hub", "truc hub", {"localhost"}, {"127.0.0.1"}});
+    office =
+        issue({Role::kAgency, "000.01.00.H99", "Văn phòng UBND tỉnh Lạng Sơn"});
+    health = issue({Role::kAgency, "000.07.00.H99", "Sở Y tế"});
+    anchor = std::make_unique<TrustAnchor>(*TrustAnchor::FromPem(ca.cert_pem));
+  }
+  KeyAndCert ca;
+  std::unique_ptr<Signer> hub, office, health;
+  std::unique_ptr<TrustAnchor> anchor;
+};
 
 class FakeOperator final : public truc::v1::Operator::Service {
  public:
@@ -138,8 +170,11 @@ class FakeExchange final : public truc::v1::Exchange::Service {
   std::string idempotency_key;
   truc::v1::DocumentHeader header;
   std::map<uint32_t, std::string> attachment_bytes;
+  truc::v1::Signature signature;                        // the envelope's
   std::map<std::string, std::string> documents_by_key;  // key -> id
   grpc::Status fail_send = grpc::Status::OK;
+  // When set, the receipt is signed by this key instead of the hub's.
+  const Signer* receipt_signer = nullptr;
   truc::v1::DocumentStatus status;
   int send_calls = 0;
 
@@ -148,11 +183,13 @@ class FakeExchange final : public truc::v1::Exchange::Service {
                     truc::v1::SendResponse* resp) override {
     truc::v1::SendRequest req;
     std::string key, header_bytes;
+    truc::v1::Signature sig;
     std::map<uint32_t, std::string> bytes;
     while (reader->Read(&req)) {
       if (req.has_begin()) {
         key = req.begin().idempotency_key();
         header_bytes = req.begin().envelope().header();
+        sig = req.begin().envelope().signature();
       } else {
         bytes[req.chunk().attachment_index()] += req.chunk().data();
       }
@@ -162,12 +199,22 @@ class FakeExchange final : public truc::v1::Exchange::Service {
     if (!fail_send.ok()) return fail_send;
     idempotency_key = key;
     header.ParseFromString(header_bytes);
+    signature = sig;
     attachment_bytes = bytes;
     auto [it, fresh] = documents_by_key.emplace(
         key, absl::StrCat("doc-", documents_by_key.size() + 1));
     resp->set_document_id(it->second);
     resp->set_duplicate(!fresh);
     resp->mutable_accepted_at()->set_unix_micros(1795000000000000);
+    truc::v1::ReceiptBody body;
+    body.set_kind(truc::v1::ReceiptBody::KIND_ACCEPTED);
+    body.set_document_id(it->second);
+    body.set_header_sha256(Sha256::Of(header_bytes));
+    body.mutable_at()->set_unix_micros(1795000000000000);
+    body.set_sender(header.from().organ_id());
+    for (const auto& to : header.to()) body.add_recipients(to.organ_id());
+    *resp->mutable_receipt() = *SignReceipt(
+        receipt_signer ? *receipt_signer : *TestKeys::Get().hub, body);
     return grpc::Status::OK;
   }
 

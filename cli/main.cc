@@ -15,9 +15,13 @@
 #include "absl/strings/str_replace.h"
 #include "cli/ca.h"
 #include "cli/commands.h"
+#include "cli/evidence.h"
 #include "cli/profile.h"
 #include "cli/send.h"
+#include "common/pki.h"
 #include "common/status_macros.h"
+#include "common/time_util.h"
+#include "truc/v1/audit.grpc.pb.h"
 #include "truc/v1/exchange.grpc.pb.h"
 #include "truc/v1/operator.grpc.pb.h"
 
@@ -29,6 +33,35 @@ absl::StatusOr<LoadedProfile> Load(const std::string& flag) {
   TRUC_ASSIGN_OR_RETURN(std::string path,
                         ChooseProfilePath(flag, std::getenv(kProfileEnv)));
   return LoadProfile(path);
+}
+
+// The province CA for checking evidence: --ca FILE when given, else the
+// profile's (without talking to the hub).
+absl::StatusOr<TrustAnchor> AnchorFor(const std::string& ca_flag,
+                                      const std::string& profile_flag) {
+  if (!ca_flag.empty()) return TrustAnchor::FromFile(ca_flag);
+  auto profile = Load(profile_flag);
+  if (!profile.ok()) {
+    return absl::Status(
+        profile.status().code(),
+        absl::StrCat("name the province CA's certificate with --ca FILE, or "
+                     "use a profile: ",
+                     profile.status().message()));
+  }
+  return LoadAnchor(*profile);
+}
+
+// Runs `body` with an Audit stub and the profile's CA (any profile of an
+// agency or an operator).
+absl::Status WithAudit(
+    const std::string& profile_flag,
+    const std::function<absl::Status(truc::v1::Audit::StubInterface*,
+                                     const TrustAnchor&)>& body) {
+  TRUC_ASSIGN_OR_RETURN(LoadedProfile profile, Load(profile_flag));
+  TRUC_ASSIGN_OR_RETURN(TrustAnchor anchor, LoadAnchor(profile));
+  TRUC_ASSIGN_OR_RETURN(auto channel, ConnectToHub(profile));
+  auto stub = truc::v1::Audit::NewStub(channel);
+  return body(stub.get(), anchor);
 }
 
 // Runs `body` with an Operator stub, after checking that the profile is an
@@ -116,8 +149,14 @@ int Main(int argc, char** argv) {
       ->needs(hub_address);
   ca_issue->add_flag("--force", issue.force,
                      "Replace an existing key, certificate or profile");
+  std::string key_type = "ec";
+  ca_issue
+      ->add_option("--key-type", key_type,
+                   "ec (ECDSA P-256), rsa (RSA 2048) or rsa3072")
+      ->capture_default_str();
   ca_issue->callback([&] {
-    action = [&] {
+    action = [&]() -> absl::Status {
+      TRUC_ASSIGN_OR_RETURN(issue.key_type, ParseKeyType(key_type));
       if (!agency_code.empty()) {
         issue.role = Role::kAgency, issue.name = agency_code;
       } else if (!operator_name.empty()) {
@@ -241,15 +280,25 @@ int Main(int argc, char** argv) {
   send_cmd->add_option("--content", send.content, "Summary");
   send_cmd->add_option("--idempotency-key", send.idempotency_key,
                        "Reuse to retry a send without storing it twice");
+  send_cmd->add_option("--receipt", send.receipt,
+                       "Save the hub's signed receipt to this file");
   send_cmd->add_flag("--json", json, "Print the hub's answer as JSON");
   send_cmd->add_option("FILE", send.files, "The document's files")->required();
   add_profile(send_cmd);
   send_cmd->callback([&] {
     action = [&]() -> absl::Status {
       TRUC_ASSIGN_OR_RETURN(LoadedProfile profile, Load(profile_flag));
+      if (profile.identity.role != Role::kAgency) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "this profile's certificate is for ", profile.identity.ToString(),
+            ", which cannot send documents: use the sending agency's "
+            "profile"));
+      }
+      TRUC_ASSIGN_OR_RETURN(auto signer, LoadSigner(profile));
+      TRUC_ASSIGN_OR_RETURN(TrustAnchor anchor, LoadAnchor(profile));
       TRUC_ASSIGN_OR_RETURN(auto channel, ConnectToHub(profile));
       auto stub = truc::v1::Exchange::NewStub(channel);
-      return RunSend(stub.get(), profile.identity, send, json, std::cout,
+      return RunSend(stub.get(), *signer, anchor, send, json, std::cout,
                      std::cerr);
     };
   });
@@ -283,19 +332,33 @@ int Main(int argc, char** argv) {
       "status", "Where a document stands with each recipient");
   status_cmd->add_option("DOC-ID", document_id, "Document id")->required();
   status_cmd->add_flag("--json", json, "Print the hub's answer as JSON");
+  bool with_evidence = false;
+  std::string save_dir;
+  status_cmd->add_flag("--evidence", with_evidence,
+                       "Also check and show the signatures: the sender's, the "
+                       "hub's receipt, each recipient's statements");
+  status_cmd
+      ->add_option("--save", save_dir,
+                   "With --evidence: save each receipt in this folder")
+      ->needs(status_cmd->get_option("--evidence"));
   add_profile(status_cmd);
   status_cmd->callback([&] {
     action = [&]() -> absl::Status {
       TRUC_ASSIGN_OR_RETURN(LoadedProfile profile, Load(profile_flag));
+      TRUC_ASSIGN_OR_RETURN(TrustAnchor anchor, LoadAnchor(profile));
+      EvidenceOptions evidence{&anchor, save_dir};
+      const EvidenceOptions* ev = with_evidence ? &evidence : nullptr;
       TRUC_ASSIGN_OR_RETURN(auto channel, ConnectToHub(profile));
       switch (profile.identity.role) {
         case Role::kAgency: {
           auto stub = truc::v1::Exchange::NewStub(channel);
-          return RunStatusAsAgency(stub.get(), document_id, json, std::cout);
+          return RunStatusAsAgency(stub.get(), document_id, json, std::cout,
+                                   NowMicros(), ev);
         }
         case Role::kOperator: {
           auto stub = truc::v1::Operator::NewStub(channel);
-          return RunStatusAsOperator(stub.get(), document_id, json, std::cout);
+          return RunStatusAsOperator(stub.get(), document_id, json, std::cout,
+                                     NowMicros(), ev);
         }
         case Role::kHub:
           break;
@@ -323,6 +386,134 @@ int Main(int argc, char** argv) {
     action = [&] {
       return WithOperator(profile_flag, "truc pending", [&](auto* stub) {
         return RunPending(stub, pending, std::cout);
+      });
+    };
+  });
+
+  // truc receipt verify
+  std::string ca_flag, file_arg;
+  CLI::App* receipt = app.add_subcommand(
+      "receipt", "Signed receipts of the hub and of recipients");
+  receipt->require_subcommand(1);
+  CLI::App* receipt_verify = receipt->add_subcommand(
+      "verify", "Check a saved receipt offline and show what it proves");
+  receipt_verify->add_option("FILE", file_arg, "The receipt file")->required();
+  receipt_verify->add_option(
+      "--ca", ca_flag,
+      "The province CA's certificate (default: the profile's)");
+  add_profile(receipt_verify);
+  receipt_verify->callback([&] {
+    action = [&]() -> absl::Status {
+      TRUC_ASSIGN_OR_RETURN(TrustAnchor anchor,
+                            AnchorFor(ca_flag, profile_flag));
+      return RunReceiptVerify(anchor, file_arg, std::cout);
+    };
+  });
+
+  // truc audit ...
+  CLI::App* audit =
+      app.add_subcommand("audit", "The hub's tamper-evident audit log");
+  audit->require_subcommand(1);
+  std::string out_file, old_file, new_file;
+  CLI::App* audit_cp = audit->add_subcommand(
+      "checkpoint", "Get a fresh checkpoint signed by the hub, and keep it");
+  audit_cp->add_option("--out", out_file, "Save it to this file");
+  add_profile(audit_cp);
+  audit_cp->callback([&] {
+    action = [&] {
+      return WithAudit(profile_flag, [&](auto* stub, const auto& anchor) {
+        return RunAuditCheckpoint(stub, anchor, out_file, std::cout);
+      });
+    };
+  });
+  CLI::App* audit_verify = audit->add_subcommand(
+      "verify",
+      "Recompute the log from its stored events and report the first "
+      "altered, missing or reordered record (operator)");
+  add_profile(audit_verify);
+  audit_verify->callback([&] {
+    action = [&] {
+      return WithAudit(profile_flag, [&](auto* stub, const auto& anchor) {
+        return RunAuditVerify(stub, anchor, std::cout);
+      });
+    };
+  });
+  CLI::App* audit_prove = audit->add_subcommand(
+      "prove", "A document's events with their proofs against a checkpoint");
+  audit_prove->add_option("DOC-ID", document_id, "Document id")->required();
+  audit_prove->add_option("--out", out_file, "Save the proof to this file");
+  add_profile(audit_prove);
+  audit_prove->callback([&] {
+    action = [&] {
+      return WithAudit(profile_flag, [&](auto* stub, const auto& anchor) {
+        return RunAuditProve(stub, anchor, document_id, out_file, std::cout);
+      });
+    };
+  });
+  CLI::App* audit_vp = audit->add_subcommand(
+      "verify-proof", "Check a saved document proof offline");
+  audit_vp->add_option("FILE", file_arg, "The proof file")->required();
+  audit_vp->add_option("--ca", ca_flag,
+                       "The province CA's certificate (default: the "
+                       "profile's)");
+  add_profile(audit_vp);
+  audit_vp->callback([&] {
+    action = [&]() -> absl::Status {
+      TRUC_ASSIGN_OR_RETURN(TrustAnchor anchor,
+                            AnchorFor(ca_flag, profile_flag));
+      return RunAuditVerifyProof(anchor, file_arg, std::cout);
+    };
+  });
+  CLI::App* audit_vc = audit->add_subcommand(
+      "verify-consistency",
+      "Prove that a later checkpoint (or the hub's log now) extends an "
+      "earlier one: the log was only appended to");
+  audit_vc->add_option("OLD", old_file, "The earlier checkpoint file")
+      ->required();
+  audit_vc->add_option("NEW", new_file,
+                       "The later checkpoint file (default: a fresh one)");
+  audit_vc->add_option("--save", out_file,
+                       "Without NEW: save the fresh checkpoint here");
+  add_profile(audit_vc);
+  audit_vc->callback([&] {
+    action = [&] {
+      return WithAudit(profile_flag, [&](auto* stub, const auto& anchor) {
+        return RunAuditVerifyConsistency(stub, anchor, old_file, new_file,
+                                         out_file, std::cout);
+      });
+    };
+  });
+
+  // truc cert list / revoke
+  CLI::App* cert = app.add_subcommand(
+      "cert", "Certificates the hub has seen, and revocation (operator)");
+  cert->require_subcommand(1);
+  std::string cert_agency, serial, reason;
+  CLI::App* cert_list = cert->add_subcommand(
+      "list", "Certificates seen in use or revoked, soonest to expire first");
+  cert_list->add_option("--agency", cert_agency, "Only this agency's");
+  cert_list->add_flag("--json", json, "Print the hub's answer as JSON");
+  add_profile(cert_list);
+  cert_list->callback([&] {
+    action = [&] {
+      return WithOperator(profile_flag, "truc cert list", [&](auto* stub) {
+        return RunCertList(stub, cert_agency, json, std::cout);
+      });
+    };
+  });
+  CLI::App* cert_revoke = cert->add_subcommand(
+      "revoke",
+      "Revoke a certificate at once: its calls are refused, its open calls "
+      "end, its signatures are no longer accepted");
+  cert_revoke->add_option("SERIAL", serial, "Serial, as truc cert list shows")
+      ->required();
+  cert_revoke->add_option("--reason", reason, "Why (kept in the audit log)")
+      ->required();
+  add_profile(cert_revoke);
+  cert_revoke->callback([&] {
+    action = [&] {
+      return WithOperator(profile_flag, "truc cert revoke", [&](auto* stub) {
+        return RunCertRevoke(stub, serial, reason, std::cout);
       });
     };
   });

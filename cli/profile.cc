@@ -46,6 +46,15 @@ absl::StatusOr<LoadedProfile> LoadProfile(const std::string& path) {
         absl::StrCat("profile ", path, ": ", tls.status().message()));
   }
   *loaded.profile.mutable_tls() = *tls;
+  auto signing = ResolveSigningFiles(loaded.profile.has_signing(),
+                                     loaded.profile.signing(), *tls,
+                                     DirName(path), "signing");
+  if (!signing.ok()) {
+    return absl::Status(
+        signing.status().code(),
+        absl::StrCat("profile ", path, ": ", signing.status().message()));
+  }
+  *loaded.profile.mutable_signing() = *signing;
   auto pem = ReadFile(tls->cert(), 1 << 20);
   if (!pem.ok()) {
     return absl::Status(
@@ -71,6 +80,34 @@ absl::Status RequireRole(const LoadedProfile& profile, Role role,
       absl::StrCat("`", command, "` needs ", role == Role::kHub ? "a " : "an ",
                    RoleName(role), " profile; ", profile.path, " is for ",
                    profile.identity.ToString()));
+}
+
+absl::StatusOr<std::unique_ptr<Signer>> LoadSigner(
+    const LoadedProfile& profile) {
+  auto signer = Signer::FromFiles(profile.profile.signing().key(),
+                                  profile.profile.signing().cert());
+  if (!signer.ok()) {
+    return absl::Status(signer.status().code(),
+                        absl::StrCat("profile ", profile.path, ": ",
+                                     signer.status().message()));
+  }
+  const Identity& id = (*signer)->identity();
+  if (id.role != profile.identity.role || id.name != profile.identity.name) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "profile ", profile.path, ": the signing certificate is of ",
+        id.ToString(), ", the profile's of ", profile.identity.ToString()));
+  }
+  return signer;
+}
+
+absl::StatusOr<TrustAnchor> LoadAnchor(const LoadedProfile& profile) {
+  auto anchor = TrustAnchor::FromFile(profile.profile.tls().ca_cert());
+  if (!anchor.ok()) {
+    return absl::Status(anchor.status().code(),
+                        absl::StrCat("profile ", profile.path, ": ",
+                                     anchor.status().message()));
+  }
+  return anchor;
 }
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> ConnectToHub(

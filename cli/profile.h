@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/identity.h"
+#include "common/signature.h"
 #include "truc/v1/config.pb.h"
 
 namespace truc::cli {
@@ -24,7 +25,8 @@ inline constexpr char kProfileEnv[] = "TRUC_PROFILE";
 // A profile, loaded and checked.
 struct LoadedProfile {
   std::string path;           // the file it came from
-  truc::v1::Profile profile;  // TLS paths resolved
+  truc::v1::Profile profile;  // TLS and signing paths resolved (signing
+                              // defaults to the TLS key and certificate)
   Identity identity;          // who its certificate speaks for
 };
 
@@ -44,6 +46,15 @@ absl::StatusOr<LoadedProfile> LoadProfile(const std::string& path);
 // "`<command>` needs an <role> profile; <path> is for <identity>".
 absl::Status RequireRole(const LoadedProfile& profile, Role role,
                          absl::string_view command);
+
+// The profile's signing key (profile.signing). Fails naming the profile and
+// the file, or FAILED_PRECONDITION if it is not of the profile's identity.
+absl::StatusOr<std::unique_ptr<Signer>> LoadSigner(
+    const LoadedProfile& profile);
+
+// The province CA of the profile (tls.ca_cert), what every piece of
+// evidence is checked against. Fails naming the profile and the file.
+absl::StatusOr<TrustAnchor> LoadAnchor(const LoadedProfile& profile);
 
 // A mutual-TLS channel to the profile's hub.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> ConnectToHub(

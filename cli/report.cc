@@ -92,6 +92,7 @@ std::string FormatAgencyList(const truc::v1::ListAgenciesResponse& response_in,
   }
   std::vector<std::vector<std::string>> rows;
   size_t suspended = 0, silent = 0;
+  std::vector<std::string> expiring;
   for (const truc::v1::Agency& a : response.agencies()) {
     bool is_suspended = a.state() == truc::v1::AGENCY_STATE_SUSPENDED;
     suspended += is_suspended;
@@ -99,12 +100,69 @@ std::string FormatAgencyList(const truc::v1::ListAgenciesResponse& response_in,
     rows.push_back({a.code(), a.name(), a.parent_code(),
                     is_suspended ? "SUSPENDED" : "active",
                     TimeWithAge(a.last_poll_at().unix_micros(), now_micros),
-                    a.silent() ? "SILENT" : ""});
+                    a.silent() ? "SILENT" : "",
+                    CertificateNote(a.certificate_expires_at().unix_micros(),
+                                    a.certificate_expiring(), now_micros)});
+    if (a.certificate_expiring()) expiring.push_back(a.code());
   }
   std::string out = RenderTable(
-      {"CODE", "NAME", "PARENT", "STATE", "LAST POLL", "SILENT"}, rows);
+      {"CODE", "NAME", "PARENT", "STATE", "LAST POLL", "SILENT", "CERTIFICATE"},
+      rows);
   absl::StrAppend(&out, Plural(response.agencies_size(), "agency", "agencies"),
                   "; ", suspended, " suspended; ", silent, " silent\n");
+  if (!expiring.empty()) {
+    absl::StrAppend(&out, "warning: the certificate of ",
+                    absl::StrJoin(expiring, ", "),
+                    " expires soon or has expired: issue a new one (truc ca "
+                    "issue) and install it before then\n");
+  }
+  return out;
+}
+
+std::string CertificateNote(int64_t expires_micros, bool expiring,
+                            int64_t now_micros) {
+  if (expires_micros == 0) return "-";
+  std::string out = absl::StrCat("until ", FormatVietnamTime(expires_micros));
+  if (expires_micros <= now_micros) {
+    absl::StrAppend(&out, " EXPIRED");
+  } else if (expiring) {
+    absl::StrAppend(&out, " EXPIRES IN ",
+                    FormatAge(expires_micros - now_micros));
+  }
+  return out;
+}
+
+std::string FormatCertificateList(
+    const truc::v1::ListCertificatesResponse& response_in, int64_t now_micros) {
+  truc::v1::ListCertificatesResponse response = response_in;
+  MakePrintable(&response);
+  if (response.certificates().empty()) {
+    return "The hub has seen no certificate yet.\n";
+  }
+  std::vector<std::vector<std::string>> rows;
+  size_t revoked = 0;
+  for (const truc::v1::CertificateInfo& c : response.certificates()) {
+    std::string state = "valid";
+    if (c.revoked()) {
+      ++revoked;
+      state = absl::StrCat("REVOKED ",
+                           FormatVietnamTime(c.revoked_at().unix_micros()),
+                           " (", c.revocation_reason(), ")");
+    } else if (c.expired()) {
+      state = "EXPIRED";
+    } else if (c.expiring()) {
+      state = "EXPIRES SOON";
+    }
+    rows.push_back({c.serial(), c.principal().empty() ? "?" : c.principal(),
+                    c.common_name(), TimeOrDash(c.not_after().unix_micros()),
+                    TimeWithAge(c.last_seen().unix_micros(), now_micros),
+                    state});
+  }
+  std::string out = RenderTable(
+      {"SERIAL", "WHO", "NAME", "VALID UNTIL", "LAST USED", "STATE"}, rows);
+  absl::StrAppend(
+      &out, Plural(response.certificates_size(), "certificate", "certificates"),
+      "; ", revoked, " revoked\n");
   return out;
 }
 

@@ -30,10 +30,22 @@ std::string TimeWithAge(int64_t unix_micros, int64_t now_micros);
 std::string SilentMark(bool silent, int64_t last_poll_micros,
                        int64_t now_micros);
 
-// The directory as a table (CODE, NAME, PARENT, STATE, LAST POLL, and a
-// SILENT column), then a count line. An empty directory prints a hint.
+// The directory as a table (CODE, NAME, PARENT, STATE, LAST POLL, a
+// SILENT column and the certificate's expiry), then a count line, then a
+// warning naming the agencies whose certificate expires within the hub's
+// warning period. An empty directory prints a hint.
 std::string FormatAgencyList(const truc::v1::ListAgenciesResponse& response,
                              int64_t now_micros);
+
+// "until 22/11/2027 09:00:00", with " EXPIRES IN 12d03h" when expiring
+// and " EXPIRED" once past; "-" when 0 (no certificate seen).
+std::string CertificateNote(int64_t expires_micros, bool expiring,
+                            int64_t now_micros);
+
+// `truc cert list`: serial, whom it names, its name, validity, last use
+// and state (valid, EXPIRES SOON, EXPIRED, REVOKED with when and why).
+std::string FormatCertificateList(
+    const truc::v1::ListCertificatesResponse& response, int64_t now_micros);
 
 // "3 of 3 received" or "2 of 3 received; not yet: 000.00.12.H42 (Sở Y tế)"
 // (comma-separated when several). Received means ARRIVED or later, REFUSED

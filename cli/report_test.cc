@@ -158,7 +158,7 @@ TEST(FormatDocumentStatus, NeverPolledAndLeased) {
       "lịch), 000.00.12.H42 (Sở Y tế)\n"));
 }
 
-TEST(FormatAgencyList, AlignedWithSilentAndSuspended) {
+TEST(FormatAgencyList, AlignedWithSilentSuspendedAndCertificates) {
   truc::v1::ListAgenciesResponse r;
   const auto add = [&](const char* code, const char* name, const char* parent,
                        bool suspended, int64_t last_poll, bool silent) {
@@ -170,21 +170,53 @@ TEST(FormatAgencyList, AlignedWithSilentAndSuspended) {
                            : truc::v1::AGENCY_STATE_ACTIVE);
     if (last_poll != 0) a->mutable_last_poll_at()->set_unix_micros(last_poll);
     a->set_silent(silent);
+    return a;
   };
-  add("000.00.00.H99", "UBND tỉnh Lạng Sơn", "", false, Base(), false);
-  add("000.09.00.H99", "Sở Văn hóa, Thể thao và Du lịch", "000.00.00.H99",
-      false, Base() - 185 * kMinute, true);
+  add("000.00.00.H99", "UBND tỉnh Lạng Sơn", "", false, Base(), false)
+      ->mutable_certificate_expires_at()
+      ->set_unix_micros(Base() + 400LL * 86400 * 1000000);
+  auto* culture = add("000.09.00.H99", "Sở Văn hóa, Thể thao và Du lịch",
+                      "000.00.00.H99", false, Base() - 185 * kMinute, true);
+  culture->mutable_certificate_expires_at()->set_unix_micros(
+      Base() + 12LL * 86400 * 1000000);
+  culture->set_certificate_expiring(true);
   add("000.03.30.H99", "UBND xã Bắc Thủy", "000.00.30.H99", true, 0, true);
   EXPECT_EQ(FormatAgencyList(r, Base() + 3 * kMinute),
             "CODE           NAME                             PARENT         "
-            "STATE      LAST POLL                        SILENT\n"
+            "STATE      LAST POLL                        SILENT  CERTIFICATE\n"
             "000.00.00.H99  UBND tỉnh Lạng Sơn                              "
-            "active     22/11/2026 09:00:00 (3m ago)\n"
+            "active     22/11/2026 09:00:00 (3m ago)             until "
+            "27/12/2027 09:00:00\n"
             "000.09.00.H99  Sở Văn hóa, Thể thao và Du lịch  000.00.00.H99  "
-            "active     22/11/2026 05:55:00 (3h08m ago)  SILENT\n"
+            "active     22/11/2026 05:55:00 (3h08m ago)  SILENT  until "
+            "04/12/2026 09:00:00 EXPIRES IN 11d23h\n"
             "000.03.30.H99  UBND xã Bắc Thủy                 000.00.30.H99  "
-            "SUSPENDED  never                            SILENT\n"
-            "3 agencies; 1 suspended; 2 silent\n");
+            "SUSPENDED  never                            SILENT  -\n"
+            "3 agencies; 1 suspended; 2 silent\n"
+            "warning: the certificate of 000.09.00.H99 expires soon or has "
+            "expired: issue a new one (truc ca issue) and install it before "
+            "then\n");
+}
+
+TEST(FormatCertificateList, StatesEachCertificate) {
+  truc::v1::ListCertificatesResponse r;
+  auto* a = r.add_certificates();
+  a->set_serial("3f24");
+  a->set_principal("agency:000.07.00.H99");
+  a->set_common_name("Sở Y tế");
+  a->mutable_not_after()->set_unix_micros(Base() + 12LL * 86400 * 1000000);
+  a->mutable_last_seen()->set_unix_micros(Base());
+  a->set_expiring(true);
+  auto* b = r.add_certificates();
+  b->set_serial("77aa");
+  b->set_revoked(true);
+  b->mutable_revoked_at()->set_unix_micros(Base());
+  b->set_revocation_reason("mất máy tính");
+  const std::string out = FormatCertificateList(r, Base() + kMinute);
+  EXPECT_THAT(out, HasSubstr("agency:000.07.00.H99  Sở Y tế"));
+  EXPECT_THAT(out, HasSubstr("EXPIRES SOON"));
+  EXPECT_THAT(out, HasSubstr("REVOKED 22/11/2026 09:00:00 (mất máy tính)"));
+  EXPECT_THAT(out, HasSubstr("2 certificates; 1 revoked"));
 }
 
 TEST(FormatAgencyList, Empty) {

@@ -5,9 +5,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "cli/evidence.h"
 #include "cli/report.h"
 #include "cli/text.h"
 #include "cli/vocabulary.h"
+#include "common/evidence.h"
 #include "common/exchange_client.h"
 #include "common/status_macros.h"
 
@@ -115,8 +117,10 @@ absl::StatusOr<truc::v1::DocumentHeader> BuildHeader(const SendFlags& flags) {
 }
 
 absl::Status RunSend(truc::v1::Exchange::StubInterface* stub,
-                     const Identity& sender, const SendFlags& flags, bool json,
-                     std::ostream& out, std::ostream& err) {
+                     const Signer& signer, const TrustAnchor& anchor,
+                     const SendFlags& flags, bool json, std::ostream& out,
+                     std::ostream& err) {
+  const Identity& sender = signer.identity();
   if (sender.role != Role::kAgency) {
     return absl::FailedPreconditionError(absl::StrCat(
         "this profile's certificate is for ", sender.ToString(),
@@ -148,7 +152,7 @@ absl::Status RunSend(truc::v1::Exchange::StubInterface* stub,
   const bool generated_key = flags.idempotency_key.empty();
   const std::string key =
       generated_key ? NewIdempotencyKey() : flags.idempotency_key;
-  auto response = SendDocument(stub, header, files, key);
+  auto response = SendDocument(stub, signer, header, files, key);
   if (!response.ok()) {
     if (!generated_key) return response.status();
     return absl::Status(
@@ -166,6 +170,19 @@ absl::Status RunSend(truc::v1::Exchange::StubInterface* stub,
     out << JsonOutput(*response);
   } else {
     out << response->document_id() << "\n";
+  }
+  auto checked = VerifyReceipt(anchor, response->receipt());
+  if (!checked.ok() || checked->body.document_id() != response->document_id()) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("document ", response->document_id(),
+                     " was stored, but the hub's receipt does not verify: ",
+                     checked.ok() ? "it names another document"
+                                  : std::string(checked.status().message())));
+  }
+  if (!flags.receipt.empty()) {
+    TRUC_RETURN_IF_ERROR(WriteReceiptFile(flags.receipt, response->receipt()));
+    err << "truc: the hub's signed receipt is saved in " << flags.receipt
+        << "\n";
   }
   return absl::OkStatus();
 }

@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/identity.h"
+#include "common/signature.h"
 #include "truc/v1/exchange.grpc.pb.h"
 
 namespace truc::cli {
@@ -33,6 +34,7 @@ struct SendFlags {
   std::string place;            // nơi ban hành, e.g. "Lạng Sơn"
   std::string content;          // summary
   std::string idempotency_key;  // empty: a new random key
+  std::string receipt;          // where to save the hub's receipt, if set
   std::vector<std::string> files;
 };
 
@@ -52,13 +54,19 @@ absl::StatusOr<truc::v1::DocumentHeader> BuildHeader(const SendFlags& flags);
 
 // Builds the header, refuses locally what never travels on the axis (a
 // secret document) and a sender that is not an agency, describes the files,
-// and sends. Prints the document id alone on `out` (or the SendResponse as
-// JSON with `json`); a note on `err` when the hub reports a duplicate. On a
-// failed send with a generated idempotency key, the error says which key to
-// retry with so the document is not stored twice.
+// signs the header with `signer` (the sending agency's key) and sends.
+// Checks the hub's signed receipt against `anchor` and, with
+// flags.receipt, saves it there (`truc receipt verify` reads it). Prints
+// the document id alone on `out` (or the SendResponse as JSON with
+// `json`); a note on `err` when the hub reports a duplicate. On a failed
+// send with a generated idempotency key, the error says which key to retry
+// with so the document is not stored twice. A receipt that does not verify
+// fails UNAUTHENTICATED after the send (the document is stored; its id is
+// printed).
 absl::Status RunSend(truc::v1::Exchange::StubInterface* stub,
-                     const Identity& sender, const SendFlags& flags, bool json,
-                     std::ostream& out, std::ostream& err);
+                     const Signer& signer, const TrustAnchor& anchor,
+                     const SendFlags& flags, bool json, std::ostream& out,
+                     std::ostream& err);
 
 }  // namespace truc::cli
 

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "absl/strings/match.h"
+#include "cli/evidence.h"
 #include "cli/fake_hub_test_util.h"
 #include "cli/vocabulary.h"
 #include "common/file_util.h"
@@ -151,8 +152,10 @@ class RunSendTest : public ::testing::Test {
   void SetUp() override {
     pdf_ = tmp_.Sub("Công văn 123.pdf");
     TRUC_ASSERT_OK(WriteFileDurably(pdf_, "%PDF-1.7 công văn"));
-    sender_.role = Role::kAgency;
-    sender_.name = "000.01.00.H99";
+  }
+  absl::Status Send(const SendFlags& f, bool json = false) {
+    return RunSend(hub_.exchange_stub.get(), *testing::TestKeys::Get().office,
+                   *testing::TestKeys::Get().anchor, f, json, out_, err_);
   }
   SendFlags FlagsWithFile() {
     SendFlags f = Flags();
@@ -162,7 +165,6 @@ class RunSendTest : public ::testing::Test {
 
   TempDir tmp_;
   std::string pdf_;
-  Identity sender_;
   testing::FakeHub hub_;
   std::ostringstream out_, err_;
 };
@@ -170,8 +172,7 @@ class RunSendTest : public ::testing::Test {
 TEST_F(RunSendTest, SendsAndPrintsOnlyTheId) {
   SendFlags f = FlagsWithFile();
   f.idempotency_key = "k-1";
-  TRUC_ASSERT_OK(
-      RunSend(hub_.exchange_stub.get(), sender_, f, false, out_, err_));
+  TRUC_ASSERT_OK(Send(f));
   EXPECT_EQ(out_.str(), "doc-1\n");
   EXPECT_EQ(err_.str(), "");
   std::lock_guard<std::mutex> lock(hub_.exchange.mu);
@@ -185,15 +186,43 @@ TEST_F(RunSendTest, SendsAndPrintsOnlyTheId) {
   EXPECT_EQ(h.attachments(0).sha256(), Sha256::Of("%PDF-1.7 công văn"));
   EXPECT_TRUE(h.promulgation().has_promulgation_date());
   EXPECT_EQ(hub_.exchange.attachment_bytes[0], "%PDF-1.7 công văn");
+  // Signed by the office, over the very header bytes sent.
+  auto who = VerifySignature(*testing::TestKeys::Get().anchor, kHeaderContext,
+                             h.SerializeAsString(), hub_.exchange.signature,
+                             1795000000);
+  ASSERT_TRUE(who.ok()) << who.status();
+  EXPECT_EQ(who->name, "000.01.00.H99");
+}
+
+TEST_F(RunSendTest, SavesTheHubsReceiptWhenAsked) {
+  SendFlags f = FlagsWithFile();
+  f.receipt = tmp_.Sub("cv123.receipt");
+  TRUC_ASSERT_OK(Send(f));
+  EXPECT_THAT(err_.str(), HasSubstr("saved in " + f.receipt));
+  std::ostringstream shown;
+  TRUC_ASSERT_OK(
+      RunReceiptVerify(*testing::TestKeys::Get().anchor, f.receipt, shown));
+  EXPECT_THAT(shown.str(), HasSubstr("the hub accepted the document"));
+  EXPECT_THAT(shown.str(), HasSubstr("doc-1"));
+  EXPECT_THAT(shown.str(), HasSubstr("000.07.00.H99"));
+}
+
+TEST_F(RunSendTest, AReceiptThatDoesNotVerifyIsAnError) {
+  {
+    std::lock_guard<std::mutex> lock(hub_.exchange.mu);
+    hub_.exchange.receipt_signer = testing::TestKeys::Get().health.get();
+  }
+  EXPECT_THAT(Send(FlagsWithFile()),
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       "was stored, but the hub's receipt does not verify"));
+  EXPECT_EQ(out_.str(), "doc-1\n") << "the id is still printed";
 }
 
 TEST_F(RunSendTest, SameKeyAgainIsADuplicateNotedOnStderr) {
   SendFlags f = FlagsWithFile();
   f.idempotency_key = "k-1";
-  TRUC_ASSERT_OK(
-      RunSend(hub_.exchange_stub.get(), sender_, f, false, out_, err_));
-  TRUC_ASSERT_OK(
-      RunSend(hub_.exchange_stub.get(), sender_, f, true, out_, err_));
+  TRUC_ASSERT_OK(Send(f));
+  TRUC_ASSERT_OK(Send(f, true));
   EXPECT_THAT(out_.str(), HasSubstr("doc-1\n{"));
   EXPECT_THAT(out_.str(), HasSubstr("\"document_id\": \"doc-1\""));
   EXPECT_THAT(out_.str(), HasSubstr("\"duplicate\": true"));
@@ -201,8 +230,7 @@ TEST_F(RunSendTest, SameKeyAgainIsADuplicateNotedOnStderr) {
 }
 
 TEST_F(RunSendTest, GeneratedKeyIsRandomAndNamedOnFailure) {
-  TRUC_ASSERT_OK(RunSend(hub_.exchange_stub.get(), sender_, FlagsWithFile(),
-                         false, out_, err_));
+  TRUC_ASSERT_OK(Send(FlagsWithFile()));
   std::string key;
   {
     std::lock_guard<std::mutex> lock(hub_.exchange.mu);
@@ -211,43 +239,38 @@ TEST_F(RunSendTest, GeneratedKeyIsRandomAndNamedOnFailure) {
         grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "unknown recipient");
   }
   EXPECT_EQ(key.size(), 32u);
-  auto s = RunSend(hub_.exchange_stub.get(), sender_, FlagsWithFile(), false,
-                   out_, err_);
+  auto s = Send(FlagsWithFile());
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument,
                           "unknown recipient [to retry without risk of "
                           "sending twice, add --idempotency-key "));
   // With the caller's own key, the error is the hub's alone.
   SendFlags f = FlagsWithFile();
   f.idempotency_key = "mine";
-  s = RunSend(hub_.exchange_stub.get(), sender_, f, false, out_, err_);
+  s = Send(f);
   EXPECT_EQ(s.message(), "unknown recipient");
 }
 
 TEST_F(RunSendTest, RefusedLocallyWithoutCallingTheHub) {
-  Identity op;
-  op.role = Role::kOperator;
-  op.name = "van-thu";
-  EXPECT_THAT(
-      RunSend(hub_.exchange_stub.get(), op, FlagsWithFile(), false, out_, err_),
-      StatusIs(absl::StatusCode::kFailedPrecondition,
-               "operator van-thu, which cannot send documents"));
+  EXPECT_THAT(RunSend(hub_.exchange_stub.get(), *testing::TestKeys::Get().hub,
+                      *testing::TestKeys::Get().anchor, FlagsWithFile(), false,
+                      out_, err_),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "hub hub, which cannot send documents"));
   SendFlags f = FlagsWithFile();
   f.secrecy = "secret";
-  EXPECT_THAT(RunSend(hub_.exchange_stub.get(), sender_, f, false, out_, err_),
+  EXPECT_THAT(Send(f),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "Tối mật (secret) document never travels on the axis"));
   f = FlagsWithFile();
   f.urgency = "express-timed";
-  EXPECT_THAT(RunSend(hub_.exchange_stub.get(), sender_, f, false, out_, err_),
+  EXPECT_THAT(Send(f),
               StatusIs(absl::StatusCode::kInvalidArgument, "--deadline"));
   f = FlagsWithFile();
   f.files = {tmp_.Sub("missing.pdf")};
-  EXPECT_THAT(RunSend(hub_.exchange_stub.get(), sender_, f, false, out_, err_),
-              StatusIs(absl::StatusCode::kNotFound, "missing.pdf"));
+  EXPECT_THAT(Send(f), StatusIs(absl::StatusCode::kNotFound, "missing.pdf"));
   f = FlagsWithFile();
   f.files.clear();
-  EXPECT_THAT(RunSend(hub_.exchange_stub.get(), sender_, f, false, out_, err_),
-              StatusIs(absl::StatusCode::kInvalidArgument, "no file"));
+  EXPECT_THAT(Send(f), StatusIs(absl::StatusCode::kInvalidArgument, "no file"));
   std::lock_guard<std::mutex> lock(hub_.exchange.mu);
   EXPECT_EQ(hub_.exchange.send_calls, 0);
   EXPECT_EQ(out_.str(), "");

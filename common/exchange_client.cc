@@ -101,7 +101,7 @@ absl::Status CompleteHeader(const std::string& sender_code,
 }
 
 absl::StatusOr<truc::v1::SendResponse> SendDocument(
-    truc::v1::Exchange::StubInterface* stub,
+    truc::v1::Exchange::StubInterface* stub, const Signer& signer,
     const truc::v1::DocumentHeader& header,
     const std::vector<AttachmentFile>& files,
     const std::string& idempotency_key, std::chrono::seconds timeout,
@@ -110,6 +110,18 @@ absl::StatusOr<truc::v1::SendResponse> SendDocument(
     return absl::InvalidArgumentError(
         "the header describes a different number of attachments than given");
   }
+  const Identity& who = signer.identity();
+  if (who.role != Role::kAgency || who.name != header.from().organ_id()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the signing certificate is of ", who.ToString(),
+        ", but the document's sender is ", header.from().organ_id()));
+  }
+  truc::v1::SendRequest begin;
+  begin.mutable_begin()->set_idempotency_key(idempotency_key);
+  auto* envelope = begin.mutable_begin()->mutable_envelope();
+  header.SerializeToString(envelope->mutable_header());
+  TRUC_ASSIGN_OR_RETURN(*envelope->mutable_signature(),
+                        signer.Sign(kHeaderContext, envelope->header()));
   grpc::ClientContext own;
   if (context == nullptr) {
     own.set_deadline(std::chrono::system_clock::now() + timeout);
@@ -117,10 +129,6 @@ absl::StatusOr<truc::v1::SendResponse> SendDocument(
   grpc::ClientContext& ctx = context != nullptr ? *context : own;
   truc::v1::SendResponse response;
   auto writer = stub->Send(&ctx, &response);
-  truc::v1::SendRequest begin;
-  begin.mutable_begin()->set_idempotency_key(idempotency_key);
-  header.SerializeToString(
-      begin.mutable_begin()->mutable_envelope()->mutable_header());
   bool open = writer->Write(begin);
   for (size_t i = 0; open && i < files.size(); ++i) {
     uint64_t offset = 0;

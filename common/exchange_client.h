@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/signature.h"
 #include "truc/v1/exchange.grpc.pb.h"
 
 namespace truc {
@@ -43,15 +44,18 @@ absl::Status CompleteHeader(const std::string& sender_code,
                             const std::vector<AttachmentFile>& files,
                             truc::v1::DocumentHeader* header);
 
-// Sends `header` (its attachments already described, in the order of
-// `files`) and streams the files. The same `idempotency_key` on a retry
-// returns the first document id. Fails with the hub's status (see
-// exchange.proto), or FAILED_PRECONDITION if a file changed after it was
-// described. The call runs in `context` when given (the caller sets its
-// deadline and may TryCancel it from another thread, to stop an upload);
-// otherwise in a context of its own with `timeout`.
+// Signs `header` with `signer` (the sending agency's key), sends it (its
+// attachments already described, in the order of `files`) and streams the
+// files. The same `idempotency_key` on a retry returns the first document
+// id. The answer carries the hub's signed acceptance receipt. Fails
+// INVALID_ARGUMENT if the signer is not the header's sender, with the
+// signer's error, with the hub's status (see exchange.proto), or
+// FAILED_PRECONDITION if a file changed after it was described. The call
+// runs in `context` when given (the caller sets its deadline and may
+// TryCancel it from another thread, to stop an upload); otherwise in a
+// context of its own with `timeout`.
 absl::StatusOr<truc::v1::SendResponse> SendDocument(
-    truc::v1::Exchange::StubInterface* stub,
+    truc::v1::Exchange::StubInterface* stub, const Signer& signer,
     const truc::v1::DocumentHeader& header,
     const std::vector<AttachmentFile>& files,
     const std::string& idempotency_key,

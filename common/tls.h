@@ -22,10 +22,23 @@ absl::StatusOr<truc::v1::TlsFiles> ResolveTlsFiles(
     const truc::v1::TlsFiles& files, const std::string& base_dir,
     const std::string& field_prefix);
 
+// The signing key and certificate of a party: `signing` resolved against
+// `base_dir` when it is set (both files then required), else the party's
+// TLS key and certificate (`tls`, already resolved). Fails
+// INVALID_ARGUMENT naming `field` when only one of the two is set.
+absl::StatusOr<truc::v1::SigningFiles> ResolveSigningFiles(
+    bool has_signing, const truc::v1::SigningFiles& signing,
+    const truc::v1::TlsFiles& tls, const std::string& base_dir,
+    const std::string& field);
+
 // Server credentials that require and verify a client certificate issued by
-// files.ca_cert. Fails NOT_FOUND / INVALID_ARGUMENT naming the file.
+// files.ca_cert. The files are read again every `reload_seconds`: a new key
+// and certificate (renamed over the old ones) are served without a
+// restart; a pair that does not match is ignored until it does. Fails
+// NOT_FOUND / INVALID_ARGUMENT naming the file when they are missing or
+// wrong at start.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
-    const truc::v1::TlsFiles& files);
+    const truc::v1::TlsFiles& files, unsigned reload_seconds = 10);
 
 // A channel to `address` presenting files.cert, trusting files.ca_cert only.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(

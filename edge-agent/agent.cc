@@ -88,10 +88,12 @@ absl::StatusOr<std::shared_ptr<truc::v1::Exchange::StubInterface>> ConnectToHub(
 }
 
 Agent::Agent(AgentSettings settings, std::string agency,
+             std::unique_ptr<AgentKeys> keys,
              std::shared_ptr<truc::v1::Exchange::StubInterface> stub,
              std::unique_ptr<EventLog> log, int lock_fd)
     : settings_(std::move(settings)),
       agency_(std::move(agency)),
+      keys_(std::move(keys)),
       stub_(std::move(stub)),
       log_(log ? std::move(log) : std::make_unique<EventLog>(agency_)),
       lock_fd_(lock_fd) {}
@@ -102,19 +104,21 @@ Agent::~Agent() {
 
 absl::StatusOr<std::unique_ptr<Agent>> Agent::Create(AgentSettings settings) {
   TRUC_ASSIGN_OR_RETURN(std::string agency, AgencyFromCertificate(settings));
+  TRUC_ASSIGN_OR_RETURN(auto keys, LoadAgentKeys(settings, agency));
   TRUC_ASSIGN_OR_RETURN(auto stub, ConnectToHub(settings));
-  return CreateForTest(std::move(settings), std::move(agency), std::move(stub));
+  return CreateForTest(std::move(settings), std::move(agency), std::move(keys),
+                       std::move(stub));
 }
 
 absl::StatusOr<std::unique_ptr<Agent>> Agent::CreateForTest(
-    AgentSettings settings, std::string agency,
+    AgentSettings settings, std::string agency, std::unique_ptr<AgentKeys> keys,
     std::shared_ptr<truc::v1::Exchange::StubInterface> stub,
     std::unique_ptr<EventLog> log) {
   TRUC_RETURN_IF_ERROR(CreateFolders(settings.folders));
   TRUC_ASSIGN_OR_RETURN(const int lock_fd, LockFolders(settings.folders));
-  return std::unique_ptr<Agent>(new Agent(std::move(settings),
-                                          std::move(agency), std::move(stub),
-                                          std::move(log), lock_fd));
+  return std::unique_ptr<Agent>(
+      new Agent(std::move(settings), std::move(agency), std::move(keys),
+                std::move(stub), std::move(log), lock_fd));
 }
 
 void Agent::Run() {
@@ -123,7 +127,7 @@ void Agent::Run() {
                           {"inbox", f.inbox},
                           {"outbox", f.outbox},
                           {"state", f.state}});
-  InboxWriter writer(f, stub_.get(), log_.get());
+  InboxWriter writer(f, stub_.get(), log_.get(), keys_.get());
   Receiver::Options receive_options;
   receive_options.poll_wait_seconds = settings_.poll_wait_seconds;
   receive_options.retry_initial = settings_.retry_initial;
@@ -135,7 +139,7 @@ void Agent::Run() {
   send_options.retry_max = settings_.retry_max;
   send_options.settle_time = settings_.outbox_settle;
   OutboxSender sender(f, agency_, stub_.get(), log_.get(), send_options,
-                      &stop_);
+                      keys_->signer.get(), &stop_);
 
   std::thread receiving([&] { receiver.Run(); });
   std::thread sending([&] { sender.Run(settings_.outbox_scan); });

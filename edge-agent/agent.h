@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "edge-agent/config.h"
 #include "edge-agent/event_log.h"
+#include "edge-agent/keys.h"
 #include "edge-agent/stop_signal.h"
 #include "truc/v1/exchange.grpc.pb.h"
 
@@ -29,18 +30,19 @@ absl::StatusOr<std::shared_ptr<truc::v1::Exchange::StubInterface>> ConnectToHub(
 
 class Agent {
  public:
-  // Reads the agency from the certificate, creates the folders, locks
-  // state/agent.lock (flock, held until the agent is destroyed) and creates
-  // the channel (no connection is made yet). Fails naming the file or
-  // folder; FAILED_PRECONDITION "another truc-agent is running on <state
-  // folder>" when another agent (another process, or another Agent in this
-  // one) holds the lock.
+  // Reads the agency from the certificate, loads its keys (LoadAgentKeys),
+  // creates the folders, locks state/agent.lock (flock, held until the
+  // agent is destroyed) and creates the channel (no connection is made
+  // yet). Fails naming the file or folder; FAILED_PRECONDITION "another
+  // truc-agent is running on <state folder>" when another agent (another
+  // process, or another Agent in this one) holds the lock.
   static absl::StatusOr<std::unique_ptr<Agent>> Create(AgentSettings settings);
 
-  // For tests: a given agency and stub; `log` may be null (stderr).
+  // For tests: a given agency, keys and stub; `log` may be null (stderr).
   // Creates the folders and takes the lock, as Create does.
   static absl::StatusOr<std::unique_ptr<Agent>> CreateForTest(
       AgentSettings settings, std::string agency,
+      std::unique_ptr<AgentKeys> keys,
       std::shared_ptr<truc::v1::Exchange::StubInterface> stub,
       std::unique_ptr<EventLog> log = nullptr);
 
@@ -59,11 +61,13 @@ class Agent {
 
  private:
   Agent(AgentSettings settings, std::string agency,
+        std::unique_ptr<AgentKeys> keys,
         std::shared_ptr<truc::v1::Exchange::StubInterface> stub,
         std::unique_ptr<EventLog> log, int lock_fd);
 
   AgentSettings settings_;
   std::string agency_;
+  std::unique_ptr<AgentKeys> keys_;
   std::shared_ptr<truc::v1::Exchange::StubInterface> stub_;
   std::unique_ptr<EventLog> log_;
   StopSignal stop_;

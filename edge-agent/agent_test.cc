@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/evidence.h"
 #include "common/file_util.h"
 #include "common/pki.h"
 #include "common/test_util.h"
@@ -52,8 +53,9 @@ TEST(AgentTest, ReceivesSendsAndStopsWithinASecond) {
         absl::MutexLock lock(log_mu.get());
         *log_text += line;
       });
-  auto agent = Agent::CreateForTest(settings, "000.00.12.H42", hub.stub(),
-                                    std::move(log));
+  auto agent = Agent::CreateForTest(
+      settings, "000.00.12.H42", testing::TestPki::Get().Keys("000.00.12.H42"),
+      hub.stub(), std::move(log));
   TRUC_ASSERT_OK(agent.status());
 
   std::thread running([&] { (*agent)->Run(); });
@@ -91,8 +93,8 @@ TEST(AgentTest, ReceivesSendsAndStopsWithinASecond) {
 
 TEST(AgentTest, TakesItsAgencyFromItsCertificateOverMutualTls) {
   TempDir tmp;
-  auto ca = CreateCertificateAuthority("CA tỉnh Lạng Sơn");
-  TRUC_ASSERT_OK(ca.status());
+  // The province CA that also issued the sample sender's key.
+  absl::StatusOr<KeyAndCert> ca = testing::TestPki::Get().ca();
   IssueRequest hub_request;
   hub_request.role = Role::kHub;
   hub_request.name = "hub";
@@ -101,12 +103,8 @@ TEST(AgentTest, TakesItsAgencyFromItsCertificateOverMutualTls) {
   hub_request.ip_addresses = {"127.0.0.1"};
   auto hub_cert = IssueCertificate(*ca, hub_request);
   TRUC_ASSERT_OK(hub_cert.status());
-  IssueRequest agent_request;
-  agent_request.role = Role::kAgency;
-  agent_request.name = "000.00.12.H42";
-  agent_request.common_name = "UBND xã Y Tịch";
-  auto agent_cert = IssueCertificate(*ca, agent_request);
-  TRUC_ASSERT_OK(agent_cert.status());
+  absl::StatusOr<KeyAndCert> agent_cert =
+      testing::TestPki::Get().Issued("000.00.12.H42");
   TRUC_ASSERT_OK(WriteFileDurably(tmp.Sub("ca.pem"), ca->cert_pem));
   TRUC_ASSERT_OK(WriteFileDurably(tmp.Sub("hub.pem"), hub_cert->cert_pem));
   TRUC_ASSERT_OK(WriteFileDurably(tmp.Sub("hub.key"), hub_cert->key_pem));
@@ -148,6 +146,13 @@ TEST(AgentTest, TakesItsAgencyFromItsCertificateOverMutualTls) {
   running.join();
   EXPECT_TRUE(PathExists(
       JoinPath(settings->folders.inbox, "D6/attachments/Công văn 6.pdf")));
+  // Its statement of arrival is signed with its own key (the TLS one).
+  auto statement = hub.service().ack_receipts();
+  ASSERT_EQ(statement.size(), 1u);
+  auto v = VerifyReceipt(*TrustAnchor::FromPem(ca->cert_pem), statement[0]);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->body.recipient(), "000.00.12.H42");
+  EXPECT_EQ(v->body.status(), truc::v1::EDXML_STATUS_ARRIVED);
 }
 
 AgentSettings LocalSettings(const TempDir& tmp) {
@@ -165,10 +170,14 @@ TEST(AgentTest, OnlyOneAgentPerFolders) {
   TempDir tmp;
   FakeHub hub;
   const AgentSettings settings = LocalSettings(tmp);
-  auto first = Agent::CreateForTest(settings, "000.00.12.H42", hub.stub());
+  auto first = Agent::CreateForTest(
+      settings, "000.00.12.H42", testing::TestPki::Get().Keys("000.00.12.H42"),
+      hub.stub());
   TRUC_ASSERT_OK(first.status());
   EXPECT_TRUE(PathExists(JoinPath(settings.folders.state, "agent.lock")));
-  auto second = Agent::CreateForTest(settings, "000.00.12.H42", hub.stub());
+  auto second = Agent::CreateForTest(
+      settings, "000.00.12.H42", testing::TestPki::Get().Keys("000.00.12.H42"),
+      hub.stub());
   EXPECT_THAT(second, truc::testing::StatusIs(
                           absl::StatusCode::kFailedPrecondition,
                           absl::StrCat("another truc-agent is running on ",
@@ -178,25 +187,30 @@ TEST(AgentTest, OnlyOneAgentPerFolders) {
                                       absl::StrCat("process ", ::getpid())));
 
   // `truc-agent report` does not take the lock: it works beside the agent.
-  TRUC_ASSERT_OK(
-      WriteFileDurably(JoinPath(settings.folders.received(), "D5"), ""));
+  testing::WriteReceivedMarker(settings.folders.received(), "D5",
+                               "000.00.12.H42", std::string(32, 'h'));
   truc::v1::ReportStatusRequest request;
   request.set_document_id("D5");
   request.set_status(truc::v1::EDXML_STATUS_ACCEPTED);
-  TRUC_EXPECT_OK(
-      ReportStatus(hub.stub().get(), settings.folders, request).status());
+  TRUC_EXPECT_OK(ReportStatus(hub.stub().get(), settings.folders,
+                              *testing::TestPki::Get().Keys("000.00.12.H42"),
+                              request)
+                     .status());
   EXPECT_EQ(hub.service().reports().size(), 1u);
 
   // Other folders are another agent's.
   TempDir other;
-  TRUC_EXPECT_OK(
-      Agent::CreateForTest(LocalSettings(other), "000.00.13.H42", hub.stub())
-          .status());
+  TRUC_EXPECT_OK(Agent::CreateForTest(
+                     LocalSettings(other), "000.00.13.H42",
+                     testing::TestPki::Get().Keys("000.00.13.H42"), hub.stub())
+                     .status());
 
   // Once the first agent is gone, the lock is free.
   first->reset();
-  TRUC_EXPECT_OK(
-      Agent::CreateForTest(settings, "000.00.12.H42", hub.stub()).status());
+  TRUC_EXPECT_OK(Agent::CreateForTest(
+                     settings, "000.00.12.H42",
+                     testing::TestPki::Get().Keys("000.00.12.H42"), hub.stub())
+                     .status());
 }
 
 TEST(AgentTest, RefusesACertificateThatIsNotAnAgency) {

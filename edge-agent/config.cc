@@ -110,6 +110,9 @@ absl::StatusOr<AgentSettings> SettingsFromConfig(
   }
   TRUC_ASSIGN_OR_RETURN(s.tls,
                         ResolveTlsFiles(config.tls(), config_dir, "tls"));
+  TRUC_ASSIGN_OR_RETURN(
+      s.signing, ResolveSigningFiles(config.has_signing(), config.signing(),
+                                     s.tls, config_dir, "signing"));
   if (config.base_dir().empty()) {
     return absl::InvalidArgumentError("base_dir is required");
   }

@@ -41,6 +41,8 @@ struct AgentSettings {
   std::string config_path;
   std::string hub_address;
   truc::v1::TlsFiles tls;  // paths resolved
+  // The key the agent signs with (default: tls.cert and tls.key).
+  truc::v1::SigningFiles signing;
   AgentFolders folders;
   uint32_t poll_wait_seconds = 30;
   absl::Duration outbox_scan = absl::Milliseconds(1000);

@@ -10,6 +10,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/armor.h"
+#include "common/evidence.h"
+#include "common/file_util.h"
 #include "common/sha256.h"
 #include "common/time_util.h"
 
@@ -68,6 +71,10 @@ std::vector<DownloadCall> FakeExchange::downloads() const {
 std::vector<std::string> FakeExchange::acks() const {
   absl::MutexLock lock(&mu_);
   return acks_;
+}
+std::vector<truc::v1::Receipt> FakeExchange::ack_receipts() const {
+  absl::MutexLock lock(&mu_);
+  return ack_receipts_;
 }
 std::vector<SendCall> FakeExchange::sends() const {
   absl::MutexLock lock(&mu_);
@@ -156,6 +163,7 @@ grpc::Status FakeExchange::Acknowledge(
     if (id == request->document_id()) response->set_already_acknowledged(true);
   }
   acks_.push_back(request->document_id());
+  ack_receipts_.push_back(request->receipt());
   response->mutable_arrived_at()->set_unix_micros(NowMicros());
   return grpc::Status::OK;
 }
@@ -289,15 +297,68 @@ truc::v1::DocumentHeader SampleHeader(
   return h;
 }
 
+TestPki& TestPki::Get() {
+  static TestPki* pki = new TestPki();
+  return *pki;
+}
+
+TestPki::TestPki() {
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  ca_ = *CreateCertificateAuthority("CA tỉnh Lạng Sơn (test)", 3650,
+                                    now - 800 * 86400);
+}
+
+KeyAndCert TestPki::Issued(const std::string& agency) {
+  absl::MutexLock lock(&mu_);
+  auto it = issued_.find(agency);
+  if (it != issued_.end()) return it->second;
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  IssueRequest req{Role::kAgency, agency, agency};
+  req.not_before_unix = now - 400 * 86400;
+  req.not_after_unix = now + 800 * 86400;
+  KeyAndCert kc = *IssueCertificate(ca_, req);
+  issued_[agency] = kc;
+  return kc;
+}
+
+const Signer& TestPki::SignerOf(const std::string& agency) {
+  KeyAndCert kc = Issued(agency);
+  absl::MutexLock lock(&mu_);
+  auto& s = signers_[agency];
+  if (!s) s = std::move(*Signer::FromPem(kc.key_pem, kc.cert_pem));
+  return *s;
+}
+
+std::unique_ptr<AgentKeys> TestPki::Keys(const std::string& agency) {
+  KeyAndCert kc = Issued(agency);
+  return std::unique_ptr<AgentKeys>(
+      new AgentKeys{*TrustAnchor::FromPem(ca_.cert_pem),
+                    std::move(*Signer::FromPem(kc.key_pem, kc.cert_pem))});
+}
+
 truc::v1::Delivery MakeDelivery(const std::string& id,
                                 const truc::v1::DocumentHeader& header) {
   truc::v1::Delivery d;
   d.set_document_id(id);
   header.SerializeToString(d.mutable_envelope()->mutable_header());
+  *d.mutable_envelope()->mutable_signature() =
+      *TestPki::Get()
+           .SignerOf(header.from().organ_id())
+           .Sign(kHeaderContext, d.envelope().header());
   d.mutable_accepted_at()->set_unix_micros(1795000000000000);
   d.mutable_lease_expires_at()->set_unix_micros(1795000060000000);
   d.set_attempt(1);
   return d;
+}
+
+void WriteReceivedMarker(const std::string& received_dir, const std::string& id,
+                         const std::string& agency,
+                         const std::string& header_sha256) {
+  auto statement =
+      SignStatusStatement(TestPki::Get().SignerOf(agency), id, header_sha256,
+                          truc::v1::EDXML_STATUS_ARRIVED, "", NowMicros());
+  (void)WriteFileDurably(JoinPath(received_dir, id),
+                         Armor(kReceiptLabel, statement->SerializeAsString()));
 }
 
 std::string RandomBytes(size_t n, uint32_t seed) {

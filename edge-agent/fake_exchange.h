@@ -23,6 +23,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/pki.h"
+#include "common/signature.h"
+#include "edge-agent/keys.h"
 #include "truc/v1/exchange.grpc.pb.h"
 
 namespace truc::agent::testing {
@@ -75,6 +78,8 @@ class FakeExchange final : public truc::v1::Exchange::Service {
 
   std::vector<DownloadCall> downloads() const;
   std::vector<std::string> acks() const;
+  // The signed statements the acknowledgements carried, in order.
+  std::vector<truc::v1::Receipt> ack_receipts() const;
   std::vector<SendCall> sends() const;
   std::vector<truc::v1::ReportStatusRequest> reports() const;
   int polls() const;
@@ -109,6 +114,7 @@ class FakeExchange final : public truc::v1::Exchange::Service {
   std::map<std::string, std::string> ids_by_key_ ABSL_GUARDED_BY(mu_);
   std::vector<DownloadCall> downloads_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> acks_ ABSL_GUARDED_BY(mu_);
+  std::vector<truc::v1::Receipt> ack_receipts_ ABSL_GUARDED_BY(mu_);
   std::vector<SendCall> sends_ ABSL_GUARDED_BY(mu_);
   std::vector<truc::v1::ReportStatusRequest> reports_ ABSL_GUARDED_BY(mu_);
   int polls_ ABSL_GUARDED_BY(mu_) = 0;
@@ -133,14 +139,46 @@ class FakeHub {
   int port_ = 0;
 };
 
+// TEST ONLY: a province CA, with a certificate (issued on first use) for
+// every agency the tests name: the senders of the sample headers sign
+// with theirs, the agents under test get theirs as AgentKeys. All are valid
+// from 400 days ago for 800 days, so MakeDelivery's acceptance time lies
+// inside.
+class TestPki {
+ public:
+  static TestPki& Get();
+  const KeyAndCert& ca() const { return ca_; }
+  // The agency's signing key.
+  const Signer& SignerOf(const std::string& agency);
+  // Fresh keys for an agent of `agency`, with the CA as its anchor.
+  std::unique_ptr<AgentKeys> Keys(const std::string& agency);
+  // The agency's key and certificate (PEM).
+  KeyAndCert Issued(const std::string& agency);
+
+ private:
+  TestPki();
+  absl::Mutex mu_;
+  KeyAndCert ca_;
+  std::map<std::string, KeyAndCert> issued_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::unique_ptr<Signer>> signers_ ABSL_GUARDED_BY(mu_);
+};
+
 // A DocumentHeader from Sở Y tế to UBND xã Y Tịch with the given
 // attachments (name, bytes), descriptors filled.
 truc::v1::DocumentHeader SampleHeader(
     const std::vector<std::pair<std::string, std::string>>& attachments);
 
-// A delivery of `header` as document `id`, attempt 1.
+// A delivery of `header` as document `id`, attempt 1, its envelope signed
+// by the header's sender (TestPki).
 truc::v1::Delivery MakeDelivery(const std::string& id,
                                 const truc::v1::DocumentHeader& header);
+
+// Writes the marker state/received/<id> as the agent does once it has
+// stored a document: its signed statement of arrival (01) about a header
+// whose SHA-256 is `header_sha256`.
+void WriteReceivedMarker(const std::string& received_dir, const std::string& id,
+                         const std::string& agency,
+                         const std::string& header_sha256);
 
 // `n` pseudo-random bytes, the same for the same seed.
 std::string RandomBytes(size_t n, uint32_t seed);

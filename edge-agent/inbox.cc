@@ -10,6 +10,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/armor.h"
+#include "common/evidence.h"
 #include "common/exchange_client.h"
 #include "common/file_util.h"
 #include "common/grpc_status.h"
@@ -72,11 +74,62 @@ std::string DeliveryText(const truc::v1::Delivery& delivery) {
 
 InboxWriter::InboxWriter(AgentFolders folders,
                          truc::v1::Exchange::StubInterface* stub, EventLog* log,
-                         uint64_t download_range)
+                         const AgentKeys* keys, uint64_t download_range)
     : folders_(std::move(folders)),
       stub_(stub),
       log_(log),
+      keys_(keys),
       download_range_(download_range) {}
+
+absl::Status InboxWriter::CheckEnvelope(
+    const truc::v1::Delivery& delivery,
+    truc::v1::DocumentHeader* header) const {
+  const truc::v1::Envelope& envelope = delivery.envelope();
+  if (!header->ParseFromString(envelope.header())) {
+    return absl::InvalidArgumentError(
+        "the header is not a valid DocumentHeader");
+  }
+  if (!envelope.has_signature()) {
+    return absl::UnauthenticatedError(
+        "the envelope carries no signature of its sender");
+  }
+  // Checked as of the hub's acceptance: a certificate that expired since
+  // does not undo a document it signed while valid.
+  const int64_t at = delivery.accepted_at().unix_micros() > 0
+                         ? delivery.accepted_at().unix_micros()
+                         : NowMicros();
+  absl::StatusOr<Identity> signer =
+      VerifySignature(keys_->anchor, kHeaderContext, envelope.header(),
+                      envelope.signature(), at / 1'000'000);
+  if (!signer.ok()) {
+    return absl::Status(signer.status().code(),
+                        absl::StrCat("the sender's signature does not check "
+                                     "out: ",
+                                     signer.status().message()));
+  }
+  if (signer->role != Role::kAgency ||
+      signer->name != header->from().organ_id()) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("the header names ", header->from().organ_id(),
+                     " as its sender but is signed by ", signer->ToString()));
+  }
+  return ValidateInboxAttachmentNames(*header);
+}
+
+absl::StatusOr<truc::v1::Receipt> InboxWriter::ArrivalStatement(
+    const std::string& marker, const truc::v1::Delivery& delivery) const {
+  auto text = ReadFile(marker, 1 << 20);
+  if (text.ok()) {
+    auto bytes = Dearmor(kReceiptLabel, *text);
+    truc::v1::Receipt statement;
+    if (bytes.ok() && statement.ParseFromString(*bytes)) return statement;
+  }
+  // A marker of an agent of an earlier version: the arrival is stated now,
+  // about the header the hub offers again.
+  return SignStatusStatement(*keys_->signer, delivery.document_id(),
+                             Sha256::Of(delivery.envelope().header()),
+                             truc::v1::EDXML_STATUS_ARRIVED, "", NowMicros());
+}
 
 absl::StatusOr<InboxWriter::Stored> InboxWriter::Store(
     const truc::v1::Delivery& delivery) {
@@ -98,6 +151,7 @@ absl::StatusOr<InboxWriter::Stored> InboxWriter::Store(
     log_->Event("stored", {{"document", id},
                            {"completed", "rename into the inbox"},
                            {"folder", final_dir}});
+    TRUC_ASSIGN_OR_RETURN(result.statement, ArrivalStatement(marker, delivery));
     return result;
   }
   // Stored before. The marker alone tells it, even if the clerk has moved
@@ -107,23 +161,33 @@ absl::StatusOr<InboxWriter::Stored> InboxWriter::Store(
   if (PathExists(marker) || PathExists(final_dir) ||
       (PathExists(ready) && !staged)) {
     if (!PathExists(marker)) {
-      TRUC_RETURN_IF_ERROR(WriteFileDurably(marker, DeliveryText(delivery)));
+      TRUC_ASSIGN_OR_RETURN(result.statement,
+                            ArrivalStatement(marker, delivery));
+      TRUC_RETURN_IF_ERROR(WriteFileDurably(
+          marker, Armor(kReceiptLabel, result.statement.SerializeAsString())));
+    } else {
+      TRUC_ASSIGN_OR_RETURN(result.statement,
+                            ArrivalStatement(marker, delivery));
     }
     RemoveStaging(id, staging);
     result.already_stored = true;
     return result;
   }
 
+  // Step 0, before anything is written.
   truc::v1::DocumentHeader header;
-  if (!header.ParseFromString(delivery.envelope().header())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "document ", id, ": the header is not a valid DocumentHeader"));
-  }
-  absl::Status names = ValidateInboxAttachmentNames(header);
-  if (!names.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("document ", id, ": ", names.message(),
-                     "; the document is not stored"));
+  absl::Status checked = CheckEnvelope(delivery, &header);
+  if (!checked.ok()) {
+    result.refused = true;
+    result.refusal = absl::StrCat("the receiving agent refused the document: ",
+                                  checked.message());
+    TRUC_ASSIGN_OR_RETURN(
+        result.statement,
+        SignStatusStatement(
+            *keys_->signer, id, Sha256::Of(delivery.envelope().header()),
+            truc::v1::EDXML_STATUS_REFUSED, result.refusal, NowMicros()));
+    log_->Event("refused", {{"document", id}, {"reason", result.refusal}});
+    return result;
   }
 
   // "ready" with "document" (an earlier version's crash before its rename)
@@ -172,8 +236,15 @@ absl::StatusOr<InboxWriter::Stored> InboxWriter::Store(
   TRUC_RETURN_IF_ERROR(SyncDirectory(doc));
   TRUC_RETURN_IF_ERROR(SyncDirectory(staging));
   // From here on the document is received: the marker with "document"
-  // still in staging means "rename it into the inbox".
-  TRUC_RETURN_IF_ERROR(WriteFileDurably(marker, DeliveryText(delivery)));
+  // still in staging means "rename it into the inbox". It holds the
+  // agent's signed statement of the arrival.
+  TRUC_ASSIGN_OR_RETURN(
+      result.statement,
+      SignStatusStatement(*keys_->signer, id,
+                          Sha256::Of(delivery.envelope().header()),
+                          truc::v1::EDXML_STATUS_ARRIVED, "", NowMicros()));
+  TRUC_RETURN_IF_ERROR(WriteFileDurably(
+      marker, Armor(kReceiptLabel, result.statement.SerializeAsString())));
 
   CrashPoint("after_download");
 
@@ -353,6 +424,31 @@ absl::Status Receiver::HandleDelivery(const truc::v1::Delivery& delivery) {
     }
     return stored.status();
   }
+  if (stored->refused) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(30));
+    CancelOnStop cancel_on_stop(&ctx);
+    truc::v1::ReportStatusRequest request;
+    request.set_document_id(id);
+    request.set_status(truc::v1::EDXML_STATUS_REFUSED);
+    request.set_description(stored->refusal);
+    *request.mutable_receipt() = stored->statement;
+    truc::v1::ReportStatusResponse response;
+    absl::Status reported =
+        FromGrpcStatus(stub_->ReportStatus(&ctx, request, &response));
+    if (!reported.ok()) {
+      if (!stop_->stopped()) {
+        log_->Event("refusal_report_failed",
+                    {{"document", id},
+                     {"code", absl::StatusCodeToString(reported.code())},
+                     {"error", std::string(reported.message())}});
+      }
+      return reported;
+    }
+    log_->Event("refusal_reported", {{"document", id}});
+    return absl::OkStatus();
+  }
   if (stored->already_stored) {
     log_->Event("redelivered", {{"document", id}});
   } else {
@@ -363,6 +459,7 @@ absl::Status Receiver::HandleDelivery(const truc::v1::Delivery& delivery) {
   CancelOnStop cancel_on_stop(&ctx);
   truc::v1::AcknowledgeRequest request;
   request.set_document_id(id);
+  *request.mutable_receipt() = stored->statement;
   truc::v1::AcknowledgeResponse response;
   absl::Status acked =
       FromGrpcStatus(stub_->Acknowledge(&ctx, request, &response));

@@ -3,6 +3,13 @@
 // and acknowledges it.
 //
 // Storing one document (InboxWriter::Store):
+//   0. Unless it was stored before (1.), the envelope is checked end to end
+//      before anything is written: the sender's signature over the header
+//      bytes, made with a certificate the province CA issued to the sender
+//      named in the header (valid when the hub accepted the document); the
+//      header parses; its attachment names are allowed. A document that
+//      fails is refused, never stored: the caller reports status 02 with
+//      the reason (Stored::refused).
 //   1. If the marker state/received/<id> exists and state/incoming/<id>/
 //      document is still there, a crash came between the marker and the
 //      rename: the rename is done now (step 5). If the marker exists
@@ -26,7 +33,10 @@
 //      fdatasync'd, then attachments/, document/ and the staging folder are
 //      synced once each, bottom up.
 //   4. The marker state/received/<id> is written durably: from here on the
-//      document is received.
+//      document is received. It holds the agent's signed statement of the
+//      arrival (status 01: document id, header digest, time), an armored
+//      receipt (common/armor.h) that the acknowledgement carries and that
+//      `truc receipt verify` checks.
 //   5. document/ is renamed to inbox/<id> (both folders synced) and
 //      state/incoming/<id>/ (with the hard-linked parts) removed. Only then
 //      may the caller acknowledge.
@@ -50,6 +60,7 @@
 #include "edge-agent/backoff.h"
 #include "edge-agent/config.h"
 #include "edge-agent/event_log.h"
+#include "edge-agent/keys.h"
 #include "edge-agent/stop_signal.h"
 #include "truc/v1/exchange.grpc.pb.h"
 
@@ -59,35 +70,51 @@ class InboxWriter {
  public:
   struct Stored {
     bool already_stored = false;  // a redelivery: nothing was written
+    // The document failed the checks of step 0: nothing was written;
+    // `statement` is the agent's signed refusal (02) of what it received,
+    // with `refusal` as its description.
+    bool refused = false;
+    std::string refusal;
     int attachments = 0;
     uint64_t bytes = 0;       // attachment bytes of the document
     uint64_t downloaded = 0;  // bytes fetched from the hub by this call
+    // The agent's signed statement: the arrival (01) to acknowledge with,
+    // or the refusal (02) to report.
+    truc::v1::Receipt statement;
   };
 
   // Bytes asked for per Download call. 8 MiB keeps the agent's memory
   // bounded on a fast link and costs one round trip per 8 MiB.
   static constexpr uint64_t kDownloadRange = 8 << 20;
 
-  // `folders` must exist (CreateFolders). `stub` and `log` must outlive
-  // the writer. Downloads are cancelled by the StopSignal of the calling
-  // thread's CallCancellationScope, if any (Receiver::Run opens one).
-  // `download_range` (> 0) is the bytes asked for per Download call.
+  // `folders` must exist (CreateFolders). `stub`, `log` and `keys` must
+  // outlive the writer. Downloads are cancelled by the StopSignal of the
+  // calling thread's CallCancellationScope, if any (Receiver::Run opens
+  // one). `download_range` (> 0) is the bytes asked for per Download call.
   InboxWriter(AgentFolders folders, truc::v1::Exchange::StubInterface* stub,
-              EventLog* log, uint64_t download_range = kDownloadRange);
+              EventLog* log, const AgentKeys* keys,
+              uint64_t download_range = kDownloadRange);
 
   // Stores `delivery` as described above. OK means the document is durably
-  // in the inbox and may be acknowledged. Fails, leaving the inbox
-  // untouched:
-  //   INVALID_ARGUMENT  bad document id, header that does not parse, an
-  //                     attachment name that is not allowed or is used
-  //                     twice (nothing written);
+  // in the inbox and may be acknowledged with Stored::statement, or was
+  // refused (Stored::refused: nothing written, report the refusal). Fails,
+  // leaving the inbox untouched:
+  //   INVALID_ARGUMENT  a bad document id (nothing written);
   //   DATA_LOSS         downloaded bytes do not match the declared size or
   //                     SHA-256 (the part file is deleted);
   //   the hub's status  when a download fails (the part is kept, to resume);
-  //   a file error      from the filesystem.
+  //   a file error      from the filesystem;
+  //   the signer's error.
   absl::StatusOr<Stored> Store(const truc::v1::Delivery& delivery);
 
  private:
+  // Step 0: OK, or the reason to refuse the document.
+  absl::Status CheckEnvelope(const truc::v1::Delivery& delivery,
+                             truc::v1::DocumentHeader* header) const;
+  // The statement in the marker, or (a marker written by an agent of an
+  // earlier version) a new one for the delivery.
+  absl::StatusOr<truc::v1::Receipt> ArrivalStatement(
+      const std::string& marker, const truc::v1::Delivery& delivery) const;
   // RenameDurably of the staged document to the inbox; the error names
   // the document (and the one-filesystem rule when it is the cause).
   absl::Status MoveIntoInbox(const std::string& id, const std::string& doc,
@@ -106,6 +133,7 @@ class InboxWriter {
   AgentFolders folders_;
   truc::v1::Exchange::StubInterface* stub_;
   EventLog* log_;
+  const AgentKeys* keys_;
   uint64_t download_range_;
 };
 
@@ -126,9 +154,11 @@ class Receiver {
   // failures are logged, not returned). Fails with the Poll's status.
   absl::Status PollOnce();
 
-  // Stores one delivery and acknowledges it once it is stored (or was
-  // already). Fails with the store's or the Acknowledge call's status; the
-  // hub then offers the document again after its lease.
+  // Stores one delivery and acknowledges it, with the agent's signed
+  // statement, once it is stored (or was already); or reports the refusal
+  // (02) of a document that failed the writer's checks. Fails with the
+  // store's status or the hub's; the hub then offers the document again
+  // after its lease.
   absl::Status HandleDelivery(const truc::v1::Delivery& delivery);
 
   // PollOnce until `stop`, backing off after failed polls. Gives up the

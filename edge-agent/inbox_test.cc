@@ -10,7 +10,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/armor.h"
+#include "common/evidence.h"
 #include "common/file_util.h"
+#include "common/pki.h"
 #include "common/sha256.h"
 #include "common/test_util.h"
 #include "common/text_proto.h"
@@ -46,7 +49,8 @@ class InboxTest : public ::testing::Test {
                absl::MutexLock lock(&log_mu_);
                log_text_ += line;
              }),
-        writer_(Folders(), hub_.stub().get(), &log_),
+        keys_(testing::TestPki::Get().Keys("000.00.12.H42")),
+        writer_(Folders(), hub_.stub().get(), &log_, keys_.get()),
         receiver_(ReceiverOptions(), hub_.stub().get(), &writer_, &log_,
                   &stop_) {
     folders_ = Folders();
@@ -90,6 +94,7 @@ class InboxTest : public ::testing::Test {
   EventLog log_;
   StopSignal stop_;
   AgentFolders folders_;
+  std::unique_ptr<AgentKeys> keys_;
   InboxWriter writer_;
   Receiver receiver_;
 };
@@ -332,10 +337,15 @@ TEST_P(HostileNameTest, IsRefusedAndNothingIsWritten) {
   EXPECT_TRUE(hub_.service().downloads().empty());
   EXPECT_FALSE(PathExists(JoinPath(folders_.inbox, "D12")));
   EXPECT_FALSE(PathExists(JoinPath(folders_.incoming(), "D12")));
+  EXPECT_FALSE(PathExists(JoinPath(folders_.received(), "D12")));
   EXPECT_FALSE(PathExists(tmp_.Sub("x")));
   EXPECT_FALSE(PathExists(JoinPath(folders_.inbox, "x")));
-  EXPECT_THAT(LogText(), HasSubstr("event=store_failed document=D12"));
-  EXPECT_THAT(LogText(), HasSubstr("attachment 1"));
+  // Refused (02), with the reason, so that the hub stops offering it.
+  auto reports = hub_.service().reports();
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].status(), truc::v1::EDXML_STATUS_REFUSED);
+  EXPECT_THAT(reports[0].description(), HasSubstr("attachment 1"));
+  EXPECT_THAT(LogText(), HasSubstr("event=refused document=D12"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Names, HostileNameTest,
@@ -373,6 +383,93 @@ TEST_F(InboxTest, AttachmentsNamedLikeTheAgentsFilesAreDelivered) {
   truc::v1::Delivery info;
   TRUC_ASSERT_OK(LoadTextProtoFile(JoinPath(doc, "delivery.txtpb"), &info));
   EXPECT_EQ(info.document_id(), "D22");
+}
+
+// An envelope that does not check out end to end is refused (02), with its
+// reason, and nothing of it is written.
+class RefusedEnvelopeTest : public InboxTest {
+ protected:
+  void ExpectRefused(const truc::v1::Delivery& d, absl::string_view reason) {
+    hub_.service().SetAttachment(d.document_id(), 0, Blob::Of("nội dung"));
+    hub_.service().Offer(d);
+    TRUC_ASSERT_OK(receiver_.PollOnce());
+    EXPECT_TRUE(hub_.service().acks().empty());
+    EXPECT_TRUE(hub_.service().downloads().empty());
+    EXPECT_FALSE(PathExists(JoinPath(folders_.inbox, d.document_id())));
+    EXPECT_FALSE(PathExists(JoinPath(folders_.received(), d.document_id())));
+    auto reports = hub_.service().reports();
+    ASSERT_EQ(reports.size(), 1u);
+    EXPECT_EQ(reports[0].status(), truc::v1::EDXML_STATUS_REFUSED);
+    EXPECT_THAT(reports[0].description(), HasSubstr(std::string(reason)));
+    // The refusal is the agent's signed statement about the bytes it got.
+    auto v = VerifyReceipt(keys_->anchor, reports[0].receipt());
+    ASSERT_TRUE(v.ok()) << v.status();
+    EXPECT_EQ(v->body.status(), truc::v1::EDXML_STATUS_REFUSED);
+    EXPECT_EQ(v->body.header_sha256(), Sha256::Of(d.envelope().header()));
+    EXPECT_EQ(v->body.description(), reports[0].description());
+  }
+  truc::v1::Delivery Good(const std::string& id) {
+    return MakeDelivery(id, SampleHeader({{"Công văn.pdf", "nội dung"}}));
+  }
+};
+
+TEST_F(RefusedEnvelopeTest, AHeaderAlteredAfterSigning) {
+  auto d = Good("D20");
+  truc::v1::DocumentHeader h;
+  ASSERT_TRUE(h.ParseFromString(d.envelope().header()));
+  h.set_subject("Về việc báo cáo tình hình dịch bệnh tháng 12");
+  h.SerializeToString(d.mutable_envelope()->mutable_header());
+  ExpectRefused(d, "does not match");
+}
+
+TEST_F(RefusedEnvelopeTest, AnEnvelopeWithoutSignature) {
+  auto d = Good("D21");
+  d.mutable_envelope()->clear_signature();
+  ExpectRefused(d, "carries no signature");
+}
+
+TEST_F(RefusedEnvelopeTest, SignedByAnotherAgencyThanItsSender) {
+  auto d = Good("D22");
+  *d.mutable_envelope()->mutable_signature() =
+      *testing::TestPki::Get()
+           .SignerOf("000.03.00.H99")
+           .Sign(kHeaderContext, d.envelope().header());
+  ExpectRefused(d, "is signed by agency 000.03.00.H99");
+}
+
+TEST_F(RefusedEnvelopeTest, SignedWithACertificateOfAnotherCa) {
+  auto other = CreateCertificateAuthority("CA lạ");
+  auto forged =
+      IssueCertificate(*other, {Role::kAgency, "000.07.00.H99", "Sở Y tế"});
+  auto signer = Signer::FromPem(forged->key_pem, forged->cert_pem);
+  auto d = Good("D23");
+  *d.mutable_envelope()->mutable_signature() =
+      *(*signer)->Sign(kHeaderContext, d.envelope().header());
+  ExpectRefused(d, "not issued by the province CA");
+}
+
+TEST_F(InboxTest, TheMarkerAndTheAcknowledgementCarryTheSignedArrival) {
+  truc::v1::Delivery d = OfferDocument("D24", {{"Công văn.pdf", "nội dung"}});
+  TRUC_ASSERT_OK(receiver_.PollOnce());
+  ASSERT_EQ(hub_.service().ack_receipts().size(), 1u);
+  const truc::v1::Receipt sent = hub_.service().ack_receipts()[0];
+  auto v = VerifyReceipt(keys_->anchor, sent);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->body.document_id(), "D24");
+  EXPECT_EQ(v->body.recipient(), "000.00.12.H42");
+  EXPECT_EQ(v->body.status(), truc::v1::EDXML_STATUS_ARRIVED);
+  EXPECT_EQ(v->body.header_sha256(), Sha256::Of(d.envelope().header()));
+  // The marker is that same statement, as a receipt file.
+  auto marker =
+      Dearmor(kReceiptLabel, Read(JoinPath(folders_.received(), "D24")));
+  ASSERT_TRUE(marker.ok()) << marker.status();
+  EXPECT_EQ(*marker, sent.SerializeAsString());
+  // A redelivery is acknowledged with the same statement.
+  hub_.service().Offer(d);
+  TRUC_ASSERT_OK(receiver_.PollOnce());
+  ASSERT_EQ(hub_.service().ack_receipts().size(), 2u);
+  EXPECT_EQ(hub_.service().ack_receipts()[1].SerializeAsString(),
+            sent.SerializeAsString());
 }
 
 TEST_F(InboxTest, HostileDocumentIdIsRefused) {
@@ -429,7 +526,7 @@ TEST_F(InboxTest, AttachmentIsFetchedOneRangeAtATime) {
   truc::v1::Delivery d =
       MakeDelivery("D31", SampleHeader({{"Công văn 123.pdf", pdf}}));
   hub_.service().SetAttachment("D31", 0, Blob::Of(pdf));
-  InboxWriter ranged(folders_, hub_.stub().get(), &log_, 100000);
+  InboxWriter ranged(folders_, hub_.stub().get(), &log_, keys_.get(), 100000);
   // Broken inside the first range, after one 64 KiB chunk: what arrived is
   // kept, and the next offer goes on from there, a range at a time.
   hub_.service().FailNextDownloadAfter(50000);
@@ -456,7 +553,7 @@ TEST_F(InboxTest, HubWithoutRangesStreamsTheWholeAttachment) {
       MakeDelivery("D32", SampleHeader({{"Công văn 123.pdf", pdf}}));
   hub_.service().SetAttachment("D32", 0, Blob::Of(pdf));
   hub_.service().IgnoreDownloadLength();
-  InboxWriter ranged(folders_, hub_.stub().get(), &log_, 100000);
+  InboxWriter ranged(folders_, hub_.stub().get(), &log_, keys_.get(), 100000);
   TRUC_ASSERT_OK(ranged.Store(d).status());
   EXPECT_EQ(hub_.service().downloads().size(), 1u);
   EXPECT_EQ(Read(JoinPath(folders_.inbox, "D32/attachments/Công văn 123.pdf")),

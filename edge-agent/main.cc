@@ -94,10 +94,14 @@ int ReportCommand(const ReportArgs& args) {
   request.mutable_staff()->set_email(args.email);
   if (request.staff().ByteSizeLong() == 0) request.clear_staff();
 
+  absl::StatusOr<std::string> agency = AgencyFromCertificate(*settings);
+  if (!agency.ok()) return Fail(kExitUsage, agency.status());
+  auto keys = LoadAgentKeys(*settings, *agency);
+  if (!keys.ok()) return Fail(kExitUsage, keys.status());
   auto stub = ConnectToHub(*settings);
   if (!stub.ok()) return Fail(kExitUsage, stub.status());
   absl::StatusOr<truc::v1::ReportStatusResponse> response =
-      ReportStatus(stub->get(), settings->folders, request);
+      ReportStatus(stub->get(), settings->folders, **keys, request);
   if (!response.ok()) return Fail(kExitFailure, response.status());
   std::printf("reported %s for document %s, recorded by the hub at %s\n",
               StatusCodeLabel(*status).c_str(), args.document_id.c_str(),

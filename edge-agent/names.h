@@ -22,6 +22,9 @@ inline constexpr absl::string_view kDeliveryFile = "delivery.txtpb";
 inline constexpr absl::string_view kAttachmentsDir = "attachments";
 // The files the agent writes into sent/ and failed/ outbox folders.
 inline constexpr absl::string_view kReceiptFile = "receipt.txtpb";
+// The hub's signed acceptance receipt, armored (common/armor.h).
+inline constexpr absl::string_view kAcceptanceReceiptFile =
+    "acceptance.receipt";
 inline constexpr absl::string_view kErrorFile = "error.txt";
 // The idempotency key of an outbox folder, written into the folder on its
 // first attempt; it moves with the folder to sent/ or failed/.

@@ -12,6 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/armor.h"
 #include "common/attachment_name.h"
 #include "common/file_util.h"
 #include "common/sha256.h"
@@ -181,12 +182,14 @@ absl::StatusOr<OutboxDocument> ReadOutboxFolder(const std::string& dir,
 
 OutboxSender::OutboxSender(AgentFolders folders, std::string agency,
                            truc::v1::Exchange::StubInterface* stub,
-                           EventLog* log, Options options, StopSignal* stop)
+                           EventLog* log, Options options, const Signer* signer,
+                           StopSignal* stop)
     : folders_(std::move(folders)),
       agency_(std::move(agency)),
       stub_(stub),
       log_(log),
       options_(options),
+      signer_(signer),
       stop_(stop) {}
 
 absl::StatusOr<std::string> OutboxSender::LoadOrCreateKey(
@@ -280,11 +283,21 @@ OutboxSender::Outcome OutboxSender::MoveToSent(
                            kIdempotencyKeyFile, " and ", kReceiptFile,
                            " from it and move it into the outbox again"));
   }
+  // What the hub answered, readable, and its signed receipt as evidence
+  // (`truc receipt verify acceptance.receipt`).
+  truc::v1::SendResponse readable = response;
+  readable.clear_receipt();
   absl::Status s = WriteFileDurably(
       JoinPath(dir, kReceiptFile),
       absl::StrCat("# sent by truc-agent of ", agency_, ", accepted at ",
                    FormatVietnamTime(response.accepted_at().unix_micros()),
-                   " (Vietnam time)\n", ToTextProto(response)));
+                   " (Vietnam time); the hub's signed receipt is in ",
+                   kAcceptanceReceiptFile, "\n", ToTextProto(readable)));
+  if (s.ok() && response.has_receipt()) {
+    s = WriteFileDurably(
+        JoinPath(dir, kAcceptanceReceiptFile),
+        Armor(kReceiptLabel, response.receipt().SerializeAsString()));
+  }
   if (s.ok()) s = RenameDurably(dir, dest);
   if (!s.ok()) {
     log_->Event(
@@ -361,8 +374,9 @@ OutboxSender::Outcome OutboxSender::SendFolder(const std::string& name) {
   // Under Run's scope, Stop() cancels the upload.
   CancelOnStop cancel_on_stop(&ctx);
   // Given a context, SendDocument does not use its timeout argument.
-  absl::StatusOr<truc::v1::SendResponse> response = SendDocument(
-      stub_, doc->header, doc->files, *key, std::chrono::seconds(3600), &ctx);
+  absl::StatusOr<truc::v1::SendResponse> response =
+      SendDocument(stub_, *signer_, doc->header, doc->files, *key,
+                   std::chrono::seconds(3600), &ctx);
   if (response.ok()) return done(MoveToSent(name, *response));
   if (IsTransientSendFailure(response.status())) {
     return retry(response.status());

@@ -106,12 +106,13 @@ class OutboxSender {
     absl::Duration settle_time = kOutboxSettleTime;
   };
 
-  // `agency` is this agent's code (from its certificate). `folders` must
-  // exist (CreateFolders). Pointers must outlive the sender; `stop` may be
-  // null (then Run never returns).
+  // `agency` is this agent's code (from its certificate); `signer` signs
+  // its documents. `folders` must exist (CreateFolders). Pointers must
+  // outlive the sender; `stop` may be null (then Run never returns).
   OutboxSender(AgentFolders folders, std::string agency,
                truc::v1::Exchange::StubInterface* stub, EventLog* log,
-               Options options, StopSignal* stop = nullptr);
+               Options options, const Signer* signer,
+               StopSignal* stop = nullptr);
 
   // Tries outbox/<name> now, whatever its back-off (but not before it has
   // settled: kNotReady, its back-off kept). Never fails: every outcome but
@@ -150,6 +151,7 @@ class OutboxSender {
   AgentFolders folders_;
   std::string agency_;
   truc::v1::Exchange::StubInterface* stub_;
+  const Signer* signer_;
   EventLog* log_;
   Options options_;
   StopSignal* stop_;

@@ -64,7 +64,8 @@ class OutboxTest : public ::testing::Test {
     folders_.state = tmp_.Sub("state");
     EXPECT_TRUE(CreateFolders(folders_).ok());
     sender_ = std::make_unique<OutboxSender>(
-        folders_, kAgency, hub_.stub().get(), &log_, Options());
+        folders_, kAgency, hub_.stub().get(), &log_, Options(),
+        &testing::TestPki::Get().SignerOf(kAgency));
   }
 
   // Slow back-off, and no settle time (folders are sent as soon as dropped).
@@ -262,7 +263,7 @@ TEST_F(OutboxTest, StopCancelsAnUploadInFlight) {
   hub_.service().HoldNextSend(absl::Seconds(20));
   StopSignal stop;
   OutboxSender sender(folders_, kAgency, hub_.stub().get(), &log_, Options(),
-                      &stop);
+                      &testing::TestPki::Get().SignerOf(kAgency), &stop);
   std::thread running([&] { sender.Run(absl::Milliseconds(20)); });
   for (int i = 0; i < 1000 && !hub_.service().holding_send(); ++i) {
     absl::SleepFor(absl::Milliseconds(10));
@@ -284,7 +285,7 @@ TEST_F(OutboxTest, SendAfterStopIsCancelledAtOnce) {
   StopSignal stop;
   stop.Stop();
   OutboxSender sender(folders_, kAgency, hub_.stub().get(), &log_, Options(),
-                      &stop);
+                      &testing::TestPki::Get().SignerOf(kAgency), &stop);
   CallCancellationScope scope(&stop);
   EXPECT_EQ(sender.SendFolder("cv"), OutboxSender::Outcome::kRetry);
   EXPECT_THAT(hub_.service().sends(), IsEmpty());
@@ -493,7 +494,8 @@ void SetMtime(const std::string& path, absl::Time t) {
 TEST_F(OutboxTest, FolderStillBeingWrittenIsLeftAlone) {
   OutboxSender::Options options = Options();
   options.settle_time = absl::Seconds(2);
-  OutboxSender sender(folders_, kAgency, hub_.stub().get(), &log_, options);
+  OutboxSender sender(folders_, kAgency, hub_.stub().get(), &log_, options,
+                      &testing::TestPki::Get().SignerOf(kAgency));
   Drop("dang-ghi", kEnvelope,
        {{"Công văn 123.pdf", "a"}, {"Phụ lục.xlsx", "b"}});
   const std::string dir = JoinPath(folders_.outbox, "dang-ghi");
@@ -547,7 +549,8 @@ TEST_F(OutboxTest, AttachmentChangedWhileSentIsTransient) {
   TRUC_ASSERT_OK(CompleteHeader(kAgency, files, &header));
   TRUC_ASSERT_OK(WriteFileDurably(path, "bản mới"));  // same size
   absl::StatusOr<truc::v1::SendResponse> sent =
-      SendDocument(hub_.stub().get(), header, files, "k1");
+      SendDocument(hub_.stub().get(), testing::TestPki::Get().SignerOf(kAgency),
+                   header, files, "k1");
   EXPECT_THAT(sent, StatusIs(absl::StatusCode::kFailedPrecondition,
                              "changed while it was being sent"));
   EXPECT_TRUE(IsTransientSendFailure(sent.status()));

@@ -5,9 +5,13 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/armor.h"
+#include "common/evidence.h"
 #include "common/file_util.h"
 #include "common/grpc_status.h"
+#include "common/sha256.h"
 #include "common/status_macros.h"
+#include "common/time_util.h"
 #include "edge-agent/names.h"
 
 namespace truc::agent {
@@ -64,9 +68,41 @@ absl::StatusOr<truc::v1::EdxmlStatus> ParseStatusCode(absl::string_view text) {
       absl::StrCat("status code \"", text, "\" is not one of ", kAllowed));
 }
 
+absl::StatusOr<std::string> ReceivedHeaderDigest(
+    const AgentFolders& folders, const std::string& document_id) {
+  const std::string marker = JoinPath(folders.received(), document_id);
+  auto text = ReadFile(marker, 1 << 20);
+  if (!text.ok()) {
+    if (absl::IsNotFound(text.status())) {
+      return absl::NotFoundError(absl::StrCat(
+          "document ", document_id, " was not received by this agent (no ",
+          marker,
+          "); status can only be reported on documents this agency "
+          "received"));
+    }
+    return text.status();
+  }
+  auto bytes = Dearmor(kReceiptLabel, *text);
+  truc::v1::Receipt statement;
+  truc::v1::ReceiptBody body;
+  if (bytes.ok() && statement.ParseFromString(*bytes) &&
+      body.ParseFromString(statement.body())) {
+    return body.header_sha256();
+  }
+  // A marker of an earlier version of the agent holds no statement.
+  auto header = ReadFile(
+      JoinPath(JoinPath(folders.inbox, document_id), kHeaderFile), 64 << 20);
+  if (header.ok()) return Sha256::Of(*header);
+  return absl::NotFoundError(
+      absl::StrCat("cannot tell which header of document ", document_id,
+                   " this agent received: its marker ", marker,
+                   " predates signed statements and inbox/", document_id,
+                   "/header.bin is gone"));
+}
+
 absl::StatusOr<truc::v1::ReportStatusResponse> ReportStatus(
     truc::v1::Exchange::StubInterface* stub, const AgentFolders& folders,
-    const truc::v1::ReportStatusRequest& request) {
+    const AgentKeys& keys, truc::v1::ReportStatusRequest request) {
   TRUC_RETURN_IF_ERROR(ValidateDocumentId(request.document_id()));
   if (request.status() < truc::v1::EDXML_STATUS_REFUSED ||
       request.status() > truc::v1::EDXML_STATUS_COMPLETED) {
@@ -74,13 +110,13 @@ absl::StatusOr<truc::v1::ReportStatusResponse> ReportStatus(
         absl::StrCat("status ", static_cast<int>(request.status()),
                      " is not one of ", kAllowed));
   }
-  if (!PathExists(JoinPath(folders.received(), request.document_id()))) {
-    return absl::NotFoundError(absl::StrCat(
-        "document ", request.document_id(),
-        " was not received by this agent (no ",
-        JoinPath(folders.received(), request.document_id()),
-        "); status can only be reported on documents this agency received"));
-  }
+  TRUC_ASSIGN_OR_RETURN(const std::string digest,
+                        ReceivedHeaderDigest(folders, request.document_id()));
+  TRUC_ASSIGN_OR_RETURN(
+      *request.mutable_receipt(),
+      SignStatusStatement(*keys.signer, request.document_id(), digest,
+                          request.status(), request.description(),
+                          NowMicros()));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   truc::v1::ReportStatusResponse response;

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "edge-agent/config.h"
+#include "edge-agent/keys.h"
 #include "truc/v1/exchange.grpc.pb.h"
 
 namespace truc::agent {
@@ -23,13 +24,22 @@ absl::StatusOr<truc::v1::EdxmlStatus> ParseStatusCode(absl::string_view text);
 // "02 (refused)" etc.
 std::string StatusCodeLabel(truc::v1::EdxmlStatus status);
 
-// Sends `request` to the hub if this agent received its document (the
-// marker state/received/<id> exists). Fails INVALID_ARGUMENT for a bad
-// document id or status, NOT_FOUND naming the id if this agent never
-// received it, else with the hub's status (truc::FromGrpcStatus).
+// The SHA-256 of the header this agent received for `document_id`: from
+// the arrival statement in its marker (state/received/<id>), or, for a
+// marker of an earlier version, from inbox/<id>/header.bin. NOT_FOUND
+// naming the id if this agent never received it, or cannot tell what it
+// received.
+absl::StatusOr<std::string> ReceivedHeaderDigest(
+    const AgentFolders& folders, const std::string& document_id);
+
+// Signs the agent's statement of `request`'s status and description about
+// the header it received, and sends both to the hub. Fails
+// INVALID_ARGUMENT for a bad document id or status, NOT_FOUND as
+// ReceivedHeaderDigest, else with the signer's or the hub's status
+// (truc::FromGrpcStatus).
 absl::StatusOr<truc::v1::ReportStatusResponse> ReportStatus(
     truc::v1::Exchange::StubInterface* stub, const AgentFolders& folders,
-    const truc::v1::ReportStatusRequest& request);
+    const AgentKeys& keys, truc::v1::ReportStatusRequest request);
 
 }  // namespace truc::agent
 

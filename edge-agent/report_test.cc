@@ -1,6 +1,8 @@
 #include "edge-agent/report.h"
 
+#include "common/evidence.h"
 #include "common/file_util.h"
+#include "common/sha256.h"
 #include "common/test_util.h"
 #include "edge-agent/fake_exchange.h"
 #include "gmock/gmock.h"
@@ -12,6 +14,8 @@ namespace {
 using ::testing::IsEmpty;
 using truc::testing::StatusIs;
 using truc::testing::TempDir;
+
+constexpr char kAgency[] = "000.21.30.H99";  // UBND xã Y Tịch
 
 TEST(ParseStatusCodeTest, AcceptsNumbersAndNames) {
   EXPECT_EQ(*ParseStatusCode("2"), truc::v1::EDXML_STATUS_REFUSED);
@@ -44,44 +48,78 @@ class ReportTest : public ::testing::Test {
  protected:
   ReportTest() {
     folders_.state = tmp_.Sub("state");
+    folders_.inbox = tmp_.Sub("inbox");
     EXPECT_TRUE(MakeDirectories(folders_.received()).ok());
+  }
+  absl::StatusOr<truc::v1::ReportStatusResponse> Report(
+      const truc::v1::ReportStatusRequest& request) {
+    return ReportStatus(hub_.stub().get(), folders_, *keys_, request);
   }
   TempDir tmp_;
   AgentFolders folders_;
   testing::FakeHub hub_;
+  std::unique_ptr<AgentKeys> keys_ = testing::TestPki::Get().Keys(kAgency);
 };
 
 TEST_F(ReportTest, DocumentNotReceivedIsRefused) {
   truc::v1::ReportStatusRequest request;
   request.set_document_id("D404");
   request.set_status(truc::v1::EDXML_STATUS_ACCEPTED);
-  EXPECT_THAT(ReportStatus(hub_.stub().get(), folders_, request),
+  EXPECT_THAT(Report(request),
               StatusIs(absl::StatusCode::kNotFound,
                        "document D404 was not received by this agent"));
   EXPECT_THAT(hub_.service().reports(), IsEmpty());
 }
 
-TEST_F(ReportTest, ReceivedDocumentIsReported) {
-  TRUC_ASSERT_OK(WriteFileDurably(JoinPath(folders_.received(), "D1"), ""));
+TEST_F(ReportTest, ReceivedDocumentIsReportedWithASignedStatement) {
+  const std::string digest = Sha256::Of("the header Sở Y tế received");
+  testing::WriteReceivedMarker(folders_.received(), "D1", kAgency, digest);
   truc::v1::ReportStatusRequest request;
   request.set_document_id("D1");
   request.set_status(truc::v1::EDXML_STATUS_ASSIGNED);
   request.set_description("Giao phòng Nghiệp vụ Y xử lý");
   request.mutable_staff()->set_staff("Nguyễn Thị Lan");
-  TRUC_ASSERT_OK(ReportStatus(hub_.stub().get(), folders_, request).status());
+  TRUC_ASSERT_OK(Report(request).status());
   auto reports = hub_.service().reports();
   ASSERT_EQ(reports.size(), 1u);
   EXPECT_EQ(reports[0].status(), truc::v1::EDXML_STATUS_ASSIGNED);
   EXPECT_EQ(reports[0].staff().staff(), "Nguyễn Thị Lan");
   EXPECT_EQ(reports[0].description(), "Giao phòng Nghiệp vụ Y xử lý");
+  // The statement states the same, about the header the marker names.
+  auto v = VerifyReceipt(keys_->anchor, reports[0].receipt());
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->body.recipient(), kAgency);
+  EXPECT_EQ(v->body.document_id(), "D1");
+  EXPECT_EQ(v->body.header_sha256(), digest);
+  EXPECT_EQ(v->body.status(), truc::v1::EDXML_STATUS_ASSIGNED);
+  EXPECT_EQ(v->body.description(), "Giao phòng Nghiệp vụ Y xử lý");
+}
+
+TEST_F(ReportTest, AMarkerOfAnEarlierVersionUsesTheStoredHeader) {
+  // Earlier agents wrote the delivery as the marker, without a statement.
+  TRUC_ASSERT_OK(WriteFileDurably(JoinPath(folders_.received(), "D2"),
+                                  "document_id: \"D2\"\n"));
+  truc::v1::ReportStatusRequest request;
+  request.set_document_id("D2");
+  request.set_status(truc::v1::EDXML_STATUS_ACCEPTED);
+  EXPECT_THAT(Report(request), StatusIs(absl::StatusCode::kNotFound,
+                                        "predates signed statements"));
+  TRUC_ASSERT_OK(MakeDirectories(JoinPath(folders_.inbox, "D2")));
+  TRUC_ASSERT_OK(
+      WriteFileDurably(JoinPath(folders_.inbox, "D2/header.bin"), "hdr"));
+  TRUC_ASSERT_OK(Report(request).status());
+  auto v = VerifyReceipt(keys_->anchor, hub_.service().reports()[0].receipt());
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->body.header_sha256(), Sha256::Of("hdr"));
 }
 
 TEST_F(ReportTest, StatusOutOfRangeIsRefused) {
-  TRUC_ASSERT_OK(WriteFileDurably(JoinPath(folders_.received(), "D1"), ""));
+  testing::WriteReceivedMarker(folders_.received(), "D1", kAgency,
+                               std::string(32, 'x'));
   truc::v1::ReportStatusRequest request;
   request.set_document_id("D1");
   request.set_status(truc::v1::EDXML_STATUS_ARRIVED);
-  EXPECT_THAT(ReportStatus(hub_.stub().get(), folders_, request),
+  EXPECT_THAT(Report(request),
               StatusIs(absl::StatusCode::kInvalidArgument, "is not one of"));
 }
 

@@ -61,6 +61,24 @@ absl::StatusOr<truc::v1::HubConfig> FinishHubConfig(
   TRUC_RETURN_IF_ERROR(InRange(c.store_cache_mb(), 8, 65536, "store_cache_mb"));
   if (c.worker_threads() == 0) c.set_worker_threads(16);
   TRUC_RETURN_IF_ERROR(InRange(c.worker_threads(), 1, 1024, "worker_threads"));
+  TRUC_ASSIGN_OR_RETURN(*c.mutable_signing(),
+                        ResolveSigningFiles(c.has_signing(), c.signing(),
+                                            c.tls(), base_dir, "signing"));
+  if (c.audit_checkpoint_seconds() == 0) c.set_audit_checkpoint_seconds(60);
+  TRUC_RETURN_IF_ERROR(InRange(c.audit_checkpoint_seconds(), 1, 86400,
+                               "audit_checkpoint_seconds"));
+  if (c.max_streams_per_caller() == 0) c.set_max_streams_per_caller(300);
+  TRUC_RETURN_IF_ERROR(
+      InRange(c.max_streams_per_caller(), 1, 100000, "max_streams_per_caller"));
+  if (c.max_call_seconds() == 0) c.set_max_call_seconds(3600);
+  TRUC_RETURN_IF_ERROR(
+      InRange(c.max_call_seconds(), 10, 86400, "max_call_seconds"));
+  if (c.certificate_warning_days() == 0) c.set_certificate_warning_days(30);
+  TRUC_RETURN_IF_ERROR(InRange(c.certificate_warning_days(), 1, 365,
+                               "certificate_warning_days"));
+  if (c.tls_reload_seconds() == 0) c.set_tls_reload_seconds(10);
+  TRUC_RETURN_IF_ERROR(
+      InRange(c.tls_reload_seconds(), 1, 3600, "tls_reload_seconds"));
   auto* sl = c.mutable_send_limits();
   if (sl->max_in_flight() == 0) sl->set_max_in_flight(8);
   TRUC_RETURN_IF_ERROR(

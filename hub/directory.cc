@@ -8,10 +8,22 @@
 
 namespace truc::hub {
 
+namespace {
+
+truc::v1::AuditEvent AgencyEvent(absl::string_view kind, const Identity& by,
+                                 const std::string& code, std::string detail) {
+  truc::v1::AuditEvent e = NewAuditEvent(kind, by, std::move(detail));
+  e.set_agency(code);
+  return e;
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Directory>> Directory::Load(
-    Store* store, Clock clock, int64_t silence_threshold_micros) {
+    Store* store, AuditLog* audit, Clock clock,
+    int64_t silence_threshold_micros) {
   std::unique_ptr<Directory> dir(
-      new Directory(store, std::move(clock), silence_threshold_micros));
+      new Directory(store, audit, std::move(clock), silence_threshold_micros));
   absl::MutexLock lock(&dir->mu_);
   absl::Status parse_error;
   TRUC_RETURN_IF_ERROR(
@@ -54,7 +66,7 @@ truc::v1::Agency Directory::ToAgency(
 
 absl::StatusOr<truc::v1::Agency> Directory::Register(
     const std::string& code, const std::string& name,
-    const std::string& parent_code) {
+    const std::string& parent_code, const Identity& by) {
   TRUC_RETURN_IF_ERROR(ValidateAgencyCode(code));
   if (name.empty() || name.size() > 512) {
     return absl::InvalidArgumentError(
@@ -82,24 +94,38 @@ absl::StatusOr<truc::v1::Agency> Directory::Register(
   r.set_registered_at_micros(clock_());
   WriteBatch b;
   b.Put(keys::Agency(code), r.SerializeAsString());
-  TRUC_RETURN_IF_ERROR(store_->Write(b, {.sync = true}));
+  TRUC_RETURN_IF_ERROR(
+      audit_
+          ->Commit(
+              b, {AgencyEvent(
+                     "agency_registered", by, code,
+                     absl::StrCat("name=", name, " parent=",
+                                  parent_code.empty() ? "none" : parent_code))})
+          .status());
   agencies_[code] = r;
   return ToAgency(r);
 }
 
 absl::StatusOr<truc::v1::Agency> Directory::SetState(
-    const std::string& code, truc::v1::AgencyState state) {
+    const std::string& code, truc::v1::AgencyState state, const Identity& by) {
   absl::MutexLock lock(&mu_);
   auto it = agencies_.find(code);
   if (it == agencies_.end()) {
     return absl::NotFoundError(
         absl::StrCat("agency ", code, " is not registered"));
   }
+  if (it->second.state() == state) return ToAgency(it->second);
   truc::internal::AgencyRecord r = it->second;
   r.set_state(state);
   WriteBatch b;
   b.Put(keys::Agency(code), r.SerializeAsString());
-  TRUC_RETURN_IF_ERROR(store_->Write(b, {.sync = true}));
+  TRUC_RETURN_IF_ERROR(
+      audit_
+          ->Commit(b, {AgencyEvent(state == truc::v1::AGENCY_STATE_SUSPENDED
+                                       ? "agency_suspended"
+                                       : "agency_resumed",
+                                   by, code, absl::StrCat("name=", r.name()))})
+          .status());
   it->second = r;
   return ToAgency(r);
 }

@@ -1,6 +1,8 @@
 // The province's directory of agencies, and when each agency's agent last
 // polled. Agencies are few (thousands at most) and are all kept in memory,
 // loaded once at start from the a/ and l/ key ranges (not a store scan).
+// Each change (a registration, a suspension, a resumption) is written with
+// its audit event, naming the operator who made it.
 //
 // Thread-safety: all methods are thread-safe.
 #ifndef TRUC_HUB_DIRECTORY_H_
@@ -16,6 +18,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "common/identity.h"
+#include "hub/audit_log.h"
 #include "hub/store.h"
 #include "truc/internal/records.pb.h"
 #include "truc/v1/operator.pb.h"
@@ -26,19 +30,25 @@ using Clock = std::function<int64_t()>;  // Unix micros
 
 class Directory {
  public:
-  // Loads the agencies and their last polls. Fails with the store's error.
+  // Loads the agencies and their last polls. `audit` (which must outlive
+  // the directory) records its changes. Fails with the store's error.
   static absl::StatusOr<std::unique_ptr<Directory>> Load(
-      Store* store, Clock clock, int64_t silence_threshold_micros);
+      Store* store, AuditLog* audit, Clock clock,
+      int64_t silence_threshold_micros);
 
-  // Adds an agency. INVALID_ARGUMENT for a malformed code, an empty name or
-  // an unknown parent; ALREADY_EXISTS if the code is registered with
-  // another name or parent (the same again returns the agency).
+  // Adds an agency, on behalf of `by`. INVALID_ARGUMENT for a malformed
+  // code, an empty name or an unknown parent; ALREADY_EXISTS if the code is
+  // registered with another name or parent (the same again returns the
+  // agency and records nothing); the store's error.
   absl::StatusOr<truc::v1::Agency> Register(const std::string& code,
                                             const std::string& name,
-                                            const std::string& parent_code);
-  // Suspends or resumes. NOT_FOUND for an unknown code.
+                                            const std::string& parent_code,
+                                            const Identity& by);
+  // Suspends or resumes, on behalf of `by`. NOT_FOUND for an unknown code.
+  // A state the agency already has is returned and nothing is recorded.
   absl::StatusOr<truc::v1::Agency> SetState(const std::string& code,
-                                            truc::v1::AgencyState state);
+                                            truc::v1::AgencyState state,
+                                            const Identity& by);
 
   std::optional<truc::internal::AgencyRecord> Find(
       const std::string& code) const;
@@ -62,14 +72,16 @@ class Directory {
   int64_t silence_threshold_micros() const { return silence_micros_; }
 
  private:
-  Directory(Store* store, Clock clock, int64_t silence_micros)
+  Directory(Store* store, AuditLog* audit, Clock clock, int64_t silence_micros)
       : store_(store),
+        audit_(audit),
         clock_(std::move(clock)),
         silence_micros_(silence_micros) {}
   truc::v1::Agency ToAgency(const truc::internal::AgencyRecord& r) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   Store* const store_;
+  AuditLog* const audit_;
   const Clock clock_;
   const int64_t silence_micros_;
   mutable absl::Mutex mu_;

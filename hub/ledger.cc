@@ -1,5 +1,6 @@
 #include "hub/ledger.h"
 
+#include <optional>
 #include <random>
 
 #include "absl/hash/hash.h"
@@ -62,6 +63,28 @@ void RemoveFromQueues(const DeliveryRecord& d, WriteBatch* b) {
                           d.recipient()));
 }
 
+// An audit event of `actor` about a document.
+truc::v1::AuditEvent Event(absl::string_view kind, const Identity& actor,
+                           const std::string& document_id, std::string detail) {
+  truc::v1::AuditEvent e;
+  e.set_kind(std::string(kind));
+  e.set_actor(actor.Principal());
+  e.set_actor_certificate(actor.serial_hex);
+  e.set_document_id(document_id);
+  e.set_detail(std::move(detail));
+  return e;
+}
+
+// The serial of the certificate that signed the envelope (checked before).
+std::string SignerSerial(const truc::v1::Envelope& envelope) {
+  auto cert = Certificate::FromDer(envelope.signature().certificate());
+  return cert.ok() ? cert->serial_hex() : "none";
+}
+
+std::string StatementDigest(const truc::v1::Receipt& r) {
+  return HexEncode(Sha256::Of(r.body()));
+}
+
 }  // namespace
 
 WriteBatch Ledger::AcceptBatch(const DocumentRecord& doc) {
@@ -87,21 +110,25 @@ WriteBatch Ledger::AcceptBatch(const DocumentRecord& doc) {
   return b;
 }
 
-void Ledger::AddArrival(int64_t now, DeliveryRecord* d, WriteBatch* b) {
+void Ledger::AddArrival(int64_t now, DeliveryRecord* d, WriteBatch* b,
+                        const truc::v1::Receipt* statement) {
   d->set_state(truc::v1::DELIVERY_STATE_ARRIVED);
   d->set_arrived_at_micros(now);
   auto* e = d->add_history();
   e->set_status(truc::v1::EDXML_STATUS_ARRIVED);
   e->mutable_at()->set_unix_micros(now);
+  if (statement != nullptr) *e->mutable_receipt() = *statement;
   b->Put(keys::Delivery(d->document_id(), d->recipient()),
          d->SerializeAsString());
   RemoveFromQueues(*d, b);
 }
 
-Ledger::Ledger(Store* store, Directory* directory, Clock clock,
-               LedgerOptions options)
+Ledger::Ledger(Store* store, Directory* directory, AuditLog* audit,
+               const HubTrust* trust, Clock clock, LedgerOptions options)
     : store_(store),
       directory_(directory),
+      audit_(audit),
+      trust_(trust),
       clock_(std::move(clock)),
       options_(options) {}
 
@@ -129,13 +156,15 @@ absl::StatusOr<std::optional<truc::v1::SendResponse>> Ledger::FindPriorSend(
   r.mutable_accepted_at()->set_unix_micros(doc.accepted_at_micros());
   r.set_duplicate(true);
   r.set_edxml_document_id(doc.edxml_document_id());
+  *r.mutable_receipt() = doc.receipt();
   return r;
 }
 
 absl::StatusOr<truc::v1::SendResponse> Ledger::Accept(
-    const std::string& sender, const std::string& idempotency_key,
+    const Identity& caller, const std::string& idempotency_key,
     const truc::v1::Envelope& envelope,
     const truc::v1::DocumentHeader& header) {
+  const std::string& sender = caller.name;
   std::vector<std::string> recipients;
   for (const auto& to : header.to()) recipients.push_back(to.organ_id());
   {
@@ -167,14 +196,32 @@ absl::StatusOr<truc::v1::SendResponse> Ledger::Accept(
     for (const auto& r : recipients) doc.add_recipients(r);
     doc.set_idempotency_key(idempotency_key);
     doc.set_edxml_document_id(EdxmlDocumentId(header));
+    doc.set_header_sha256(Sha256::Of(envelope.header()));
+    TRUC_ASSIGN_OR_RETURN(*doc.mutable_receipt(), trust_->SignAcceptance(doc));
 
+    const bool revoke =
+        header.business().type() == truc::v1::BUSINESS_TYPE_REVOKE;
+    std::string detail =
+        absl::StrCat("urgency=", truc::v1::Urgency_Name(header.urgency()),
+                     " recipients=", recipients.size(),
+                     " header_sha256=", HexEncode(doc.header_sha256()),
+                     " signed_by=", SignerSerial(envelope));
+    if (header.business().type() != truc::v1::BUSINESS_TYPE_NEW) {
+      absl::StrAppend(&detail, " business=",
+                      truc::v1::BusinessType_Name(header.business().type()),
+                      " target=", header.business().target_document_id());
+    }
     WriteBatch b = AcceptBatch(doc);
-    TRUC_RETURN_IF_ERROR(store_->Write(b, {.sync = true}));
+    TRUC_RETURN_IF_ERROR(audit_
+                             ->Commit(b, {Event(revoke ? "revoke" : "accepted",
+                                                caller, id, std::move(detail))})
+                             .status());
 
     truc::v1::SendResponse response;
     response.set_document_id(id);
     response.mutable_accepted_at()->set_unix_micros(now);
     response.set_edxml_document_id(doc.edxml_document_id());
+    *response.mutable_receipt() = doc.receipt();
     if (on_queued_) {
       for (const auto& r : recipients) on_queued_(r);
     }
@@ -183,39 +230,70 @@ absl::StatusOr<truc::v1::SendResponse> Ledger::Accept(
 }
 
 absl::StatusOr<std::vector<truc::v1::Delivery>> Ledger::Lease(
-    const std::string& recipient, uint32_t max) {
+    const Identity& caller, uint32_t max) {
   // A poll's answer stays well under the gRPC message limit, however large
   // the headers: at least one delivery, then as many as fit.
   constexpr size_t kMaxAnswerBytes = 32 << 20;
+  const std::string& recipient = caller.name;
   if (max == 0) max = 16;
   max = std::min<uint32_t>(max, 256);
   const int64_t now = clock_();
   std::vector<truc::v1::Delivery> out;
-  absl::MutexLock lock(&lease_mu_);  // two polls of one agency never share
-  auto& mine = leases_[recipient];
-  std::vector<std::string> candidates;
-  TRUC_RETURN_IF_ERROR(
-      store_->ScanPrefix(keys::QueuePrefix(recipient), [&](auto k, auto) {
-        std::string doc(keys::DocumentOfQueueKey(k, recipient));
-        auto it = mine.find(doc);
-        if (it != mine.end() && it->second.expires > now) return true;
-        candidates.push_back(std::move(doc));
-        return candidates.size() < max;
-      }));
-  size_t bytes = 0;
-  for (const auto& doc_id : candidates) {
-    TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(doc_id));
-    bytes += doc.envelope().ByteSizeLong() + 64;
-    if (!out.empty() && bytes > kMaxAnswerBytes) break;
-    LeaseInfo& l = mine[doc_id];
-    l.attempts++;
-    l.expires = now + options_.lease_micros;
-    truc::v1::Delivery& d = out.emplace_back();
-    d.set_document_id(doc_id);
-    *d.mutable_envelope() = std::move(*doc.mutable_envelope());
-    d.mutable_accepted_at()->set_unix_micros(doc.accepted_at_micros());
-    d.mutable_lease_expires_at()->set_unix_micros(l.expires);
-    d.set_attempt(l.attempts);
+  // What each lease replaced, to put back if its record cannot be written.
+  std::vector<std::pair<std::string, std::optional<LeaseInfo>>> replaced;
+  {
+    absl::MutexLock lock(&lease_mu_);  // two polls of one agency never share
+    auto& mine = leases_[recipient];
+    std::vector<std::string> candidates;
+    TRUC_RETURN_IF_ERROR(
+        store_->ScanPrefix(keys::QueuePrefix(recipient), [&](auto k, auto) {
+          std::string doc(keys::DocumentOfQueueKey(k, recipient));
+          auto it = mine.find(doc);
+          if (it != mine.end() && it->second.expires > now) return true;
+          candidates.push_back(std::move(doc));
+          return candidates.size() < max;
+        }));
+    size_t bytes = 0;
+    for (const auto& doc_id : candidates) {
+      TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(doc_id));
+      bytes += doc.envelope().ByteSizeLong() + 64;
+      if (!out.empty() && bytes > kMaxAnswerBytes) break;
+      auto it = mine.find(doc_id);
+      replaced.emplace_back(doc_id, it == mine.end()
+                                        ? std::nullopt
+                                        : std::optional<LeaseInfo>(it->second));
+      LeaseInfo& l = mine[doc_id];
+      l.attempts++;
+      l.expires = now + options_.lease_micros;
+      truc::v1::Delivery& d = out.emplace_back();
+      d.set_document_id(doc_id);
+      *d.mutable_envelope() = std::move(*doc.mutable_envelope());
+      d.mutable_accepted_at()->set_unix_micros(doc.accepted_at_micros());
+      d.mutable_lease_expires_at()->set_unix_micros(l.expires);
+      d.set_attempt(l.attempts);
+    }
+  }
+  if (out.empty()) return out;
+  // Recorded outside the lease lock: other agencies' polls go on while
+  // this one waits for its synced write.
+  std::vector<truc::v1::AuditEvent> events;
+  for (const auto& d : out) {
+    events.push_back(Event("leased", caller, d.document_id(),
+                           absl::StrCat("attempt=", d.attempt())));
+  }
+  absl::Status recorded =
+      audit_->Commit(WriteBatch(), std::move(events)).status();
+  if (!recorded.ok()) {
+    absl::MutexLock lock(&lease_mu_);
+    auto& mine = leases_[recipient];
+    for (auto& [doc_id, before] : replaced) {
+      if (before) {
+        mine[doc_id] = *before;
+      } else {
+        mine.erase(doc_id);
+      }
+    }
+    return recorded;
   }
   return out;
 }
@@ -252,13 +330,12 @@ absl::StatusOr<DocumentRecord> Ledger::GetDocument(
 }
 
 absl::StatusOr<DeliveryRecord> Ledger::GetDelivery(
-    const std::string& document_id, const std::string& recipient) {
-  TRUC_RETURN_IF_ERROR(GetDocument(document_id).status());
-  std::string key = keys::Delivery(document_id, recipient);
+    const DocumentRecord& doc, const std::string& recipient) {
+  std::string key = keys::Delivery(doc.document_id(), recipient);
   auto bytes = store_->Get(key);
   if (absl::IsNotFound(bytes.status())) {
     return absl::PermissionDeniedError(absl::StrCat(
-        "document ", document_id, " was not sent to agency ", recipient));
+        "document ", doc.document_id(), " was not sent to agency ", recipient));
   }
   if (!bytes.ok()) return bytes.status();
   return ParseRecord<DeliveryRecord>(*bytes, key);
@@ -266,27 +343,41 @@ absl::StatusOr<DeliveryRecord> Ledger::GetDelivery(
 
 absl::StatusOr<bool> Ledger::IsRecipient(const std::string& document_id,
                                          const std::string& agency) {
-  auto d = GetDelivery(document_id, agency);
+  TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(document_id));
+  auto d = GetDelivery(doc, agency);
   if (absl::IsPermissionDenied(d.status())) return false;
   if (!d.ok()) return d.status();
   return true;
 }
 
 absl::StatusOr<truc::v1::AcknowledgeResponse> Ledger::Acknowledge(
-    const std::string& recipient, const std::string& document_id) {
+    const Identity& caller, const truc::v1::AcknowledgeRequest& request) {
+  const std::string& recipient = caller.name;
+  const std::string& document_id = request.document_id();
   truc::v1::AcknowledgeResponse response;
   {
     absl::MutexLock lock(&StripeFor(document_id));
-    TRUC_ASSIGN_OR_RETURN(DeliveryRecord d,
-                          GetDelivery(document_id, recipient));
+    TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(document_id));
+    TRUC_ASSIGN_OR_RETURN(DeliveryRecord d, GetDelivery(doc, recipient));
     if (Received(d.state())) {
       response.mutable_arrived_at()->set_unix_micros(d.arrived_at_micros());
       response.set_already_acknowledged(true);
     } else {
+      if (doc.header_sha256().empty())
+        doc.set_header_sha256(Sha256::Of(doc.envelope().header()));
+      TRUC_RETURN_IF_ERROR(
+          trust_->CheckStatement(request.receipt(), recipient, doc,
+                                 truc::v1::EDXML_STATUS_ARRIVED, ""));
       const int64_t now = clock_();
       WriteBatch b;
-      AddArrival(now, &d, &b);
-      TRUC_RETURN_IF_ERROR(store_->Write(b, {.sync = true}));
+      AddArrival(now, &d, &b, &request.receipt());
+      TRUC_RETURN_IF_ERROR(
+          audit_
+              ->Commit(
+                  b, {Event("arrived", caller, document_id,
+                            absl::StrCat("statement_sha256=",
+                                         StatementDigest(request.receipt())))})
+              .status());
       response.mutable_arrived_at()->set_unix_micros(now);
     }
   }
@@ -295,8 +386,8 @@ absl::StatusOr<truc::v1::AcknowledgeResponse> Ledger::Acknowledge(
 }
 
 absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
-    const std::string& recipient,
-    const truc::v1::ReportStatusRequest& request) {
+    const Identity& caller, const truc::v1::ReportStatusRequest& request) {
+  const std::string& recipient = caller.name;
   const auto status = request.status();
   if (status < truc::v1::EDXML_STATUS_REFUSED ||
       status > truc::v1::EDXML_STATUS_COMPLETED) {
@@ -323,8 +414,8 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
   bool ended_delivery = false;
   {
     absl::MutexLock lock(&StripeFor(document_id));
-    TRUC_ASSIGN_OR_RETURN(DeliveryRecord d,
-                          GetDelivery(document_id, recipient));
+    TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(document_id));
+    TRUC_ASSIGN_OR_RETURN(DeliveryRecord d, GetDelivery(doc, recipient));
     const int64_t now = clock_();
     if (d.state() == truc::v1::DELIVERY_STATE_REFUSED ||
         d.state() == truc::v1::DELIVERY_STATE_COMPLETED) {
@@ -345,6 +436,18 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
           "document ", document_id, " has ", kMaxHistory, " statuses from ",
           recipient, " already; no more are kept"));
     }
+    if (doc.header_sha256().empty())
+      doc.set_header_sha256(Sha256::Of(doc.envelope().header()));
+    if (status == truc::v1::EDXML_STATUS_REFUSED) {
+      // A refusal states what the agent received, which may not be what
+      // the hub stored (an envelope altered on the way): it is recorded as
+      // the agent signed it.
+      truc::v1::ReceiptBody body;
+      if (body.ParseFromString(request.receipt().body()))
+        doc.set_header_sha256(body.header_sha256());
+    }
+    TRUC_RETURN_IF_ERROR(trust_->CheckStatement(
+        request.receipt(), recipient, doc, status, request.description()));
     WriteBatch b;
     if (!Received(d.state())) {
       if (status != truc::v1::EDXML_STATUS_REFUSED) {
@@ -366,8 +469,18 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
     e->mutable_at()->set_unix_micros(now);
     e->set_description(request.description());
     *e->mutable_staff() = request.staff();
+    *e->mutable_receipt() = request.receipt();
     b.Put(keys::Delivery(document_id, recipient), d.SerializeAsString());
-    TRUC_RETURN_IF_ERROR(store_->Write(b, {.sync = true}));
+    TRUC_RETURN_IF_ERROR(
+        audit_
+            ->Commit(
+                b, {Event("status", caller, document_id,
+                          absl::StrCat(
+                              "status=",
+                              absl::StrFormat("%02d", static_cast<int>(status)),
+                              " statement_sha256=",
+                              StatementDigest(request.receipt())))})
+            .status());
     response.mutable_recorded_at()->set_unix_micros(now);
   }
   if (ended_delivery) ForgetLease(recipient, document_id);
@@ -407,7 +520,7 @@ truc::v1::RecipientStatus Ledger::ToRecipientStatus(
 }
 
 absl::StatusOr<truc::v1::DocumentStatus> Ledger::Status(
-    const std::string& document_id) {
+    const std::string& document_id, bool evidence) {
   TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(document_id));
   truc::v1::DocumentStatus out;
   out.set_document_id(doc.document_id());
@@ -432,6 +545,14 @@ absl::StatusOr<truc::v1::DocumentStatus> Ledger::Status(
   // Outside the scan: ToRecipientStatus takes the lease lock, which Lease
   // holds while it scans.
   for (const auto& d : deliveries) *out.add_recipients() = ToRecipientStatus(d);
+  if (evidence) {
+    *out.mutable_acceptance_receipt() = doc.receipt();
+    *out.mutable_envelope() = doc.envelope();
+  } else {
+    for (auto& r : *out.mutable_recipients()) {
+      for (auto& e : *r.mutable_history()) e.clear_receipt();
+    }
+  }
   uint32_t received = 0;
   for (const auto& r : out.recipients())
     received += Received(r.state()) ? 1 : 0;

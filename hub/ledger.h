@@ -2,14 +2,21 @@
 // logic (no gRPC): the RPC handlers are thin wrappers around it, and its
 // tests run against the in-memory store.
 //
-// Each change is one WriteBatch, synced before the method returns:
+// Each change is one WriteBatch with its audit event (hub/audit_log.h),
+// synced before the method returns:
 //   Accept          document + idempotency key + one delivery, one queue
-//                   entry and one "not yet received" entry per recipient
-//   Acknowledge     delivery (status 01) - queue entry - pending entry
-//   ReportStatus    delivery (02..06 appended to its history)
-// Leases (which agent holds which delivery until when) are soft state kept
-// in memory: after a restart every unacknowledged delivery is offered again,
-// and the agent recognises what it already stored.
+//                   entry and one "not yet received" entry per recipient;
+//                   event "accepted" (or "revoke")
+//   Lease           event "leased" per delivery offered
+//   Acknowledge     delivery (status 01) - queue entry - pending entry;
+//                   event "arrived"
+//   ReportStatus    delivery (02..06 appended to its history); "status"
+// If the event cannot be recorded the change fails: no answer without its
+// record. A document carries the hub's signed acceptance receipt; each
+// status carries the recipient agent's signed statement (hub/trust.h
+// checks them). Leases (which agent holds which delivery until when) are
+// soft state kept in memory: after a restart every unacknowledged delivery
+// is offered again, and the agent recognises what it already stored.
 //
 // Thread-safety: all methods are thread-safe. Operations on one document
 // are serialised by a striped lock; different documents proceed in
@@ -27,8 +34,11 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "common/identity.h"
+#include "hub/audit_log.h"
 #include "hub/directory.h"
 #include "hub/store.h"
+#include "hub/trust.h"
 #include "truc/internal/records.pb.h"
 #include "truc/v1/exchange.pb.h"
 #include "truc/v1/operator.pb.h"
@@ -41,47 +51,55 @@ struct LedgerOptions {
 
 class Ledger {
  public:
-  Ledger(Store* store, Directory* directory, Clock clock,
-         LedgerOptions options);
+  // All pointers must outlive the ledger.
+  Ledger(Store* store, Directory* directory, AuditLog* audit,
+         const HubTrust* trust, Clock clock, LedgerOptions options);
 
   // The earlier answer to a send with this (sender, idempotency key), if
   // there was one.
   absl::StatusOr<std::optional<truc::v1::SendResponse>> FindPriorSend(
       const std::string& sender, const std::string& idempotency_key);
 
-  // Stores a validated document for its recipients, durably, in one batch,
-  // and calls the on-queued callback for each recipient. If the idempotency
-  // key was used meanwhile, returns the first answer (duplicate = true) and
-  // stores nothing. Fails with the store's error, and then nothing of the
-  // document is stored.
+  // Stores a validated document (its envelope's signature checked) for its
+  // recipients, durably, in one batch with its audit event and the hub's
+  // signed acceptance receipt, and calls the on-queued callback for each
+  // recipient. If the idempotency key was used meanwhile, returns the first
+  // answer (duplicate = true, with the first receipt) and stores nothing.
+  // Fails with the store's or the signer's error, and then nothing of the
+  // document is stored. `sender` is the caller (an agency identity).
   absl::StatusOr<truc::v1::SendResponse> Accept(
-      const std::string& sender, const std::string& idempotency_key,
+      const Identity& sender, const std::string& idempotency_key,
       const truc::v1::Envelope& envelope,
       const truc::v1::DocumentHeader& header);
 
   // Leases up to `max` deliveries queued for `recipient` and not leased to it
-  // now, most urgent first, first in first out within a level.
+  // now, most urgent first, first in first out within a level, each
+  // recorded in the audit log. Fails with the store's error, and then
+  // nothing is leased.
   absl::StatusOr<std::vector<truc::v1::Delivery>> Lease(
-      const std::string& recipient, uint32_t max);
+      const Identity& recipient, uint32_t max);
 
   // The earliest time (micros) at which a lease held by `recipient` ends,
   // or 0 if it holds none: a parked poll wakes then.
   int64_t NextLeaseExpiry(const std::string& recipient) const;
 
-  // Records 01 (arrived). NOT_FOUND if the document does not exist;
-  // PERMISSION_DENIED if it was not sent to `recipient`. Acknowledging
-  // again returns the first arrival time with already_acknowledged.
+  // Records 01 (arrived) with the agent's signed statement of it.
+  // NOT_FOUND if the document does not exist; PERMISSION_DENIED if it was
+  // not sent to `recipient`; HubTrust::CheckStatement's errors for the
+  // statement. Acknowledging again returns the first arrival time with
+  // already_acknowledged.
   absl::StatusOr<truc::v1::AcknowledgeResponse> Acknowledge(
-      const std::string& recipient, const std::string& document_id);
+      const Identity& recipient, const truc::v1::AcknowledgeRequest& request);
 
-  // Records 02..06. As Acknowledge for NOT_FOUND and PERMISSION_DENIED;
+  // Records 02..06 with the agent's signed statement. As Acknowledge for
+  // NOT_FOUND, PERMISSION_DENIED and the statement (a refusal, 02, may name
+  // another header digest: what the agent received and refused);
   // INVALID_ARGUMENT for a status outside 02..06 or an oversized text;
   // FAILED_PRECONDITION for 03..06 before the document arrived (02, refusal,
   // may come first: it ends the delivery), for anything after 02 or 06, and
   // for 02 after 03; RESOURCE_EXHAUSTED past 64 statuses.
   absl::StatusOr<truc::v1::ReportStatusResponse> ReportStatus(
-      const std::string& recipient,
-      const truc::v1::ReportStatusRequest& request);
+      const Identity& recipient, const truc::v1::ReportStatusRequest& request);
 
   // NOT_FOUND if there is no such document.
   absl::StatusOr<truc::internal::DocumentRecord> GetDocument(
@@ -90,9 +108,11 @@ class Ledger {
   absl::StatusOr<bool> IsRecipient(const std::string& document_id,
                                    const std::string& agency);
 
-  // Per-recipient status, names and liveness from the directory.
+  // Per-recipient status, names and liveness from the directory. With
+  // `evidence`, also the envelope, the acceptance receipt and every
+  // recipient's signed statements.
   absl::StatusOr<truc::v1::DocumentStatus> Status(
-      const std::string& document_id);
+      const std::string& document_id, bool evidence = false);
 
   // Documents that some recipient has not acknowledged, from the index.
   absl::StatusOr<truc::v1::ListPendingResponse> ListPending(
@@ -105,7 +125,8 @@ class Ledger {
       const std::string& sender, const truc::v1::ListSentRequest& request);
 
   // The batch Accept writes for `doc` (its id, sender, idempotency key,
-  // urgency, recipients and accepted_at_micros set): the document, its
+  // urgency, recipients and accepted_at_micros set), without its audit
+  // event (AuditLog::Commit adds it): the document, its
   // idempotency key and sent-index entry, and per recipient a queued
   // delivery, a queue entry and a "not yet received" entry. Public so the
   // bench can fill a store the way the hub does. Never fails.
@@ -114,7 +135,8 @@ class Ledger {
   // `d` updated to 01 (state and history), its queue and "not yet
   // received" entries removed. Never fails.
   static void AddArrival(int64_t now, truc::internal::DeliveryRecord* d,
-                         WriteBatch* b);
+                         WriteBatch* b,
+                         const truc::v1::Receipt* statement = nullptr);
 
   // Called after a commit that queued something for `recipient`.
   void SetOnQueued(std::function<void(const std::string& recipient)> fn) {
@@ -128,8 +150,10 @@ class Ledger {
   };
   absl::Mutex& StripeFor(absl::string_view key);
   std::string NewDocumentId();
+  // The delivery of `doc` to `recipient`: PERMISSION_DENIED if it was not
+  // sent to it.
   absl::StatusOr<truc::internal::DeliveryRecord> GetDelivery(
-      const std::string& document_id, const std::string& recipient);
+      const truc::internal::DocumentRecord& doc, const std::string& recipient);
   truc::v1::RecipientStatus ToRecipientStatus(
       const truc::internal::DeliveryRecord& d) const;
   void ForgetLease(const std::string& recipient,
@@ -142,6 +166,8 @@ class Ledger {
 
   Store* const store_;
   Directory* const directory_;
+  AuditLog* const audit_;
+  const HubTrust* const trust_;
   const Clock clock_;
   const LedgerOptions options_;
   std::function<void(const std::string&)> on_queued_;

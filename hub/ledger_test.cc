@@ -1,5 +1,6 @@
 #include "hub/ledger.h"
 
+#include "common/evidence.h"
 #include "hub/hub_test_util.h"
 #include "hub/keys.h"
 
@@ -83,7 +84,7 @@ TEST_F(LedgerTest, ExpressFirstThenFifoWithinLevel) {
     ASSERT_TRUE(r.ok()) << r.status();
     id_of[r->document_id()] = name;
   }
-  auto leased = ledger_->Lease(kHealth, 100);
+  auto leased = ledger_->Lease(Who(kHealth), 100);
   ASSERT_TRUE(leased.ok());
   std::vector<std::string> order;
   for (const auto& d : *leased) order.push_back(id_of[d.document_id()]);
@@ -94,39 +95,39 @@ TEST_F(LedgerTest, ExpressFirstThenFifoWithinLevel) {
 TEST_F(LedgerTest, LeaseHidesThenReoffersAfterExpiry) {
   auto sent = Accept(MakeHeader(kOffice, {kHealth}), "k");
   ASSERT_TRUE(sent.ok());
-  auto first = ledger_->Lease(kHealth, 10);
+  auto first = ledger_->Lease(Who(kHealth), 10);
   ASSERT_EQ(first->size(), 1u);
   EXPECT_EQ((*first)[0].attempt(), 1u);
-  EXPECT_TRUE(ledger_->Lease(kHealth, 10)->empty());
+  EXPECT_TRUE(ledger_->Lease(Who(kHealth), 10)->empty());
   EXPECT_EQ(ledger_->Status(sent->document_id())->recipients(0).state(),
             truc::v1::DELIVERY_STATE_LEASED);
   EXPECT_EQ(ledger_->NextLeaseExpiry(kHealth), now_ + 60'000'000);
   now_ += 61'000'000;
-  auto again = ledger_->Lease(kHealth, 10);
+  auto again = ledger_->Lease(Who(kHealth), 10);
   ASSERT_EQ(again->size(), 1u);
   EXPECT_EQ((*again)[0].attempt(), 2u);
   // Others' queues are their own.
-  EXPECT_TRUE(ledger_->Lease(kFinance, 10)->empty());
+  EXPECT_TRUE(ledger_->Lease(Who(kFinance), 10)->empty());
 }
 
 TEST_F(LedgerTest, AcknowledgeRecordsArrivalOnce) {
   auto sent = Accept(MakeHeader(kOffice, {kHealth, kYTich}), "k");
   ASSERT_TRUE(sent.ok());
   const std::string id = sent->document_id();
-  ASSERT_EQ(ledger_->Lease(kHealth, 10)->size(), 1u);
+  ASSERT_EQ(ledger_->Lease(Who(kHealth), 10)->size(), 1u);
   now_ += 5'000'000;
-  auto ack = ledger_->Acknowledge(kHealth, id);
+  auto ack = Ack(kHealth, id);
   ASSERT_TRUE(ack.ok()) << ack.status();
   EXPECT_FALSE(ack->already_acknowledged());
   EXPECT_EQ(ack->arrived_at().unix_micros(), now_);
   now_ += 1'000'000;
-  auto again = ledger_->Acknowledge(kHealth, id);
+  auto again = Ack(kHealth, id);
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->already_acknowledged());
   EXPECT_EQ(again->arrived_at().unix_micros(), ack->arrived_at().unix_micros());
   // No longer offered, even after the lease would have ended.
   now_ += 120'000'000;
-  EXPECT_TRUE(ledger_->Lease(kHealth, 10)->empty());
+  EXPECT_TRUE(ledger_->Lease(Who(kHealth), 10)->empty());
   auto status = ledger_->Status(id);
   EXPECT_EQ(status->received_count(), 1u);
   EXPECT_EQ(status->recipients(0).state(), truc::v1::DELIVERY_STATE_ARRIVED);
@@ -143,15 +144,15 @@ TEST_F(LedgerTest, AcknowledgeRecordsArrivalOnce) {
 TEST_F(LedgerTest, OnlyTheRecipientMayAcknowledgeOrReport) {
   auto sent = Accept(MakeHeader(kOffice, {kHealth}), "k");
   ASSERT_TRUE(sent.ok());
-  EXPECT_THAT(ledger_->Acknowledge(kFinance, sent->document_id()),
+  EXPECT_THAT(Ack(kFinance, sent->document_id()),
               StatusIs(absl::StatusCode::kPermissionDenied,
                        "was not sent to agency 000.03.00.H99"));
-  EXPECT_THAT(ledger_->Acknowledge(kHealth, "20261122-000000000000"),
+  EXPECT_THAT(Ack(kHealth, "20261122-000000000000"),
               StatusIs(absl::StatusCode::kNotFound, "no document"));
   truc::v1::ReportStatusRequest req;
   req.set_document_id(sent->document_id());
   req.set_status(truc::v1::EDXML_STATUS_ACCEPTED);
-  EXPECT_THAT(ledger_->ReportStatus(kFinance, req),
+  EXPECT_THAT(Report(kFinance, req),
               StatusIs(absl::StatusCode::kPermissionDenied, "was not sent"));
 }
 
@@ -162,21 +163,20 @@ TEST_F(LedgerTest, StatusHistoryAndReadReceipt) {
   req.set_document_id(id);
   req.set_status(truc::v1::EDXML_STATUS_ACCEPTED);
   EXPECT_THAT(
-      ledger_->ReportStatus(kHealth, req),
+      Report(kHealth, req),
       StatusIs(absl::StatusCode::kFailedPrecondition, "has not arrived"));
-  ASSERT_TRUE(ledger_->Acknowledge(kHealth, id).ok());
+  ASSERT_TRUE(Ack(kHealth, id).ok());
   now_ += 60'000'000;
-  ASSERT_TRUE(ledger_->ReportStatus(kHealth, req).ok());
+  ASSERT_TRUE(Report(kHealth, req).ok());
   req.set_status(truc::v1::EDXML_STATUS_ASSIGNED);
   req.mutable_staff()->set_staff("Trần Thị Bình");
   req.set_description("Giao phòng Nghiệp vụ Y");
-  ASSERT_TRUE(ledger_->ReportStatus(kHealth, req).ok());
+  ASSERT_TRUE(Report(kHealth, req).ok());
   req.set_status(static_cast<truc::v1::EdxmlStatus>(7));
-  EXPECT_THAT(
-      ledger_->ReportStatus(kHealth, req),
-      StatusIs(absl::StatusCode::kInvalidArgument, "cannot be reported"));
+  EXPECT_THAT(Report(kHealth, req), StatusIs(absl::StatusCode::kInvalidArgument,
+                                             "cannot be reported"));
   req.set_status(truc::v1::EDXML_STATUS_ARRIVED);
-  EXPECT_THAT(ledger_->ReportStatus(kHealth, req),
+  EXPECT_THAT(Report(kHealth, req),
               StatusIs(absl::StatusCode::kInvalidArgument, "acknowledging"));
   auto r = ledger_->Status(id)->recipients(0);
   EXPECT_EQ(r.state(), truc::v1::DELIVERY_STATE_ASSIGNED);
@@ -191,8 +191,8 @@ TEST_F(LedgerTest, RefusalBeforeArrivalEndsTheDelivery) {
   req.set_document_id(sent->document_id());
   req.set_status(truc::v1::EDXML_STATUS_REFUSED);
   req.set_description("Sai thẩm quyền");
-  ASSERT_TRUE(ledger_->ReportStatus(kHealth, req).ok());
-  EXPECT_TRUE(ledger_->Lease(kHealth, 10)->empty());
+  ASSERT_TRUE(Report(kHealth, req).ok());
+  EXPECT_TRUE(ledger_->Lease(Who(kHealth), 10)->empty());
   EXPECT_EQ(ledger_->ListPending({})->documents_size(), 0);
   auto status = ledger_->Status(sent->document_id());
   EXPECT_EQ(status->recipients(0).state(), truc::v1::DELIVERY_STATE_REFUSED);
@@ -206,40 +206,38 @@ TEST_F(LedgerTest, StatusesFollowTheHandlingOrder) {
   req.set_document_id(id);
   // Y Tịch refuses at reception; nothing may follow.
   req.set_status(truc::v1::EDXML_STATUS_REFUSED);
-  ASSERT_TRUE(ledger_->ReportStatus(kYTich, req).ok());
+  ASSERT_TRUE(Report(kYTich, req).ok());
   req.set_status(truc::v1::EDXML_STATUS_ACCEPTED);
   EXPECT_THAT(
-      ledger_->ReportStatus(kYTich, req),
+      Report(kYTich, req),
       StatusIs(absl::StatusCode::kFailedPrecondition, "already refused (02)"));
   // Sở Y tế accepts; it can no longer refuse; after 06 nothing follows.
-  ASSERT_TRUE(ledger_->Acknowledge(kHealth, id).ok());
-  ASSERT_TRUE(ledger_->ReportStatus(kHealth, req).ok());
+  ASSERT_TRUE(Ack(kHealth, id).ok());
+  ASSERT_TRUE(Report(kHealth, req).ok());
   req.set_status(truc::v1::EDXML_STATUS_REFUSED);
-  EXPECT_THAT(ledger_->ReportStatus(kHealth, req),
+  EXPECT_THAT(Report(kHealth, req),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        "can no longer be refused"));
   req.set_status(truc::v1::EDXML_STATUS_COMPLETED);
-  ASSERT_TRUE(ledger_->ReportStatus(kHealth, req).ok());
+  ASSERT_TRUE(Report(kHealth, req).ok());
   req.set_status(truc::v1::EDXML_STATUS_PROCESSING);
-  EXPECT_THAT(ledger_->ReportStatus(kHealth, req),
+  EXPECT_THAT(Report(kHealth, req),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        "already completed (06)"));
 }
 
 TEST_F(LedgerTest, StatusReportsAreBounded) {
   auto sent = Accept(MakeHeader(kOffice, {kHealth}), "k");
-  ASSERT_TRUE(ledger_->Acknowledge(kHealth, sent->document_id()).ok());
+  ASSERT_TRUE(Ack(kHealth, sent->document_id()).ok());
   truc::v1::ReportStatusRequest req;
   req.set_document_id(sent->document_id());
   req.set_status(truc::v1::EDXML_STATUS_PROCESSING);
   req.mutable_staff()->set_staff(std::string(300, 'x'));
-  EXPECT_THAT(
-      ledger_->ReportStatus(kHealth, req),
-      StatusIs(absl::StatusCode::kInvalidArgument, "at most 256 bytes"));
+  EXPECT_THAT(Report(kHealth, req), StatusIs(absl::StatusCode::kInvalidArgument,
+                                             "at most 256 bytes"));
   req.mutable_staff()->set_staff("Trần Thị Bình");
-  for (int i = 1; i < 64; ++i)
-    ASSERT_TRUE(ledger_->ReportStatus(kHealth, req).ok()) << i;
-  EXPECT_THAT(ledger_->ReportStatus(kHealth, req),
+  for (int i = 1; i < 64; ++i) ASSERT_TRUE(Report(kHealth, req).ok()) << i;
+  EXPECT_THAT(Report(kHealth, req),
               StatusIs(absl::StatusCode::kResourceExhausted, "64 statuses"));
 }
 
@@ -249,10 +247,10 @@ TEST_F(LedgerTest, APollAnswerStaysUnderItsByteLimit) {
     h.set_content(std::string(10 << 20, 'a' + i));
     ASSERT_TRUE(Accept(h, "big-" + std::to_string(i)).ok());
   }
-  auto first = ledger_->Lease(kHealth, 16);
+  auto first = ledger_->Lease(Who(kHealth), 16);
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->size(), 3u) << "30 MB fit, 40 MB would not";
-  auto second = ledger_->Lease(kHealth, 16);
+  auto second = ledger_->Lease(Who(kHealth), 16);
   EXPECT_EQ(second->size(), 1u) << "the rest comes with the next poll";
 }
 
@@ -293,8 +291,8 @@ TEST_F(LedgerTest, ASenderSeesItsRecentDocumentsAndWhoLacksThem) {
   auto b =
       Accept(MakeHeader(kOffice, {kFinance}, truc::v1::URGENCY_NORMAL), "b");
   auto theirs = Accept(MakeHeader(kHealth, {kFinance}), "theirs");
-  ASSERT_TRUE(ledger_->Acknowledge(kHealth, a->document_id()).ok());
-  ASSERT_TRUE(ledger_->Acknowledge(kFinance, b->document_id()).ok());
+  ASSERT_TRUE(Ack(kHealth, a->document_id()).ok());
+  ASSERT_TRUE(Ack(kFinance, b->document_id()).ok());
 
   truc::v1::ListSentRequest req;  // default window: 7 days
   auto sent = ledger_->ListSent(kOffice, req);
@@ -327,15 +325,15 @@ TEST_F(LedgerTest, ASenderSeesItsRecentDocumentsAndWhoLacksThem) {
 
 TEST_F(LedgerTest, EverythingSurvivesReopen) {
   auto sent = Accept(MakeHeader(kOffice, {kHealth, kYTich}), "k");
-  ASSERT_TRUE(ledger_->Acknowledge(kHealth, sent->document_id()).ok());
+  ASSERT_TRUE(Ack(kHealth, sent->document_id()).ok());
   Open();
   auto status = ledger_->Status(sent->document_id());
   ASSERT_TRUE(status.ok());
   EXPECT_EQ(status->received_count(), 1u);
-  auto leased = ledger_->Lease(kYTich, 10);
+  auto leased = ledger_->Lease(Who(kYTich), 10);
   ASSERT_EQ(leased->size(), 1u);
   EXPECT_EQ((*leased)[0].document_id(), sent->document_id());
-  EXPECT_TRUE(ledger_->Lease(kHealth, 10)->empty());
+  EXPECT_TRUE(ledger_->Lease(Who(kHealth), 10)->empty());
   auto dup = Accept(MakeHeader(kOffice, {kHealth, kYTich}), "k");
   EXPECT_TRUE(dup->duplicate());
 }
@@ -345,7 +343,8 @@ TEST_F(LedgerTest, DirectoryChecksAndLiveness) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "unknown recipient: 000.99.00.H99"));
   ASSERT_TRUE(
-      directory_->SetState(kYTich, truc::v1::AGENCY_STATE_SUSPENDED).ok());
+      directory_->SetState(kYTich, truc::v1::AGENCY_STATE_SUSPENDED, Operator())
+          .ok());
   EXPECT_THAT(directory_->CheckRecipients({kYTich}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "suspended recipient: 000.21.30.H99 (UBND xã Y Tịch)"));
@@ -353,11 +352,14 @@ TEST_F(LedgerTest, DirectoryChecksAndLiveness) {
               StatusIs(absl::StatusCode::kPermissionDenied, "suspended"));
   EXPECT_THAT(directory_->CheckCaller("000.98.00.H99"),
               StatusIs(absl::StatusCode::kPermissionDenied, "not registered"));
-  EXPECT_THAT(directory_->Register(kHealth, "Sở Y tế mới", ""),
+  EXPECT_THAT(directory_->Register(kHealth, "Sở Y tế mới", "", Operator()),
               StatusIs(absl::StatusCode::kAlreadyExists, "already registered"));
-  EXPECT_TRUE(directory_->Register(kHealth, "Sở Y tế", "000.00.00.H99").ok());
-  EXPECT_THAT(directory_->Register("000.40.00.H99", "X", "000.41.00.H99"),
-              StatusIs(absl::StatusCode::kInvalidArgument, "parent"));
+  EXPECT_TRUE(
+      directory_->Register(kHealth, "Sở Y tế", "000.00.00.H99", Operator())
+          .ok());
+  EXPECT_THAT(
+      directory_->Register("000.40.00.H99", "X", "000.41.00.H99", Operator()),
+      StatusIs(absl::StatusCode::kInvalidArgument, "parent"));
   EXPECT_TRUE(directory_->IsSilent(kHealth));
   directory_->RecordPoll(kHealth);
   EXPECT_FALSE(directory_->IsSilent(kHealth));
@@ -367,6 +369,189 @@ TEST_F(LedgerTest, DirectoryChecksAndLiveness) {
   EXPECT_EQ(directory_->LastPoll(kHealth), now_ - 901'000'000);
   EXPECT_EQ(directory_->Find(kYTich)->state(),
             truc::v1::AGENCY_STATE_SUSPENDED);
+}
+
+// Evidence: every change has its audit event, every status its statement.
+class LedgerEvidenceTest : public HubFixture {
+ protected:
+  std::vector<truc::v1::AuditEvent> EventsOf(const std::string& document_id) {
+    std::vector<truc::v1::AuditEvent> out;
+    auto proof = audit_->ProveDocument(document_id);
+    if (!proof.ok()) return out;
+    auto v = VerifyDocumentProof(keys_.anchor(), *proof);
+    EXPECT_TRUE(v.ok()) << v.status();
+    return v.ok() ? v->events : out;
+  }
+  std::vector<std::string> Kinds(const std::string& document_id) {
+    std::vector<std::string> kinds;
+    for (const auto& e : EventsOf(document_id)) kinds.push_back(e.kind());
+    return kinds;
+  }
+};
+
+TEST_F(LedgerEvidenceTest, EachStepOfADocumentIsLoggedAndProvable) {
+  auto sent = Accept(MakeHeader(kOffice, {kHealth, kYTich}), "k");
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  const std::string id = sent->document_id();
+  ASSERT_EQ(ledger_->Lease(Who(kHealth), 10)->size(), 1u);
+  ASSERT_TRUE(Ack(kHealth, id).ok());
+  truc::v1::ReportStatusRequest req;
+  req.set_document_id(id);
+  req.set_status(truc::v1::EDXML_STATUS_ACCEPTED);
+  req.set_description("Đã vào sổ văn bản đến số 1024");
+  ASSERT_TRUE(Report(kHealth, req).ok());
+  EXPECT_EQ(Kinds(id), (std::vector<std::string>{"accepted", "leased",
+                                                 "arrived", "status"}));
+  auto events = EventsOf(id);
+  EXPECT_EQ(events[0].actor(), "agency:000.01.00.H99");
+  EXPECT_EQ(events[0].actor_certificate(), Who(kOffice).serial_hex);
+  EXPECT_NE(
+      events[0].detail().find("header_sha256=" + HexEncode(HeaderDigest(id))),
+      std::string::npos)
+      << events[0].detail();
+  EXPECT_EQ(events[2].actor(), "agency:000.07.00.H99");
+  EXPECT_NE(events[3].detail().find("status=03"), std::string::npos);
+  TRUC_EXPECT_OK(audit_->Verify(&keys_.anchor()).status());
+
+  // The evidence view carries every signed piece, each checkable offline.
+  auto status = ledger_->Status(id, /*evidence=*/true);
+  ASSERT_TRUE(status.ok());
+  TRUC_EXPECT_OK(
+      VerifyReceipt(keys_.anchor(), status->acceptance_receipt()).status());
+  const auto& health = status->recipients(0);
+  ASSERT_EQ(health.history_size(), 2);
+  for (const auto& step : health.history()) {
+    auto v = VerifyReceipt(keys_.anchor(), step.receipt());
+    ASSERT_TRUE(v.ok()) << v.status();
+    EXPECT_EQ(v->body.recipient(), kHealth);
+    EXPECT_EQ(v->body.status(), step.status());
+  }
+  // Without evidence the answer stays small.
+  EXPECT_FALSE(ledger_->Status(id)->recipients(0).history(0).has_receipt());
+}
+
+TEST_F(LedgerEvidenceTest, AStatementThatDoesNotFitIsRefusedAndChangesNothing) {
+  auto sent = Accept(MakeHeader(kOffice, {kHealth}), "k");
+  const std::string id = sent->document_id();
+  auto other = Accept(MakeHeader(kOffice, {kHealth}), "other");
+  const auto before = AllKeys();
+  truc::v1::AcknowledgeRequest req;
+  req.set_document_id(id);
+  EXPECT_THAT(ledger_->Acknowledge(Who(kHealth), req),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "must carry the agent's signed statement"));
+  auto statement = [&](const std::string& signer, const std::string& doc,
+                       const std::string& digest, truc::v1::EdxmlStatus st) {
+    return *SignStatusStatement(keys_.signer(signer), doc, digest, st, "",
+                                now_.load());
+  };
+  *req.mutable_receipt() = statement(kHealth, other->document_id(),
+                                     HeaderDigest(other->document_id()),
+                                     truc::v1::EDXML_STATUS_ARRIVED);
+  EXPECT_THAT(
+      ledger_->Acknowledge(Who(kHealth), req),
+      StatusIs(absl::StatusCode::kInvalidArgument, "is about document"));
+  *req.mutable_receipt() = statement(kHealth, id, Sha256::Of("another header"),
+                                     truc::v1::EDXML_STATUS_ARRIVED);
+  EXPECT_THAT(ledger_->Acknowledge(Who(kHealth), req),
+              StatusIs(absl::StatusCode::kInvalidArgument, "another header"));
+  *req.mutable_receipt() =
+      statement(kHealth, id, HeaderDigest(id), truc::v1::EDXML_STATUS_ACCEPTED);
+  EXPECT_THAT(ledger_->Acknowledge(Who(kHealth), req),
+              StatusIs(absl::StatusCode::kInvalidArgument, "says status 03"));
+  // Sở Tài chính signing for Sở Y tế.
+  *req.mutable_receipt() =
+      statement(kFinance, id, HeaderDigest(id), truc::v1::EDXML_STATUS_ARRIVED);
+  EXPECT_FALSE(ledger_->Acknowledge(Who(kHealth), req).ok());
+  auto good =
+      statement(kHealth, id, HeaderDigest(id), truc::v1::EDXML_STATUS_ARRIVED);
+  *req.mutable_receipt() = good;
+  (*req.mutable_receipt()->mutable_body())[5] ^= 0x01;
+  EXPECT_FALSE(ledger_->Acknowledge(Who(kHealth), req).ok());
+  EXPECT_EQ(AllKeys(), before);
+  EXPECT_EQ(ledger_->Status(id)->received_count(), 0u);
+  *req.mutable_receipt() = good;
+  TRUC_EXPECT_OK(ledger_->Acknowledge(Who(kHealth), req).status());
+}
+
+TEST_F(LedgerEvidenceTest, ARefusalStatesWhatTheAgentReceived) {
+  auto sent = Accept(MakeHeader(kOffice, {kHealth}), "k");
+  const std::string id = sent->document_id();
+  truc::v1::ReportStatusRequest req;
+  req.set_document_id(id);
+  req.set_status(truc::v1::EDXML_STATUS_REFUSED);
+  req.set_description("chữ ký của bên gửi không hợp lệ");
+  // The agent received other header bytes than the hub stored: it refuses
+  // them, and that is what is recorded.
+  *req.mutable_receipt() = *SignStatusStatement(
+      keys_.signer(kHealth), id, Sha256::Of("altered"),
+      truc::v1::EDXML_STATUS_REFUSED, req.description(), now_.load());
+  ASSERT_TRUE(ledger_->ReportStatus(Who(kHealth), req).ok());
+  auto status = ledger_->Status(id, true);
+  ASSERT_EQ(status->recipients(0).state(), truc::v1::DELIVERY_STATE_REFUSED);
+  auto v =
+      VerifyReceipt(keys_.anchor(), status->recipients(0).history(0).receipt());
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->body.header_sha256(), Sha256::Of("altered"));
+}
+
+TEST_F(LedgerEvidenceTest, NoChangeWithoutItsRecord) {
+  auto sent = Accept(MakeHeader(kOffice, {kHealth}), "k");
+  const std::string id = sent->document_id();
+  const uint64_t events = audit_->size();
+  // A lease whose record cannot be written is not a lease.
+  faulty_->FailWrites(1);
+  EXPECT_THAT(ledger_->Lease(Who(kHealth), 10),
+              StatusIs(absl::StatusCode::kUnavailable, "injected"));
+  EXPECT_EQ(ledger_->NextLeaseExpiry(kHealth), 0);
+  auto leased = ledger_->Lease(Who(kHealth), 10);
+  ASSERT_EQ(leased->size(), 1u);
+  EXPECT_EQ((*leased)[0].attempt(), 1u);
+  // Nor an arrival, nor a registration.
+  faulty_->FailWrites(1);
+  EXPECT_THAT(Ack(kHealth, id),
+              StatusIs(absl::StatusCode::kUnavailable, "injected"));
+  EXPECT_EQ(ledger_->Status(id)->received_count(), 0u);
+  faulty_->FailWrites(1);
+  EXPECT_FALSE(
+      directory_->Register("000.40.00.H99", "Sở Du lịch", "", Operator()).ok());
+  EXPECT_FALSE(directory_->Find("000.40.00.H99").has_value());
+  EXPECT_EQ(audit_->size(), events + 1) << "only the lease that went through";
+  TRUC_EXPECT_OK(audit_->Verify().status());
+}
+
+TEST_F(LedgerEvidenceTest, OperatorActionsNameTheOperator) {
+  ASSERT_TRUE(
+      directory_->Register("000.40.00.H99", "Sở Du lịch", "", Operator()).ok());
+  ASSERT_TRUE(directory_
+                  ->SetState("000.40.00.H99", truc::v1::AGENCY_STATE_SUSPENDED,
+                             Operator())
+                  .ok());
+  ASSERT_TRUE(
+      registry_
+          ->Revoke(Who(kYTich).serial_hex, "máy tính xã bị mất", Operator())
+          .ok());
+  const uint64_t n = audit_->size();
+  auto revoked = *audit_->Event(n - 1);
+  auto suspended = *audit_->Event(n - 2);
+  auto registered = *audit_->Event(n - 3);
+  EXPECT_EQ(registered.kind(), "agency_registered");
+  EXPECT_EQ(registered.agency(), "000.40.00.H99");
+  EXPECT_NE(registered.detail().find("Sở Du lịch"), std::string::npos);
+  EXPECT_EQ(suspended.kind(), "agency_suspended");
+  EXPECT_EQ(revoked.kind(), "certificate_revoked");
+  EXPECT_EQ(revoked.agency(), kYTich);
+  EXPECT_NE(revoked.detail().find("máy tính xã bị mất"), std::string::npos);
+  for (const auto& e : {registered, suspended, revoked}) {
+    EXPECT_EQ(e.actor(), "operator:van-thu");
+    EXPECT_EQ(e.actor_certificate(), Operator().serial_hex);
+  }
+  // Suspending again changes nothing and records nothing.
+  ASSERT_TRUE(directory_
+                  ->SetState("000.40.00.H99", truc::v1::AGENCY_STATE_SUSPENDED,
+                             Operator())
+                  .ok());
+  EXPECT_EQ(audit_->size(), n);
 }
 
 }  // namespace

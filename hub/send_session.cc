@@ -38,15 +38,21 @@ absl::StatusOr<std::optional<truc::v1::SendResponse>> SendSession::Begin(
   idempotency_key_ = key;
   TRUC_ASSIGN_OR_RETURN(
       header_,
-      ParseAndValidateHeader(begin.envelope().header(), caller_, limits_));
-  TRUC_ASSIGN_OR_RETURN(auto prior, ledger_->FindPriorSend(caller_, key));
+      ParseAndValidateHeader(begin.envelope().header(), caller_.name, limits_));
+  TRUC_ASSIGN_OR_RETURN(auto prior, ledger_->FindPriorSend(caller_.name, key));
   if (prior) return prior;
+  // Before a byte of the attachments is read: the header (which carries
+  // their digests) must be signed by the sending agency.
+  TRUC_RETURN_IF_ERROR(
+      trust_->CheckEnvelope(begin.envelope(), caller_.name).status());
   std::vector<std::string> recipients;
   for (const auto& to : header_.to()) recipients.push_back(to.organ_id());
   TRUC_RETURN_IF_ERROR(directory_->CheckRecipients(recipients));
-  // Only the header travels on: unknown fields a sender might add to the
-  // envelope are not stored or served.
+  // Only the header and its signature travel on: unknown fields a sender
+  // might add to the envelope are not stored or served.
   envelope_.set_header(begin.envelope().header());
+  *envelope_.mutable_signature() = begin.envelope().signature();
+  envelope_.mutable_signature()->DiscardUnknownFields();
   return std::nullopt;
 }
 

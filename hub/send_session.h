@@ -1,8 +1,9 @@
 // One send in progress: the plain logic behind the streaming Send RPC.
-// Begin checks the header (and answers at once for a repeated idempotency
-// key); AddChunk streams attachment bytes to staging files, checking order,
-// offsets and declared sizes; Finish checks every attachment's SHA-256,
-// places the files and commits the document in one batch.
+// Begin checks the header and the sender's signature over it (and answers
+// at once for a repeated idempotency key); AddChunk streams attachment bytes to
+// staging files, checking order, offsets and declared sizes; Finish checks
+// every attachment's SHA-256, places the files and commits the document in one
+// batch.
 //
 // If the session is dropped before Finish succeeds (client gone, any
 // error), nothing of the send is visible: staged files are removed.
@@ -21,24 +22,29 @@
 #include "hub/directory.h"
 #include "hub/header_validation.h"
 #include "hub/ledger.h"
+#include "hub/trust.h"
 #include "truc/v1/exchange.pb.h"
 
 namespace truc::hub {
 
 class SendSession {
  public:
+  // `caller` is the sending agency's identity, from its TLS certificate.
   SendSession(Ledger* ledger, Directory* directory, BlobStore* blobs,
-              const HeaderLimits& limits, std::string caller)
+              const HubTrust* trust, const HeaderLimits& limits,
+              Identity caller)
       : ledger_(ledger),
         directory_(directory),
         blobs_(blobs),
+        trust_(trust),
         limits_(limits),
         caller_(std::move(caller)) {}
 
   // Dispatches one client message. Returns a response when the send is
   // complete early (a repeated idempotency key), nullopt to keep reading.
-  // Errors: INVALID_ARGUMENT / PERMISSION_DENIED / RESOURCE_EXHAUSTED as in
-  // exchange.proto, naming the field, recipient or attachment at fault.
+  // Errors: INVALID_ARGUMENT / PERMISSION_DENIED / UNAUTHENTICATED /
+  // RESOURCE_EXHAUSTED as in exchange.proto, naming the field, recipient,
+  // signature or attachment at fault.
   absl::StatusOr<std::optional<truc::v1::SendResponse>> OnMessage(
       const truc::v1::SendRequest& request);
 
@@ -56,8 +62,9 @@ class SendSession {
   Ledger* const ledger_;
   Directory* const directory_;
   BlobStore* const blobs_;
+  const HubTrust* const trust_;
   const HeaderLimits limits_;
-  const std::string caller_;
+  const Identity caller_;
 
   bool begun_ = false;
   std::string idempotency_key_;

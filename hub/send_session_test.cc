@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "common/status_macros.h"
 #include "hub/hub_test_util.h"
 
 namespace truc::hub {
@@ -16,14 +17,18 @@ class SendSessionTest : public HubFixture {
  protected:
   std::unique_ptr<SendSession> NewSession(const std::string& caller = kOffice) {
     return std::make_unique<SendSession>(ledger_.get(), directory_.get(),
-                                         blobs_.get(), limits_, caller);
+                                         blobs_.get(), trust_.get(), limits_,
+                                         Who(caller));
   }
-  static truc::v1::SendRequest Begin(const truc::v1::DocumentHeader& h,
-                                     const std::string& key = "key-1") {
+  // A begin whose envelope the header's sender signed.
+  truc::v1::SendRequest Begin(const truc::v1::DocumentHeader& h,
+                              const std::string& key = "key-1") {
+    const std::string from =
+        h.from().organ_id().empty() ? kOffice : h.from().organ_id();
     truc::v1::SendRequest r;
     r.mutable_begin()->set_idempotency_key(key);
-    h.SerializeToString(
-        r.mutable_begin()->mutable_envelope()->mutable_header());
+    *r.mutable_begin()->mutable_envelope() =
+        SignedEnvelope(h, keys_.signer(from));
     return r;
   }
   static truc::v1::SendRequest Chunk(uint32_t index, uint64_t offset,
@@ -159,7 +164,8 @@ TEST_F(SendSessionTest, RecipientSuspendedDuringTheUploadIsRefused) {
   ASSERT_TRUE(s->OnMessage(Begin(h)).ok());
   ASSERT_TRUE(s->OnMessage(Chunk(0, 0, "abc")).ok());
   ASSERT_TRUE(
-      directory_->SetState(kYTich, truc::v1::AGENCY_STATE_SUSPENDED).ok());
+      directory_->SetState(kYTich, truc::v1::AGENCY_STATE_SUSPENDED, Operator())
+          .ok());
   EXPECT_THAT(s->Finish(), StatusIs(absl::StatusCode::kInvalidArgument,
                                     "suspended recipient: 000.21.30.H99"));
   EXPECT_EQ(blobs_->TotalBytes(), 0u);
@@ -227,6 +233,163 @@ TEST_F(SendSessionTest, HeaderProblemsAreNamed) {
               StatusIs(absl::StatusCode::kInvalidArgument, "not a serialized"));
   EXPECT_TRUE(AllKeys().size() > 0);
   EXPECT_EQ(ledger_->ListPending({})->documents_size(), 0);
+}
+
+// The envelope's signature: checked at begin, before any attachment byte.
+class SignedSendTest : public SendSessionTest {
+ protected:
+  // What a send of `begin` (then its one attachment, "scan") gives.
+  absl::Status SendWith(const truc::v1::SendRequest& begin,
+                        const std::string& scan = "bản quét công văn") {
+    auto s = NewSession();
+    auto early = s->OnMessage(begin);
+    if (!early.ok()) return early.status();
+    TRUC_RETURN_IF_ERROR(s->OnMessage(Chunk(0, 0, scan)).status());
+    return s->Finish().status();
+  }
+  truc::v1::DocumentHeader Header() {
+    auto h = MakeHeader(kOffice, {kHealth, kYTich});
+    *h.add_attachments() = Describe("scan.pdf", "bản quét công văn");
+    return h;
+  }
+};
+
+TEST_F(SignedSendTest, ASignedEnvelopeIsStoredWithItsSignatureAndReceipt) {
+  auto s = NewSession();
+  ASSERT_TRUE(s->OnMessage(Begin(Header())).ok());
+  ASSERT_TRUE(s->OnMessage(Chunk(0, 0, "bản quét công văn")).ok());
+  auto sent = s->Finish();
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  auto doc = ledger_->GetDocument(sent->document_id());
+  EXPECT_EQ(doc->envelope().signature().certificate(),
+            keys_.signer(kOffice).certificate().Der());
+  // The hub's receipt names the document, its header and its recipients.
+  auto receipt = VerifyReceipt(keys_.anchor(), sent->receipt());
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  EXPECT_EQ(receipt->signer.role, Role::kHub);
+  EXPECT_EQ(receipt->body.document_id(), sent->document_id());
+  EXPECT_EQ(receipt->body.header_sha256(),
+            Sha256::Of(doc->envelope().header()));
+  EXPECT_EQ(receipt->body.recipients_size(), 2);
+  EXPECT_EQ(receipt->body.at().unix_micros(),
+            sent->accepted_at().unix_micros());
+}
+
+TEST_F(SignedSendTest, AnUnsignedEnvelopeIsRefused) {
+  auto begin = Begin(Header());
+  begin.mutable_begin()->mutable_envelope()->clear_signature();
+  EXPECT_THAT(SendWith(begin),
+              StatusIs(absl::StatusCode::kInvalidArgument, "not signed"));
+}
+
+TEST_F(SignedSendTest, EveryBitFlippedInTheHeaderIsRefused) {
+  const auto good = Begin(Header());
+  const std::string header = good.begin().envelope().header();
+  const auto before = AllKeys();
+  for (size_t bit = 0; bit < header.size() * 8; ++bit) {
+    auto begin = good;
+    std::string* h =
+        begin.mutable_begin()->mutable_envelope()->mutable_header();
+    (*h)[bit / 8] ^= static_cast<char>(1 << (bit % 8));
+    EXPECT_FALSE(SendWith(begin).ok()) << "bit " << bit;
+  }
+  EXPECT_EQ(AllKeys(), before) << "nothing of a refused send is stored";
+  // A changed subject, still a valid header, fails the signature.
+  auto altered = good;
+  auto h = Header();
+  h.set_subject("V/v phòng chống bão số 10");
+  h.SerializeToString(
+      altered.mutable_begin()->mutable_envelope()->mutable_header());
+  EXPECT_THAT(SendWith(altered),
+              StatusIs(absl::StatusCode::kUnauthenticated, "does not match"));
+}
+
+TEST_F(SignedSendTest, ABitFlippedInAnAttachmentIsRefused) {
+  std::string scan = "bản quét công văn";
+  for (size_t bit = 0; bit < scan.size() * 8; bit += 7) {
+    std::string altered = scan;
+    altered[bit / 8] ^= static_cast<char>(1 << (bit % 8));
+    EXPECT_THAT(SendWith(Begin(Header(), "k" + std::to_string(bit)), altered),
+                StatusIs(absl::StatusCode::kInvalidArgument, "SHA-256"))
+        << "bit " << bit;
+  }
+  EXPECT_EQ(blobs_->TotalBytes(), 0u);
+}
+
+TEST_F(SignedSendTest, EveryByteChangedInTheSignatureOrCertificateIsRefused) {
+  const auto good = Begin(Header());
+  const auto& sig = good.begin().envelope().signature();
+  for (size_t i = 0; i < sig.value().size(); ++i) {
+    auto begin = good;
+    (*begin.mutable_begin()
+          ->mutable_envelope()
+          ->mutable_signature()
+          ->mutable_value())[i] ^= 0x01;
+    EXPECT_FALSE(SendWith(begin).ok()) << "signature byte " << i;
+  }
+  for (size_t i = 0; i < sig.certificate().size(); ++i) {
+    auto begin = good;
+    (*begin.mutable_begin()
+          ->mutable_envelope()
+          ->mutable_signature()
+          ->mutable_certificate())[i] ^= 0x01;
+    EXPECT_FALSE(SendWith(begin).ok()) << "certificate byte " << i;
+  }
+  EXPECT_EQ(ledger_->ListPending({})->documents_size(), 0);
+  EXPECT_TRUE(SendWith(good).ok()) << "the unaltered send goes through";
+}
+
+TEST_F(SignedSendTest, OnlyTheSendersCurrentCertificateSigns) {
+  // Sở Y tế's signature over the office's header.
+  auto begin = Begin(Header());
+  *begin.mutable_begin()->mutable_envelope()->mutable_signature() =
+      *keys_.signer(kHealth).Sign(kHeaderContext,
+                                  begin.begin().envelope().header());
+  EXPECT_THAT(SendWith(begin),
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       "not by the sending agency 000.01.00.H99"));
+  // The office's certificate from another CA.
+  auto other_ca = CreateCertificateAuthority(
+      "CA khác", 3650, kFixtureStart / 1000000 - 30 * 86400);
+  IssueRequest req{Role::kAgency, kOffice, "giả mạo"};
+  req.not_before_unix = kFixtureStart / 1000000 - 86400;
+  req.not_after_unix = kFixtureStart / 1000000 + 86400;
+  auto forged = IssueCertificate(*other_ca, req);
+  auto forger = Signer::FromPem(forged->key_pem, forged->cert_pem);
+  *begin.mutable_begin()->mutable_envelope()->mutable_signature() =
+      *(*forger)->Sign(kHeaderContext, begin.begin().envelope().header());
+  EXPECT_THAT(SendWith(begin), StatusIs(absl::StatusCode::kUnauthenticated,
+                                        "not issued by the province CA"));
+  // An expired certificate of the office.
+  IssueRequest old{Role::kAgency, kOffice, "cũ"};
+  old.not_before_unix = kFixtureStart / 1000000 - 900 * 86400;
+  old.not_after_unix = kFixtureStart / 1000000 - 86400;
+  auto expired = keys_.Issue(old);
+  auto old_signer = Signer::FromPem(expired.key_pem, expired.cert_pem);
+  *begin.mutable_begin()->mutable_envelope()->mutable_signature() =
+      *(*old_signer)->Sign(kHeaderContext, begin.begin().envelope().header());
+  EXPECT_THAT(SendWith(begin),
+              StatusIs(absl::StatusCode::kUnauthenticated, "expired"));
+  // A revoked one.
+  ASSERT_TRUE(
+      registry_->Revoke(keys_.who(kOffice).serial_hex, "lộ khóa", Operator())
+          .ok());
+  EXPECT_THAT(SendWith(Begin(Header())),
+              StatusIs(absl::StatusCode::kUnauthenticated, "was revoked"));
+  EXPECT_EQ(ledger_->ListPending({})->documents_size(), 0);
+}
+
+TEST_F(SignedSendTest, RsaSignaturesVerifyToo) {
+  IssueRequest req{Role::kAgency, kOffice, "Văn phòng UBND tỉnh"};
+  req.key_type = KeyType::kRsa2048;
+  auto rsa = keys_.Issue(req);
+  auto signer = Signer::FromPem(rsa.key_pem, rsa.cert_pem);
+  ASSERT_TRUE(signer.ok()) << signer.status();
+  truc::v1::SendRequest begin;
+  begin.mutable_begin()->set_idempotency_key("rsa");
+  *begin.mutable_begin()->mutable_envelope() =
+      SignedEnvelope(Header(), **signer);
+  TRUC_EXPECT_OK(SendWith(begin));
 }
 
 }  // namespace

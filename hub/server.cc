@@ -4,21 +4,44 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <cstdio>
+#include <map>
+
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "common/file_util.h"
+#include "common/grpc_status.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
 #include "common/tls.h"
+#include "hub/audit_log.h"
+#include "hub/authenticator.h"
 #include "hub/blob_store.h"
+#include "hub/call_tracker.h"
+#include "hub/cert_registry.h"
 #include "hub/directory.h"
 #include "hub/ledger.h"
 #include "hub/poll_waiters.h"
 #include "hub/rocksdb_store.h"
 #include "hub/send_admission.h"
 #include "hub/service.h"
+#include "hub/trust.h"
 #include "hub/work_pool.h"
 
 namespace truc::hub {
+namespace {
+
+void Log(absl::string_view line) {
+  std::string out = absl::StrCat("truc-hub ", line, "\n");
+  std::fwrite(out.data(), 1, out.size(), stderr);
+}
+
+// How often the registry's last-use times reach the store, and how often
+// an expiring certificate is warned about again.
+constexpr int64_t kFlushMicros = 60'000'000;
+constexpr int64_t kRewarnMicros = int64_t{24} * 3600 * 1'000'000;
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
     const truc::v1::HubConfig& config, Store* store) {
@@ -35,11 +58,28 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   }
   TRUC_ASSIGN_OR_RETURN(hub->blobs_, BlobStore::Open(config.data_dir()));
   TRUC_ASSIGN_OR_RETURN(
+      hub->key_,
+      HubSigningKey::Load(config.signing().key(), config.signing().cert()));
+  TRUC_ASSIGN_OR_RETURN(TrustAnchor anchor,
+                        TrustAnchor::FromFile(config.tls().ca_cert()));
+  HubSigningKey* key = hub->key_.get();
+  TRUC_ASSIGN_OR_RETURN(
+      hub->audit_,
+      AuditLog::Open(hub->store_, NowMicros, [key] { return key->Current(); }));
+  TRUC_ASSIGN_OR_RETURN(
       hub->directory_,
-      Directory::Load(hub->store_, NowMicros,
+      Directory::Load(hub->store_, hub->audit_.get(), NowMicros,
                       int64_t{config.silence_threshold_seconds()} * 1'000'000));
+  TRUC_ASSIGN_OR_RETURN(
+      hub->certificates_,
+      CertificateRegistry::Load(
+          hub->store_, hub->audit_.get(), NowMicros,
+          int64_t{config.certificate_warning_days()} * 86400 * 1'000'000));
+  hub->trust_ = std::make_unique<HubTrust>(
+      std::move(anchor), hub->certificates_.get(), key, NowMicros);
   hub->ledger_ = std::make_unique<Ledger>(
-      hub->store_, hub->directory_.get(), NowMicros,
+      hub->store_, hub->directory_.get(), hub->audit_.get(), hub->trust_.get(),
+      NowMicros,
       LedgerOptions{.lease_micros =
                         int64_t{config.lease_seconds()} * 1'000'000});
   hub->waiters_ = std::make_unique<PollWaiters>();
@@ -53,6 +93,21 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
 
   hub->pool_ =
       std::make_unique<WorkPool>(static_cast<int>(config.worker_threads()));
+  hub->calls_ = std::make_unique<CallTracker>(
+      CallLimits{config.max_streams_per_caller(),
+                 int64_t{config.max_call_seconds()} * 1'000'000},
+      NowMicros);
+  CallTracker* calls = hub->calls_.get();
+  // A revocation ends the certificate's open calls at once; new ones are
+  // refused by the authenticator.
+  hub->certificates_->AddOnRevoked([calls](const std::string& serial) {
+    const size_t ended =
+        calls->EndCallsOf(serial, absl::UnauthenticatedError(absl::StrCat(
+                                      "certificate ", serial, " was revoked")));
+    Log(absl::StrCat("event=revoked_calls_ended serial=", serial,
+                     " calls=", ended));
+  });
+  hub->auth_ = std::make_shared<Authenticator>(hub->certificates_.get());
 
   HubCore core{
       hub->directory_.get(),
@@ -61,19 +116,29 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
       hub->waiters_.get(),
       hub->admission_.get(),
       hub->pool_.get(),
+      hub->auth_.get(),
+      hub->certificates_.get(),
+      hub->calls_.get(),
+      hub->audit_.get(),
+      hub->trust_.get(),
       HeaderLimits{config.max_header_bytes(), config.max_attachment_bytes(),
                    config.max_attachments(), config.max_recipients()},
       config.max_poll_wait_seconds()};
   hub->exchange_ = std::make_unique<ExchangeService>(core);
   hub->operator_ = std::make_unique<OperatorService>(core);
+  hub->audit_service_ = std::make_unique<AuditService>(core);
 
-  TRUC_ASSIGN_OR_RETURN(auto creds, MakeServerCredentials(config.tls()));
+  TRUC_ASSIGN_OR_RETURN(
+      auto creds,
+      MakeServerCredentials(config.tls(), config.tls_reload_seconds()));
+  creds->SetAuthMetadataProcessor(hub->auth_);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen_address(), creds, &hub->port_);
   builder.RegisterService(hub->exchange_.get());
   builder.RegisterService(hub->operator_.get());
+  builder.RegisterService(hub->audit_service_.get());
   // A chunk is at most 4 MiB; the header is capped separately.
   builder.SetMaxReceiveMessageSize(static_cast<int>(std::max<uint64_t>(
       8 << 20, uint64_t{config.max_header_bytes()} + (1 << 20))));
@@ -88,7 +153,70 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
     TRUC_RETURN_IF_ERROR(
         WriteFileDurably(config.port_file(), absl::StrCat(hub->port_, "\n")));
   }
+  HubServer* self = hub.get();
+  hub->maintenance_ = std::thread([self, config] { self->Maintain(config); });
   return hub;
+}
+
+void HubServer::Maintain(const truc::v1::HubConfig& config) {
+  const int64_t checkpoint_every =
+      int64_t{config.audit_checkpoint_seconds()} * 1'000'000;
+  const int64_t reload_every = int64_t{config.tls_reload_seconds()} * 1'000'000;
+  int64_t last_checkpoint = NowMicros(), last_reload = last_checkpoint,
+          last_flush = last_checkpoint;
+  std::map<std::string, int64_t> warned;  // serial -> when
+  while (true) {
+    const int64_t now = NowMicros();
+    if (now - last_checkpoint >= checkpoint_every) {
+      last_checkpoint = now;
+      auto cp = audit_->Checkpoint();
+      if (!cp.ok() && !absl::IsFailedPrecondition(cp.status())) {
+        Log(absl::StrCat("event=audit_checkpoint_failed reason=\"",
+                         cp.status().message(), "\""));
+      }
+    }
+    if (now - last_reload >= reload_every) {
+      last_reload = now;
+      auto reloaded = key_->Reload();
+      if (!reloaded.ok()) {
+        Log(absl::StrCat("event=signing_key_reload_failed reason=\"",
+                         reloaded.status().message(),
+                         "\" (the key in use stays)"));
+      } else if (*reloaded) {
+        Log(absl::StrCat("event=signing_key_reloaded serial=",
+                         key_->Current()->identity().serial_hex));
+      }
+    }
+    if (now - last_flush >= kFlushMicros) {
+      last_flush = now;
+      (void)certificates_->Flush();
+    }
+    // Certificates close to their end: the agencies', and the hub's own.
+    std::vector<truc::v1::CertificateInfo> expiring = certificates_->Expiring();
+    const Identity& own = key_->Current()->identity();
+    if (own.not_after_unix * 1'000'000 - now <
+        certificates_->warning_micros()) {
+      truc::v1::CertificateInfo& c = expiring.emplace_back();
+      c.set_serial(own.serial_hex);
+      c.set_principal(own.Principal());
+      c.mutable_not_after()->set_unix_micros(own.not_after_unix * 1'000'000);
+    }
+    for (const auto& c : expiring) {
+      int64_t& last = warned[c.serial()];
+      if (last != 0 && now - last < kRewarnMicros) continue;
+      last = now;
+      Log(absl::StrCat("event=certificate_expiring principal=", c.principal(),
+                       " serial=", c.serial(), " expires=\"",
+                       FormatVietnamTime(c.not_after().unix_micros()),
+                       "\" in=", FormatAge(c.not_after().unix_micros() - now),
+                       " (issue a new one with truc ca issue)"));
+    }
+    absl::MutexLock lock(&maintenance_mu_);
+    if (maintenance_mu_.AwaitWithTimeout(absl::Condition(&stop_maintenance_),
+                                         absl::Seconds(1))) {
+      return;
+    }
+  }
 }
 
 HubServer::~HubServer() { Shutdown(); }
@@ -96,6 +224,13 @@ HubServer::~HubServer() { Shutdown(); }
 void HubServer::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  if (maintenance_.joinable()) {
+    {
+      absl::MutexLock lock(&maintenance_mu_);
+      stop_maintenance_ = true;
+    }
+    maintenance_.join();
+  }
   if (waiters_) waiters_->Shutdown();
   if (admission_) admission_->Shutdown();
   if (server_) {
@@ -107,6 +242,9 @@ void HubServer::Shutdown() {
   // Parked polls were all answered by the waiters' shutdown; join its thread
   // before the ledger it calls goes away.
   waiters_.reset();
+  // What was logged last is covered by a signed checkpoint.
+  if (audit_) (void)audit_->Checkpoint();
+  if (certificates_) (void)certificates_->Flush();
 }
 
 void HubServer::Wait() {

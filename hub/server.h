@@ -1,7 +1,11 @@
-// HubServer: the whole hub in one object. Opens the store, the directory,
-// the ledger and the attachment files under the configured data directory,
-// and serves the Exchange and Operator services, gRPC health checking and
-// server reflection over mutual TLS.
+// HubServer: the whole hub in one object. Opens the store, the audit log,
+// the directory, the certificate registry, the ledger and the attachment
+// files under the configured data directory, and serves the Exchange,
+// Operator and Audit services, gRPC health checking and server reflection
+// over mutual TLS. Its maintenance thread signs audit checkpoints at the
+// configured interval, reloads the hub's signing key when its files change
+// (the TLS credentials reload themselves), and warns in the log of
+// certificates close to their expiry.
 //
 // Thread-safety: Start, Shutdown and Wait from one controlling thread; the
 // accessors are thread-safe.
@@ -10,8 +14,10 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "hub/store.h"
 #include "truc/v1/config.pb.h"
 
@@ -21,20 +27,28 @@ class Server;
 
 namespace truc::hub {
 
-class Directory;
-class Ledger;
+class AuditLog;
+class AuditService;
+class Authenticator;
 class BlobStore;
+class CallTracker;
+class CertificateRegistry;
+class Directory;
+class ExchangeService;
+class HubSigningKey;
+class HubTrust;
+class Ledger;
+class OperatorService;
 class PollWaiters;
 class SendAdmission;
 class WorkPool;
-class ExchangeService;
-class OperatorService;
 
 class HubServer {
  public:
   // Opens everything and starts serving `config` (as FinishHubConfig
   // returns it). `store` replaces the RocksDB store under data_dir when set
-  // (tests inject faults this way); the server does not own it. Fails with
+  // (tests inject faults this way); the server does not own it, and it
+  // must outlive the server. Fails with
   // the store's error, UNAVAILABLE if the address cannot be bound, or
   // NOT_FOUND / INVALID_ARGUMENT for the TLS files.
   static absl::StatusOr<std::unique_ptr<HubServer>> Start(
@@ -44,8 +58,8 @@ class HubServer {
   // The port it listens on (the real one when the config asked for 0).
   int port() const { return port_; }
   // Ends parked polls, refuses sends waiting for their turn (UNAVAILABLE),
-  // stops accepting calls, waits up to 2 s for the
-  // calls in flight. Idempotent.
+  // stops accepting calls, waits up to 2 s for the calls in flight, and
+  // signs a last audit checkpoint. Idempotent.
   void Shutdown();
   // Blocks until Shutdown is called from another thread.
   void Wait();
@@ -54,14 +68,23 @@ class HubServer {
   Ledger* ledger() { return ledger_.get(); }
   BlobStore* blobs() { return blobs_.get(); }
   SendAdmission* admission() { return admission_.get(); }
+  AuditLog* audit() { return audit_.get(); }
+  CertificateRegistry* certificates() { return certificates_.get(); }
+  CallTracker* calls() { return calls_.get(); }
   Store* store() { return store_; }
 
  private:
   HubServer() = default;
+  // The maintenance thread's loop (see the class comment).
+  void Maintain(const truc::v1::HubConfig& config);
 
   std::unique_ptr<Store> owned_store_;
   Store* store_ = nullptr;
+  std::unique_ptr<HubSigningKey> key_;
+  std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<Directory> directory_;
+  std::unique_ptr<CertificateRegistry> certificates_;
+  std::unique_ptr<HubTrust> trust_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<PollWaiters> waiters_;
@@ -69,11 +92,19 @@ class HubServer {
   std::unique_ptr<SendAdmission> admission_;
   // Outlives the server: calls in flight finish on it during shutdown.
   std::unique_ptr<WorkPool> pool_;
+  // Outlive the server: calls remove themselves as they end.
+  std::unique_ptr<CallTracker> calls_;
+  std::shared_ptr<Authenticator> auth_;
   std::unique_ptr<ExchangeService> exchange_;
   std::unique_ptr<OperatorService> operator_;
+  std::unique_ptr<AuditService> audit_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;
+
+  absl::Mutex maintenance_mu_;
+  bool stop_maintenance_ ABSL_GUARDED_BY(maintenance_mu_) = false;
+  std::thread maintenance_;
 };
 
 }  // namespace truc::hub

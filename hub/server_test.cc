@@ -19,6 +19,7 @@
 #include "hub/ledger.h"
 #include "hub/memory_store.h"
 #include "hub/send_admission.h"
+#include "hub/server_test_util.h"
 #include "truc/v1/exchange.grpc.pb.h"
 #include "truc/v1/operator.grpc.pb.h"
 
@@ -29,134 +30,7 @@ using namespace ::truc::hub::testing;  // NOLINT
 using ::truc::testing::StatusIs;
 using ::truc::testing::TempDir;
 
-class ServerTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto ca = CreateCertificateAuthority("CA tỉnh Lạng Sơn");
-    ASSERT_TRUE(ca.ok());
-    ca_ = *ca;
-    Write("ca.crt", ca_.cert_pem);
-    Issue("hub",
-          {Role::kHub, "hub", "truc hub", {"localhost"}, {"127.0.0.1"}, 30});
-    for (const char* code :
-         {kOffice, kHealth, kFinance, kYTich, "000.50.00.H99"}) {
-      Issue(code, {Role::kAgency, code, code, {}, {}, 30});
-    }
-    Issue("operator", {Role::kOperator, "van-thu", "Văn thư", {}, {}, 30});
-    // A certificate for the same agency from another CA.
-    auto other = CreateCertificateAuthority("CA lạ");
-    auto foreign =
-        IssueCertificate(*other, {Role::kAgency, kHealth, "", {}, {}, 30});
-    Write("foreign.crt", foreign->cert_pem);
-    Write("foreign.key", foreign->key_pem);
-    StartHub();
-  }
-
-  void StartHub(Store* store = nullptr,
-                const truc::v1::SendLimits& limits = {}) {
-    truc::v1::HubConfig config;
-    *config.mutable_send_limits() = limits;
-    config.set_listen_address("127.0.0.1:0");
-    config.mutable_tls()->set_ca_cert("ca.crt");
-    config.mutable_tls()->set_cert("hub.crt");
-    config.mutable_tls()->set_key("hub.key");
-    config.set_lease_seconds(2);
-    auto finished = FinishHubConfig(config, dir_.path());
-    ASSERT_TRUE(finished.ok()) << finished.status();
-    hub_.reset();
-    auto hub = HubServer::Start(*finished, store);
-    ASSERT_TRUE(hub.ok()) << hub.status();
-    hub_ = std::move(*hub);
-    auto* d = hub_->directory();
-    if (d->List().empty()) {
-      ASSERT_TRUE(
-          d->Register(kOffice, "Văn phòng UBND tỉnh Lạng Sơn", "").ok());
-      ASSERT_TRUE(d->Register(kHealth, "Sở Y tế", "").ok());
-      ASSERT_TRUE(d->Register(kFinance, "Sở Tài chính", "").ok());
-      ASSERT_TRUE(d->Register(kYTich, "UBND xã Y Tịch", "").ok());
-    }
-  }
-
-  void Write(const std::string& name, const std::string& data) {
-    ASSERT_TRUE(WriteFileDurably(dir_.Sub(name), data, 0600).ok());
-  }
-  void Issue(const std::string& name, IssueRequest req) {
-    auto kc = IssueCertificate(ca_, req);
-    ASSERT_TRUE(kc.ok()) << kc.status();
-    Write(name + ".crt", kc->cert_pem);
-    Write(name + ".key", kc->key_pem);
-  }
-  std::shared_ptr<grpc::Channel> Channel(const std::string& name,
-                                         const std::string& ca = "ca.crt") {
-    truc::v1::TlsFiles files;
-    files.set_ca_cert(dir_.Sub(ca));
-    files.set_cert(dir_.Sub(name + ".crt"));
-    files.set_key(dir_.Sub(name + ".key"));
-    return *MakeChannel(absl::StrCat("127.0.0.1:", hub_->port()), files);
-  }
-  std::unique_ptr<truc::v1::Exchange::Stub> Exchange(const std::string& name) {
-    return truc::v1::Exchange::NewStub(Channel(name));
-  }
-  std::unique_ptr<truc::v1::Operator::Stub> OperatorStub(
-      const std::string& name = "operator") {
-    return truc::v1::Operator::NewStub(Channel(name));
-  }
-
-  // Sends a document with attachments from `name` through the real client.
-  absl::StatusOr<truc::v1::SendResponse> Send(
-      const std::string& from, const std::vector<std::string>& to,
-      const std::vector<std::pair<std::string, std::string>>& attachments = {},
-      truc::v1::Urgency urgency = truc::v1::URGENCY_EXPRESS,
-      const std::string& key = "") {
-    std::vector<AttachmentFile> files;
-    for (const auto& [name, bytes] : attachments) {
-      std::string path = dir_.Sub("att-" + std::to_string(files.size()));
-      EXPECT_TRUE(WriteFileDurably(path, bytes).ok());
-      files.push_back({path, name, "", ""});
-    }
-    auto header = MakeHeader(from, to, urgency);
-    EXPECT_TRUE(CompleteHeader(from, files, &header).ok());
-    auto stub = Exchange(from);
-    return SendDocument(stub.get(), header, files,
-                        key.empty() ? NewIdempotencyKey() : key);
-  }
-
-  // One unary call with a 20 s deadline, its status as absl::Status.
-  template <typename Stub, typename Req, typename Resp>
-  static absl::Status Call(Stub& stub,
-                           grpc::Status (Stub::*method)(grpc::ClientContext*,
-                                                        const Req&, Resp*),
-                           const Req& req, Resp* resp) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() +
-                     std::chrono::seconds(20));
-    return FromGrpcStatus((stub.*method)(&ctx, req, resp));
-  }
-
-  absl::StatusOr<std::string> DownloadAll(const std::string& agency,
-                                          const std::string& id, uint32_t index,
-                                          uint64_t offset = 0,
-                                          uint64_t length = 0) {
-    grpc::ClientContext ctx;
-    truc::v1::DownloadRequest req;
-    req.set_document_id(id);
-    req.set_attachment_index(index);
-    req.set_offset(offset);
-    req.set_length(length);
-    auto stub = Exchange(agency);
-    auto reader = stub->Download(&ctx, req);
-    std::string out;
-    truc::v1::DownloadChunk chunk;
-    while (reader->Read(&chunk)) out += chunk.data();
-    auto status = FromGrpcStatus(reader->Finish());
-    if (!status.ok()) return status;
-    return out;
-  }
-
-  TempDir dir_;
-  KeyAndCert ca_;
-  std::unique_ptr<HubServer> hub_;
-};
+class ServerTest : public ServerFixture {};
 
 TEST_F(ServerTest, SendPollDownloadAcknowledgeStatus) {
   // Bytes that differ with their position, so a wrong range shows.
@@ -192,8 +66,7 @@ TEST_F(ServerTest, SendPollDownloadAcknowledgeStatus) {
       DownloadAll(kHealth, id, 2),
       StatusIs(absl::StatusCode::kInvalidArgument, "has 2 attachments"));
 
-  truc::v1::AcknowledgeRequest ack;
-  ack.set_document_id(id);
+  truc::v1::AcknowledgeRequest ack = AckRequest(kHealth, id);
   truc::v1::AcknowledgeResponse acked;
   ASSERT_TRUE(
       Call(*health, &truc::v1::Exchange::Stub::Acknowledge, ack, &acked).ok());
@@ -304,15 +177,14 @@ TEST_F(ServerTest, AnAgencyCannotTouchAnotherAgencysDelivery) {
   ASSERT_TRUE(sent.ok());
   const std::string id = sent->document_id();
   auto fin = Exchange(kFinance);
-  truc::v1::AcknowledgeRequest ack;
-  ack.set_document_id(id);
+  truc::v1::AcknowledgeRequest ack = AckRequest(kFinance, id);
   truc::v1::AcknowledgeResponse acked;
   EXPECT_THAT(Call(*fin, &truc::v1::Exchange::Stub::Acknowledge, ack, &acked),
               StatusIs(absl::StatusCode::kPermissionDenied,
                        "was not sent to agency 000.03.00.H99"));
-  EXPECT_THAT(
-      DownloadAll(kFinance, id, 0),
-      StatusIs(absl::StatusCode::kPermissionDenied, "was not sent to agency"));
+  EXPECT_THAT(DownloadAll(kFinance, id, 0),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       "neither sent by nor sent to agency"));
   truc::v1::GetDocumentStatusRequest sreq;
   sreq.set_document_id(id);
   truc::v1::DocumentStatus status;
@@ -320,9 +192,8 @@ TEST_F(ServerTest, AnAgencyCannotTouchAnotherAgencysDelivery) {
   EXPECT_THAT(Call(*health, &truc::v1::Exchange::Stub::GetDocumentStatus, sreq,
                    &status),
               StatusIs(absl::StatusCode::kPermissionDenied, "only its sender"));
-  truc::v1::ReportStatusRequest rep;
-  rep.set_document_id(id);
-  rep.set_status(truc::v1::EDXML_STATUS_ACCEPTED);
+  truc::v1::ReportStatusRequest rep =
+      ReportRequest(kFinance, id, truc::v1::EDXML_STATUS_ACCEPTED);
   truc::v1::ReportStatusResponse reported;
   EXPECT_THAT(
       Call(*fin, &truc::v1::Exchange::Stub::ReportStatus, rep, &reported),
@@ -346,18 +217,15 @@ TEST_F(ServerTest, BadSendsAreRefusedWithTheirReason) {
   ASSERT_TRUE(CompleteHeader(kOffice, files, &header).ok());
   header.mutable_attachments(0)->set_sha256(std::string(32, 'x'));
   auto stub = Exchange(kOffice);
-  EXPECT_THAT(SendDocument(stub.get(), header, files, "k-swap"),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       "changed while it was being sent"));
+  EXPECT_THAT(
+      SendDocument(stub.get(), SignerOf(kOffice), header, files, "k-swap"),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               "changed while it was being sent"));
   // The same, written by hand so the hub sees it.
   grpc::ClientContext ctx;
   truc::v1::SendResponse response;
   auto writer = stub->Send(&ctx, &response);
-  truc::v1::SendRequest begin;
-  begin.mutable_begin()->set_idempotency_key("k-hand");
-  header.SerializeToString(
-      begin.mutable_begin()->mutable_envelope()->mutable_header());
-  writer->Write(begin);
+  writer->Write(SignedBegin(header, "k-hand"));
   truc::v1::SendRequest chunk;
   chunk.mutable_chunk()->set_data("original");
   writer->Write(chunk);
@@ -383,11 +251,7 @@ TEST_F(ServerTest, ACancelledSendStoresNothing) {
     grpc::ClientContext ctx;
     truc::v1::SendResponse response;
     auto writer = stub->Send(&ctx, &response);
-    truc::v1::SendRequest begin;
-    begin.mutable_begin()->set_idempotency_key("k-cancel");
-    header.SerializeToString(
-        begin.mutable_begin()->mutable_envelope()->mutable_header());
-    ASSERT_TRUE(writer->Write(begin));
+    ASSERT_TRUE(writer->Write(SignedBegin(header, "k-cancel")));
     truc::v1::SendRequest chunk;
     chunk.mutable_chunk()->set_data("abc");
     ASSERT_TRUE(writer->Write(chunk));
@@ -405,18 +269,18 @@ TEST_F(ServerTest, ACancelledSendStoresNothing) {
   EXPECT_EQ(hub_->blobs()->TotalBytes(), 0u);
 }
 
-// Opens a send of `from` to `to` and writes its header; the caller
-// finishes it (or lets its deadline pass).
+// Opens a send of `from` (signed by `signer`) to `to` and writes its
+// header; the caller finishes it (or lets its deadline pass).
 struct OpenSend {
-  OpenSend(truc::v1::Exchange::Stub* stub, const std::string& from,
-           const std::string& to, std::chrono::milliseconds deadline) {
+  OpenSend(truc::v1::Exchange::Stub* stub, const Signer& signer,
+           const std::string& from, const std::string& to,
+           std::chrono::milliseconds deadline) {
     ctx.set_deadline(std::chrono::system_clock::now() + deadline);
     writer = stub->Send(&ctx, &response);
     truc::v1::SendRequest begin;
     begin.mutable_begin()->set_idempotency_key(NewIdempotencyKey());
-    MakeHeader(from, {to})
-        .SerializeToString(
-            begin.mutable_begin()->mutable_envelope()->mutable_header());
+    *begin.mutable_begin()->mutable_envelope() =
+        SignedEnvelope(MakeHeader(from, {to}), signer);
     (void)writer->Write(begin);
   }
   absl::Status Finish() {
@@ -428,16 +292,6 @@ struct OpenSend {
   std::unique_ptr<grpc::ClientWriter<truc::v1::SendRequest>> writer;
 };
 
-// Waits up to 10 s for `cond`.
-template <typename Cond>
-bool Eventually(Cond cond) {
-  for (int i = 0; i < 1000; ++i) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return cond();
-}
-
 TEST_F(ServerTest, OneAgencysSendsWaitTheirTurnAndOthersGoAhead) {
   truc::v1::SendLimits limits;
   limits.set_max_in_flight(1);
@@ -448,9 +302,9 @@ TEST_F(ServerTest, OneAgencysSendsWaitTheirTurnAndOthersGoAhead) {
   auto office = Exchange(kOffice);
   const auto kLong = std::chrono::seconds(30);
 
-  OpenSend first(office.get(), kOffice, kHealth, kLong);
+  OpenSend first(office.get(), SignerOf(kOffice), kOffice, kHealth, kLong);
   ASSERT_TRUE(Eventually([&] { return admission->in_flight(kOffice) == 1; }));
-  OpenSend second(office.get(), kOffice, kFinance, kLong);
+  OpenSend second(office.get(), SignerOf(kOffice), kOffice, kFinance, kLong);
   ASSERT_TRUE(Eventually([&] { return admission->waiting(kOffice) == 1; }));
 
   // The office is at its limits; Sở Y tế is not held back by it.
@@ -468,9 +322,9 @@ TEST_F(ServerTest, OneAgencysSendsWaitTheirTurnAndOthersGoAhead) {
   EXPECT_TRUE(Eventually([&] { return admission->in_flight(kOffice) == 0; }));
 
   // A send whose deadline passes while it waits leaves the queue.
-  OpenSend holder(office.get(), kOffice, kHealth, kLong);
+  OpenSend holder(office.get(), SignerOf(kOffice), kOffice, kHealth, kLong);
   ASSERT_TRUE(Eventually([&] { return admission->in_flight(kOffice) == 1; }));
-  OpenSend late(office.get(), kOffice, kFinance,
+  OpenSend late(office.get(), SignerOf(kOffice), kOffice, kFinance,
                 std::chrono::milliseconds(300));
   EXPECT_EQ(late.Finish().code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_TRUE(Eventually([&] { return admission->waiting(kOffice) == 0; }));
@@ -489,20 +343,29 @@ TEST_F(ServerTest, StorageFailureFailsTheSendAndLeavesNothing) {
   auto base = std::make_unique<MemoryStore>();
   FaultInjectingStore faulty(base.get());
   StartHub(&faulty);
+  // Every key but soft state (last polls, certificates seen).
+  auto keys = [&] {
+    std::vector<std::string> out;
+    (void)base->Scan("", "", [&](auto k, auto) {
+      if (k.substr(0, 2) != "l/" && k.substr(0, 2) != "c/") out.emplace_back(k);
+      return true;
+    });
+    return out;
+  };
+  // The office's certificate is seen once before the fault.
+  ASSERT_TRUE(
+      Send(kOffice, {kHealth}, {}, truc::v1::URGENCY_EXPRESS, "k0").ok());
+  const auto before = keys();
   faulty.FailWrites(1);
   EXPECT_THAT(Send(kOffice, {kHealth}, {{"a.pdf", "abc"}},
                    truc::v1::URGENCY_EXPRESS, "k1"),
               StatusIs(absl::StatusCode::kUnavailable, "injected sync error"));
-  std::vector<std::string> keys;
-  (void)base->Scan("", "", [&](auto k, auto) {
-    if (k.substr(0, 2) != "a/" && k.substr(0, 2) != "l/") keys.emplace_back(k);
-    return true;
-  });
-  EXPECT_TRUE(keys.empty()) << keys.size() << " keys of the failed send";
+  EXPECT_EQ(keys(), before) << "nothing of the failed send, nor its record";
   auto retry = Send(kOffice, {kHealth}, {{"a.pdf", "abc"}},
                     truc::v1::URGENCY_EXPRESS, "k1");
   ASSERT_TRUE(retry.ok()) << retry.status();
   EXPECT_FALSE(retry->duplicate());
+  hub_.reset();  // before the store it uses
 }
 
 TEST_F(ServerTest, ServesHealthAndReflection) {
@@ -555,6 +418,7 @@ TEST_F(ServerTest, ServesHealthAndReflection) {
   std::string listed = bytes_of(reply);
   EXPECT_NE(listed.find("truc.v1.Exchange"), std::string::npos);
   EXPECT_NE(listed.find("truc.v1.Operator"), std::string::npos);
+  EXPECT_NE(listed.find("truc.v1.Audit"), std::string::npos);
   grpc::Status fs;
   call->Finish(&fs, reinterpret_cast<void*>(5));
   step(5);

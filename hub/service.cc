@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "common/file_util.h"
@@ -44,41 +45,80 @@ grpc::ServerUnaryReactor* OnPool(grpc::CallbackServerContext* ctx,
   return reactor;
 }
 
-absl::Status RequireOperator(const grpc::ServerContextBase& ctx) {
-  TRUC_ASSIGN_OR_RETURN(Identity id, PeerIdentity(ctx));
+absl::StatusOr<Identity> RequireOperator(Authenticator* auth,
+                                         const grpc::ServerContextBase& ctx) {
+  TRUC_ASSIGN_OR_RETURN(Identity id,
+                        auth->Authenticate(ctx.auth_context().get()));
   if (id.role != Role::kOperator) {
     return absl::PermissionDeniedError(absl::StrCat(
         "the operator service needs an operator certificate; this one is ",
         id.ToString()));
   }
-  return absl::OkStatus();
+  return id;
 }
 
-// A Send: reads messages one at a time into a SendSession.
-class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest> {
+// The first status given to End, kept for the call's next step.
+class EndRequest {
  public:
-  SendReactor(grpc::CallbackServerContext* ctx,
-              absl::StatusOr<std::string> caller, const HubCore& core,
-              truc::v1::SendResponse* response)
-      : ctx_(ctx),
+  // True if this is the first request.
+  bool Set(const absl::Status& status) {
+    absl::MutexLock lock(&mu_);
+    if (status_) return false;
+    status_ = status;
+    return true;
+  }
+  std::optional<absl::Status> Get() const {
+    absl::MutexLock lock(&mu_);
+    return status_;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::optional<absl::Status> status_ ABSL_GUARDED_BY(mu_);
+};
+
+// A Send: reads messages one at a time into a SendSession.
+//
+// Exactly one Complete finishes the call. A request to end it (a revoked
+// certificate, the hub's cap on a call's duration) finishes it at once if
+// it waits for its turn or for the client's next message; otherwise the
+// message being handled sees the request when it is done.
+class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest>,
+                    public TrackedCall {
+ public:
+  SendReactor(grpc::CallbackServerContext* ctx, absl::StatusOr<Identity> caller,
+              const HubCore& core, truc::v1::SendResponse* response)
+      : TrackedCall(1),
+        ctx_(ctx),
         response_(response),
         admission_(core.admission),
-        pool_(core.pool) {
+        pool_(core.pool),
+        calls_(core.calls) {
     if (!caller.ok()) {
-      Finish(ToGrpcStatus(caller.status()));
+      Complete(caller.status());
       return;
     }
-    caller_ = *caller;
-    session_ = std::make_unique<SendSession>(core.ledger, core.directory,
-                                             core.blobs, core.limits, *caller);
+    caller_ = caller->name;
+    auto token = calls_->Add(*caller, this, /*capped=*/true);
+    if (!token.ok()) {
+      Complete(token.status());
+      return;
+    }
+    token_ = *token;
+    session_ =
+        std::make_unique<SendSession>(core.ledger, core.directory, core.blobs,
+                                      core.trust, core.limits, *caller);
     // The send is not read until the agency's turn comes (SendAdmission).
     ticket_.store(admission_->Admit(caller_, [this](absl::Status s) {
       if (!s.ok()) {
         Complete(s);
         return;
       }
-      admitted_ = true;
-      StartRead(&request_);
+      {
+        absl::MutexLock lock(&mu_);
+        admitted_ = true;
+      }
+      ReadNext();
     }));
   }
 
@@ -93,16 +133,57 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest> {
     }
   }
 
+  void End(const absl::Status& status) override {
+    if (!end_.Set(status)) return;
+    const uint64_t ticket = ticket_.load();
+    if (ticket != 0 && admission_->Cancel(ticket)) {
+      Complete(status);
+      return;
+    }
+    bool now = false;
+    {
+      absl::MutexLock lock(&mu_);
+      if (reading_ && !finished_) finished_ = now = true;
+    }
+    if (now) Done(status);  // the pending read then fails
+  }
+
   // Each message is handled on the work pool: storing a chunk may wait for
   // the disk, and the last one waits for the synced commit.
   void OnReadDone(bool ok) override {
     pool_->Run([this, ok] { HandleRead(ok); });
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    calls_->Remove(token_);
+    Unref();
+  }
 
  private:
+  // Asks for the next message, unless the call was asked to end.
+  void ReadNext() {
+    if (auto end = end_.Get()) {
+      Complete(*end);
+      return;
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_) return;
+      reading_ = true;
+    }
+    StartRead(&request_);
+  }
+
   void HandleRead(bool ok) {
+    {
+      absl::MutexLock lock(&mu_);
+      reading_ = false;
+      if (finished_) return;  // ended while the read was pending
+    }
+    if (auto end = end_.Get()) {
+      Complete(*end);
+      return;
+    }
     if (!ok) {
       // Either the client has sent everything, or the call was cancelled
       // (by the client, or its deadline): a cancelled send stores nothing.
@@ -123,12 +204,27 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest> {
       Complete(**early);
       return;
     }
-    StartRead(&request_);
+    ReadNext();
   }
 
   void Complete(const absl::StatusOr<truc::v1::SendResponse>& result) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_) return;
+      finished_ = true;
+    }
+    Done(result);
+  }
+
+  // Finishes the call; runs once (finished_ set by the caller).
+  void Done(const absl::StatusOr<truc::v1::SendResponse>& result) {
     session_.reset();  // drops staged files of a failed send
-    if (admitted_) admission_->Release(caller_);
+    bool admitted;
+    {
+      absl::MutexLock lock(&mu_);
+      admitted = admitted_;
+    }
+    if (admitted) admission_->Release(caller_);
     if (result.ok()) {
       *response_ = *result;
       LogEvent(result->duplicate() ? "send_duplicate" : "accepted",
@@ -151,22 +247,37 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest> {
   truc::v1::SendRequest request_;
   SendAdmission* admission_;
   WorkPool* pool_;
+  CallTracker* calls_;
+  uint64_t token_ = 0;
   std::atomic<uint64_t> ticket_{0};
-  bool admitted_ = false;
+  EndRequest end_;
+  absl::Mutex mu_;
+  bool admitted_ ABSL_GUARDED_BY(mu_) = false;
+  bool reading_ ABSL_GUARDED_BY(mu_) = false;  // a StartRead is pending
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // A long poll: answers at once if something is queued, else parks.
-class PollReactor : public grpc::ServerUnaryReactor {
+class PollReactor : public grpc::ServerUnaryReactor, public TrackedCall {
  public:
+  // Refs: Start's run on the pool, and gRPC's OnDone.
   PollReactor(grpc::CallbackServerContext* ctx, const HubCore& core,
-              std::string agency, const truc::v1::PollRequest& request,
+              Identity agency, const truc::v1::PollRequest& request,
               truc::v1::PollResponse* response)
-      : ctx_(ctx),
+      : TrackedCall(2),
+        ctx_(ctx),
         core_(core),
         agency_(std::move(agency)),
         response_(response),
         max_(request.max_deliveries()),
         wait_(std::min(request.wait_seconds(), core.max_poll_wait_seconds)) {
+    auto token = core_.calls->Add(agency_, this, /*capped=*/false);
+    if (!token.ok()) {
+      Finish(ToGrpcStatus(token.status()));
+      Unref();  // Start will not run
+      return;
+    }
+    call_token_ = *token;
     // Recording the poll writes to the store: on the work pool.
     core_.pool->Run([this] {
       Start();
@@ -179,45 +290,59 @@ class PollReactor : public grpc::ServerUnaryReactor {
     if (token != 0 && core_.waiters->Cancel(token))
       Finish(grpc::Status::CANCELLED);
   }
-  void OnDone() override { Unref(); }
-
- private:
-  // Start may still be running when the call is finished (by a wake on
-  // the waiters' thread, or a cancel) and gRPC calls OnDone: the reactor
-  // is deleted by whichever of the two ends last.
-  void Unref() {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  void OnDone() override {
+    core_.calls->Remove(call_token_);
+    Unref();
   }
 
+  // A parked poll is taken out of the waiters and finished; one being
+  // answered sees the request in TryFinish, or right after it parks.
+  void End(const absl::Status& status) override {
+    if (!end_.Set(status)) return;
+    uint64_t token = token_.load();
+    if (token != 0 && core_.waiters->Cancel(token))
+      Finish(ToGrpcStatus(status));
+  }
+
+ private:
   void Start() {
-    core_.directory->RecordPoll(agency_);
+    core_.directory->RecordPoll(agency_.name);
     // Read before looking for work: a send that commits between the look
     // and the park bumps it, and the park then wakes at once.
-    const uint64_t generation = core_.waiters->Generation(agency_);
+    const uint64_t generation = core_.waiters->Generation(agency_.name);
     if (TryFinish(wait_ == 0)) return;
     const int64_t deadline = NowMicros() + int64_t{wait_} * 1'000'000;
-    int64_t lease_end = core_.ledger->NextLeaseExpiry(agency_);
+    int64_t lease_end = core_.ledger->NextLeaseExpiry(agency_.name);
     if (lease_end != 0 && lease_end < deadline)
-      core_.waiters->NotifyAt(agency_, lease_end);
+      core_.waiters->NotifyAt(agency_.name, lease_end);
     const uint64_t token = core_.waiters->Park(
-        agency_, deadline, [this](bool passed) { return TryFinish(passed); },
-        generation);
+        agency_.name, deadline,
+        [this](bool passed) { return TryFinish(passed); }, generation);
     if (token == 0) {  // the hub is shutting down
       TryFinish(true);
       return;
     }
     token_.store(token);
-    // A cancel that came before the token was stored found nothing to
-    // cancel: whoever takes the waiter out of the table finishes the call.
-    if (ctx_->IsCancelled() && core_.waiters->Cancel(token))
+    // A cancel or an end request that came before the token was stored
+    // found nothing to take: whoever takes the waiter out of the table
+    // finishes the call.
+    if (ctx_->IsCancelled() && core_.waiters->Cancel(token)) {
       Finish(grpc::Status::CANCELLED);
+      return;
+    }
+    if (auto end = end_.Get(); end && core_.waiters->Cancel(token))
+      Finish(ToGrpcStatus(*end));
   }
 
   // Leases what is queued; finishes if there is something, the deadline
-  // passed, the call was cancelled or the lease failed.
+  // passed, the call was cancelled or ended, or the lease failed.
   bool TryFinish(bool deadline_passed) {
     if (ctx_->IsCancelled()) {
       Finish(grpc::Status::CANCELLED);
+      return true;
+    }
+    if (auto end = end_.Get()) {
+      Finish(ToGrpcStatus(*end));
       return true;
     }
     auto leased = core_.ledger->Lease(agency_, max_);
@@ -228,8 +353,8 @@ class PollReactor : public grpc::ServerUnaryReactor {
     if (leased->empty() && !deadline_passed) return false;
     for (auto& d : *leased) *response_->add_deliveries() = std::move(d);
     if (!leased->empty()) {
-      LogEvent("leased",
-               absl::StrCat("agency=", agency_, " documents=", leased->size()));
+      LogEvent("leased", absl::StrCat("agency=", agency_.name,
+                                      " documents=", leased->size()));
     }
     Finish(grpc::Status::OK);
     return true;
@@ -237,26 +362,41 @@ class PollReactor : public grpc::ServerUnaryReactor {
 
   grpc::CallbackServerContext* ctx_;
   HubCore core_;
-  std::string agency_;
+  Identity agency_;
   truc::v1::PollResponse* response_;
   uint32_t max_;
   uint32_t wait_;
+  uint64_t call_token_ = 0;
   std::atomic<uint64_t> token_{0};
-  std::atomic<int> refs_{2};  // Start's run on the pool, and gRPC's OnDone
+  EndRequest end_;
 };
 
 // Streams one attachment file from `offset` up to (not including) `end`.
-// Each chunk is read on the work pool (the read may wait for the disk).
+// Each chunk is read on the work pool (the read may wait for the disk); a
+// request to end the call is seen before the next chunk.
 class DownloadReactor
-    : public grpc::ServerWriteReactor<truc::v1::DownloadChunk> {
+    : public grpc::ServerWriteReactor<truc::v1::DownloadChunk>,
+      public TrackedCall {
  public:
-  explicit DownloadReactor(absl::Status error) { Finish(ToGrpcStatus(error)); }
-  DownloadReactor(WorkPool* pool, int fd, uint64_t offset, uint64_t end)
-      : pool_(pool), fd_(fd), offset_(offset), end_(end) {
-    pool_->Run([this] { Next(); });
+  DownloadReactor(CallTracker* calls, absl::Status error)
+      : TrackedCall(1), calls_(calls) {
+    Finish(ToGrpcStatus(error));
   }
-  ~DownloadReactor() override {
-    if (fd_ >= 0) ::close(fd_);
+  DownloadReactor(WorkPool* pool, CallTracker* calls, const Identity& caller,
+                  int fd, uint64_t offset, uint64_t end)
+      : TrackedCall(1),
+        pool_(pool),
+        calls_(calls),
+        fd_(fd),
+        offset_(offset),
+        end_(end) {
+    auto token = calls_->Add(caller, this, /*capped=*/true);
+    if (!token.ok()) {
+      Finish(ToGrpcStatus(token.status()));
+      return;
+    }
+    token_ = *token;
+    pool_->Run([this] { Next(); });
   }
 
   void OnWriteDone(bool ok) override {
@@ -267,10 +407,22 @@ class DownloadReactor
     }
     pool_->Run([this] { Next(); });
   }
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    calls_->Remove(token_);
+    Unref();
+  }
+  void End(const absl::Status& status) override { ended_.Set(status); }
 
  private:
+  ~DownloadReactor() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
   void Next() {
+    if (auto end = ended_.Get()) {
+      Finish(ToGrpcStatus(*end));
+      return;
+    }
     if (offset_ >= end_) {
       Finish(grpc::Status::OK);
       return;
@@ -291,35 +443,43 @@ class DownloadReactor
   }
 
   WorkPool* pool_ = nullptr;
+  CallTracker* calls_ = nullptr;
+  uint64_t token_ = 0;
   int fd_ = -1;
   uint64_t offset_ = 0;
   uint64_t end_ = 0;
+  EndRequest ended_;
   truc::v1::DownloadChunk chunk_;
 };
 
-}  // namespace
-
-absl::StatusOr<Identity> PeerIdentity(const grpc::ServerContextBase& ctx) {
-  auto auth = ctx.auth_context();
-  if (auth == nullptr || !auth->IsPeerAuthenticated()) {
-    return absl::UnauthenticatedError("no verified client certificate");
+// A document as an agency may see it: sent by it, or sent to it.
+absl::StatusOr<truc::internal::DocumentRecord> DocumentOf(
+    Ledger* ledger, const std::string& document_id, const std::string& agency) {
+  TRUC_ASSIGN_OR_RETURN(auto doc, ledger->GetDocument(document_id));
+  if (doc.sender() == agency) return doc;
+  TRUC_ASSIGN_OR_RETURN(bool recipient,
+                        ledger->IsRecipient(document_id, agency));
+  if (!recipient) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("document ", document_id,
+                     " was neither sent by nor sent to agency ", agency));
   }
-  auto pems = auth->FindPropertyValues("x509_pem_cert");
-  if (pems.empty()) return absl::UnauthenticatedError("no client certificate");
-  return IdentityFromCertificatePem(
-      absl::string_view(pems[0].data(), pems[0].size()));
+  return doc;
 }
 
-absl::StatusOr<std::string> ExchangeService::CallerAgency(
+}  // namespace
+
+absl::StatusOr<Identity> ExchangeService::CallerAgency(
     const grpc::ServerContextBase& ctx) {
-  TRUC_ASSIGN_OR_RETURN(Identity id, PeerIdentity(ctx));
+  TRUC_ASSIGN_OR_RETURN(Identity id,
+                        core_.auth->Authenticate(ctx.auth_context().get()));
   if (id.role != Role::kAgency) {
     return absl::PermissionDeniedError(absl::StrCat(
         "the exchange service needs an agency certificate; this one is ",
         id.ToString()));
   }
   TRUC_RETURN_IF_ERROR(core_.directory->CheckCaller(id.name));
-  return id.name;
+  return id;
 }
 
 grpc::ServerReadReactor<truc::v1::SendRequest>* ExchangeService::Send(
@@ -339,19 +499,10 @@ grpc::ServerWriteReactor<truc::v1::DownloadChunk>* ExchangeService::Download(
     grpc::CallbackServerContext* ctx,
     const truc::v1::DownloadRequest* request) {
   auto open = [&]() -> absl::StatusOr<DownloadReactor*> {
-    TRUC_ASSIGN_OR_RETURN(std::string caller, CallerAgency(*ctx));
-    TRUC_ASSIGN_OR_RETURN(auto doc,
-                          core_.ledger->GetDocument(request->document_id()));
-    if (doc.sender() != caller) {
-      TRUC_ASSIGN_OR_RETURN(
-          bool recipient,
-          core_.ledger->IsRecipient(request->document_id(), caller));
-      if (!recipient) {
-        return absl::PermissionDeniedError(
-            absl::StrCat("document ", request->document_id(),
-                         " was not sent to agency ", caller));
-      }
-    }
+    TRUC_ASSIGN_OR_RETURN(Identity caller, CallerAgency(*ctx));
+    TRUC_ASSIGN_OR_RETURN(
+        auto doc,
+        DocumentOf(core_.ledger, request->document_id(), caller.name));
     truc::v1::DocumentHeader header;
     if (!header.ParseFromString(doc.envelope().header())) {
       return absl::DataLossError("stored header does not parse");
@@ -377,10 +528,10 @@ grpc::ServerWriteReactor<truc::v1::DownloadChunk>* ExchangeService::Download(
     const uint64_t left = d.size() - request->offset();
     const uint64_t length =
         request->length() == 0 ? left : std::min(request->length(), left);
-    return new DownloadReactor(core_.pool, fd, request->offset(),
-                               request->offset() + length);
+    return new DownloadReactor(core_.pool, core_.calls, caller, fd,
+                               request->offset(), request->offset() + length);
   }();
-  if (!open.ok()) return new DownloadReactor(open.status());
+  if (!open.ok()) return new DownloadReactor(core_.calls, open.status());
   return *open;
 }
 
@@ -390,11 +541,11 @@ grpc::ServerUnaryReactor* ExchangeService::Acknowledge(
     truc::v1::AcknowledgeResponse* response) {
   return OnPool(
       ctx, core_.pool, [this, ctx, request, response]() -> absl::Status {
-        TRUC_ASSIGN_OR_RETURN(std::string caller, CallerAgency(*ctx));
-        TRUC_ASSIGN_OR_RETURN(*response, core_.ledger->Acknowledge(
-                                             caller, request->document_id()));
+        TRUC_ASSIGN_OR_RETURN(Identity caller, CallerAgency(*ctx));
+        TRUC_ASSIGN_OR_RETURN(*response,
+                              core_.ledger->Acknowledge(caller, *request));
         if (!response->already_acknowledged()) {
-          LogEvent("arrived", absl::StrCat("agency=", caller, " document=",
+          LogEvent("arrived", absl::StrCat("agency=", caller.name, " document=",
                                            request->document_id()));
         }
         return absl::OkStatus();
@@ -407,11 +558,11 @@ grpc::ServerUnaryReactor* ExchangeService::ReportStatus(
     truc::v1::ReportStatusResponse* response) {
   return OnPool(
       ctx, core_.pool, [this, ctx, request, response]() -> absl::Status {
-        TRUC_ASSIGN_OR_RETURN(std::string caller, CallerAgency(*ctx));
+        TRUC_ASSIGN_OR_RETURN(Identity caller, CallerAgency(*ctx));
         TRUC_ASSIGN_OR_RETURN(*response,
                               core_.ledger->ReportStatus(caller, *request));
         LogEvent("status",
-                 absl::StrCat("agency=", caller,
+                 absl::StrCat("agency=", caller.name,
                               " document=", request->document_id(),
                               " status=", static_cast<int>(request->status())));
         return absl::OkStatus();
@@ -424,17 +575,18 @@ grpc::ServerUnaryReactor* ExchangeService::GetDocumentStatus(
     truc::v1::DocumentStatus* response) {
   return OnPool(
       ctx, core_.pool, [this, ctx, request, response]() -> absl::Status {
-        TRUC_ASSIGN_OR_RETURN(std::string caller, CallerAgency(*ctx));
+        TRUC_ASSIGN_OR_RETURN(Identity caller, CallerAgency(*ctx));
         TRUC_ASSIGN_OR_RETURN(
             auto doc, core_.ledger->GetDocument(request->document_id()));
-        if (doc.sender() != caller) {
+        if (doc.sender() != caller.name) {
           return absl::PermissionDeniedError(absl::StrCat(
               "document ", request->document_id(), " was not sent by agency ",
-              caller,
+              caller.name,
               ": only its sender (or an operator) may read its status"));
         }
-        TRUC_ASSIGN_OR_RETURN(*response,
-                              core_.ledger->Status(request->document_id()));
+        TRUC_ASSIGN_OR_RETURN(
+            *response,
+            core_.ledger->Status(request->document_id(), request->evidence()));
         return absl::OkStatus();
       });
 }
@@ -444,9 +596,9 @@ grpc::ServerUnaryReactor* ExchangeService::ListSent(
     truc::v1::ListSentResponse* response) {
   return OnPool(ctx, core_.pool,
                 [this, ctx, request, response]() -> absl::Status {
-                  TRUC_ASSIGN_OR_RETURN(std::string caller, CallerAgency(*ctx));
+                  TRUC_ASSIGN_OR_RETURN(Identity caller, CallerAgency(*ctx));
                   TRUC_ASSIGN_OR_RETURN(
-                      *response, core_.ledger->ListSent(caller, *request));
+                      *response, core_.ledger->ListSent(caller.name, *request));
                   return absl::OkStatus();
                 });
 }
@@ -457,11 +609,12 @@ grpc::ServerUnaryReactor* OperatorService::RegisterAgency(
     truc::v1::Agency* response) {
   return OnPool(
       ctx, core_.pool, [this, ctx, request, response]() -> absl::Status {
-        TRUC_RETURN_IF_ERROR(RequireOperator(*ctx));
+        TRUC_ASSIGN_OR_RETURN(Identity op, RequireOperator(core_.auth, *ctx));
         TRUC_ASSIGN_OR_RETURN(*response, core_.directory->Register(
                                              request->code(), request->name(),
-                                             request->parent_code()));
-        LogEvent("agency_registered", absl::StrCat("agency=", request->code()));
+                                             request->parent_code(), op));
+        LogEvent("agency_registered", absl::StrCat("agency=", request->code(),
+                                                   " by=", op.Principal()));
         return absl::OkStatus();
       });
 }
@@ -470,9 +623,18 @@ grpc::ServerUnaryReactor* OperatorService::ListAgencies(
     grpc::CallbackServerContext* ctx, const truc::v1::ListAgenciesRequest*,
     truc::v1::ListAgenciesResponse* response) {
   return OnPool(ctx, core_.pool, [this, ctx, response]() -> absl::Status {
-    TRUC_RETURN_IF_ERROR(RequireOperator(*ctx));
-    for (auto& a : core_.directory->List())
+    TRUC_RETURN_IF_ERROR(RequireOperator(core_.auth, *ctx).status());
+    const int64_t now = NowMicros();
+    for (auto& a : core_.directory->List()) {
+      const int64_t expiry = core_.certificates->LatestExpiry(
+          absl::StrCat(RoleName(Role::kAgency), ":", a.code()));
+      if (expiry != 0) {
+        a.mutable_certificate_expires_at()->set_unix_micros(expiry * 1'000'000);
+        a.set_certificate_expiring(expiry * 1'000'000 - now <
+                                   core_.certificates->warning_micros());
+      }
       *response->add_agencies() = std::move(a);
+    }
     return absl::OkStatus();
   });
 }
@@ -496,30 +658,31 @@ grpc::ServerUnaryReactor* OperatorService::SetAgencyState(
     grpc::CallbackServerContext* ctx,
     const truc::v1::SetAgencyStateRequest& request, truc::v1::AgencyState state,
     truc::v1::Agency* response) {
-  return OnPool(ctx, core_.pool,
-                [this, ctx, req = &request, state, response]() -> absl::Status {
-                  TRUC_RETURN_IF_ERROR(RequireOperator(*ctx));
-                  TRUC_ASSIGN_OR_RETURN(
-                      *response, core_.directory->SetState(req->code(), state));
-                  LogEvent(state == truc::v1::AGENCY_STATE_SUSPENDED
-                               ? "agency_suspended"
-                               : "agency_resumed",
-                           absl::StrCat("agency=", req->code()));
-                  return absl::OkStatus();
-                });
+  return OnPool(
+      ctx, core_.pool,
+      [this, ctx, req = &request, state, response]() -> absl::Status {
+        TRUC_ASSIGN_OR_RETURN(Identity op, RequireOperator(core_.auth, *ctx));
+        TRUC_ASSIGN_OR_RETURN(
+            *response, core_.directory->SetState(req->code(), state, op));
+        LogEvent(state == truc::v1::AGENCY_STATE_SUSPENDED ? "agency_suspended"
+                                                           : "agency_resumed",
+                 absl::StrCat("agency=", req->code(), " by=", op.Principal()));
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* OperatorService::GetDocumentStatus(
     grpc::CallbackServerContext* ctx,
     const truc::v1::GetDocumentStatusRequest* request,
     truc::v1::DocumentStatus* response) {
-  return OnPool(ctx, core_.pool,
-                [this, ctx, request, response]() -> absl::Status {
-                  TRUC_RETURN_IF_ERROR(RequireOperator(*ctx));
-                  TRUC_ASSIGN_OR_RETURN(
-                      *response, core_.ledger->Status(request->document_id()));
-                  return absl::OkStatus();
-                });
+  return OnPool(
+      ctx, core_.pool, [this, ctx, request, response]() -> absl::Status {
+        TRUC_RETURN_IF_ERROR(RequireOperator(core_.auth, *ctx).status());
+        TRUC_ASSIGN_OR_RETURN(
+            *response,
+            core_.ledger->Status(request->document_id(), request->evidence()));
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* OperatorService::ListPending(
@@ -528,10 +691,140 @@ grpc::ServerUnaryReactor* OperatorService::ListPending(
     truc::v1::ListPendingResponse* response) {
   return OnPool(
       ctx, core_.pool, [this, ctx, request, response]() -> absl::Status {
-        TRUC_RETURN_IF_ERROR(RequireOperator(*ctx));
+        TRUC_RETURN_IF_ERROR(RequireOperator(core_.auth, *ctx).status());
         TRUC_ASSIGN_OR_RETURN(*response, core_.ledger->ListPending(*request));
         return absl::OkStatus();
       });
+}
+
+grpc::ServerUnaryReactor* OperatorService::RevokeCertificate(
+    grpc::CallbackServerContext* ctx,
+    const truc::v1::RevokeCertificateRequest* request,
+    truc::v1::CertificateInfo* response) {
+  return OnPool(
+      ctx, core_.pool, [this, ctx, request, response]() -> absl::Status {
+        TRUC_ASSIGN_OR_RETURN(Identity op, RequireOperator(core_.auth, *ctx));
+        TRUC_ASSIGN_OR_RETURN(
+            *response, core_.certificates->Revoke(request->serial(),
+                                                  request->reason(), op));
+        LogEvent("certificate_revoked",
+                 absl::StrCat("serial=", response->serial(), " principal=",
+                              response->principal(), " by=", op.Principal()));
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* OperatorService::ListCertificates(
+    grpc::CallbackServerContext* ctx,
+    const truc::v1::ListCertificatesRequest* request,
+    truc::v1::ListCertificatesResponse* response) {
+  return OnPool(
+      ctx, core_.pool, [this, ctx, request, response]() -> absl::Status {
+        TRUC_RETURN_IF_ERROR(RequireOperator(core_.auth, *ctx).status());
+        for (auto& c : core_.certificates->List(request->principal()))
+          *response->add_certificates() = std::move(c);
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<Identity> AuditService::Caller(
+    const grpc::ServerContextBase& ctx) {
+  TRUC_ASSIGN_OR_RETURN(Identity id,
+                        core_.auth->Authenticate(ctx.auth_context().get()));
+  if (id.role == Role::kOperator) return id;
+  if (id.role != Role::kAgency) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "the audit service needs an agency or an operator certificate; this "
+        "one is ",
+        id.ToString()));
+  }
+  TRUC_RETURN_IF_ERROR(core_.directory->CheckCaller(id.name));
+  return id;
+}
+
+grpc::ServerUnaryReactor* AuditService::GetCheckpoint(
+    grpc::CallbackServerContext* ctx,
+    const truc::v1::GetCheckpointRequest* request,
+    truc::v1::SignedCheckpoint* response) {
+  return OnPool(ctx, core_.pool,
+                [this, ctx, request, response]() -> absl::Status {
+                  TRUC_RETURN_IF_ERROR(Caller(*ctx).status());
+                  auto latest = core_.audit->LatestCheckpoint();
+                  if (!request->fresh() && latest) {
+                    *response = *latest;
+                    return absl::OkStatus();
+                  }
+                  TRUC_ASSIGN_OR_RETURN(*response, core_.audit->Checkpoint());
+                  return absl::OkStatus();
+                });
+}
+
+grpc::ServerUnaryReactor* AuditService::GetConsistencyProof(
+    grpc::CallbackServerContext* ctx,
+    const truc::v1::GetConsistencyProofRequest* request,
+    truc::v1::ConsistencyProof* response) {
+  return OnPool(
+      ctx, core_.pool, [this, ctx, request, response]() -> absl::Status {
+        TRUC_RETURN_IF_ERROR(Caller(*ctx).status());
+        if (request->old_size() > request->new_size()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("old_size ", request->old_size(),
+                           " is larger than new_size ", request->new_size()));
+        }
+        TRUC_ASSIGN_OR_RETURN(std::vector<std::string> path,
+                              core_.audit->ConsistencyProof(
+                                  request->old_size(), request->new_size()));
+        response->set_old_size(request->old_size());
+        response->set_new_size(request->new_size());
+        for (auto& h : path) response->add_path(std::move(h));
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* AuditService::ProveDocument(
+    grpc::CallbackServerContext* ctx,
+    const truc::v1::ProveDocumentRequest* request,
+    truc::v1::DocumentProof* response) {
+  return OnPool(
+      ctx, core_.pool, [this, ctx, request, response]() -> absl::Status {
+        TRUC_ASSIGN_OR_RETURN(Identity caller, Caller(*ctx));
+        if (caller.role == Role::kAgency) {
+          TRUC_RETURN_IF_ERROR(
+              DocumentOf(core_.ledger, request->document_id(), caller.name)
+                  .status());
+        } else {
+          TRUC_RETURN_IF_ERROR(
+              core_.ledger->GetDocument(request->document_id()).status());
+        }
+        TRUC_ASSIGN_OR_RETURN(
+            *response, core_.audit->ProveDocument(request->document_id()));
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* AuditService::VerifyLog(
+    grpc::CallbackServerContext* ctx, const truc::v1::VerifyLogRequest*,
+    truc::v1::VerifyLogResponse* response) {
+  return OnPool(ctx, core_.pool, [this, ctx, response]() -> absl::Status {
+    TRUC_ASSIGN_OR_RETURN(Identity op, RequireOperator(core_.auth, *ctx));
+    auto report = core_.audit->Verify(&core_.trust->anchor());
+    if (report.ok()) {
+      response->set_intact(true);
+      response->set_events(report->events);
+      response->set_checkpoints(report->checkpoints);
+    } else if (absl::IsDataLoss(report.status())) {
+      response->set_intact(false);
+      response->set_problem(std::string(report.status().message()));
+      LogEvent("audit_log_broken",
+               absl::StrCat("by=", op.Principal(), " problem=\"",
+                            report.status().message(), "\""));
+    } else {
+      return report.status();
+    }
+    if (auto latest = core_.audit->LatestCheckpoint())
+      *response->mutable_latest_checkpoint() = *latest;
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace truc::hub

@@ -1,9 +1,12 @@
 // The gRPC services: thin callback-API handlers over the ledger, the
-// directory and the blob store. Each handler takes the caller's identity
-// from its verified TLS certificate (PeerIdentity), checks its role, calls
-// plain logic and translates the absl::Status at the edge. Logic that may
-// wait for the disk (a synced commit, a read, a chunk of a file) runs on
-// the WorkPool, never on gRPC's few callback threads.
+// directory, the certificate registry, the audit log and the blob store.
+// Each handler takes the caller's identity from its verified TLS
+// certificate (Authenticator), checks its role, calls plain logic and
+// translates the absl::Status at the edge. Logic that may wait for the disk
+// (a synced commit, a read, a chunk of a file) runs on the WorkPool, never
+// on gRPC's few callback threads. Calls that stay open (sends, downloads,
+// long polls) are tracked (CallTracker): limited per caller, ended when
+// their certificate is revoked, capped in duration.
 //
 // Thread-safety: the services are called concurrently by gRPC; everything
 // they use is thread-safe.
@@ -17,14 +20,20 @@
 
 #include "absl/status/statusor.h"
 #include "common/identity.h"
+#include "hub/audit_log.h"
+#include "hub/authenticator.h"
 #include "hub/blob_store.h"
+#include "hub/call_tracker.h"
+#include "hub/cert_registry.h"
 #include "hub/directory.h"
 #include "hub/header_validation.h"
 #include "hub/ledger.h"
 #include "hub/poll_waiters.h"
 #include "hub/send_admission.h"
 #include "hub/send_session.h"
+#include "hub/trust.h"
 #include "hub/work_pool.h"
+#include "truc/v1/audit.grpc.pb.h"
 #include "truc/v1/exchange.grpc.pb.h"
 #include "truc/v1/operator.grpc.pb.h"
 
@@ -38,13 +47,14 @@ struct HubCore {
   PollWaiters* waiters;
   SendAdmission* admission;
   WorkPool* pool;  // runs every reaction that may wait for the disk
+  Authenticator* auth;
+  CertificateRegistry* certificates;
+  CallTracker* calls;
+  AuditLog* audit;
+  const HubTrust* trust;
   HeaderLimits limits;
   uint32_t max_poll_wait_seconds;
 };
-
-// The caller's identity, from the client certificate the TLS handshake
-// verified. UNAUTHENTICATED if there is none or it carries no truc identity.
-absl::StatusOr<Identity> PeerIdentity(const grpc::ServerContextBase& ctx);
 
 class ExchangeService final : public truc::v1::Exchange::CallbackService {
  public:
@@ -77,9 +87,10 @@ class ExchangeService final : public truc::v1::Exchange::CallbackService {
       truc::v1::ListSentResponse* response) override;
 
  private:
-  // The calling agency's code: an agency certificate of a registered,
-  // active agency. UNAUTHENTICATED / PERMISSION_DENIED otherwise.
-  absl::StatusOr<std::string> CallerAgency(const grpc::ServerContextBase& ctx);
+  // The calling agency: an agency certificate (not revoked, valid) of a
+  // registered, active agency. UNAUTHENTICATED / PERMISSION_DENIED
+  // otherwise.
+  absl::StatusOr<Identity> CallerAgency(const grpc::ServerContextBase& ctx);
 
   HubCore core_;
 };
@@ -112,6 +123,14 @@ class OperatorService final : public truc::v1::Operator::CallbackService {
       grpc::CallbackServerContext* ctx,
       const truc::v1::ListPendingRequest* request,
       truc::v1::ListPendingResponse* response) override;
+  grpc::ServerUnaryReactor* RevokeCertificate(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::RevokeCertificateRequest* request,
+      truc::v1::CertificateInfo* response) override;
+  grpc::ServerUnaryReactor* ListCertificates(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::ListCertificatesRequest* request,
+      truc::v1::ListCertificatesResponse* response) override;
 
  private:
   // Suspend and resume: the same call with another target state.
@@ -119,6 +138,35 @@ class OperatorService final : public truc::v1::Operator::CallbackService {
       grpc::CallbackServerContext* ctx,
       const truc::v1::SetAgencyStateRequest& request,
       truc::v1::AgencyState state, truc::v1::Agency* response);
+
+  HubCore core_;
+};
+
+// The audit log: checkpoints, proofs and verification.
+class AuditService final : public truc::v1::Audit::CallbackService {
+ public:
+  explicit AuditService(HubCore core) : core_(core) {}
+
+  grpc::ServerUnaryReactor* GetCheckpoint(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::GetCheckpointRequest* request,
+      truc::v1::SignedCheckpoint* response) override;
+  grpc::ServerUnaryReactor* GetConsistencyProof(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::GetConsistencyProofRequest* request,
+      truc::v1::ConsistencyProof* response) override;
+  grpc::ServerUnaryReactor* ProveDocument(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::ProveDocumentRequest* request,
+      truc::v1::DocumentProof* response) override;
+  grpc::ServerUnaryReactor* VerifyLog(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::VerifyLogRequest* request,
+      truc::v1::VerifyLogResponse* response) override;
+
+ private:
+  // An operator, or a registered active agency.
+  absl::StatusOr<Identity> Caller(const grpc::ServerContextBase& ctx);
 
   HubCore core_;
 };

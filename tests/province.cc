@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/file_util.h"
 #include "common/grpc_status.h"
+#include "common/signature.h"
 #include "common/tls.h"
 
 namespace truc::testing {
@@ -171,9 +172,11 @@ absl::StatusOr<truc::v1::SendResponse> Province::SendFiles(
   auto header = ClerkHeader(from, to, subject, urgency);
   absl::Status completed = CompleteHeader(from, files, &header);
   if (!completed.ok()) return completed;
+  auto signer = Signer::FromFiles(Path(from + ".key"), Path(from + ".crt"));
+  if (!signer.ok()) return signer.status();
   auto stub = Exchange(from);
   return SendDocument(
-      stub.get(), header, files,
+      stub.get(), **signer, header, files,
       idempotency_key.empty() ? NewIdempotencyKey() : idempotency_key,
       std::chrono::seconds(600));
 }

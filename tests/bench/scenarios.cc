@@ -9,9 +9,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/evidence.h"
 #include "common/exchange_client.h"
 #include "common/file_util.h"
 #include "common/grpc_status.h"
+#include "common/sha256.h"
 #include "common/status_macros.h"
 #include "hub/keys.h"
 #include "hub/ledger.h"
@@ -76,12 +78,27 @@ std::vector<std::string> Codes(const std::vector<BenchAgency>& agencies,
   return out;
 }
 
-absl::StatusOr<std::string> Send(truc::v1::Exchange::Stub* stub,
+absl::StatusOr<std::string> Send(World* w, truc::v1::Exchange::Stub* stub,
                                  const DocumentHeader& header) {
-  TRUC_ASSIGN_OR_RETURN(auto r,
-                        SendDocument(stub, header, {}, NewIdempotencyKey(),
-                                     std::chrono::seconds(60)));
+  TRUC_ASSIGN_OR_RETURN(
+      auto r, SendDocument(stub, w->SignerOf(header.from().organ_id()), header,
+                           {}, NewIdempotencyKey(), std::chrono::seconds(60)));
   return r.document_id();
+}
+
+// The acknowledgement of `d` by `agency`, with its signed statement, as an
+// agent makes it.
+absl::StatusOr<truc::v1::AcknowledgeRequest> Ack(World* w,
+                                                 const std::string& agency,
+                                                 const truc::v1::Delivery& d) {
+  truc::v1::AcknowledgeRequest ack;
+  ack.set_document_id(d.document_id());
+  TRUC_ASSIGN_OR_RETURN(
+      *ack.mutable_receipt(),
+      SignStatusStatement(w->SignerOf(agency), d.document_id(),
+                          Sha256::Of(d.envelope().header()),
+                          truc::v1::EDXML_STATUS_ARRIVED, "", NowMicros()));
+  return ack;
 }
 
 absl::StatusOr<truc::v1::DocumentStatus> GetStatus(truc::v1::Operator::Stub* op,
@@ -190,9 +207,10 @@ absl::Status DurableSends(const BenchOptions& o, Report* r) {
           absl::StrFormat("%d recipients, %d in flight", fanout, in_flight);
       Progress("durable sends: " + what);
       TRUC_ASSIGN_OR_RETURN(double truc, Throughput(in_flight, o.window, [&] {
-                              return SendDocument(stub.get(), header, {},
-                                                  NewIdempotencyKey(),
-                                                  std::chrono::seconds(60))
+                              return SendDocument(
+                                         stub.get(), w->SignerOf(kOfficeCode),
+                                         header, {}, NewIdempotencyKey(),
+                                         std::chrono::seconds(60))
                                   .status();
                             }));
       TRUC_ASSIGN_OR_RETURN(
@@ -252,7 +270,7 @@ absl::Status ExpressFanout(const BenchOptions& o, Report* r) {
       BenchHeader(Codes(agencies, n), truc::v1::URGENCY_EXPRESS);
   // Warm-up: every agent must store one document first (they are all up
   // and polling, and their connections are made).
-  TRUC_ASSIGN_OR_RETURN(std::string warm, Send(stub.get(), header));
+  TRUC_ASSIGN_OR_RETURN(std::string warm, Send(w.get(), stub.get(), header));
   TRUC_RETURN_IF_ERROR(
       WaitAllArrived(op.get(), warm, absl::Seconds(120), absl::Milliseconds(50))
           .status());
@@ -262,7 +280,7 @@ absl::Status ExpressFanout(const BenchOptions& o, Report* r) {
     absl::SleepFor(absl::Milliseconds(300));  // agents back in their polls
     const int64_t t0 = NowMicros();
     const auto s0 = SteadyClock::now();
-    TRUC_ASSIGN_OR_RETURN(std::string id, Send(stub.get(), header));
+    TRUC_ASSIGN_OR_RETURN(std::string id, Send(w.get(), stub.get(), header));
     TRUC_ASSIGN_OR_RETURN(
         auto status,
         WaitAllArrived(op.get(), id, absl::Seconds(60), absl::Milliseconds(2)));
@@ -372,8 +390,9 @@ absl::Status LargeAttachment(const BenchOptions& o, Report* r) {
   TRUC_RETURN_IF_ERROR(CompleteHeader(kOfficeCode, files, &header));
   auto start = SteadyClock::now();
   TRUC_ASSIGN_OR_RETURN(
-      auto sent, SendDocument(stub.get(), header, files, NewIdempotencyKey(),
-                              std::chrono::seconds(1800)));
+      auto sent,
+      SendDocument(stub.get(), w->SignerOf(kOfficeCode), header, files,
+                   NewIdempotencyKey(), std::chrono::seconds(1800)));
   double upload_ms = MillisSince(start);
   TRUC_RETURN_IF_ERROR(WaitAllArrived(op.get(), sent.document_id(),
                                       absl::Minutes(30), absl::Milliseconds(10))
@@ -525,7 +544,7 @@ absl::StatusOr<GrowthFigures> MeasureGrowth(World* w, const std::string& big,
   const DocumentHeader one = BenchHeader({poller}, truc::v1::URGENCY_NORMAL);
   for (int i = 0; i < k / 4 + 5; ++i) {
     auto s = SteadyClock::now();
-    TRUC_ASSIGN_OR_RETURN(std::string id, Send(office.get(), one));
+    TRUC_ASSIGN_OR_RETURN(std::string id, Send(w, office.get(), one));
     if (i >= 5) v.push_back(MillisSince(s));
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() +
@@ -541,8 +560,8 @@ absl::StatusOr<GrowthFigures> MeasureGrowth(World* w, const std::string& big,
       return absl::InternalError("the poll did not return the one document");
     }
     grpc::ClientContext actx;
-    truc::v1::AcknowledgeRequest ack;
-    ack.set_document_id(id);
+    TRUC_ASSIGN_OR_RETURN(truc::v1::AcknowledgeRequest ack,
+                          Ack(w, poller, resp.deliveries(0)));
     truc::v1::AcknowledgeResponse aresp;
     gs = agent->Acknowledge(&actx, ack, &aresp);
     if (!gs.ok()) return FromGrpcStatus(gs);
@@ -566,7 +585,7 @@ absl::Status Growth(const BenchOptions& o, Report* r) {
   auto office = w->Exchange(kOfficeCode);
   TRUC_ASSIGN_OR_RETURN(
       std::string big,
-      Send(office.get(),
+      Send(w.get(), office.get(),
            BenchHeader(Codes(agencies, 250), truc::v1::URGENCY_EXPRESS)));
   const std::string poller = agencies[250].code;
   Progress("growth: the empty store");
@@ -644,10 +663,9 @@ absl::StatusOr<std::vector<double>> ProbeArrivals(
             arrivals.emplace_back(d.document_id(), now);
           }
           grpc::ClientContext actx;
-          truc::v1::AcknowledgeRequest ack;
-          ack.set_document_id(d.document_id());
+          auto ack = Ack(w, pollers[i], d);
           truc::v1::AcknowledgeResponse aresp;
-          (void)stub->Acknowledge(&actx, ack, &aresp);
+          if (ack.ok()) (void)stub->Acknowledge(&actx, *ack, &aresp);
         }
       }
     });
@@ -660,8 +678,8 @@ absl::StatusOr<std::vector<double>> ProbeArrivals(
     // The send time is known before the answer; record it under the id
     // once known, and count from before the send.
     const int64_t t0 = NowMicros();
-    auto id = SendDocument(office.get(), header, {}, NewIdempotencyKey(),
-                           std::chrono::seconds(60));
+    auto id = SendDocument(office.get(), w->SignerOf(kOfficeCode), header, {},
+                           NewIdempotencyKey(), std::chrono::seconds(60));
     if (!id.ok()) {
       send_error = id.status();
       break;
@@ -711,8 +729,8 @@ absl::Status Fairness(const BenchOptions& o, Report* r) {
   for (int t = 0; t < 32; ++t) {
     flooders.emplace_back([&] {
       while (!stop.load()) {
-        auto s = SendDocument(flood_stub.get(), flood, {}, NewIdempotencyKey(),
-                              std::chrono::seconds(60));
+        auto s = SendDocument(flood_stub.get(), w->SignerOf(flooder), flood, {},
+                              NewIdempotencyKey(), std::chrono::seconds(60));
         if (s.ok()) flooded.fetch_add(1);
       }
     });

@@ -2,6 +2,8 @@
 
 #include <signal.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -74,6 +76,22 @@ absl::Status World::Issue(Role role, const std::string& name,
   TRUC_ASSIGN_OR_RETURN(KeyAndCert kc, IssueCertificate(ca_, req));
   TRUC_RETURN_IF_ERROR(WriteFileDurably(Path(name + ".crt"), kc.cert_pem));
   return WriteFileDurably(Path(name + ".key"), kc.key_pem, 0600);
+}
+
+const truc::Signer& World::SignerOf(const std::string& code) {
+  absl::MutexLock lock(&signers_mu_);
+  auto& s = signers_[code];
+  if (!s) {
+    auto loaded =
+        truc::Signer::FromFiles(Path(code + ".key"), Path(code + ".crt"));
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "truc-bench: %s\n",
+                   std::string(loaded.status().message()).c_str());
+      std::abort();
+    }
+    s = std::move(*loaded);
+  }
+  return *s;
 }
 
 truc::v1::TlsFiles World::Tls(const std::string& principal) const {

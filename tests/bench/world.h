@@ -14,7 +14,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "common/pki.h"
+#include "common/signature.h"
 #include "tests/process.h"
 #include "truc/v1/config.pb.h"
 #include "truc/v1/exchange.grpc.pb.h"
@@ -75,6 +77,9 @@ class World {
 
   // The TLS files of a principal, for references that use the same TLS.
   truc::v1::TlsFiles Tls(const std::string& principal) const;
+  // The signing key of an agency (its TLS key), loaded once. The agency
+  // must have been added.
+  const truc::Signer& SignerOf(const std::string& code);
 
  private:
   World() = default;
@@ -86,6 +91,9 @@ class World {
   int port_ = 0;
   std::unique_ptr<Process> hub_;
   std::map<std::string, std::unique_ptr<Process>> agents_;
+  absl::Mutex signers_mu_;
+  std::map<std::string, std::unique_ptr<truc::Signer>> signers_
+      ABSL_GUARDED_BY(signers_mu_);
 };
 
 // Bytes under `path`, counted from file sizes (a missing path is 0).
