@@ -35,7 +35,11 @@ std::string SerialHex(const X509* cert) {
   std::string out = hex ? absl::AsciiStrToLower(hex) : "";
   OPENSSL_free(hex);
   BN_free(bn);
-  return out;
+  // BN_bn2hex writes whole bytes ("0a12"); one spelling for a serial, the
+  // one an operator types and `truc cert list` shows: no leading zeros.
+  const size_t first = out.find_first_not_of('0');
+  if (first == std::string::npos) return out.empty() ? out : "0";
+  return out.substr(first);
 }
 
 int64_t UnixTime(const ASN1_TIME* t) {

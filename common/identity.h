@@ -34,7 +34,8 @@ struct Identity {
   // The agency code for kAgency, the operator's name for kOperator, the
   // hub's name for kHub.
   std::string name;
-  std::string serial_hex;  // certificate serial number, lower-case hex
+  // The certificate's serial number: lower-case hex, no leading zeros.
+  std::string serial_hex;
   std::string common_name;
   int64_t not_before_unix = 0;  // validity, Unix seconds
   int64_t not_after_unix = 0;

@@ -73,3 +73,26 @@ TEST(Identity, AgencyCodeShape) {
 
 }  // namespace
 }  // namespace truc
+
+namespace truc {
+namespace {
+
+TEST(Identity, SerialsHaveOneSpellingWithoutLeadingZeros) {
+  // OpenSSL writes whole bytes, so one serial in eight would start with a
+  // zero; the identity's spelling must be the one a revocation uses.
+  auto ca = CreateCertificateAuthority("CA");
+  ASSERT_TRUE(ca.ok());
+  for (int i = 0; i < 40; ++i) {
+    auto kc =
+        IssueCertificate(*ca, {Role::kAgency, "000.07.00.H99", "Sở Y tế"});
+    ASSERT_TRUE(kc.ok());
+    auto id = IdentityFromCertificatePem(kc->cert_pem);
+    ASSERT_TRUE(id.ok());
+    ASSERT_FALSE(id->serial_hex.empty());
+    EXPECT_NE(id->serial_hex[0], '0') << id->serial_hex;
+    EXPECT_EQ(id->serial_hex, Certificate::FromPem(kc->cert_pem)->serial_hex());
+  }
+}
+
+}  // namespace
+}  // namespace truc

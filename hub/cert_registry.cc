@@ -100,7 +100,11 @@ absl::Status CertificateRegistry::Admit(const Identity& id) {
   {
     absl::MutexLock lock(&mu_);
     CertificateRecord& r = records_[id.serial_hex];
-    if (r.revoked()) return absl::OkStatus();  // revoked meanwhile: next call
+    if (r.revoked()) {  // revoked meanwhile
+      return absl::UnauthenticatedError(
+          absl::StrCat("certificate ", id.serial_hex, " (", id.ToString(),
+                       ") was revoked: ", r.revocation_reason()));
+    }
     if (r.principal().empty()) {
       r.set_serial(id.serial_hex);
       r.set_principal(id.Principal());

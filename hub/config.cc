@@ -72,7 +72,7 @@ absl::StatusOr<truc::v1::HubConfig> FinishHubConfig(
       InRange(c.max_streams_per_caller(), 1, 100000, "max_streams_per_caller"));
   if (c.max_call_seconds() == 0) c.set_max_call_seconds(3600);
   TRUC_RETURN_IF_ERROR(
-      InRange(c.max_call_seconds(), 10, 86400, "max_call_seconds"));
+      InRange(c.max_call_seconds(), 1, 86400, "max_call_seconds"));
   if (c.certificate_warning_days() == 0) c.set_certificate_warning_days(30);
   TRUC_RETURN_IF_ERROR(InRange(c.certificate_warning_days(), 1, 365,
                                "certificate_warning_days"));

@@ -36,8 +36,9 @@ namespace truc::hub::testing {
 // An unregistered agency, with a valid certificate.
 inline constexpr char kUnregistered[] = "000.50.00.H99";
 
+// Members are public: table-driven tests call them from free functions.
 class ServerFixture : public ::testing::Test {
- protected:
+ public:
   void SetUp() override {
     auto ca = CreateCertificateAuthority("CA tỉnh Lạng Sơn");
     ASSERT_TRUE(ca.ok());

@@ -1,0 +1,208 @@
+// The hub's certificate lifecycle and limits, in-process over real mutual
+// TLS: a revocation ends a certificate's open calls within a second and
+// refuses its new ones, without a restart; an agency's other certificate
+// goes on working (rotation); calls per caller and a call's duration are
+// capped; the hub serves a new certificate of its own without a restart.
+#include <future>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/evidence.h"
+#include "hub/call_tracker.h"
+#include "hub/server_test_util.h"
+
+namespace truc::hub {
+namespace {
+
+using namespace ::truc::hub::testing;  // NOLINT
+using ::truc::testing::StatusIs;
+
+class ServerTrustTest : public ServerFixture {
+ protected:
+  // Revokes certificate `name` through the operator service.
+  absl::Status Revoke(const std::string& name, const std::string& why) {
+    truc::v1::RevokeCertificateRequest req;
+    req.set_serial(SerialOf(name));
+    req.set_reason(why);
+    truc::v1::CertificateInfo info;
+    auto op = OperatorStub();
+    return Call(*op, &truc::v1::Operator::Stub::RevokeCertificate, req, &info);
+  }
+  // Polls as `cert` with a long wait, in the background.
+  std::future<grpc::Status> ParkPoll(const std::string& cert,
+                                     uint32_t wait = 30) {
+    return std::async(std::launch::async, [this, cert, wait] {
+      auto stub = Exchange(cert);
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(wait + 10));
+      truc::v1::PollRequest req;
+      req.set_wait_seconds(wait);
+      truc::v1::PollResponse resp;
+      return stub->Poll(&ctx, req, &resp);
+    });
+  }
+};
+
+TEST_F(ServerTrustTest, RevocationEndsOpenCallsWithinASecondAndRefusesNewOnes) {
+  // Sở Y tế has two certificates: "revoked" (about to be) and its own.
+  const std::string big(24 << 20, 'x');
+  auto sent = Send(kOffice, {kHealth}, {{"Bản đồ.pdf", big}});
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  // The document is polled with the other certificate, so the parked poll
+  // below has nothing to take.
+  {
+    auto own = Exchange(kHealth);
+    truc::v1::PollRequest req;
+    truc::v1::PollResponse resp;
+    ASSERT_TRUE(Call(*own, &truc::v1::Exchange::Stub::Poll, req, &resp).ok());
+  }
+  // Open with the soon-revoked certificate: a parked poll, a slow
+  // download, and a send waiting for its next chunk.
+  auto poll = ParkPoll("revoked");
+  auto stub = Exchange("revoked");
+  grpc::ClientContext dctx;
+  truc::v1::DownloadRequest dreq;
+  dreq.set_document_id(sent->document_id());
+  auto reader = stub->Download(&dctx, dreq);
+  truc::v1::DownloadChunk chunk;
+  ASSERT_TRUE(reader->Read(&chunk)) << "the download has begun";
+  grpc::ClientContext sctx;
+  truc::v1::SendResponse sresp;
+  auto writer = stub->Send(&sctx, &sresp);
+  auto header = MakeHeader(kHealth, {kOffice});
+  *header.add_attachments() = Describe("trả lời.pdf", "nội dung trả lời");
+  truc::v1::SendRequest begin;
+  begin.mutable_begin()->set_idempotency_key("k-open");
+  *begin.mutable_begin()->mutable_envelope() =
+      SignedEnvelope(header, SignerOf("revoked"));
+  ASSERT_TRUE(writer->Write(begin));
+  ASSERT_TRUE(Eventually(
+      [&] { return hub_->calls()->open("agency:000.07.00.H99") == 3; }));
+
+  const absl::Time revoked_at = absl::Now();
+  TRUC_ASSERT_OK(Revoke("revoked", "khóa bị lộ"));
+  // The parked poll ends at once.
+  ASSERT_EQ(poll.wait_for(std::chrono::seconds(1)), std::future_status::ready);
+  const grpc::Status polled = poll.get();
+  EXPECT_EQ(polled.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_NE(polled.error_message().find("revoked"), std::string::npos);
+  // So do the others, each at its next step.
+  while (reader->Read(&chunk)) {
+  }
+  const grpc::Status downloaded = reader->Finish();
+  EXPECT_EQ(downloaded.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << downloaded.error_message();
+  const grpc::Status send_done = writer->Finish();
+  EXPECT_EQ(send_done.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << send_done.error_message();
+  EXPECT_LT(absl::Now() - revoked_at, absl::Seconds(1));
+  EXPECT_TRUE(Eventually(
+      [&] { return hub_->calls()->open("agency:000.07.00.H99") == 0; }));
+
+  // New calls with it are refused, naming the revocation.
+  truc::v1::PollRequest req;
+  truc::v1::PollResponse resp;
+  EXPECT_THAT(
+      Call(*Exchange("revoked"), &truc::v1::Exchange::Stub::Poll, req, &resp),
+      StatusIs(absl::StatusCode::kUnauthenticated, "khóa bị lộ"));
+  // Its signatures too, even on a call made with a valid certificate.
+  EXPECT_THAT(
+      Send(kHealth, {kOffice}, {}, truc::v1::URGENCY_NORMAL, "", "revoked"),
+      StatusIs(absl::StatusCode::kUnauthenticated, "revoked"));
+  // Sở Y tế's other certificate goes on: nothing of its mail was lost.
+  auto own = Exchange(kHealth);
+  truc::v1::AcknowledgeResponse acked;
+  TRUC_EXPECT_OK(Call(*own, &truc::v1::Exchange::Stub::Acknowledge,
+                      AckRequest(kHealth, sent->document_id()), &acked));
+  auto listed = hub_->certificates()->List(kHealth);
+  int revoked = 0;
+  for (const auto& c : listed) revoked += c.revoked();
+  EXPECT_EQ(revoked, 1);
+}
+
+TEST_F(ServerTrustTest, ACallerHoldsAtMostItsShareOfOpenCalls) {
+  StartHub(nullptr, {}, "max_streams_per_caller: 2");
+  auto first = ParkPoll(kHealth, 3);
+  auto second = ParkPoll(kHealth, 3);
+  ASSERT_TRUE(Eventually(
+      [&] { return hub_->calls()->open("agency:000.07.00.H99") == 2; }));
+  truc::v1::PollRequest req;
+  truc::v1::PollResponse resp;
+  EXPECT_THAT(
+      Call(*Exchange(kHealth), &truc::v1::Exchange::Stub::Poll, req, &resp),
+      StatusIs(absl::StatusCode::kResourceExhausted, "allows 2 at once"));
+  // Another agency is not held back.
+  req.set_wait_seconds(0);
+  EXPECT_TRUE(
+      Call(*Exchange(kFinance), &truc::v1::Exchange::Stub::Poll, req, &resp)
+          .ok());
+  // Once their waits end there is room again.
+  EXPECT_EQ(first.get().error_code(), grpc::StatusCode::OK);
+  EXPECT_EQ(second.get().error_code(), grpc::StatusCode::OK);
+  EXPECT_TRUE(
+      Call(*Exchange(kHealth), &truc::v1::Exchange::Stub::Poll, req, &resp)
+          .ok());
+}
+
+TEST_F(ServerTrustTest, NoSendOrDownloadOutlivesTheHubsCap) {
+  StartHub(nullptr, {}, "max_call_seconds: 1");
+  // A send whose client set no deadline, and then stalls.
+  auto stub = Exchange(kOffice);
+  grpc::ClientContext ctx;
+  truc::v1::SendResponse resp;
+  auto writer = stub->Send(&ctx, &resp);
+  auto header = MakeHeader(kOffice, {kHealth});
+  *header.add_attachments() = Describe("a.pdf", "abc");
+  ASSERT_TRUE(writer->Write(SignedBegin(header, "k-stall")));
+  const absl::Time start = absl::Now();
+  const grpc::Status done = writer->Finish();
+  EXPECT_EQ(done.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+      << done.error_message();
+  EXPECT_NE(done.error_message().find("max_call_seconds"), std::string::npos);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_EQ(hub_->blobs()->TotalBytes(), 0u);
+}
+
+TEST_F(ServerTrustTest, TheHubServesANewCertificateWithoutARestart) {
+  auto serial_served = [&] {
+    // A new channel, so a new handshake.
+    auto stub = Exchange(kHealth);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(10));
+    truc::v1::PollRequest req;
+    truc::v1::PollResponse resp;
+    EXPECT_TRUE(stub->Poll(&ctx, req, &resp).ok());
+    auto pems = ctx.auth_context()->FindPropertyValues("x509_pem_cert");
+    if (pems.empty()) return std::string();
+    return IdentityFromCertificatePem(
+               std::string(pems[0].data(), pems[0].size()))
+        ->serial_hex;
+  };
+  const std::string before = SerialOf("hub");
+  EXPECT_EQ(serial_served(), before);
+  // A new key and certificate, renamed over the old ones.
+  Issue("hub-new",
+        {Role::kHub, "hub", "truc hub", {"localhost"}, {"127.0.0.1"}, 30});
+  const std::string after = SerialOf("hub-new");
+  ASSERT_EQ(
+      ::rename(dir_.Sub("hub-new.key").c_str(), dir_.Sub("hub.key").c_str()),
+      0);
+  ASSERT_EQ(
+      ::rename(dir_.Sub("hub-new.crt").c_str(), dir_.Sub("hub.crt").c_str()),
+      0);
+  EXPECT_TRUE(Eventually([&] { return serial_served() == after; }))
+      << "the hub still serves " << before;
+  // Its receipts are signed with the new key too.
+  ASSERT_TRUE(Eventually([&] {
+    auto sent = Send(kOffice, {kHealth});
+    if (!sent.ok()) return false;
+    auto v = VerifyReceipt(Anchor(), sent->receipt());
+    return v.ok() && v->signer.serial_hex == after;
+  }));
+}
+
+}  // namespace
+}  // namespace truc::hub
