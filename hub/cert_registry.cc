@@ -178,7 +178,7 @@ absl::StatusOr<truc::v1::CertificateInfo> CertificateRegistry::Revoke(
                             r.principal().empty() ? "unknown" : r.principal(),
                             " reason=", why));
   TRUC_RETURN_IF_ERROR(audit_->Commit(b, {std::move(e)}).status());
-  std::vector<std::function<void(const std::string&)>> callbacks;
+  std::vector<std::function<void(const truc::v1::CertificateInfo&)>> callbacks;
   {
     absl::MutexLock lock(&mu_);
     records_[serial] = r;
@@ -186,8 +186,9 @@ absl::StatusOr<truc::v1::CertificateInfo> CertificateRegistry::Revoke(
     dirty_.erase(serial);
     callbacks = on_revoked_;
   }
-  for (const auto& fn : callbacks) fn(serial);
-  return ToInfo(r);
+  const truc::v1::CertificateInfo info = ToInfo(r);
+  for (const auto& fn : callbacks) fn(info);
+  return info;
 }
 
 truc::v1::CertificateInfo CertificateRegistry::ToInfo(
@@ -286,7 +287,7 @@ absl::Status CertificateRegistry::Flush() {
 }
 
 void CertificateRegistry::AddOnRevoked(
-    std::function<void(const std::string&)> fn) {
+    std::function<void(const truc::v1::CertificateInfo&)> fn) {
   absl::MutexLock lock(&mu_);
   on_revoked_.push_back(std::move(fn));
 }

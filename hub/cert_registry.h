@@ -72,8 +72,9 @@ class CertificateRegistry {
   // (unsynced). Fails with the store's error.
   absl::Status Flush();
 
-  // Called with the serial after each new revocation.
-  void AddOnRevoked(std::function<void(const std::string& serial_hex)> fn);
+  // Called with the revocation after each new one.
+  void AddOnRevoked(
+      std::function<void(const truc::v1::CertificateInfo& revoked)> fn);
 
   // "3f24..." from what an operator types ("3F:24", "0x3f24", "003F24").
   // INVALID_ARGUMENT if it is not 1 to 40 hexadecimal digits.
@@ -101,7 +102,7 @@ class CertificateRegistry {
       ABSL_GUARDED_BY(mu_);
   std::set<std::string> revoked_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> dirty_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::function<void(const std::string&)>> on_revoked_
+  std::vector<std::function<void(const truc::v1::CertificateInfo&)>> on_revoked_
       ABSL_GUARDED_BY(mu_);
   // Serialises revocations, so that two of one serial write once.
   absl::Mutex revoke_mu_ ABSL_ACQUIRED_BEFORE(mu_);

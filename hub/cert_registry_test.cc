@@ -33,7 +33,8 @@ TEST_F(CertRegistryTest, ACertificateSeenIsListedWithWhomItNames) {
 
 TEST_F(CertRegistryTest, ARevocationRefusesTheCertificateAndOutlivesARestart) {
   std::vector<std::string> told;
-  registry_->AddOnRevoked([&](const std::string& s) { told.push_back(s); });
+  registry_->AddOnRevoked(
+      [&](const truc::v1::CertificateInfo& c) { told.push_back(c.serial()); });
   const std::string serial = Who(kYTich).serial_hex;
   // Typed as an operator might: upper case, colons, a leading zero.
   std::string typed = "0";

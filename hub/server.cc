@@ -100,13 +100,16 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   CallTracker* calls = hub->calls_.get();
   // A revocation ends the certificate's open calls at once; new ones are
   // refused by the authenticator.
-  hub->certificates_->AddOnRevoked([calls](const std::string& serial) {
-    const size_t ended =
-        calls->EndCallsOf(serial, absl::UnauthenticatedError(absl::StrCat(
-                                      "certificate ", serial, " was revoked")));
-    Log(absl::StrCat("event=revoked_calls_ended serial=", serial,
-                     " calls=", ended));
-  });
+  hub->certificates_->AddOnRevoked(
+      [calls](const truc::v1::CertificateInfo& revoked) {
+        const size_t ended = calls->EndCallsOf(
+            revoked.serial(),
+            absl::UnauthenticatedError(absl::StrCat(
+                "certificate ", revoked.serial(), " was revoked by ",
+                revoked.revoked_by(), ": ", revoked.revocation_reason())));
+        Log(absl::StrCat("event=revoked_calls_ended serial=", revoked.serial(),
+                         " calls=", ended));
+      });
   hub->auth_ = std::make_shared<Authenticator>(hub->certificates_.get());
 
   HubCore core{

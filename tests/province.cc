@@ -66,6 +66,13 @@ void Province::IssueAgency(const std::string& code) {
   ASSERT_TRUE(WriteFileDurably(Path(code + ".key"), kc->key_pem, 0600).ok());
 }
 
+void Province::IssueFile(const std::string& file, const IssueRequest& request) {
+  auto kc = IssueCertificate(ca_, request);
+  ASSERT_TRUE(kc.ok()) << kc.status();
+  ASSERT_TRUE(WriteFileDurably(Path(file + ".crt"), kc->cert_pem).ok());
+  ASSERT_TRUE(WriteFileDurably(Path(file + ".key"), kc->key_pem, 0600).ok());
+}
+
 void Province::WriteHubConfig(const std::string& extra) {
   std::string conf = absl::StrCat(
       "listen_address: \"127.0.0.1:", port_, "\"\n", "data_dir: \"hub-data\"\n",
@@ -129,12 +136,14 @@ std::string Province::AgentDir(const std::string& code) const {
 }
 
 void Province::StartAgent(const std::string& code,
-                          std::map<std::string, std::string> env) {
+                          std::map<std::string, std::string> env,
+                          const std::string& cert_name) {
   std::string dir = AgentDir(code);
   ASSERT_TRUE(MakeDirectories(dir).ok());
+  const std::string cert = cert_name.empty() ? code : cert_name;
   std::string conf = absl::StrCat(
       "hub_address: \"", address(), "\"\n", "tls { ca_cert: \"", Path("ca.crt"),
-      "\" cert: \"", Path(code + ".crt"), "\" key: \"", Path(code + ".key"),
+      "\" cert: \"", Path(cert + ".crt"), "\" key: \"", Path(cert + ".key"),
       "\" }\n", "base_dir: \".\"\n", "poll_wait_seconds: 5\n",
       "outbox_scan_millis: 200\n", "retry_initial_millis: 100\n",
       "retry_max_millis: 1000\n");
@@ -210,13 +219,21 @@ absl::StatusOr<truc::v1::DocumentStatus> Province::Status(
   return status;
 }
 
-std::string Province::Profile(const std::string& name) {
-  std::string path = Path(name + ".profile");
+std::string Province::Profile(const std::string& name,
+                              const std::string& cert_name) {
+  const std::string cert = cert_name.empty() ? name : cert_name;
+  std::string path = Path(cert + ".profile");
   std::string text = absl::StrCat("hub_address: \"", address(), "\"\n",
-                                  "tls { ca_cert: \"ca.crt\" cert: \"", name,
-                                  ".crt\" key: \"", name, ".key\" }\n");
+                                  "tls { ca_cert: \"ca.crt\" cert: \"", cert,
+                                  ".crt\" key: \"", cert, ".key\" }\n");
   EXPECT_TRUE(WriteFileDurably(path, text).ok());
   return path;
+}
+
+RunResult Province::Truc(const std::string& profile,
+                         std::vector<std::string> args) {
+  args.insert(args.begin(), TRUC_CLI_BIN);
+  return RunCommand(args, {{"TRUC_PROFILE", profile}});
 }
 
 }  // namespace truc::testing

@@ -39,6 +39,9 @@ class Province {
 
   // Certificates and keys for an agency: <dir>/<code>.crt / .key.
   void IssueAgency(const std::string& code);
+  // Any certificate of the province CA, as <dir>/<file>.crt / .key.
+  void IssueFile(const std::string& file, const IssueRequest& request);
+  const KeyAndCert& ca() const { return ca_; }
   // Writes <dir>/hub.conf (extra text-format lines appended).
   void WriteHubConfig(const std::string& extra = "");
   // Starts truc-hub and waits until it serves (at most 20 s).
@@ -50,9 +53,11 @@ class Province {
   // Registers agencies through the operator service.
   void Register(const std::string& code, const std::string& name);
 
-  // <dir>/agents/<code>/agent.conf, and starts truc-agent for it.
+  // <dir>/agents/<code>/agent.conf, and starts truc-agent for it, with
+  // the certificate <dir>/<cert>.crt (default: <code>.crt).
   void StartAgent(const std::string& code,
-                  std::map<std::string, std::string> env = {});
+                  std::map<std::string, std::string> env = {},
+                  const std::string& cert = "");
   void KillAgent(const std::string& code);
   int StopAgent(const std::string& code);
   Process* agent(const std::string& code) { return agents_[code].get(); }
@@ -79,8 +84,12 @@ class Province {
   absl::StatusOr<truc::v1::DocumentStatus> Status(
       const std::string& document_id);
 
-  // The profile file for `name` (an agency code or "operator").
-  std::string Profile(const std::string& name);
+  // The profile file for `name` (an agency code or "operator"), with the
+  // certificate <dir>/<cert>.crt (default: <name>.crt).
+  std::string Profile(const std::string& name, const std::string& cert = "");
+
+  // Runs `truc` with the profile; returns what it printed and its exit code.
+  RunResult Truc(const std::string& profile, std::vector<std::string> args);
 
  private:
   TempDir tmp_;
