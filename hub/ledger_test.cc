@@ -430,6 +430,22 @@ TEST_F(LedgerEvidenceTest, EachStepOfADocumentIsLoggedAndProvable) {
   EXPECT_FALSE(ledger_->Status(id)->recipients(0).history(0).has_receipt());
 }
 
+TEST_F(LedgerEvidenceTest, ARevokingDocumentIsLoggedAsARevoke) {
+  auto first = Accept(MakeHeader(kOffice, {kHealth}), "k");
+  auto h = MakeHeader(kOffice, {kHealth});
+  h.mutable_business()->set_type(truc::v1::BUSINESS_TYPE_REVOKE);
+  h.mutable_business()->set_reason("Ban hành nhầm");
+  h.mutable_business()->set_target_document_id(first->document_id());
+  auto revoke = Accept(h, "revoke");
+  ASSERT_TRUE(revoke.ok()) << revoke.status();
+  auto events = EventsOf(revoke->document_id());
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind(), "revoke");
+  EXPECT_NE(events[0].detail().find("target=" + first->document_id()),
+            std::string::npos)
+      << events[0].detail();
+}
+
 TEST_F(LedgerEvidenceTest, AStatementThatDoesNotFitIsRefusedAndChangesNothing) {
   auto sent = Accept(MakeHeader(kOffice, {kHealth}), "k");
   const std::string id = sent->document_id();

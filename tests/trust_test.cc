@@ -4,12 +4,14 @@
 // recipient, the audit log checked and proven from the command line, and
 // receipts checked with the CA's certificate alone.
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/file_util.h"
 #include "gtest/gtest.h"
@@ -119,6 +121,56 @@ TEST_F(TrustEndToEnd,
   EXPECT_THAT(r.out, HasSubstr("REVOKED"));
   EXPECT_THAT(r.out, HasSubstr("máy tính văn thư bị mất"));
   EXPECT_THAT(r.out, HasSubstr(Serial("health-2027")));
+}
+
+TEST_F(TrustEndToEnd, RotatingWithAnOverlapDropsNoDelivery) {
+  p_.StartAgent(kHealth);
+  // The office sends all along, while Sở Y tế changes certificates.
+  std::atomic<bool> stop{false};
+  absl::Mutex mu;
+  std::vector<std::string> ids;
+  std::thread sender([&] {
+    for (int i = 0; !stop.load(); ++i) {
+      auto sent = p_.Send(kOffice, {kHealth}, absl::StrCat("V/v số ", i));
+      if (sent.ok()) {
+        absl::MutexLock lock(&mu);
+        ids.push_back(sent->document_id());
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+  });
+  absl::SleepFor(absl::Seconds(1));
+  // The new certificate, valid alongside the old one; the agent moves to it.
+  p_.IssueFile("health-2027", {Role::kAgency, kHealth, "Sở Y tế", {}, {}, 30});
+  ASSERT_EQ(p_.StopAgent(kHealth), 0);
+  p_.StartAgent(kHealth, {}, "health-2027");
+  absl::SleepFor(absl::Seconds(1));
+  // Once it runs on the new one, the old one is revoked.
+  auto r = p_.Truc(operator_, {"cert", "revoke", Serial(kHealth), "--reason",
+                               "thay bằng chứng thư 2027"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  absl::SleepFor(absl::Seconds(1));
+  stop = true;
+  sender.join();
+  std::vector<std::string> all;
+  {
+    absl::MutexLock lock(&mu);
+    all = ids;
+  }
+  ASSERT_GT(all.size(), 20u);
+  for (const std::string& id : all) {
+    ASSERT_TRUE(
+        WaitFor([&] { return InInbox(kHealth, id); }, std::chrono::seconds(30)))
+        << id << " was not delivered";
+  }
+  for (const std::string& id : all) {
+    ASSERT_TRUE(WaitFor([&] { return p_.Status(id)->received_count() == 1; },
+                        std::chrono::seconds(10)));
+    EXPECT_EQ(p_.Status(id)->recipients(0).history_size(), 1)
+        << id << " arrived exactly once";
+  }
+  EXPECT_EQ(p_.Inbox(kHealth).size(), all.size());
+  EXPECT_THAT(AgentLog(kHealth), Not(HasSubstr("UNAUTHENTICATED")));
 }
 
 TEST_F(TrustEndToEnd, AnEnvelopeAlteredInTheStoreIsRefusedByItsRecipient) {
