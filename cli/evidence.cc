@@ -327,8 +327,11 @@ absl::Status RunAuditVerify(truc::v1::Audit::StubInterface* stub,
         absl::StrCat("the audit log is broken: ", Printable(resp.problem())));
   }
   out << "The audit log is intact: " << resp.events()
-      << " events recomputed from the store, every stored hash and "
-      << resp.checkpoints() << " signed checkpoints agree with them.\n";
+      << " events recomputed from the store; every stored hash and "
+      << resp.checkpoints()
+      << (resp.checkpoints() == 1 ? " signed checkpoint agree"
+                                  : " signed checkpoints agree")
+      << " with them.\n";
   if (resp.has_latest_checkpoint()) {
     auto v = VerifyCheckpoint(anchor, resp.latest_checkpoint());
     if (!v.ok()) {

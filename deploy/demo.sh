@@ -152,7 +152,9 @@ Profiles it wrote:
 Try:
   export TRUC_PROFILE=$DEMO/profiles/operator.profile
   $TRUC status $DOC
+  $TRUC status $DOC --evidence      # every signature, checked with the CA certificate
   $TRUC agency list
+  $TRUC audit verify                # the tamper-evident log, recomputed
     TRUC_PROFILE=$DEMO/profiles/$OFFICE.profile $TRUC sent --outstanding   # the office's own view
   # bring the commune's system back, and watch it receive the document:
   $AGENT run --config $DEMO/agents/$STOPPED/agent.conf

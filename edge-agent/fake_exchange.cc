@@ -188,6 +188,7 @@ grpc::Status FakeExchange::Send(
   }
   call.idempotency_key = request.begin().idempotency_key();
   call.header_bytes = request.begin().envelope().header();
+  call.signature = request.begin().envelope().signature();
   if (!call.header.ParseFromString(call.header_bytes)) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad header");
   }
@@ -243,6 +244,16 @@ grpc::Status FakeExchange::Send(
   response->set_document_id(it->second);
   response->set_duplicate(!fresh);
   response->mutable_accepted_at()->set_unix_micros(NowMicros());
+  // The hub's signed receipt, as the real hub gives it.
+  truc::v1::ReceiptBody body;
+  body.set_kind(truc::v1::ReceiptBody::KIND_ACCEPTED);
+  body.set_document_id(it->second);
+  body.set_header_sha256(Sha256::Of(call.header_bytes));
+  *body.mutable_at() = response->accepted_at();
+  body.set_sender(call.header.from().organ_id());
+  for (const auto& to : call.header.to()) body.add_recipients(to.organ_id());
+  auto receipt = SignReceipt(TestPki::Get().Hub(), body);
+  if (receipt.ok()) *response->mutable_receipt() = *receipt;
   return scripted;
 }
 
@@ -327,6 +338,20 @@ const Signer& TestPki::SignerOf(const std::string& agency) {
   auto& s = signers_[agency];
   if (!s) s = std::move(*Signer::FromPem(kc.key_pem, kc.cert_pem));
   return *s;
+}
+
+const Signer& TestPki::Hub() {
+  absl::MutexLock lock(&mu_);
+  if (!hub_) {
+    const int64_t now = absl::ToUnixSeconds(absl::Now());
+    IssueRequest req{Role::kHub, "hub", "truc hub", {"localhost"},
+                     {"127.0.0.1"}};
+    req.not_before_unix = now - 400 * 86400;
+    req.not_after_unix = now + 800 * 86400;
+    KeyAndCert kc = *IssueCertificate(ca_, req);
+    hub_ = std::move(*Signer::FromPem(kc.key_pem, kc.cert_pem));
+  }
+  return *hub_;
 }
 
 std::unique_ptr<AgentKeys> TestPki::Keys(const std::string& agency) {

@@ -48,6 +48,7 @@ struct DownloadCall {
 struct SendCall {
   std::string idempotency_key;
   std::string header_bytes;
+  truc::v1::Signature signature;  // the envelope's
   truc::v1::DocumentHeader header;
   std::vector<std::string> attachments;  // bytes received, per index
 };
@@ -152,6 +153,9 @@ class TestPki {
   const Signer& SignerOf(const std::string& agency);
   // Fresh keys for an agent of `agency`, with the CA as its anchor.
   std::unique_ptr<AgentKeys> Keys(const std::string& agency);
+  // The fake hub's signing key (urn:truc:hub:hub).
+  const Signer& Hub();
+  TrustAnchor Anchor() const { return *TrustAnchor::FromPem(ca_.cert_pem); }
   // The agency's key and certificate (PEM).
   KeyAndCert Issued(const std::string& agency);
 
@@ -161,6 +165,7 @@ class TestPki {
   KeyAndCert ca_;
   std::map<std::string, KeyAndCert> issued_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::unique_ptr<Signer>> signers_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<Signer> hub_ ABSL_GUARDED_BY(mu_);
 };
 
 // A DocumentHeader from Sở Y tế to UBND xã Y Tịch with the given

@@ -30,7 +30,7 @@ namespace {
 // other name is reserved.)
 bool IsReservedOutboxName(absl::string_view name) {
   return name == kEnvelopeFile || name == kReceiptFile || name == kErrorFile ||
-         name == kIdempotencyKeyFile;
+         name == kIdempotencyKeyFile || name == kAcceptanceReceiptFile;
 }
 
 // Modification times further ahead than this are not taken as a sign that

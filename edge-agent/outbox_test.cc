@@ -9,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/exchange_client.h"
+#include "common/armor.h"
+#include "common/evidence.h"
 #include "common/file_util.h"
 #include "common/sha256.h"
 #include "common/test_util.h"
@@ -144,6 +146,21 @@ TEST_F(OutboxTest, SendsFolderAndMovesItToSent) {
   EXPECT_FALSE(PathExists(JoinPath(folders_.state, "outbox-keys")));
   EXPECT_THAT(log_text_,
               HasSubstr("event=sent folder=cong-van-123 document=D1"));
+  // Signed by the agency, over the header bytes it sent.
+  const TrustAnchor anchor = testing::TestPki::Get().Anchor();
+  auto who = VerifySignature(anchor, kHeaderContext, sends[0].header_bytes,
+                             sends[0].signature, absl::ToUnixSeconds(absl::Now()));
+  ASSERT_TRUE(who.ok()) << who.status();
+  EXPECT_EQ(who->name, kAgency);
+  // The hub's signed receipt is kept beside the readable answer.
+  auto bytes = Dearmor(kReceiptLabel, Read(JoinPath(sent, "acceptance.receipt")));
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  truc::v1::Receipt hub_receipt;
+  ASSERT_TRUE(hub_receipt.ParseFromString(*bytes));
+  auto v = VerifyReceipt(anchor, hub_receipt);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->body.document_id(), "D1");
+  EXPECT_EQ(v->body.header_sha256(), Sha256::Of(sends[0].header_bytes));
 }
 
 TEST_F(OutboxTest, TransientFailureKeepsFolderAndRetriesWithTheSameKey) {
@@ -302,6 +319,12 @@ TEST_F(OutboxTest, OnlyTheOutboxFolderFilesAreReservedNames) {
        {{"header.bin", "h"}, {"delivery.txtpb", "d"}});
   EXPECT_EQ(sender_->SendFolder("ten-la"), OutboxSender::Outcome::kSent)
       << log_text_;
+  // The agent's own files in sent/: not attachments.
+  Drop("bien-nhan",
+       "to { organ_id: \"000.00.12.H42\" }\nsubject: \"x\"\n"
+       "attachments { name: \"acceptance.receipt\" }\n",
+       {{"acceptance.receipt", "r"}});
+  EXPECT_EQ(sender_->SendFolder("bien-nhan"), OutboxSender::Outcome::kFailed);
   // error.txt would be overwritten if the folder were refused.
   Drop("loi",
        "to { organ_id: \"000.00.12.H42\" }\nsubject: \"x\"\n"
