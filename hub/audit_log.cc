@@ -130,19 +130,7 @@ absl::StatusOr<uint64_t> AuditLog::Commit(
     WriteBatch all;
     for (Pending* p : group) {
       p->first = next.size();
-      for (truc::v1::AuditEvent& e : p->events) {
-        e.set_index(next.size());
-        e.set_time_micros(now_micros_());
-        const std::string bytes = e.SerializeAsString();
-        all.Put(keys::AuditEvent(e.index()), bytes);
-        if (!e.document_id().empty()) {
-          all.Put(keys::AuditDocument(e.document_id(), e.index()), "");
-        }
-        for (const merkle::Frontier::Node& n :
-             next.Append(merkle::LeafHash(bytes))) {
-          all.Put(keys::AuditNode(n.level, n.index), n.hash);
-        }
-      }
+      AppendEvents(&next, &p->events, now_micros_(), &all);
       all.Append(*p->batch);
     }
     all.Put(keys::kAuditSize, keys::EncodeFixed64(next.size()));
@@ -159,6 +147,24 @@ absl::StatusOr<uint64_t> AuditLog::Commit(
   mu_.Unlock();
   if (!me.status.ok()) return me.status;
   return me.first;
+}
+
+void AuditLog::AppendEvents(merkle::Frontier* frontier,
+                            std::vector<truc::v1::AuditEvent>* events,
+                            int64_t now_micros, WriteBatch* b) {
+  for (truc::v1::AuditEvent& e : *events) {
+    e.set_index(frontier->size());
+    e.set_time_micros(now_micros);
+    const std::string bytes = e.SerializeAsString();
+    b->Put(keys::AuditEvent(e.index()), bytes);
+    if (!e.document_id().empty()) {
+      b->Put(keys::AuditDocument(e.document_id(), e.index()), "");
+    }
+    for (const merkle::Frontier::Node& n :
+         frontier->Append(merkle::LeafHash(bytes))) {
+      b->Put(keys::AuditNode(n.level, n.index), n.hash);
+    }
+  }
 }
 
 uint64_t AuditLog::size() const {

@@ -72,6 +72,15 @@ class AuditLog {
   absl::StatusOr<uint64_t> Commit(const WriteBatch& batch,
                                   std::vector<truc::v1::AuditEvent> events);
 
+  // Adds to `b` what Commit writes for `events` appended to the log whose
+  // right edge is `frontier` (advanced): each event with its index and
+  // time `now_micros`, its document's index entry, the complete subtrees it
+  // finishes. Not the size record. Public so the bench can write the hub's
+  // very batches to a bare RocksDB. Never fails.
+  static void AppendEvents(merkle::Frontier* frontier,
+                           std::vector<truc::v1::AuditEvent>* events,
+                           int64_t now_micros, WriteBatch* b);
+
   // The log as committed so far.
   uint64_t size() const;
   std::string root() const;

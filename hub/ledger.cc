@@ -110,6 +110,25 @@ WriteBatch Ledger::AcceptBatch(const DocumentRecord& doc) {
   return b;
 }
 
+truc::v1::AuditEvent Ledger::AcceptedEvent(
+    const DocumentRecord& doc, const Identity& sender,
+    const truc::v1::DocumentHeader& header) {
+  const bool revoke =
+      header.business().type() == truc::v1::BUSINESS_TYPE_REVOKE;
+  std::string detail =
+      absl::StrCat("urgency=", truc::v1::Urgency_Name(header.urgency()),
+                   " recipients=", doc.recipients_size(),
+                   " header_sha256=", HexEncode(doc.header_sha256()),
+                   " signed_by=", SignerSerial(doc.envelope()));
+  if (header.business().type() != truc::v1::BUSINESS_TYPE_NEW) {
+    absl::StrAppend(&detail, " business=",
+                    truc::v1::BusinessType_Name(header.business().type()),
+                    " target=", header.business().target_document_id());
+  }
+  return Event(revoke ? "revoke" : "accepted", sender, doc.document_id(),
+               std::move(detail));
+}
+
 void Ledger::AddArrival(int64_t now, DeliveryRecord* d, WriteBatch* b,
                         const truc::v1::Receipt* statement) {
   d->set_state(truc::v1::DELIVERY_STATE_ARRIVED);
@@ -199,23 +218,9 @@ absl::StatusOr<truc::v1::SendResponse> Ledger::Accept(
     doc.set_header_sha256(Sha256::Of(envelope.header()));
     TRUC_ASSIGN_OR_RETURN(*doc.mutable_receipt(), trust_->SignAcceptance(doc));
 
-    const bool revoke =
-        header.business().type() == truc::v1::BUSINESS_TYPE_REVOKE;
-    std::string detail =
-        absl::StrCat("urgency=", truc::v1::Urgency_Name(header.urgency()),
-                     " recipients=", recipients.size(),
-                     " header_sha256=", HexEncode(doc.header_sha256()),
-                     " signed_by=", SignerSerial(envelope));
-    if (header.business().type() != truc::v1::BUSINESS_TYPE_NEW) {
-      absl::StrAppend(&detail, " business=",
-                      truc::v1::BusinessType_Name(header.business().type()),
-                      " target=", header.business().target_document_id());
-    }
     WriteBatch b = AcceptBatch(doc);
-    TRUC_RETURN_IF_ERROR(audit_
-                             ->Commit(b, {Event(revoke ? "revoke" : "accepted",
-                                                caller, id, std::move(detail))})
-                             .status());
+    TRUC_RETURN_IF_ERROR(
+        audit_->Commit(b, {AcceptedEvent(doc, caller, header)}).status());
 
     truc::v1::SendResponse response;
     response.set_document_id(id);

@@ -131,6 +131,11 @@ class Ledger {
   // delivery, a queue entry and a "not yet received" entry. Public so the
   // bench can fill a store the way the hub does. Never fails.
   static WriteBatch AcceptBatch(const truc::internal::DocumentRecord& doc);
+  // The audit event Accept records for `doc` (id, header digest and
+  // envelope set) sent by `sender` with `header`. Never fails.
+  static truc::v1::AuditEvent AcceptedEvent(
+      const truc::internal::DocumentRecord& doc, const Identity& sender,
+      const truc::v1::DocumentHeader& header);
   // Adds to `b` what Acknowledge writes for a first arrival at `now`:
   // `d` updated to 01 (state and history), its queue and "not yet
   // received" entries removed. Never fails.
