@@ -129,11 +129,10 @@ absl::StatusOr<truc::v1::SignedCheckpoint> FetchCheckpoint(
   truc::v1::GetCheckpointRequest req;
   req.set_fresh(true);
   truc::v1::SignedCheckpoint cp;
-  TRUC_RETURN_IF_ERROR(Call(
-      [&](auto* ctx, const auto& r, auto* resp) {
-        return stub->GetCheckpoint(ctx, r, resp);
-      },
-      req, &cp));
+  TRUC_RETURN_IF_ERROR(
+      Call([&](auto* ctx, const auto& r,
+               auto* resp) { return stub->GetCheckpoint(ctx, r, resp); },
+           req, &cp));
   return cp;
 }
 

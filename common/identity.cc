@@ -9,12 +9,14 @@
 #include <openssl/x509v3.h>
 
 #include <cctype>
+#include <map>
 #include <memory>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
 
@@ -250,6 +252,42 @@ absl::StatusOr<Identity> Certificate::GetIdentity() const {
 absl::StatusOr<Identity> IdentityFromCertificatePem(absl::string_view pem) {
   TRUC_ASSIGN_OR_RETURN(Certificate cert, Certificate::FromPem(pem));
   return cert.GetIdentity();
+}
+
+// Certificates verified against this anchor, by their DER bytes. Bounded:
+// past kMaxCached it starts again.
+struct TrustAnchor::Cache {
+  static constexpr size_t kMaxCached = 20000;
+  absl::Mutex mu;
+  std::map<std::string, Verified, std::less<>> verified ABSL_GUARDED_BY(mu);
+};
+
+TrustAnchor::TrustAnchor(Certificate ca, std::shared_ptr<x509_store_st> store)
+    : ca_(std::move(ca)),
+      store_(std::move(store)),
+      cache_(std::make_shared<Cache>()) {}
+
+absl::StatusOr<TrustAnchor::Verified> TrustAnchor::VerifyDer(
+    absl::string_view der, int64_t at_unix) const {
+  {
+    absl::MutexLock lock(&cache_->mu);
+    auto it = cache_->verified.find(der);
+    if (it != cache_->verified.end()) {
+      const Identity& id = it->second.identity;
+      const bool valid =
+          at_unix >= id.not_before_unix && at_unix <= id.not_after_unix &&
+          at_unix >= ca_.not_before_unix() && at_unix <= ca_.not_after_unix();
+      // Outside its validity: the full check below says exactly why.
+      if (valid) return it->second;
+    }
+  }
+  TRUC_ASSIGN_OR_RETURN(Certificate cert, Certificate::FromDer(der));
+  TRUC_ASSIGN_OR_RETURN(Identity identity, Verify(cert, at_unix));
+  Verified out{std::move(cert), std::move(identity)};
+  absl::MutexLock lock(&cache_->mu);
+  if (cache_->verified.size() >= Cache::kMaxCached) cache_->verified.clear();
+  cache_->verified.emplace(std::string(der), out);
+  return out;
 }
 
 absl::StatusOr<TrustAnchor> TrustAnchor::FromPem(absl::string_view pem) {

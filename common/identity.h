@@ -95,13 +95,26 @@ class TrustAnchor {
   absl::StatusOr<Identity> Verify(const Certificate& cert,
                                   int64_t at_unix) const;
 
+  // As Verify, for a certificate given as DER bytes (as signatures carry
+  // it), returning the parsed certificate too. A certificate this anchor
+  // has already verified is neither parsed nor checked against the CA
+  // again: only its validity, and the CA's, at `at_unix`. Fails
+  // INVALID_ARGUMENT if the bytes are not a DER certificate, else as Verify.
+  struct Verified {
+    Certificate certificate;
+    Identity identity;
+  };
+  absl::StatusOr<Verified> VerifyDer(absl::string_view der,
+                                     int64_t at_unix) const;
+
   const Certificate& certificate() const { return ca_; }
 
  private:
-  TrustAnchor(Certificate ca, std::shared_ptr<x509_store_st> store)
-      : ca_(std::move(ca)), store_(std::move(store)) {}
+  struct Cache;
+  TrustAnchor(Certificate ca, std::shared_ptr<x509_store_st> store);
   Certificate ca_;
   std::shared_ptr<x509_store_st> store_;  // holds the CA alone
+  std::shared_ptr<Cache> cache_;          // shared by copies
 };
 
 // The SAN URI for an identity: "urn:truc:agency:000.07.00.H99".

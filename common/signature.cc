@@ -151,13 +151,14 @@ absl::StatusOr<Identity> VerifySignature(const TrustAnchor& anchor,
     return absl::InvalidArgumentError(
         "no signature: the signature and its certificate are required");
   }
-  auto cert = Certificate::FromDer(signature.certificate());
-  if (!cert.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the signer's certificate: ", cert.status().message()));
+  auto verified = anchor.VerifyDer(signature.certificate(), at_unix);
+  if (absl::IsInvalidArgument(verified.status())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the signer's certificate: ", verified.status().message()));
   }
-  TRUC_ASSIGN_OR_RETURN(Identity identity, anchor.Verify(*cert, at_unix));
-  EVP_PKEY* key = X509_get0_pubkey(cert->x509());
+  if (!verified.ok()) return verified.status();
+  const Identity& identity = verified->identity;
+  EVP_PKEY* key = X509_get0_pubkey(verified->certificate.x509());
   if (key == nullptr) {
     ERR_clear_error();
     return absl::UnauthenticatedError(absl::StrCat(

@@ -152,6 +152,29 @@ TEST_P(SignatureTest, ACertificateOutsideItsValidityIsRefused) {
               StatusIs(absl::StatusCode::kUnauthenticated, "valid only from"));
 }
 
+TEST_P(SignatureTest, ACertificateCheckedOnceIsStillCheckedForItsTime) {
+  auto old = Issue("000.07.00.H99", "Sở Y tế", GetParam(), nullptr,
+                   kNow - 400 * 86400, kNow - 86400);
+  auto sig = old->Sign(kHeaderContext, data_);
+  ASSERT_TRUE(sig.ok());
+  // Checked (and remembered) as of a time inside its validity...
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(
+        VerifySignature(*anchor_, kHeaderContext, data_, *sig, kNow - 2 * 86400)
+            .ok());
+  }
+  // ...it is not taken for valid at another time, nor for other data.
+  EXPECT_THAT(VerifySignature(*anchor_, kHeaderContext, data_, *sig, kNow),
+              StatusIs(absl::StatusCode::kUnauthenticated, "expired"));
+  EXPECT_THAT(VerifySignature(*anchor_, kHeaderContext, data_ + ".", *sig,
+                              kNow - 2 * 86400),
+              StatusIs(absl::StatusCode::kUnauthenticated, "does not match"));
+  // A copy of the anchor shares what it checked, and its checks.
+  TrustAnchor copy = *anchor_;
+  EXPECT_THAT(VerifySignature(copy, kHeaderContext, data_, *sig, kNow),
+              StatusIs(absl::StatusCode::kUnauthenticated, "expired"));
+}
+
 TEST_P(SignatureTest, MissingPartsAreNamed) {
   truc::v1::Signature none;
   EXPECT_THAT(VerifySignature(*anchor_, kHeaderContext, data_, none, kNow),

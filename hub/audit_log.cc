@@ -106,8 +106,9 @@ AuditLog::AuditLog(Store* store, std::function<int64_t()> now_micros,
       latest_size_(latest_size) {}
 
 absl::StatusOr<uint64_t> AuditLog::Commit(
-    const WriteBatch& batch, std::vector<truc::v1::AuditEvent> events) {
-  Pending me{&batch, std::move(events)};
+    const WriteBatch& batch, std::vector<truc::v1::AuditEvent> events,
+    const WriteOptions& options) {
+  Pending me{&batch, std::move(events), options.sync};
   mu_.Lock();
   queue_.push_back(&me);
   while (!me.done) {
@@ -128,13 +129,15 @@ absl::StatusOr<uint64_t> AuditLog::Commit(
 
     // Build and write the group's one batch, unlocked: others queue up.
     WriteBatch all;
+    bool sync = false;
     for (Pending* p : group) {
       p->first = next.size();
       AppendEvents(&next, &p->events, now_micros_(), &all);
       all.Append(*p->batch);
+      sync = sync || p->sync;
     }
     all.Put(keys::kAuditSize, keys::EncodeFixed64(next.size()));
-    const absl::Status written = store_->Write(all, {.sync = true});
+    const absl::Status written = store_->Write(all, {.sync = sync});
 
     mu_.Lock();
     if (written.ok()) frontier_ = std::move(next);

@@ -66,11 +66,17 @@ class AuditLog {
       SignerFn signer = nullptr);
 
   // Writes `batch` and appends `events` (their index and time are set
-  // here) in one synced store write, grouped with concurrent commits.
-  // Returns the index of the first event. On failure (the store's error)
-  // neither the batch nor the events are stored and the log is as before.
+  // here) in one store write, grouped with concurrent commits, synced
+  // unless `options` says otherwise (for events of soft state, such as a
+  // lease: a group is synced if any of its commits asks). Returns the index
+  // of the first event. On failure (the store's error) neither the batch
+  // nor the events are stored and the log is as before. An unsynced event
+  // survives a crash of the process; a power cut may lose it only with
+  // every later one, so the log stays a prefix of itself, and a signed
+  // checkpoint (always synced) makes every event it covers durable.
   absl::StatusOr<uint64_t> Commit(const WriteBatch& batch,
-                                  std::vector<truc::v1::AuditEvent> events);
+                                  std::vector<truc::v1::AuditEvent> events,
+                                  const WriteOptions& options = {});
 
   // Adds to `b` what Commit writes for `events` appended to the log whose
   // right edge is `frontier` (advanced): each event with its index and
@@ -128,6 +134,7 @@ class AuditLog {
   struct Pending {
     const WriteBatch* batch;
     std::vector<truc::v1::AuditEvent> events;
+    bool sync = true;
     bool done = false;
     absl::Status status;
     uint64_t first = 0;

@@ -107,6 +107,42 @@ TEST(AuditLogTest, AnEventIsWrittenWithTheChangeItRecords) {
   TRUC_EXPECT_OK(log->Verify().status());
 }
 
+// Records what the store was asked to sync.
+class SyncRecordingStore final : public Store {
+ public:
+  explicit SyncRecordingStore(Store* base) : base_(base) {}
+  absl::StatusOr<std::string> Get(absl::string_view key) override {
+    return base_->Get(key);
+  }
+  absl::Status Write(const WriteBatch& batch,
+                     const WriteOptions& options) override {
+    syncs_.push_back(options.sync);
+    return base_->Write(batch, options);
+  }
+  absl::Status Scan(absl::string_view start, absl::string_view limit,
+                    const ScanFn& fn) override {
+    return base_->Scan(start, limit, fn);
+  }
+  std::vector<bool> syncs_;
+
+ private:
+  Store* base_;
+};
+
+TEST(AuditLogTest, EventsOfSoftStateAreWrittenUnsynced) {
+  MemoryStore base;
+  SyncRecordingStore store(&base);
+  auto log = OpenLog(&store);
+  WriteBatch none;
+  ASSERT_TRUE(
+      log->Commit(none, {Arrived("000.07.00.H99", "D1")}, {.sync = false})
+          .ok());
+  ASSERT_TRUE(log->Commit(none, {Arrived("000.07.00.H99", "D2")}).ok());
+  EXPECT_EQ(store.syncs_, (std::vector<bool>{false, true}));
+  EXPECT_EQ(log->size(), 2u);
+  TRUC_EXPECT_OK(log->Verify().status());
+}
+
 TEST(AuditLogTest, AFailedWriteStoresNeitherTheChangeNorItsRecord) {
   MemoryStore base;
   FaultInjectingStore store(&base);

@@ -253,6 +253,17 @@ int64_t CertificateRegistry::LatestExpiry(const std::string& principal) const {
   return LatestExpiryLocked(principal);
 }
 
+std::map<std::string, int64_t> CertificateRegistry::LatestExpiries() const {
+  std::map<std::string, int64_t> out;
+  absl::ReaderMutexLock lock(&mu_);
+  for (const auto& [serial, r] : records_) {
+    if (r.revoked() || r.principal().empty()) continue;
+    int64_t& latest = out[r.principal()];
+    latest = std::max(latest, r.not_after_unix());
+  }
+  return out;
+}
+
 std::vector<truc::v1::CertificateInfo> CertificateRegistry::Expiring() const {
   const int64_t now = clock_();
   std::map<std::string, const CertificateRecord*> latest;

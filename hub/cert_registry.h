@@ -63,6 +63,8 @@ class CertificateRegistry {
   // The latest expiry (Unix seconds) of the principal's certificates seen
   // and not revoked; 0 if none.
   int64_t LatestExpiry(const std::string& principal) const;
+  // The same for every principal at once (one pass): principal -> expiry.
+  std::map<std::string, int64_t> LatestExpiries() const;
   // Principals whose latest certificate (as LatestExpiry) expires within
   // the warning period, with that certificate.
   std::vector<truc::v1::CertificateInfo> Expiring() const;

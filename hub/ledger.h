@@ -7,7 +7,8 @@
 //   Accept          document + idempotency key + one delivery, one queue
 //                   entry and one "not yet received" entry per recipient;
 //                   event "accepted" (or "revoke")
-//   Lease           event "leased" per delivery offered
+//   Lease           event "leased" per delivery offered (unsynced: a lease
+//                   is soft state)
 //   Acknowledge     delivery (status 01) - queue entry - pending entry;
 //                   event "arrived"
 //   ReportStatus    delivery (02..06 appended to its history); "status"

@@ -625,9 +625,12 @@ grpc::ServerUnaryReactor* OperatorService::ListAgencies(
   return OnPool(ctx, core_.pool, [this, ctx, response]() -> absl::Status {
     TRUC_RETURN_IF_ERROR(RequireOperator(core_.auth, *ctx).status());
     const int64_t now = NowMicros();
+    const std::map<std::string, int64_t> expiries =
+        core_.certificates->LatestExpiries();
     for (auto& a : core_.directory->List()) {
-      const int64_t expiry = core_.certificates->LatestExpiry(
-          absl::StrCat(RoleName(Role::kAgency), ":", a.code()));
+      auto found =
+          expiries.find(absl::StrCat(RoleName(Role::kAgency), ":", a.code()));
+      const int64_t expiry = found == expiries.end() ? 0 : found->second;
       if (expiry != 0) {
         a.mutable_certificate_expires_at()->set_unix_micros(expiry * 1'000'000);
         a.set_certificate_expiring(expiry * 1'000'000 - now <

@@ -335,6 +335,32 @@ TEST_F(TrustEndToEnd, ReceiptsAndEvidenceVerifyWithTheCaAlone) {
   EXPECT_EQ(checked, 3) << "the hub's receipt and two statements";
 }
 
+TEST_F(TrustEndToEnd, AnRsaAgencyKeySignsAndIsCheckedLikeAnyOther) {
+  // Vietnamese CAs issue RSA keys: UBND xã Y Tịch has one.
+  IssueRequest rsa{Role::kAgency, kYTich, "UBND xã Y Tịch", {}, {}, 30};
+  rsa.key_type = KeyType::kRsa2048;
+  p_.IssueFile("ytich-rsa", rsa);
+  p_.StartAgent(kYTich, {}, "ytich-rsa");
+  auto sent = p_.Send(kOffice, {kYTich}, "V/v gửi xã Y Tịch");
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  ASSERT_TRUE(WaitFor([&] { return InInbox(kYTich, sent->document_id()); },
+                      std::chrono::seconds(30)));
+  ASSERT_TRUE(WaitFor(
+      [&] { return p_.Status(sent->document_id())->received_count() == 1; },
+      std::chrono::seconds(10)));
+  // Its clerk answers with `truc send`, signed with the RSA key.
+  const std::string file = p_.Path("Báo cáo.txt");
+  ASSERT_TRUE(WriteFileDurably(file, "Xã Y Tịch báo cáo").ok());
+  auto r = p_.Truc(p_.Profile(kYTich, "ytich-rsa"),
+                   {"send", "--to", kOffice, "--subject", "Báo cáo tình hình",
+                    "--number", "7", "--notation", "UBND", "--type", "Báo cáo",
+                    "--signer", "Hoàng Văn Bình", file});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto status = p_.Truc(office_, {"status", sent->document_id(), "--evidence"});
+  EXPECT_EQ(status.exit_code, 0) << status.out << status.err;
+  EXPECT_THAT(status.out, HasSubstr("signed by agency 000.21.30.H99"));
+}
+
 TEST_F(TrustEndToEnd, ACertificateCloseToItsEndIsWarned) {
   p_.IssueFile("ytich-short",
                {Role::kAgency, kYTich, "UBND xã Y Tịch", {}, {}, 10});
