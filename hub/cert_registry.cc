@@ -93,38 +93,25 @@ absl::Status CertificateRegistry::Admit(const Identity& id) {
         ": the agency needs a new one from the province CA"));
   }
   if (!first_sighting && !touch) return absl::OkStatus();
-  // A record is written under revoke_mu_, so that an older copy never
-  // lands over a revocation.
-  absl::MutexLock serial_lock(&revoke_mu_);
-  CertificateRecord copy;
-  {
-    absl::MutexLock lock(&mu_);
-    CertificateRecord& r = records_[id.serial_hex];
-    if (r.revoked()) {  // revoked meanwhile
-      return absl::UnauthenticatedError(
-          absl::StrCat("certificate ", id.serial_hex, " (", id.ToString(),
-                       ") was revoked: ", r.revocation_reason()));
-    }
-    if (r.principal().empty()) {
-      r.set_serial(id.serial_hex);
-      r.set_principal(id.Principal());
-      r.set_common_name(id.common_name);
-      r.set_not_before_unix(id.not_before_unix);
-      r.set_not_after_unix(id.not_after_unix);
-      r.set_first_seen_micros(now);
-      first_sighting = true;
-    }
-    r.set_last_seen_micros(now);
-    if (!first_sighting) {
-      dirty_.insert(id.serial_hex);
-      return absl::OkStatus();
-    }
-    copy = r;
+  // Soft state, written by the next Flush (never here: a call must not
+  // wait behind a revocation's synced commit, which holds revoke_mu_).
+  absl::MutexLock lock(&mu_);
+  CertificateRecord& r = records_[id.serial_hex];
+  if (r.revoked()) {  // revoked meanwhile
+    return absl::UnauthenticatedError(
+        absl::StrCat("certificate ", id.serial_hex, " (", id.ToString(),
+                     ") was revoked: ", r.revocation_reason()));
   }
-  // Soft state: a sighting lost in a power cut is made again.
-  WriteBatch b;
-  b.Put(keys::CertificateRecord(copy.serial()), copy.SerializeAsString());
-  (void)store_->Write(b, {.sync = false});
+  if (r.principal().empty()) {
+    r.set_serial(id.serial_hex);
+    r.set_principal(id.Principal());
+    r.set_common_name(id.common_name);
+    r.set_not_before_unix(id.not_before_unix);
+    r.set_not_after_unix(id.not_after_unix);
+    r.set_first_seen_micros(now);
+  }
+  r.set_last_seen_micros(now);
+  dirty_.insert(id.serial_hex);
   return absl::OkStatus();
 }
 
@@ -152,13 +139,16 @@ absl::StatusOr<truc::v1::CertificateInfo> CertificateRegistry::Revoke(
         " is the one this call is made with; revoke it with another "
         "operator's certificate"));
   }
-  absl::MutexLock serial_lock(&revoke_mu_);
+  revoke_mu_.Lock();
   CertificateRecord r;
   {
     absl::ReaderMutexLock lock(&mu_);
     auto it = records_.find(serial);
     if (it != records_.end()) {
-      if (it->second.revoked()) return ToInfo(it->second);
+      if (it->second.revoked()) {
+        revoke_mu_.Unlock();
+        return ToInfo(it->second);
+      }
       r = it->second;
     }
   }
@@ -177,15 +167,18 @@ absl::StatusOr<truc::v1::CertificateInfo> CertificateRegistry::Revoke(
   e.set_detail(absl::StrCat("serial=", serial, " principal=",
                             r.principal().empty() ? "unknown" : r.principal(),
                             " reason=", why));
-  TRUC_RETURN_IF_ERROR(audit_->Commit(b, {std::move(e)}).status());
+  const absl::Status committed = audit_->Commit(b, {std::move(e)}).status();
   std::vector<std::function<void(const truc::v1::CertificateInfo&)>> callbacks;
-  {
+  if (committed.ok()) {
     absl::MutexLock lock(&mu_);
     records_[serial] = r;
     revoked_.insert(serial);
     dirty_.erase(serial);
     callbacks = on_revoked_;
   }
+  // The callbacks (ending the certificate's calls) run without it.
+  revoke_mu_.Unlock();
+  TRUC_RETURN_IF_ERROR(committed);
   const truc::v1::CertificateInfo info = ToInfo(r);
   for (const auto& fn : callbacks) fn(info);
   return info;

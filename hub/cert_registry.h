@@ -5,11 +5,13 @@
 //
 // A revocation is a change of the hub's state like any other: one write
 // with its audit event (certificate_revoked), through the audit log. That
-// a certificate was seen is soft state, written unsynced: one lost in a
-// power cut is seen again at its next call.
+// a certificate was seen is soft state, kept in memory and written
+// unsynced by Flush: one lost in a power cut is seen again at its next
+// call.
 //
-// Thread-safety: all methods are thread-safe; callbacks run on the
-// revoking thread, outside the registry's lock.
+// Thread-safety: all methods are thread-safe. Admit never waits for the
+// store. On-revoked callbacks run on the revoking thread, outside the
+// registry's locks (another revocation may run meanwhile).
 #ifndef TRUC_HUB_CERT_REGISTRY_H_
 #define TRUC_HUB_CERT_REGISTRY_H_
 
@@ -43,7 +45,7 @@ class CertificateRegistry {
 
   // May this certificate be used now? UNAUTHENTICATED naming the serial if
   // it was revoked (with when and why) or is outside its validity. Records
-  // the first sighting and the last use.
+  // the first sighting and the last use in memory, for Flush.
   absl::Status Admit(const Identity& id);
   bool IsRevoked(const std::string& serial_hex) const;
 
@@ -70,8 +72,8 @@ class CertificateRegistry {
   std::vector<truc::v1::CertificateInfo> Expiring() const;
   int64_t warning_micros() const { return warning_micros_; }
 
-  // Writes the last-use times that changed since the last flush
-  // (unsynced). Fails with the store's error.
+  // Writes the sightings and last-use times that changed since the last
+  // flush (unsynced). Fails with the store's error.
   absl::Status Flush();
 
   // Called with the revocation after each new one.
@@ -106,7 +108,9 @@ class CertificateRegistry {
   std::set<std::string> dirty_ ABSL_GUARDED_BY(mu_);
   std::vector<std::function<void(const truc::v1::CertificateInfo&)>> on_revoked_
       ABSL_GUARDED_BY(mu_);
-  // Serialises revocations, so that two of one serial write once.
+  // Serialises revocations and flushes, so that two revocations of one
+  // serial write once and a flush never lands an older copy over a
+  // revocation.
   absl::Mutex revoke_mu_ ABSL_ACQUIRED_BEFORE(mu_);
 };
 

@@ -116,6 +116,24 @@ TEST_F(CertRegistryTest, ExpiryIsWarnedUntilANewerCertificateIsInUse) {
             soon.not_after_unix);
 }
 
+TEST_F(CertRegistryTest, ASightingIsWrittenByTheNextFlush) {
+  const Identity fresh = HealthCert(NowS() - 86400, 365);
+  TRUC_ASSERT_OK(registry_->Admit(fresh));
+  EXPECT_EQ(registry_->List(kHealth).size(), 2u);  // at once, in memory
+  TRUC_ASSERT_OK(registry_->Flush());
+  Open();
+  auto listed = registry_->List(kHealth);
+  ASSERT_EQ(listed.size(), 2u);
+  bool found = false;
+  for (const auto& c : listed) {
+    if (c.serial() != fresh.serial_hex) continue;
+    found = true;
+    EXPECT_EQ(c.principal(), "agency:000.07.00.H99");
+    EXPECT_EQ(c.common_name(), "Sở Y tế");
+  }
+  EXPECT_TRUE(found);
+}
+
 TEST_F(CertRegistryTest, ARevocationThatCannotBeRecordedDoesNotHappen) {
   faulty_->FailWrites(1);
   EXPECT_THAT(registry_->Revoke(Who(kYTich).serial_hex, "lý do", Operator()),
