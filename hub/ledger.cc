@@ -444,10 +444,11 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
     }
     if (doc.header_sha256().empty())
       doc.set_header_sha256(Sha256::Of(doc.envelope().header()));
-    if (status == truc::v1::EDXML_STATUS_REFUSED) {
-      // A refusal states what the agent received, which may not be what
-      // the hub stored (an envelope altered on the way): it is recorded as
-      // the agent signed it.
+    if (status == truc::v1::EDXML_STATUS_REFUSED && !Received(d.state())) {
+      // A refusal of an arrival states what the agent received, which may
+      // not be what the hub stored (an envelope altered on the way): it is
+      // recorded as the agent signed it. A refusal after the arrival (01)
+      // is about the document the agent acknowledged, the stored one.
       truc::v1::ReceiptBody body;
       if (body.ParseFromString(request.receipt().body()))
         doc.set_header_sha256(body.header_sha256());

@@ -511,6 +511,30 @@ TEST_F(LedgerEvidenceTest, ARefusalStatesWhatTheAgentReceived) {
   EXPECT_EQ(v->body.header_sha256(), Sha256::Of("altered"));
 }
 
+TEST_F(LedgerEvidenceTest, ARefusalAfterTheArrivalIsAboutTheStoredHeader) {
+  auto sent = Accept(MakeHeader(kOffice, {kHealth}), "k");
+  const std::string id = sent->document_id();
+  ASSERT_EQ(ledger_->Lease(Who(kHealth), 10)->size(), 1u);
+  TRUC_ASSERT_OK(Ack(kHealth, id).status());
+  truc::v1::ReportStatusRequest req;
+  req.set_document_id(id);
+  req.set_status(truc::v1::EDXML_STATUS_REFUSED);
+  req.set_description("không thuộc thẩm quyền");
+  // The agent acknowledged the stored header: a refusal now of other
+  // bytes does not fit.
+  *req.mutable_receipt() = *SignStatusStatement(
+      keys_.signer(kHealth), id, Sha256::Of("altered"),
+      truc::v1::EDXML_STATUS_REFUSED, req.description(), now_.load());
+  EXPECT_THAT(ledger_->ReportStatus(Who(kHealth), req),
+              StatusIs(absl::StatusCode::kInvalidArgument, "another header"));
+  *req.mutable_receipt() = *SignStatusStatement(
+      keys_.signer(kHealth), id, HeaderDigest(id),
+      truc::v1::EDXML_STATUS_REFUSED, req.description(), now_.load());
+  TRUC_ASSERT_OK(ledger_->ReportStatus(Who(kHealth), req).status());
+  EXPECT_EQ(ledger_->Status(id)->recipients(0).state(),
+            truc::v1::DELIVERY_STATE_REFUSED);
+}
+
 TEST_F(LedgerEvidenceTest, NoChangeWithoutItsRecord) {
   auto sent = Accept(MakeHeader(kOffice, {kHealth}), "k");
   const std::string id = sent->document_id();
