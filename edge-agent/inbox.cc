@@ -118,17 +118,38 @@ absl::Status InboxWriter::CheckEnvelope(
 
 absl::StatusOr<truc::v1::Receipt> InboxWriter::ArrivalStatement(
     const std::string& marker, const truc::v1::Delivery& delivery) const {
+  const Certificate& current = keys_->signer->certificate();
+  std::string header_sha256 = Sha256::Of(delivery.envelope().header());
+  int64_t at = NowMicros();
   auto text = ReadFile(marker, 1 << 20);
   if (text.ok()) {
     auto bytes = Dearmor(kReceiptLabel, *text);
     truc::v1::Receipt statement;
-    if (bytes.ok() && statement.ParseFromString(*bytes)) return statement;
+    truc::v1::ReceiptBody body;
+    if (bytes.ok() && statement.ParseFromString(*bytes) &&
+        body.ParseFromString(statement.body())) {
+      if (statement.signature().certificate() == current.Der())
+        return statement;
+      // Signed with the certificate the agent had before its rotation,
+      // which the hub may have revoked since: the arrival is stated again
+      // with the current one, as of when it happened if that certificate
+      // was valid then.
+      header_sha256 = body.header_sha256();
+      if (body.at().unix_micros() / 1'000'000 >= current.not_before_unix())
+        at = body.at().unix_micros();
+    }
   }
-  // A marker of an agent of an earlier version: the arrival is stated now,
-  // about the header the hub offers again.
-  return SignStatusStatement(*keys_->signer, delivery.document_id(),
-                             Sha256::Of(delivery.envelope().header()),
-                             truc::v1::EDXML_STATUS_ARRIVED, "", NowMicros());
+  // Else a marker of an agent of an earlier version: the arrival is stated
+  // now, about the header the hub offers again.
+  TRUC_ASSIGN_OR_RETURN(
+      truc::v1::Receipt fresh,
+      SignStatusStatement(*keys_->signer, delivery.document_id(), header_sha256,
+                          truc::v1::EDXML_STATUS_ARRIVED, "", at));
+  if (text.ok()) {
+    TRUC_RETURN_IF_ERROR(WriteFileDurably(
+        marker, Armor(kReceiptLabel, fresh.SerializeAsString())));
+  }
+  return fresh;
 }
 
 absl::StatusOr<InboxWriter::Stored> InboxWriter::Store(
@@ -177,6 +198,14 @@ absl::StatusOr<InboxWriter::Stored> InboxWriter::Store(
   // Step 0, before anything is written.
   truc::v1::DocumentHeader header;
   absl::Status checked = CheckEnvelope(delivery, &header);
+  // Only what is wrong with the document is refused; a failure of the
+  // check itself (OpenSSL's INTERNAL) is an error, and the next offer
+  // checks again.
+  if (!checked.ok() && !absl::IsUnauthenticated(checked) &&
+      !absl::IsInvalidArgument(checked)) {
+    return Annotate(
+        checked, absl::StrCat("document ", id, ": cannot check its signature"));
+  }
   if (!checked.ok()) {
     result.refused = true;
     result.refusal = absl::StrCat("the receiving agent refused the document: ",

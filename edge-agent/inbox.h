@@ -103,16 +103,20 @@ class InboxWriter {
   //   DATA_LOSS         downloaded bytes do not match the declared size or
   //                     SHA-256 (the part file is deleted);
   //   the hub's status  when a download fails (the part is kept, to resume);
+  //   INTERNAL          the signature could not be checked (nothing written);
   //   a file error      from the filesystem;
   //   the signer's error.
   absl::StatusOr<Stored> Store(const truc::v1::Delivery& delivery);
 
  private:
-  // Step 0: OK, or the reason to refuse the document.
+  // Step 0: OK; UNAUTHENTICATED or INVALID_ARGUMENT, the reason to refuse
+  // the document; another code if the check itself failed.
   absl::Status CheckEnvelope(const truc::v1::Delivery& delivery,
                              truc::v1::DocumentHeader* header) const;
-  // The statement in the marker, or (a marker written by an agent of an
-  // earlier version) a new one for the delivery.
+  // The statement in the marker. A new one, written over the marker
+  // durably, if the marker's was signed with another certificate (the
+  // agent's before a rotation) or was written by an agent of an earlier
+  // version. Fails with the signer's or the file's error.
   absl::StatusOr<truc::v1::Receipt> ArrivalStatement(
       const std::string& marker, const truc::v1::Delivery& delivery) const;
   // RenameDurably of the staged document to the inbox; the error names

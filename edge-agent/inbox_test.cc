@@ -472,6 +472,46 @@ TEST_F(InboxTest, TheMarkerAndTheAcknowledgementCarryTheSignedArrival) {
             sent.SerializeAsString());
 }
 
+TEST_F(InboxTest, ARedeliveryAfterARotationIsStatedWithTheNewCertificate) {
+  truc::v1::Delivery d = OfferDocument("D26", {{"Công văn.pdf", "nội dung"}});
+  TRUC_ASSERT_OK(receiver_.PollOnce());
+  ASSERT_EQ(hub_.service().ack_receipts().size(), 1u);
+  const truc::v1::Receipt before = hub_.service().ack_receipts()[0];
+  auto old_body = VerifyReceipt(keys_->anchor, before);
+  ASSERT_TRUE(old_body.ok()) << old_body.status();
+  // The agent restarts with a new certificate (the old one may be revoked
+  // at the hub); the acknowledgement was lost, and the hub offers again.
+  IssueRequest req{Role::kAgency, "000.00.12.H42", "UBND xã Y Tịch"};
+  req.not_before_unix = absl::ToUnixSeconds(absl::Now()) - 60;
+  req.not_after_unix = req.not_before_unix + 365 * 86400;
+  auto fresh = IssueCertificate(testing::TestPki::Get().ca(), req);
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  keys_->signer = std::move(*Signer::FromPem(fresh->key_pem, fresh->cert_pem));
+  hub_.service().Offer(d);
+  TRUC_ASSERT_OK(receiver_.PollOnce());
+  ASSERT_EQ(hub_.service().ack_receipts().size(), 2u);
+  const truc::v1::Receipt after = hub_.service().ack_receipts()[1];
+  EXPECT_EQ(after.signature().certificate(),
+            keys_->signer->certificate().Der());
+  auto v = VerifyReceipt(keys_->anchor, after);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->body.status(), truc::v1::EDXML_STATUS_ARRIVED);
+  EXPECT_EQ(v->body.header_sha256(), old_body->body.header_sha256());
+  EXPECT_EQ(v->body.at().unix_micros(), old_body->body.at().unix_micros())
+      << "still the time it arrived";
+  EXPECT_EQ(hub_.service().downloads().size(), 1u) << "nothing fetched again";
+  // The marker now holds the new statement, offered again as it is.
+  auto marker =
+      Dearmor(kReceiptLabel, Read(JoinPath(folders_.received(), "D26")));
+  ASSERT_TRUE(marker.ok()) << marker.status();
+  EXPECT_EQ(*marker, after.SerializeAsString());
+  hub_.service().Offer(d);
+  TRUC_ASSERT_OK(receiver_.PollOnce());
+  ASSERT_EQ(hub_.service().ack_receipts().size(), 3u);
+  EXPECT_EQ(hub_.service().ack_receipts()[2].SerializeAsString(),
+            after.SerializeAsString());
+}
+
 TEST_F(InboxTest, HostileDocumentIdIsRefused) {
   truc::v1::Delivery d = MakeDelivery("../D13", SampleHeader({}));
   EXPECT_THAT(writer_.Store(d),
