@@ -260,16 +260,36 @@ std::optional<truc::v1::SignedCheckpoint> AuditLog::LatestCheckpoint() const {
 }
 
 absl::StatusOr<truc::v1::DocumentProof> AuditLog::ProveDocument(
-    const std::string& document_id) {
+    const std::string& document_id,
+    const std::function<bool(const truc::v1::AuditEvent&)>& include) {
   std::vector<uint64_t> indices;
   const std::string prefix = keys::AuditDocumentPrefix(document_id);
   TRUC_RETURN_IF_ERROR(store_->ScanPrefix(prefix, [&](auto k, auto) {
     indices.push_back(keys::DecodeFixed64(k.substr(prefix.size())));
     return true;
   }));
-  if (indices.empty()) {
+  // An index entry is written with its event, before the commit counts
+  // it: one not yet counted has no place in the tree to prove.
+  const uint64_t committed = size();
+  std::vector<std::pair<uint64_t, std::string>> events;
+  for (uint64_t index : indices) {
+    if (index >= committed) break;
+    TRUC_ASSIGN_OR_RETURN(std::string bytes,
+                          store_->Get(keys::AuditEvent(index)));
+    if (include) {
+      truc::v1::AuditEvent e;
+      if (!e.ParseFromString(bytes)) {
+        return absl::DataLossError(
+            absl::StrCat("audit event ", index, " does not parse"));
+      }
+      if (!include(e)) continue;
+    }
+    events.emplace_back(index, std::move(bytes));
+  }
+  if (events.empty()) {
     return absl::NotFoundError(
-        absl::StrCat("the audit log has no event of document ", document_id));
+        absl::StrCat("the audit log has no event of document ", document_id,
+                     include ? " that the caller may see" : ""));
   }
   std::optional<truc::v1::SignedCheckpoint> cp = LatestCheckpoint();
   uint64_t size = 0;
@@ -278,7 +298,7 @@ absl::StatusOr<truc::v1::DocumentProof> AuditLog::ProveDocument(
                           ParseCheckpoint(*cp, "v/cp"));
     size = body.size();
   }
-  if (!cp || size <= indices.back()) {
+  if (!cp || size <= events.back().first) {
     TRUC_ASSIGN_OR_RETURN(cp, Checkpoint());
     TRUC_ASSIGN_OR_RETURN(truc::v1::Checkpoint body,
                           ParseCheckpoint(*cp, "v/cp"));
@@ -287,10 +307,9 @@ absl::StatusOr<truc::v1::DocumentProof> AuditLog::ProveDocument(
   truc::v1::DocumentProof proof;
   proof.set_document_id(document_id);
   *proof.mutable_checkpoint() = *cp;
-  for (uint64_t index : indices) {
+  for (auto& [index, bytes] : events) {
     auto* pe = proof.add_events();
-    TRUC_ASSIGN_OR_RETURN(*pe->mutable_event(),
-                          store_->Get(keys::AuditEvent(index)));
+    pe->set_event(std::move(bytes));
     TRUC_ASSIGN_OR_RETURN(std::vector<std::string> path,
                           InclusionProof(index, size));
     for (auto& h : path) pe->add_audit_path(std::move(h));
@@ -301,6 +320,9 @@ absl::StatusOr<truc::v1::DocumentProof> AuditLog::ProveDocument(
 absl::StatusOr<AuditLog::VerifyReport> AuditLog::Verify(
     const TrustAnchor* anchor) const {
   VerifyReport report;
+  // The log as committed when the check starts; a busy hub appends while
+  // it runs, and what comes later is not checked this time.
+  const uint64_t committed = size();
   // The signed checkpoints, by size, each checked on its own first.
   std::map<uint64_t, truc::v1::Checkpoint> checkpoints;
   absl::Status broken;
@@ -318,6 +340,7 @@ absl::StatusOr<AuditLog::VerifyReport> AuditLog::Verify(
               "the audit checkpoint of ", at, " events does not parse"));
           return false;
         }
+        if (at > committed) return false;  // signed since the check began
         if (anchor != nullptr) {
           auto checked = VerifyCheckpoint(*anchor, signed_cp);
           if (!checked.ok()) {
@@ -393,7 +416,7 @@ absl::StatusOr<AuditLog::VerifyReport> AuditLog::Verify(
   };
 
   std::string start = keys::AuditEvent(0);
-  const std::string end = PrefixSuccessor(keys::kAuditEventPrefix);
+  const std::string end = keys::AuditEvent(committed);
   bool more = true;
   while (more) {
     uint64_t in_chunk = 0;
@@ -460,15 +483,15 @@ absl::StatusOr<AuditLog::VerifyReport> AuditLog::Verify(
                      " events but the store holds ", tree.size(),
                      ": events at the end of the log were removed"));
   }
-  const uint64_t recorded = size();
-  if (recorded != tree.size()) {
-    return absl::DataLossError(absl::StrCat("the audit log records ", recorded,
+  if (committed != tree.size()) {
+    return absl::DataLossError(absl::StrCat("the audit log records ", committed,
                                             " events but the store holds ",
                                             tree.size()));
   }
+  // At least `committed`: events may have been appended since.
   auto stored_size = store_->Get(keys::kAuditSize);
   if (tree.size() > 0 && (!stored_size.ok() || stored_size->size() != 8 ||
-                          keys::DecodeFixed64(*stored_size) != tree.size())) {
+                          keys::DecodeFixed64(*stored_size) < tree.size())) {
     return absl::DataLossError(
         absl::StrCat("the audit log's stored size does not match its ",
                      tree.size(), " events"));

@@ -110,11 +110,14 @@ class AuditLog {
   // The latest checkpoint, if any was signed.
   std::optional<truc::v1::SignedCheckpoint> LatestCheckpoint() const;
 
-  // Every event of `document_id`, each with its proof against a signed
-  // checkpoint covering them all (signed now if the latest does not).
-  // NOT_FOUND if the log has no event of it; Checkpoint's errors.
+  // Every committed event of `document_id` (only those `include` accepts,
+  // when given), each with its proof against a signed checkpoint covering
+  // them all (signed now if the latest does not). NOT_FOUND if the log has
+  // no such event; DATA_LOSS for an event that does not parse; the store's
+  // or Checkpoint's errors.
   absl::StatusOr<truc::v1::DocumentProof> ProveDocument(
-      const std::string& document_id);
+      const std::string& document_id,
+      const std::function<bool(const truc::v1::AuditEvent&)>& include = {});
 
   struct VerifyReport {
     uint64_t events = 0;       // events recomputed

@@ -433,6 +433,45 @@ TEST(AuditCheckpointTest, ADocumentsEventsAreProvenAgainstASignedCheckpoint) {
   EXPECT_EQ(v->checkpoint.checkpoint.size(), 10u);
   EXPECT_THAT(log->ProveDocument("never"),
               StatusIs(absl::StatusCode::kNotFound, "no event of document"));
+  // Only the events a caller may see, when asked.
+  auto own = log->ProveDocument(
+      "Y", [](const AuditEvent& e) { return e.actor() == "000.07.00.H99"; });
+  ASSERT_TRUE(own.ok()) << own.status();
+  v = VerifyDocumentProof(*key.anchor, *own);
+  ASSERT_TRUE(v.ok()) << v.status();
+  ASSERT_EQ(v->events.size(), 1u);
+  EXPECT_EQ(v->events[0].index(), 5u);
+  EXPECT_THAT(log->ProveDocument("Y", [](const AuditEvent&) { return false; }),
+              StatusIs(absl::StatusCode::kNotFound, "that the caller may see"));
+}
+
+TEST(AuditLogVerifyTest, ALogBeingAppendedToVerifiesAsOfWhenTheCheckBegan) {
+  HubKey key;
+  MemoryStore store;
+  auto log = *AuditLog::Open(&store, RealNow, key.fn());
+  CommitEvents(log.get(), 50);
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int i = 50; !stop.load(); ++i) {
+      WriteBatch change;
+      change.Put("d/D" + std::to_string(i), "UBND xã Y Tịch");
+      ASSERT_TRUE(log->Commit(change, {Arrived("000.21.30.H99",
+                                               "D" + std::to_string(i))})
+                      .ok());
+      if (i % 7 == 0) ASSERT_TRUE(log->Checkpoint().ok());
+    }
+  });
+  for (int i = 0; i < 30; ++i) {
+    auto report = log->Verify(key.anchor.get());
+    ASSERT_TRUE(report.ok()) << report.status();
+    EXPECT_GE(report->events, 50u);
+    auto proof = log->ProveDocument("D" + std::to_string(i));
+    ASSERT_TRUE(proof.ok()) << proof.status();
+    TRUC_EXPECT_OK(VerifyDocumentProof(*key.anchor, *proof).status());
+  }
+  stop = true;
+  writer.join();
+  TRUC_EXPECT_OK(log->Verify(key.anchor.get()).status());
 }
 
 TEST(AuditCheckpointTest, AHistoryRewrittenWithItsHashesFailsTheCheckpoints) {

@@ -1,5 +1,6 @@
 #include "hub/call_tracker.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -56,7 +57,7 @@ size_t CallTracker::EndCallsOf(const std::string& serial,
     for (auto& [token, e] : calls_) {
       if (e.serial != serial) continue;
       e.call->Ref();
-      e.ended = true;
+      MarkEnded(e);
       targets.push_back(e.call);
     }
   }
@@ -73,20 +74,36 @@ size_t CallTracker::open(const std::string& principal) const {
   return it == per_caller_.end() ? 0 : it->second;
 }
 
+void CallTracker::MarkEnded(Entry& e) {
+  if (e.ended_at == 0) e.ended_at = std::max<int64_t>(clock_(), 1);
+}
+
 void CallTracker::Sweep() {
   while (true) {
-    std::vector<TrackedCall*> late;
+    std::vector<TrackedCall*> late, stalled;
     {
       absl::MutexLock lock(&mu_);
       mu_.AwaitWithTimeout(absl::Condition(&stop_), absl::Milliseconds(250));
       if (stop_) return;
       const int64_t now = clock_();
       for (auto& [token, e] : calls_) {
-        if (e.ended || e.deadline == 0 || now < e.deadline) continue;
+        if (e.ended_at != 0) {
+          if (!e.cancelled && now - e.ended_at >= kEndGraceMicros) {
+            e.call->Ref();
+            e.cancelled = true;
+            stalled.push_back(e.call);
+          }
+          continue;
+        }
+        if (e.deadline == 0 || now < e.deadline) continue;
         e.call->Ref();
-        e.ended = true;
+        MarkEnded(e);
         late.push_back(e.call);
       }
+    }
+    for (TrackedCall* call : stalled) {
+      call->Cancel();
+      call->Unref();
     }
     for (TrackedCall* call : late) {
       call->End(absl::DeadlineExceededError(

@@ -6,13 +6,15 @@
 //     (EndCallsOf), without a restart,
 //   - no send or download runs past the hub's cap on a call's duration,
 //     whatever deadline its client set (a sweeper ends it with
-//     DEADLINE_EXCEEDED).
+//     DEADLINE_EXCEEDED),
+//   - a call asked to end that is still open a second later (its client
+//     stopped reading, so the last write never completes) is cancelled.
 //
 // A tracked call is a reactor that implements TrackedCall: End asks it to
-// finish as soon as it safely can. The tracker holds a reference on a call
-// while it asks, so the call cannot be deleted under it; a call removes
-// itself (Remove) in its OnDone, before dropping its own reference, and is
-// never asked again after that.
+// finish as soon as it safely can; Cancel cancels its RPC. The tracker holds a
+// reference on a call while it asks, so the call cannot be deleted under it; a
+// call removes itself (Remove) in its OnDone, before dropping its own
+// reference, and is never asked again after that.
 //
 // Thread-safety: all methods are thread-safe. End runs outside the
 // tracker's lock.
@@ -39,6 +41,9 @@ class TrackedCall {
   // any thread, possibly more than once: the first status counts. Must not
   // block, and may run while the call is in any state short of OnDone.
   virtual void End(const absl::Status& status) = 0;
+  // Cancel the RPC (the client sees CANCELLED): asked once, of a call
+  // still open kEndGraceMicros after End. Same rules as End.
+  virtual void Cancel() {}
 
   void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
   // Deletes the call when the last reference goes.
@@ -61,8 +66,11 @@ struct CallLimits {
 
 class CallTracker {
  public:
-  // Starts the sweeper thread, which looks for calls past their cap every
-  // quarter second.
+  // How long a call asked to end may take before it is cancelled.
+  static constexpr int64_t kEndGraceMicros = 1'000'000;
+
+  // Starts the sweeper thread, which looks for calls past their cap, or
+  // past their grace after End, every quarter second.
   CallTracker(CallLimits limits, Clock clock);
   // Stops and joins the sweeper. Calls must have been removed.
   ~CallTracker();
@@ -89,9 +97,12 @@ class CallTracker {
     TrackedCall* call;
     std::string principal;
     std::string serial;
-    int64_t deadline;  // 0: not capped
-    bool ended = false;
+    int64_t deadline;      // 0: not capped
+    int64_t ended_at = 0;  // when End was first asked; 0: never
+    bool cancelled = false;
   };
+  // Marks `e` ended now (the first time counts).
+  void MarkEnded(Entry& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Sweep();
 
   const CallLimits limits_;

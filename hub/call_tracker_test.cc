@@ -20,14 +20,23 @@ class FakeCall final : public TrackedCall {
     absl::MutexLock lock(&mu_);
     ended_.push_back(status);
   }
+  void Cancel() override {
+    absl::MutexLock lock(&mu_);
+    ++cancelled_;
+  }
   std::vector<absl::Status> ended() {
     absl::MutexLock lock(&mu_);
     return ended_;
+  }
+  int cancelled() {
+    absl::MutexLock lock(&mu_);
+    return cancelled_;
   }
 
  private:
   absl::Mutex mu_;
   std::vector<absl::Status> ended_;
+  int cancelled_ = 0;
 };
 
 Identity Agency(const std::string& code, const std::string& serial) {
@@ -91,6 +100,31 @@ TEST(CallTrackerTest, CappedCallsAreEndedPastTheirTime) {
   EXPECT_EQ(capped.ended().size(), 1u) << "asked once";
   tracker.Remove(*t1);
   tracker.Remove(*t2);
+}
+
+TEST(CallTrackerTest, ACallStillOpenASecondAfterItsEndIsCancelledOnce) {
+  std::atomic<int64_t> now{1'000'000};
+  CallTracker tracker({}, [&] { return now.load(); });
+  FakeCall stalled, prompt, other;
+  auto t1 = tracker.Add(Agency("000.07.00.H99", "aa"), &stalled, true);
+  auto t2 = tracker.Add(Agency("000.07.00.H99", "aa"), &prompt, true);
+  auto t3 = tracker.Add(Agency("000.03.00.H99", "bb"), &other, true);
+  EXPECT_EQ(tracker.EndCallsOf("aa", absl::UnauthenticatedError("revoked")),
+            2u);
+  tracker.Remove(*t2);  // this one finished at once
+  absl::SleepFor(absl::Milliseconds(400));
+  EXPECT_EQ(stalled.cancelled(), 0) << "within its grace";
+  now += CallTracker::kEndGraceMicros;
+  for (int i = 0; i < 100 && stalled.cancelled() == 0; ++i)
+    absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_EQ(stalled.cancelled(), 1);
+  EXPECT_EQ(prompt.cancelled(), 0);
+  EXPECT_EQ(other.cancelled(), 0) << "never asked to end";
+  now += CallTracker::kEndGraceMicros;
+  absl::SleepFor(absl::Milliseconds(400));
+  EXPECT_EQ(stalled.cancelled(), 1) << "cancelled once";
+  tracker.Remove(*t1);
+  tracker.Remove(*t3);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // goes on working (rotation); calls per caller and a call's duration are
 // capped; the hub serves a new certificate of its own without a restart.
 #include <future>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -120,6 +121,77 @@ TEST_F(ServerTrustTest, RevocationEndsOpenCallsWithinASecondAndRefusesNewOnes) {
   int revoked = 0;
   for (const auto& c : listed) revoked += c.revoked();
   EXPECT_EQ(revoked, 1);
+}
+
+TEST_F(ServerTrustTest,
+       ADownloadWhoseClientStoppedReadingEndsAfterARevocation) {
+  // Large enough that the hub's writes stall once the client stops
+  // reading: the end request is then never seen at a next chunk.
+  const std::string big(64 << 20, 'y');
+  auto sent = Send(kOffice, {kHealth}, {{"Bản đồ quy hoạch.tif", big}});
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  auto stub = Exchange("revoked");
+  grpc::ClientContext ctx;
+  truc::v1::DownloadRequest req;
+  req.set_document_id(sent->document_id());
+  auto reader = stub->Download(&ctx, req);
+  truc::v1::DownloadChunk chunk;
+  ASSERT_TRUE(reader->Read(&chunk)) << "the download has begun";
+  ASSERT_TRUE(Eventually(
+      [&] { return hub_->calls()->open("agency:000.07.00.H99") == 1; }));
+  absl::SleepFor(absl::Milliseconds(300));  // the hub's window fills
+  const absl::Time revoked_at = absl::Now();
+  TRUC_ASSERT_OK(Revoke("revoked", "máy bị nhiễm mã độc"));
+  // Cancelled a second after the end request it could not see.
+  ASSERT_TRUE(Eventually(
+      [&] { return hub_->calls()->open("agency:000.07.00.H99") == 0; }));
+  EXPECT_LT(absl::Now() - revoked_at, absl::Seconds(3));
+  while (reader->Read(&chunk)) {
+  }
+  EXPECT_FALSE(reader->Finish().ok());
+}
+
+TEST_F(ServerTrustTest, ARecipientsProofHoldsItsOwnEventsNotTheOthers) {
+  auto sent = Send(kOffice, {kHealth, kYTich});
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  const std::string id = sent->document_id();
+  for (const char* who : {kHealth, kYTich}) {
+    auto stub = Exchange(who);
+    truc::v1::PollRequest poll;
+    truc::v1::PollResponse polled;
+    TRUC_ASSERT_OK(Call(*stub, &truc::v1::Exchange::Stub::Poll, poll, &polled));
+    truc::v1::AcknowledgeResponse acked;
+    TRUC_ASSERT_OK(Call(*stub, &truc::v1::Exchange::Stub::Acknowledge,
+                        AckRequest(who, id), &acked));
+  }
+  auto actors = [&](const std::string& caller) {
+    truc::v1::ProveDocumentRequest req;
+    req.set_document_id(id);
+    truc::v1::DocumentProof proof;
+    auto stub = AuditStub(caller);
+    EXPECT_TRUE(
+        Call(*stub, &truc::v1::Audit::Stub::ProveDocument, req, &proof).ok());
+    auto v = VerifyDocumentProof(Anchor(), proof);
+    EXPECT_TRUE(v.ok()) << v.status();
+    std::multiset<std::string> out;
+    if (v.ok()) {
+      for (const auto& e : v->events)
+        out.insert(absl::StrCat(e.kind(), " ", e.actor()));
+    }
+    return out;
+  };
+  const std::string office = absl::StrCat("agency:", kOffice);
+  const std::string health = absl::StrCat("agency:", kHealth);
+  const std::string ytich = absl::StrCat("agency:", kYTich);
+  EXPECT_EQ(actors(kHealth), (std::multiset<std::string>{"accepted " + office,
+                                                         "leased " + health,
+                                                         "arrived " + health}));
+  // The sender, and an operator, see every recipient's.
+  const std::multiset<std::string> all{"accepted " + office, "leased " + health,
+                                       "arrived " + health, "leased " + ytich,
+                                       "arrived " + ytich};
+  EXPECT_EQ(actors(kOffice), all);
+  EXPECT_EQ(actors("operator"), all);
 }
 
 TEST_F(ServerTrustTest, ACallerHoldsAtMostItsShareOfOpenCalls) {

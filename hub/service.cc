@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <functional>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -77,12 +78,38 @@ class EndRequest {
   std::optional<absl::Status> status_ ABSL_GUARDED_BY(mu_);
 };
 
+// Cancels a callback call's RPC from any thread (CallTracker's Cancel).
+// The context is gRPC's until OnDone, which calls Done first; Cancel does
+// nothing after. gRPC runs a reactor's reactions on its own threads, never
+// inside TryCancel, so OnDone never waits for itself here.
+//
+// Thread-safety: thread-safe.
+class CallCanceller {
+ public:
+  explicit CallCanceller(grpc::CallbackServerContext* ctx) : ctx_(ctx) {}
+  void Cancel() {
+    absl::MutexLock lock(&mu_);
+    if (ctx_ != nullptr && !done_) ctx_->TryCancel();
+  }
+  void Done() {
+    absl::MutexLock lock(&mu_);
+    done_ = true;
+  }
+
+ private:
+  grpc::CallbackServerContext* const ctx_;
+  absl::Mutex mu_;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+};
+
 // A Send: reads messages one at a time into a SendSession.
 //
 // Exactly one Complete finishes the call. A request to end it (a revoked
 // certificate, the hub's cap on a call's duration) finishes it at once if
 // it waits for its turn or for the client's next message; otherwise the
-// message being handled sees the request when it is done.
+// message being handled sees the request when it is done. Whatever may
+// touch the disk runs on the work pool, holding a reference, so that the
+// reactor outlives it even if gRPC is done with the call meanwhile.
 class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest>,
                     public TrackedCall {
  public:
@@ -90,6 +117,7 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest>,
               const HubCore& core, truc::v1::SendResponse* response)
       : TrackedCall(1),
         ctx_(ctx),
+        canceller_(ctx),
         response_(response),
         admission_(core.admission),
         pool_(core.pool),
@@ -105,6 +133,12 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest>,
       return;
     }
     token_ = *token;
+    // A revocation between the caller's authentication and Add found no
+    // call of its to end: look again now that the call can be found.
+    if (absl::Status again = core.certificates->Admit(*caller); !again.ok()) {
+      Complete(again);
+      return;
+    }
     session_ =
         std::make_unique<SendSession>(core.ledger, core.directory, core.blobs,
                                       core.trust, core.limits, *caller);
@@ -127,34 +161,50 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest>,
   void OnCancel() override {
     const uint64_t ticket = ticket_.load();
     if (ticket != 0 && admission_->Cancel(ticket)) {
-      Complete(absl::CancelledError(
+      CompleteOnPool(absl::CancelledError(
           "the send was cancelled while it waited for its turn; nothing was "
           "stored"));
     }
   }
 
   void End(const absl::Status& status) override {
-    if (!end_.Set(status)) return;
-    const uint64_t ticket = ticket_.load();
-    if (ticket != 0 && admission_->Cancel(ticket)) {
-      Complete(status);
-      return;
-    }
     bool now = false;
     {
       absl::MutexLock lock(&mu_);
-      if (reading_ && !finished_) finished_ = now = true;
+      if (finished_ || end_) return;
+      end_ = status;
+      // Waiting for the client's next message: finish without it (the
+      // pending read then fails, and HandleRead finds the call finished).
+      if (reading_) finished_ = now = true;
     }
-    if (now) Done(status);  // the pending read then fails
+    if (now) {
+      Ref();
+      pool_->Run([this, status] {
+        Done(status);
+        Unref();
+      });
+      return;
+    }
+    const uint64_t ticket = ticket_.load();
+    if (ticket != 0 && admission_->Cancel(ticket)) CompleteOnPool(status);
   }
+
+  // Asked of a send still open a second after End: its client stopped
+  // reading.
+  void Cancel() override { canceller_.Cancel(); }
 
   // Each message is handled on the work pool: storing a chunk may wait for
   // the disk, and the last one waits for the synced commit.
   void OnReadDone(bool ok) override {
-    pool_->Run([this, ok] { HandleRead(ok); });
+    Ref();
+    pool_->Run([this, ok] {
+      HandleRead(ok);
+      Unref();
+    });
   }
 
   void OnDone() override {
+    canceller_.Done();
     calls_->Remove(token_);
     Unref();
   }
@@ -162,25 +212,29 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest>,
  private:
   // Asks for the next message, unless the call was asked to end.
   void ReadNext() {
-    if (auto end = end_.Get()) {
-      Complete(*end);
-      return;
-    }
+    std::optional<absl::Status> end;
     {
       absl::MutexLock lock(&mu_);
       if (finished_) return;
-      reading_ = true;
+      if (!end_) {
+        reading_ = true;
+        StartRead(&request_);
+        return;
+      }
+      end = end_;
     }
-    StartRead(&request_);
+    Complete(*end);
   }
 
   void HandleRead(bool ok) {
+    std::optional<absl::Status> end;
     {
       absl::MutexLock lock(&mu_);
       reading_ = false;
       if (finished_) return;  // ended while the read was pending
+      end = end_;
     }
-    if (auto end = end_.Get()) {
+    if (end) {
       Complete(*end);
       return;
     }
@@ -205,6 +259,14 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest>,
       return;
     }
     ReadNext();
+  }
+
+  void CompleteOnPool(const absl::Status& status) {
+    Ref();
+    pool_->Run([this, status] {
+      Complete(status);
+      Unref();
+    });
   }
 
   void Complete(const absl::StatusOr<truc::v1::SendResponse>& result) {
@@ -241,6 +303,7 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest>,
   }
 
   grpc::CallbackServerContext* ctx_;
+  CallCanceller canceller_;
   truc::v1::SendResponse* response_;
   std::string caller_;
   std::unique_ptr<SendSession> session_;
@@ -250,8 +313,8 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest>,
   CallTracker* calls_;
   uint64_t token_ = 0;
   std::atomic<uint64_t> ticket_{0};
-  EndRequest end_;
   absl::Mutex mu_;
+  std::optional<absl::Status> end_ ABSL_GUARDED_BY(mu_);  // End's status
   bool admitted_ ABSL_GUARDED_BY(mu_) = false;
   bool reading_ ABSL_GUARDED_BY(mu_) = false;  // a StartRead is pending
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
@@ -278,6 +341,12 @@ class PollReactor : public grpc::ServerUnaryReactor, public TrackedCall {
       return;
     }
     call_token_ = *token;
+    // As in SendReactor: a revocation just before Add found no call.
+    if (absl::Status again = core_.certificates->Admit(agency_); !again.ok()) {
+      Finish(ToGrpcStatus(again));
+      Unref();  // Start will not run
+      return;
+    }
     // Recording the poll writes to the store: on the work pool.
     core_.pool->Run([this] {
       Start();
@@ -379,14 +448,15 @@ class DownloadReactor
       public TrackedCall {
  public:
   DownloadReactor(CallTracker* calls, absl::Status error)
-      : TrackedCall(1), calls_(calls) {
+      : TrackedCall(1), canceller_(nullptr), calls_(calls) {
     Finish(ToGrpcStatus(error));
   }
-  DownloadReactor(WorkPool* pool, CallTracker* calls, const Identity& caller,
-                  int fd, uint64_t offset, uint64_t end)
+  DownloadReactor(grpc::CallbackServerContext* ctx, const HubCore& core,
+                  const Identity& caller, int fd, uint64_t offset, uint64_t end)
       : TrackedCall(1),
-        pool_(pool),
-        calls_(calls),
+        canceller_(ctx),
+        pool_(core.pool),
+        calls_(core.calls),
         fd_(fd),
         offset_(offset),
         end_(end) {
@@ -396,22 +466,42 @@ class DownloadReactor
       return;
     }
     token_ = *token;
-    pool_->Run([this] { Next(); });
+    // As in SendReactor: a revocation just before Add found no call.
+    if (absl::Status again = core.certificates->Admit(caller); !again.ok()) {
+      Finish(ToGrpcStatus(again));
+      return;
+    }
+    Ref();
+    pool_->Run([this] {
+      Next();
+      Unref();
+    });
   }
 
   void OnWriteDone(bool ok) override {
     if (!ok) {
-      Finish(
-          grpc::Status(grpc::StatusCode::UNAVAILABLE, "download stream broke"));
+      // The client went away, or the call was cancelled (Cancel).
+      auto end = ended_.Get();
+      Finish(end ? ToGrpcStatus(*end)
+                 : grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                "download stream broke"));
       return;
     }
-    pool_->Run([this] { Next(); });
+    Ref();
+    pool_->Run([this] {
+      Next();
+      Unref();
+    });
   }
   void OnDone() override {
+    canceller_.Done();
     calls_->Remove(token_);
     Unref();
   }
+  // Seen before the next chunk; a client that stopped reading never asks
+  // for it, and is cancelled a second later (Cancel).
   void End(const absl::Status& status) override { ended_.Set(status); }
+  void Cancel() override { canceller_.Cancel(); }
 
  private:
   ~DownloadReactor() override {
@@ -442,6 +532,7 @@ class DownloadReactor
     StartWrite(&chunk_);
   }
 
+  CallCanceller canceller_;
   WorkPool* pool_ = nullptr;
   CallTracker* calls_ = nullptr;
   uint64_t token_ = 0;
@@ -528,8 +619,8 @@ grpc::ServerWriteReactor<truc::v1::DownloadChunk>* ExchangeService::Download(
     const uint64_t left = d.size() - request->offset();
     const uint64_t length =
         request->length() == 0 ? left : std::min(request->length(), left);
-    return new DownloadReactor(core_.pool, core_.calls, caller, fd,
-                               request->offset(), request->offset() + length);
+    return new DownloadReactor(ctx, core_, caller, fd, request->offset(),
+                               request->offset() + length);
   }();
   if (!open.ok()) return new DownloadReactor(core_.calls, open.status());
   return *open;
@@ -791,16 +882,26 @@ grpc::ServerUnaryReactor* AuditService::ProveDocument(
   return OnPool(
       ctx, core_.pool, [this, ctx, request, response]() -> absl::Status {
         TRUC_ASSIGN_OR_RETURN(Identity caller, Caller(*ctx));
+        std::function<bool(const truc::v1::AuditEvent&)> include;
         if (caller.role == Role::kAgency) {
-          TRUC_RETURN_IF_ERROR(
-              DocumentOf(core_.ledger, request->document_id(), caller.name)
-                  .status());
+          TRUC_ASSIGN_OR_RETURN(
+              auto doc,
+              DocumentOf(core_.ledger, request->document_id(), caller.name));
+          // A recipient sees the document's acceptance (or revocation)
+          // and what it did itself, not what the other recipients did.
+          if (doc.sender() != caller.name) {
+            include = [principal =
+                           caller.Principal()](const truc::v1::AuditEvent& e) {
+              return e.actor() == principal || e.kind() == "accepted" ||
+                     e.kind() == "revoke";
+            };
+          }
         } else {
           TRUC_RETURN_IF_ERROR(
               core_.ledger->GetDocument(request->document_id()).status());
         }
-        TRUC_ASSIGN_OR_RETURN(
-            *response, core_.audit->ProveDocument(request->document_id()));
+        TRUC_ASSIGN_OR_RETURN(*response, core_.audit->ProveDocument(
+                                             request->document_id(), include));
         return absl::OkStatus();
       });
 }
