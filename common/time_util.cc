@@ -16,6 +16,12 @@ int64_t NowMicros() {
       .count();
 }
 
+int64_t SteadyMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 std::string FormatVietnamTime(int64_t unix_micros) {
   if (unix_micros == 0) return "";
   time_t secs = static_cast<time_t>(unix_micros / 1000000) + 7 * 3600;

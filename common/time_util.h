@@ -11,7 +11,11 @@
 
 namespace truc {
 
+// Unix microseconds, by the wall clock.
 int64_t NowMicros();
+// Microseconds of a monotonic clock, for intervals and deadlines that a
+// change of the wall clock must not move; meaningless across processes.
+int64_t SteadyMicros();
 
 // "22/11/2026 09:03:14" in Vietnam's time; "" for 0.
 std::string FormatVietnamTime(int64_t unix_micros);

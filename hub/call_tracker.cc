@@ -80,7 +80,8 @@ void CallTracker::MarkEnded(Entry& e) {
 
 void CallTracker::Sweep() {
   while (true) {
-    std::vector<TrackedCall*> late, stalled;
+    std::vector<TrackedCall*> late;
+    std::vector<std::pair<uint64_t, TrackedCall*>> stalled;
     {
       absl::MutexLock lock(&mu_);
       mu_.AwaitWithTimeout(absl::Condition(&stop_), absl::Milliseconds(250));
@@ -91,7 +92,7 @@ void CallTracker::Sweep() {
           if (!e.cancelled && now - e.ended_at >= kEndGraceMicros) {
             e.call->Ref();
             e.cancelled = true;
-            stalled.push_back(e.call);
+            stalled.emplace_back(token, e.call);
           }
           continue;
         }
@@ -101,8 +102,12 @@ void CallTracker::Sweep() {
         late.push_back(e.call);
       }
     }
-    for (TrackedCall* call : stalled) {
-      call->Cancel();
+    for (auto& [token, call] : stalled) {
+      if (!call->Cancel()) {  // busy: asked again at the next sweep
+        absl::MutexLock lock(&mu_);
+        auto it = calls_.find(token);
+        if (it != calls_.end()) it->second.cancelled = false;
+      }
       call->Unref();
     }
     for (TrackedCall* call : late) {

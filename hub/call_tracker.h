@@ -7,8 +7,9 @@
 //   - no send or download runs past the hub's cap on a call's duration,
 //     whatever deadline its client set (a sweeper ends it with
 //     DEADLINE_EXCEEDED),
-//   - a call asked to end that is still open a second later (its client
-//     stopped reading, so the last write never completes) is cancelled.
+//   - a call asked to end that is still open a second later, stalled
+//     (its client stopped reading, so the last write never completes), is
+//     cancelled.
 //
 // A tracked call is a reactor that implements TrackedCall: End asks it to
 // finish as soon as it safely can; Cancel cancels its RPC. The tracker holds a
@@ -41,9 +42,12 @@ class TrackedCall {
   // any thread, possibly more than once: the first status counts. Must not
   // block, and may run while the call is in any state short of OnDone.
   virtual void End(const absl::Status& status) = 0;
-  // Cancel the RPC (the client sees CANCELLED): asked once, of a call
-  // still open kEndGraceMicros after End. Same rules as End.
-  virtual void Cancel() {}
+  // Cancel the RPC (the client sees CANCELLED) if it is stalled: asked of
+  // a call still open kEndGraceMicros after End, at every sweep, until it
+  // returns true (cancelled, or nothing to cancel). A call that is busy
+  // (its work on the pool, a commit) returns false and finishes by itself.
+  // Same rules as End.
+  virtual bool Cancel() { return true; }
 
   void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
   // Deletes the call when the last reference goes.

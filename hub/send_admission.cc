@@ -1,22 +1,14 @@
 #include "hub/send_admission.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/time_util.h"
 
 namespace truc::hub {
 namespace {
-
-// The bucket's clock: monotonic, so that a change of the wall clock neither
-// stalls sends nor lets a burst through.
-int64_t SteadyMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 absl::Status ShuttingDown() {
   return absl::UnavailableError(
@@ -155,6 +147,8 @@ uint64_t SendAdmission::Admit(const std::string& agency, StartFn start) {
       outcome = AdmissionQueue::Outcome::kRefused;
     } else {
       const uint64_t ticket = next_ticket_++;
+      // The buckets run on a monotonic clock: a change of the wall clock
+      // neither stalls sends nor lets a burst through.
       outcome = queue_.Offer(agency, ticket, SteadyMicros());
       if (outcome == AdmissionQueue::Outcome::kWaiting) {
         waiting_.emplace(ticket, std::move(start));

@@ -96,7 +96,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   hub->calls_ = std::make_unique<CallTracker>(
       CallLimits{config.max_streams_per_caller(),
                  int64_t{config.max_call_seconds()} * 1'000'000},
-      NowMicros);
+      SteadyMicros);  // a step of the wall clock moves no call's end
   CallTracker* calls = hub->calls_.get();
   // A revocation ends the certificate's open calls at once; new ones are
   // refused by the authenticator.

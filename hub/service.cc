@@ -143,7 +143,7 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest>,
         std::make_unique<SendSession>(core.ledger, core.directory, core.blobs,
                                       core.trust, core.limits, *caller);
     // The send is not read until the agency's turn comes (SendAdmission).
-    ticket_.store(admission_->Admit(caller_, [this](absl::Status s) {
+    const uint64_t ticket = admission_->Admit(caller_, [this](absl::Status s) {
       if (!s.ok()) {
         Complete(s);
         return;
@@ -153,7 +153,16 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest>,
         admitted_ = true;
       }
       ReadNext();
-    }));
+    });
+    ticket_.store(ticket);
+    // An end request that came before the ticket was stored could not
+    // withdraw it.
+    std::optional<absl::Status> end;
+    {
+      absl::MutexLock lock(&mu_);
+      end = end_;
+    }
+    if (end && ticket != 0 && admission_->Cancel(ticket)) CompleteOnPool(*end);
   }
 
   // A send still waiting for its turn ends here; one being read ends in
@@ -189,9 +198,17 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest>,
     if (ticket != 0 && admission_->Cancel(ticket)) CompleteOnPool(status);
   }
 
-  // Asked of a send still open a second after End: its client stopped
-  // reading.
-  void Cancel() override { canceller_.Cancel(); }
+  // Asked of a send still open a second after End. Stalled only once
+  // finished: before, a message is being handled or committed, and its
+  // outcome must reach the client.
+  bool Cancel() override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!finish_sent_) return false;
+    }
+    canceller_.Cancel();
+    return true;
+  }
 
   // Each message is handled on the work pool: storing a chunk may wait for
   // the disk, and the last one waits for the synced commit.
@@ -287,6 +304,10 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest>,
       admitted = admitted_;
     }
     if (admitted) admission_->Release(caller_);
+    {
+      absl::MutexLock lock(&mu_);
+      finish_sent_ = true;
+    }
     if (result.ok()) {
       *response_ = *result;
       LogEvent(result->duplicate() ? "send_duplicate" : "accepted",
@@ -318,6 +339,7 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest>,
   bool admitted_ ABSL_GUARDED_BY(mu_) = false;
   bool reading_ ABSL_GUARDED_BY(mu_) = false;  // a StartRead is pending
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool finish_sent_ ABSL_GUARDED_BY(mu_) = false;  // Finish is being called
 };
 
 // A long poll: answers at once if something is queued, else parks.
@@ -487,6 +509,7 @@ class DownloadReactor
                                 "download stream broke"));
       return;
     }
+    with_client_.store(false);
     Ref();
     pool_->Run([this] {
       Next();
@@ -498,10 +521,14 @@ class DownloadReactor
     calls_->Remove(token_);
     Unref();
   }
-  // Seen before the next chunk; a client that stopped reading never asks
-  // for it, and is cancelled a second later (Cancel).
+  // Seen before the next chunk; a client that stopped reading never lets
+  // the last write complete, and is cancelled a second later (Cancel).
   void End(const absl::Status& status) override { ended_.Set(status); }
-  void Cancel() override { canceller_.Cancel(); }
+  bool Cancel() override {
+    if (!with_client_.load()) return false;  // reading the next chunk
+    canceller_.Cancel();
+    return true;
+  }
 
  private:
   ~DownloadReactor() override {
@@ -510,11 +537,11 @@ class DownloadReactor
 
   void Next() {
     if (auto end = ended_.Get()) {
-      Finish(ToGrpcStatus(*end));
+      FinishNext(ToGrpcStatus(*end));
       return;
     }
     if (offset_ >= end_) {
-      Finish(grpc::Status::OK);
+      FinishNext(grpc::Status::OK);
       return;
     }
     size_t want =
@@ -523,13 +550,19 @@ class DownloadReactor
     data->resize(want);
     ssize_t n = ::pread(fd_, data->data(), want, static_cast<off_t>(offset_));
     if (n <= 0) {
-      Finish(ToGrpcStatus(ErrnoStatus(n < 0 ? errno : EIO, "read attachment")));
+      FinishNext(
+          ToGrpcStatus(ErrnoStatus(n < 0 ? errno : EIO, "read attachment")));
       return;
     }
     data->resize(static_cast<size_t>(n));
     chunk_.set_offset(offset_);
     offset_ += static_cast<uint64_t>(n);
+    with_client_.store(true);
     StartWrite(&chunk_);
+  }
+  void FinishNext(const grpc::Status& status) {
+    with_client_.store(true);
+    Finish(status);
   }
 
   CallCanceller canceller_;
@@ -541,6 +574,8 @@ class DownloadReactor
   uint64_t end_ = 0;
   EndRequest ended_;
   truc::v1::DownloadChunk chunk_;
+  // A write or the finish is with gRPC: nothing of the hub's is running.
+  std::atomic<bool> with_client_{false};
 };
 
 // A document as an agency may see it: sent by it, or sent to it.
