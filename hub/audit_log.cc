@@ -317,6 +317,43 @@ absl::StatusOr<truc::v1::DocumentProof> AuditLog::ProveDocument(
   return proof;
 }
 
+absl::Status AuditLog::NothingPastTheEnd() const {
+  // With no group being written, nothing of the log is stored past its
+  // size: the store cannot change under the two reads below.
+  absl::MutexLock lock(&mu_);
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !leader_active_;
+  };
+  mu_.Await(absl::Condition(&idle));
+  const uint64_t n = frontier_.size();
+  std::optional<uint64_t> event, checkpoint;
+  TRUC_RETURN_IF_ERROR(store_->Scan(
+      keys::AuditEvent(n), PrefixSuccessor(keys::kAuditEventPrefix),
+      [&](absl::string_view key, absl::string_view) {
+        event = keys::DecodeFixed64(key.substr(keys::kAuditEventPrefix.size()));
+        return false;
+      }));
+  if (event) {
+    return absl::DataLossError(
+        absl::StrCat("audit event ", *event, " is stored past the log's end (",
+                     n, " events): the log's size was rewritten to hide it"));
+  }
+  TRUC_RETURN_IF_ERROR(
+      store_->Scan(keys::AuditCheckpoint(n + 1),
+                   PrefixSuccessor(keys::kAuditCheckpointPrefix),
+                   [&](absl::string_view key, absl::string_view) {
+                     checkpoint = keys::DecodeFixed64(
+                         key.substr(keys::kAuditCheckpointPrefix.size()));
+                     return false;
+                   }));
+  if (checkpoint) {
+    return absl::DataLossError(absl::StrCat(
+        "a signed checkpoint covers ", *checkpoint, " events but the log has ",
+        n, ": events at the end of the log were removed"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<AuditLog::VerifyReport> AuditLog::Verify(
     const TrustAnchor* anchor) const {
   VerifyReport report;
@@ -340,7 +377,9 @@ absl::StatusOr<AuditLog::VerifyReport> AuditLog::Verify(
               "the audit checkpoint of ", at, " events does not parse"));
           return false;
         }
-        if (at > committed) return false;  // signed since the check began
+        // Signed since the check began, or past the log's end: the last
+        // check (NothingPastTheEnd) tells which.
+        if (at > committed) return false;
         if (anchor != nullptr) {
           auto checked = VerifyCheckpoint(*anchor, signed_cp);
           if (!checked.ok()) {
@@ -483,6 +522,7 @@ absl::StatusOr<AuditLog::VerifyReport> AuditLog::Verify(
                      " events but the store holds ", tree.size(),
                      ": events at the end of the log were removed"));
   }
+  TRUC_RETURN_IF_ERROR(NothingPastTheEnd());
   if (committed != tree.size()) {
     return absl::DataLossError(absl::StrCat("the audit log records ", committed,
                                             " events but the store holds ",

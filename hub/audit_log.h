@@ -123,16 +123,21 @@ class AuditLog {
     uint64_t events = 0;       // events recomputed
     uint64_t checkpoints = 0;  // signed checkpoints checked
   };
-  // Recomputes the whole tree from the stored events. OK if the events run
+  // Recomputes the whole tree from the stored events, as the log stood
+  // when the check began (commits go on meanwhile). OK if the events run
   // 0..size-1 without a gap, each carries its own index, every stored hash
-  // and the size agree with them, and every stored checkpoint's root is
-  // the events' root at its size (its signature checked against `anchor`
-  // when given). Otherwise DATA_LOSS naming the first event, stored hash
-  // or checkpoint that does not hold.
+  // and the size agree with them, every stored checkpoint's root is the
+  // events' root at its size (its signature checked against `anchor` when
+  // given), and nothing is stored past the log's end. Otherwise DATA_LOSS
+  // naming the first event, stored hash or checkpoint that does not hold.
   absl::StatusOr<VerifyReport> Verify(
       const TrustAnchor* anchor = nullptr) const;
 
  private:
+  // DATA_LOSS if an event or a signed checkpoint is stored past the log's
+  // size (waits for the group being written, if any); the store's error.
+  absl::Status NothingPastTheEnd() const;
+
   // A commit waiting for its group's write.
   struct Pending {
     const WriteBatch* batch;

@@ -331,6 +331,14 @@ TEST_F(AuditTamperTest, GarbageEventIsNamed) {
                                        "audit event 5 does not parse"));
 }
 
+TEST_F(AuditTamperTest, AnEventPastTheLogsEndIsNamed) {
+  auto e = *log_->Event(8);
+  e.set_index(9);
+  Put(keys::AuditEvent(9), e.SerializeAsString());
+  EXPECT_THAT(log_->Verify(), StatusIs(absl::StatusCode::kDataLoss,
+                                       "audit event 9 is stored past"));
+}
+
 // A hub's signing key and the CA that checks it.
 struct HubKey {
   HubKey() {
@@ -519,6 +527,34 @@ TEST(AuditCheckpointTest, EventsRemovedFromTheEndFailTheCheckpoint) {
               StatusIs(absl::StatusCode::kDataLoss, "covers 6 events"));
   EXPECT_THAT(AuditLog::Open(&store, RealNow, key.fn()),
               StatusIs(absl::StatusCode::kDataLoss, "events were removed"));
+}
+
+TEST(AuditCheckpointTest, ALogCutBackToAnOlderCheckpointIsNamed) {
+  HubKey key;
+  MemoryStore store;
+  auto log = *AuditLog::Open(&store, RealNow, key.fn());
+  CommitEvents(log.get(), 4);
+  ASSERT_TRUE(log->Checkpoint().ok());
+  CommitEvents(log.get(), 2, 4);
+  ASSERT_TRUE(log->Checkpoint().ok());
+  // The last two events removed with their hashes, the size and the
+  // latest checkpoint set back: the log opens, as if it had 4 events.
+  WriteBatch b;
+  for (uint64_t i : {4, 5}) {
+    b.Delete(keys::AuditEvent(i));
+    b.Delete(keys::AuditNode(0, i));
+  }
+  b.Delete(keys::AuditNode(1, 2));
+  b.Put(keys::kAuditSize, keys::EncodeFixed64(4));
+  b.Put(keys::kAuditLatestCheckpoint, *store.Get(keys::AuditCheckpoint(4)));
+  TRUC_ASSERT_OK(store.Write(b, {}));
+  log.reset();
+  auto reopened = AuditLog::Open(&store, RealNow, key.fn());
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_THAT((*reopened)->Verify(key.anchor.get()),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       "a signed checkpoint covers 6 events but the log has "
+                       "4"));
 }
 
 TEST(AuditCheckpointTest, ACheckpointNotSignedByTheHubIsNamed) {

@@ -171,9 +171,24 @@ absl::StatusOr<truc::v1::CertificateInfo> CertificateRegistry::Revoke(
   std::vector<std::function<void(const truc::v1::CertificateInfo&)>> callbacks;
   if (committed.ok()) {
     absl::MutexLock lock(&mu_);
-    records_[serial] = r;
+    // A first sighting made during the commit (Admit does not wait for
+    // it) is kept: the revocation is merged into the record as it is now,
+    // and the merged record written by the next Flush.
+    CertificateRecord& now = records_[serial];
+    const bool seen_meanwhile =
+        r.principal().empty() && !now.principal().empty();
+    now.set_serial(serial);
+    now.set_revoked(true);
+    now.set_revoked_at_micros(r.revoked_at_micros());
+    now.set_revocation_reason(r.revocation_reason());
+    now.set_revoked_by(r.revoked_by());
+    r = now;
     revoked_.insert(serial);
-    dirty_.erase(serial);
+    if (seen_meanwhile) {
+      dirty_.insert(serial);
+    } else {
+      dirty_.erase(serial);
+    }
     callbacks = on_revoked_;
   }
   // The callbacks (ending the certificate's calls) run without it.
