@@ -20,9 +20,20 @@ class FakeCall final : public TrackedCall {
     absl::MutexLock lock(&mu_);
     ended_.push_back(status);
   }
-  void Cancel() override {
+  bool Cancel() override {
     absl::MutexLock lock(&mu_);
+    ++asked_;
+    if (busy_) return false;
     ++cancelled_;
+    return true;
+  }
+  void set_busy(bool busy) {
+    absl::MutexLock lock(&mu_);
+    busy_ = busy;
+  }
+  int asked() {
+    absl::MutexLock lock(&mu_);
+    return asked_;
   }
   std::vector<absl::Status> ended() {
     absl::MutexLock lock(&mu_);
@@ -37,6 +48,8 @@ class FakeCall final : public TrackedCall {
   absl::Mutex mu_;
   std::vector<absl::Status> ended_;
   int cancelled_ = 0;
+  int asked_ = 0;
+  bool busy_ = false;
 };
 
 Identity Agency(const std::string& code, const std::string& serial) {
@@ -125,6 +138,28 @@ TEST(CallTrackerTest, ACallStillOpenASecondAfterItsEndIsCancelledOnce) {
   EXPECT_EQ(stalled.cancelled(), 1) << "cancelled once";
   tracker.Remove(*t1);
   tracker.Remove(*t3);
+}
+
+TEST(CallTrackerTest, ABusyCallIsAskedAgainUntilItCanBeCancelled) {
+  std::atomic<int64_t> now{1'000'000};
+  CallTracker tracker({}, [&] { return now.load(); });
+  FakeCall busy;
+  busy.set_busy(true);
+  auto t = tracker.Add(Agency("000.07.00.H99", "aa"), &busy, true);
+  tracker.EndCallsOf("aa", absl::UnauthenticatedError("revoked"));
+  now += CallTracker::kEndGraceMicros;
+  for (int i = 0; i < 100 && busy.asked() < 2; ++i)
+    absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_GE(busy.asked(), 2) << "asked at each sweep while busy";
+  EXPECT_EQ(busy.cancelled(), 0);
+  busy.set_busy(false);
+  for (int i = 0; i < 100 && busy.cancelled() == 0; ++i)
+    absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_EQ(busy.cancelled(), 1);
+  const int asked = busy.asked();
+  absl::SleepFor(absl::Milliseconds(400));
+  EXPECT_EQ(busy.asked(), asked) << "not asked after it was cancelled";
+  tracker.Remove(*t);
 }
 
 }  // namespace
