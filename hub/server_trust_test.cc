@@ -237,6 +237,31 @@ TEST_F(ServerTrustTest, NoSendOrDownloadOutlivesTheHubsCap) {
   EXPECT_EQ(hub_->blobs()->TotalBytes(), 0u);
 }
 
+TEST_F(ServerTrustTest, AMessageOverTheHubsSizeIsRefusedAndNothingStored) {
+  // The client sends 4 MiB chunks; the hub takes messages of up to 8 MiB
+  // (or the header cap and 1 MiB, if larger).
+  const std::string big(9 << 20, 'z');
+  auto header = MakeHeader(kOffice, {kHealth});
+  *header.add_attachments() = Describe("Bản quét.pdf", big);
+  auto stub = Exchange(kOffice);
+  grpc::ClientContext ctx;
+  truc::v1::SendResponse resp;
+  auto writer = stub->Send(&ctx, &resp);
+  ASSERT_TRUE(writer->Write(SignedBegin(header, "k-big")));
+  truc::v1::SendRequest chunk;
+  chunk.mutable_chunk()->set_data(big);
+  writer->Write(chunk);
+  writer->WritesDone();
+  const grpc::Status done = writer->Finish();
+  EXPECT_EQ(done.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << done.error_message();
+  EXPECT_NE(done.error_message().find("larger than max"), std::string::npos)
+      << done.error_message();
+  EXPECT_EQ(hub_->blobs()->TotalBytes(), 0u);
+  EXPECT_TRUE(Eventually(
+      [&] { return hub_->calls()->open("agency:000.01.00.H99") == 0; }));
+}
+
 TEST_F(ServerTrustTest, TheHubServesANewCertificateWithoutARestart) {
   auto serial_served = [&] {
     // A new channel, so a new handshake.
