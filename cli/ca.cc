@@ -66,6 +66,9 @@ absl::Status CaIssue(const IssueOptions& options, std::ostream& out) {
     case Role::kHub:
       TRUC_RETURN_IF_ERROR(ValidatePrincipalName(options.name));
       break;
+    case Role::kAccount:
+      return absl::InvalidArgumentError(
+          "console accounts have no certificate: use truc account add");
   }
   if (options.days < 1 || options.days > 3650) {
     return absl::InvalidArgumentError(

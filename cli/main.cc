@@ -361,6 +361,7 @@ int Main(int argc, char** argv) {
                                      NowMicros(), ev);
         }
         case Role::kHub:
+        case Role::kAccount:
           break;
       }
       return RequireRole(profile, Role::kOperator, "truc status");

@@ -168,16 +168,20 @@ std::string FormatCertificateList(
 
 std::string StatusSummaryLine(const DocumentStatus& status) {
   size_t received = 0;
-  std::vector<std::string> missing;
+  std::vector<std::string> missing, paper;
   for (const RecipientStatus& r : status.recipients()) {
     if (IsReceived(r.state())) {
       ++received;
+    } else if (r.state() == truc::v1::DELIVERY_STATE_PAPER) {
+      paper.push_back(CodeAndName(r.organ_id(), r.name()));
     } else {
       missing.push_back(CodeAndName(r.organ_id(), r.name()));
     }
   }
   std::string line =
       absl::StrCat(received, " of ", status.recipients_size(), " received");
+  if (!paper.empty())
+    absl::StrAppend(&line, "; by paper: ", absl::StrJoin(paper, ", "));
   if (!missing.empty())
     absl::StrAppend(&line, "; not yet: ", absl::StrJoin(missing, ", "));
   return line;
@@ -213,6 +217,12 @@ std::string FormatDocumentStatus(const DocumentStatus& status_in,
           absl::StrCat("offered ", r.delivery_attempts(), " times"));
     if (r.state() == truc::v1::DELIVERY_STATE_REFUSED)
       refused.push_back(CodeAndName(r.organ_id(), r.name()));
+    if (r.has_paper()) {
+      notes.push_back(
+          absl::StrCat("paper copy carried by ", r.paper().carried_by(), " at ",
+                       FormatVietnamTime(r.paper().carried_at().unix_micros()),
+                       ", signed for by ", r.paper().signed_by()));
+    }
     rows.push_back({r.organ_id(), r.name(), DeliveryStateLabel(r.state()),
                     TimeOrDash(r.queued_at().unix_micros()),
                     TimeOrDash(r.arrived_at().unix_micros()),
@@ -304,13 +314,23 @@ std::string FormatSent(const truc::v1::ListSentResponse& response_in,
     int64_t accepted = d.accepted_at().unix_micros();
     const uint32_t total = RecipientTotal(d);
     const uint32_t received =
-        total - static_cast<uint32_t>(d.recipients_size());
+        total - static_cast<uint32_t>(d.recipients_size() + d.paper_size());
     absl::StrAppend(&out, d.document_id(), "  ", UrgencyLabel(d.urgency()),
                     "  sent ", FormatAge(now_micros - accepted), " ago (",
                     FormatVietnamTime(accepted), ")\n");
     absl::StrAppend(&out, "  ", d.subject(), "\n");
-    if (d.recipients().empty()) {
+    if (!d.paper().empty()) {
+      std::vector<std::string> paper;
+      for (const auto& p : d.paper())
+        paper.push_back(CodeAndName(p.organ_id(), p.name()));
+      absl::StrAppend(&out, "  by paper only: ", absl::StrJoin(paper, ", "),
+                      "\n");
+    }
+    if (d.recipients().empty() && d.paper().empty()) {
       absl::StrAppend(&out, "  received by all ", total, "\n");
+    } else if (d.recipients().empty()) {
+      absl::StrAppend(&out, "  received by ", received, " of ", total,
+                      ", the others by paper\n");
     } else {
       ++outstanding;
       absl::StrAppend(&out, "  received by ", received, " of ", total,

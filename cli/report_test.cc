@@ -77,6 +77,21 @@ TEST(StatusSummaryLine, RefusedCountsAsReceived) {
             "2 of 3 received; not yet: 000.00.12.H42 (Sở Y tế)");
 }
 
+TEST(StatusSummaryLine, APaperCopyIsNamedApart) {
+  DocumentStatus s = ThreeRecipients();
+  RecipientStatus* r = s.mutable_recipients(2);
+  r->set_state(truc::v1::DELIVERY_STATE_PAPER);
+  r->mutable_paper()->set_carried_by("Nguyễn Văn An");
+  r->mutable_paper()->set_signed_by("Lò Thị Pếnh");
+  r->mutable_paper()->mutable_carried_at()->set_unix_micros(Base() +
+                                                            60 * kMinute);
+  EXPECT_EQ(StatusSummaryLine(s),
+            "2 of 3 received; by paper: 000.00.12.H42 (Sở Y tế)");
+  EXPECT_THAT(FormatDocumentStatus(s, Base() + 90 * kMinute),
+              HasSubstr("paper copy carried by Nguyễn Văn An at 22/11/2026 "
+                        "10:00:00, signed for by Lò Thị Pếnh"));
+}
+
 TEST(SilentMark, WithAndWithoutPoll) {
   int64_t now = Base() + 185 * kMinute;
   EXPECT_EQ(SilentMark(true, Base(), now), "SILENT (last poll 3h05m ago)");

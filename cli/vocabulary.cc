@@ -160,13 +160,16 @@ std::string DeliveryStateLabel(DeliveryState state) {
       return "processing 05";
     case truc::v1::DELIVERY_STATE_COMPLETED:
       return "completed 06";
+    case truc::v1::DELIVERY_STATE_PAPER:
+      return "paper copy";
     default:
       return absl::StrCat("unknown (", static_cast<int>(state), ")");
   }
 }
 
 bool IsReceived(DeliveryState state) {
-  return state >= truc::v1::DELIVERY_STATE_ARRIVED;
+  return state >= truc::v1::DELIVERY_STATE_ARRIVED &&
+         state != truc::v1::DELIVERY_STATE_PAPER;
 }
 
 std::string EdxmlStatusLabel(EdxmlStatus status) {

@@ -88,6 +88,8 @@ absl::string_view RoleName(Role role) {
       return "operator";
     case Role::kHub:
       return "hub";
+    case Role::kAccount:
+      return "account";
   }
   return "unknown";
 }

@@ -25,7 +25,9 @@ struct x509_store_st;
 
 namespace truc {
 
-enum class Role { kAgency, kOperator, kHub };
+// kAccount is a console account acting (hub/accounts.h): it names actors
+// in the audit log, and never comes from a certificate.
+enum class Role { kAgency, kOperator, kHub, kAccount };
 
 absl::string_view RoleName(Role role);
 

@@ -133,4 +133,25 @@ std::string Sent(absl::string_view sender, int64_t t, absl::string_view id) {
                       EncodeFixed64(static_cast<uint64_t>(t)), id);
 }
 
+std::string Recent(int64_t t, absl::string_view id) {
+  return absl::StrCat(kRecentPrefix, EncodeFixed64(static_cast<uint64_t>(t)),
+                      id);
+}
+
+std::string Account(absl::string_view name) {
+  return absl::StrCat(kAccountPrefix, name);
+}
+
+std::string Alert(absl::string_view id) {
+  return absl::StrCat(kAlertPrefix, id);
+}
+
+std::string Notification(uint64_t seq) {
+  return absl::StrCat(kNotificationPrefix, EncodeFixed64(seq));
+}
+
+std::string Digest(absl::string_view day) {
+  return absl::StrCat(kDigestPrefix, day);
+}
+
 }  // namespace truc::hub::keys

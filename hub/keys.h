@@ -8,8 +8,14 @@
 //   i/<sender>\0<idempotency key>       document id
 //   r/<document>/<recipient>            DeliveryRecord
 //   q/<recipient>/<rank><time><document>    queue entry (not yet acknowledged)
-//   p/<rank><time><document>/<recipient>    "not yet received" index
+//   p/<rank><time><document>/<recipient>    "not yet received" index ("",
+//                                       or "P": a paper copy only)
 //   s/<sender>/<time><document>         documents a sender sent
+//   t/<time><document>                  every document, by acceptance time
+//   u/<name>                            AccountRecord: a console account
+//   w/<alert id>                        AlertRecord: an alert raised
+//   n/<seq>                             NotificationRecord: to send
+//   g/<day>                             the day's digests were sent
 //   v/e/<index>                         AuditEvent: a leaf of the audit log
 //   v/n/<level><index>                  hash of a complete subtree of it
 //   v/size                              the audit log's size (8 bytes)
@@ -75,6 +81,22 @@ std::string PendingRankPrefix(uint8_t rank);
 std::string Sent(absl::string_view sender, int64_t time_micros,
                  absl::string_view document_id);
 std::string SentPrefix(absl::string_view sender);
+// Every document by its acceptance time (the console's board).
+std::string Recent(int64_t time_micros, absl::string_view document_id);
+inline constexpr absl::string_view kRecentPrefix = "t/";
+// The value of a p/ entry: "" for a recipient that has not received the
+// document, kPendingPaper for one that has it by paper only.
+inline constexpr absl::string_view kPendingPaper = "P";
+
+// The console (hub/accounts.h, hub/alerts.h, hub/notifier.h).
+std::string Account(absl::string_view name);
+inline constexpr absl::string_view kAccountPrefix = "u/";
+std::string Alert(absl::string_view id);
+inline constexpr absl::string_view kAlertPrefix = "w/";
+std::string Notification(uint64_t seq);
+inline constexpr absl::string_view kNotificationPrefix = "n/";
+std::string Digest(absl::string_view day);  // day: "2026-12-01"
+inline constexpr absl::string_view kDigestPrefix = "g/";
 
 // Splits a queue key's tail (after QueuePrefix) into its document id.
 absl::string_view DocumentOfQueueKey(absl::string_view key,

@@ -1,13 +1,17 @@
 #include "hub/ledger.h"
 
+#include <algorithm>
 #include <optional>
 #include <random>
 
 #include "absl/hash/hash.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "common/sha256.h"
 #include "common/status_macros.h"
+#include "common/time_util.h"
 #include "hub/header_validation.h"
 #include "hub/keys.h"
 
@@ -17,10 +21,27 @@ namespace {
 using truc::internal::DeliveryRecord;
 using truc::internal::DocumentRecord;
 
+// Arrived electronically (01), and whatever followed.
 bool Received(truc::v1::DeliveryState s) {
   return s != truc::v1::DELIVERY_STATE_QUEUED &&
          s != truc::v1::DELIVERY_STATE_LEASED &&
+         s != truc::v1::DELIVERY_STATE_PAPER &&
          s != truc::v1::DELIVERY_STATE_UNSPECIFIED;
+}
+
+// A name, a signer: trimmed, not empty, at most `max` bytes.
+absl::Status CheckText(absl::string_view field, std::string* value, size_t max,
+                       bool required) {
+  *value = std::string(absl::StripAsciiWhitespace(*value));
+  if (required && value->empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("required field missing: ", field));
+  }
+  if (value->size() > max) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " is longer than ", max, " bytes"));
+  }
+  return absl::OkStatus();
 }
 
 truc::v1::DeliveryState StateOf(truc::v1::EdxmlStatus s) {
@@ -95,6 +116,7 @@ WriteBatch Ledger::AcceptBatch(const DocumentRecord& doc) {
   b.Put(keys::Document(id), doc.SerializeAsString());
   b.Put(keys::Idempotency(doc.sender(), doc.idempotency_key()), id);
   b.Put(keys::Sent(doc.sender(), now, id), "");
+  b.Put(keys::Recent(now, id), "");
   for (const auto& r : doc.recipients()) {
     DeliveryRecord d;
     d.set_document_id(id);
@@ -230,6 +252,10 @@ absl::StatusOr<truc::v1::SendResponse> Ledger::Accept(
     if (on_queued_) {
       for (const auto& r : recipients) on_queued_(r);
     }
+    Publish({.kind = Change::Kind::kAccepted,
+             .document_id = id,
+             .sender = sender,
+             .urgency = doc.urgency()});
     return response;
   }
 }
@@ -361,6 +387,7 @@ absl::StatusOr<truc::v1::AcknowledgeResponse> Ledger::Acknowledge(
   const std::string& recipient = caller.name;
   const std::string& document_id = request.document_id();
   truc::v1::AcknowledgeResponse response;
+  std::optional<Change> arrived;
   {
     absl::MutexLock lock(&StripeFor(document_id));
     TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(document_id));
@@ -385,9 +412,17 @@ absl::StatusOr<truc::v1::AcknowledgeResponse> Ledger::Acknowledge(
                                          StatementDigest(request.receipt())))})
               .status());
       response.mutable_arrived_at()->set_unix_micros(now);
+      arrived = Change{.kind = Change::Kind::kArrived,
+                       .document_id = document_id,
+                       .sender = doc.sender(),
+                       .agency = recipient,
+                       .urgency = doc.urgency(),
+                       .status = truc::v1::EDXML_STATUS_ARRIVED,
+                       .delay_micros = now - doc.accepted_at_micros()};
     }
   }
   ForgetLease(recipient, document_id);
+  if (arrived) Publish(std::move(*arrived));
   return response;
 }
 
@@ -418,6 +453,10 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
   const std::string& document_id = request.document_id();
   truc::v1::ReportStatusResponse response;
   bool ended_delivery = false;
+  Change changed{.kind = Change::Kind::kStatus,
+                 .document_id = document_id,
+                 .agency = recipient,
+                 .status = status};
   {
     absl::MutexLock lock(&StripeFor(document_id));
     TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(document_id));
@@ -470,6 +509,7 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
     if (status == truc::v1::EDXML_STATUS_ACCEPTED &&
         d.accepted_at_micros() == 0) {
       d.set_accepted_at_micros(now);
+      changed.delay_micros = now - doc.accepted_at_micros();  // first read
     }
     auto* e = d.add_history();
     e->set_status(status);
@@ -489,8 +529,11 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
                               StatementDigest(request.receipt())))})
             .status());
     response.mutable_recorded_at()->set_unix_micros(now);
+    changed.sender = doc.sender();
+    changed.urgency = doc.urgency();
   }
   if (ended_delivery) ForgetLease(recipient, document_id);
+  Publish(std::move(changed));
   return response;
 }
 
@@ -506,6 +549,8 @@ truc::v1::RecipientStatus Ledger::ToRecipientStatus(
   if (d.accepted_at_micros())
     r.mutable_accepted_at()->set_unix_micros(d.accepted_at_micros());
   *r.mutable_history() = d.history();
+  if (d.has_paper()) *r.mutable_paper() = d.paper();
+  r.set_resends(d.resends());
   {
     absl::MutexLock lock(&lease_mu_);
     auto it = leases_.find(d.recipient());
@@ -560,10 +605,13 @@ absl::StatusOr<truc::v1::DocumentStatus> Ledger::Status(
       for (auto& e : *r.mutable_history()) e.clear_receipt();
     }
   }
-  uint32_t received = 0;
-  for (const auto& r : out.recipients())
+  uint32_t received = 0, paper = 0;
+  for (const auto& r : out.recipients()) {
     received += Received(r.state()) ? 1 : 0;
+    paper += r.state() == truc::v1::DELIVERY_STATE_PAPER ? 1 : 0;
+  }
   out.set_received_count(received);
+  out.set_paper_count(paper);
   out.set_recipient_count(static_cast<uint32_t>(out.recipients_size()));
   return out;
 }
@@ -590,7 +638,8 @@ absl::StatusOr<truc::v1::ListPendingResponse> Ledger::ListPending(
     std::string start = keys::PendingRankPrefix(rank);
     std::string end = absl::StrCat(
         start, keys::EncodeFixed64(static_cast<uint64_t>(cutoff) + 1));
-    TRUC_RETURN_IF_ERROR(store_->Scan(start, end, [&](auto k, auto) {
+    TRUC_RETURN_IF_ERROR(store_->Scan(start, end, [&](auto k, auto v) {
+      if (v == keys::kPendingPaper) return true;  // delivered by paper
       keys::PendingKey pk;
       if (!keys::ParsePendingKey(k, &pk)) return true;
       if (found.empty() || found.back().first != pk.document_id) {
@@ -607,14 +656,15 @@ absl::StatusOr<truc::v1::ListPendingResponse> Ledger::ListPending(
   out.set_truncated(truncated);
   for (const auto& [doc_id, recipients] : found) {
     TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(doc_id));
-    FillPending(doc, recipients, now, out.add_documents());
+    FillPending(doc, recipients, {}, now, out.add_documents());
   }
   return out;
 }
 
 void Ledger::FillPending(const DocumentRecord& doc,
                          const std::vector<std::string>& not_received,
-                         int64_t now, truc::v1::PendingDocument* p) const {
+                         const std::vector<std::string>& paper, int64_t now,
+                         truc::v1::PendingDocument* p) const {
   p->set_document_id(doc.document_id());
   p->set_sender(doc.sender());
   p->set_sender_name(directory_->NameOf(doc.sender()));
@@ -641,10 +691,29 @@ void Ledger::FillPending(const DocumentRecord& doc,
     int64_t last = directory_->LastPoll(r);
     if (last) pr->mutable_last_poll_at()->set_unix_micros(last);
   }
+  for (const auto& r : paper) {
+    auto* pr = p->add_paper();
+    pr->set_organ_id(r);
+    pr->set_name(directory_->NameOf(r));
+    pr->set_state(truc::v1::DELIVERY_STATE_PAPER);
+    pr->set_silent(directory_->IsSilent(r));
+    int64_t last = directory_->LastPoll(r);
+    if (last) pr->mutable_last_poll_at()->set_unix_micros(last);
+  }
 }
 
 absl::StatusOr<truc::v1::ListSentResponse> Ledger::ListSent(
     const std::string& sender, const truc::v1::ListSentRequest& request) {
+  return ListIndexed(keys::SentPrefix(sender), request);
+}
+
+absl::StatusOr<truc::v1::ListSentResponse> Ledger::ListRecent(
+    const truc::v1::ListSentRequest& request) {
+  return ListIndexed(std::string(keys::kRecentPrefix), request);
+}
+
+absl::StatusOr<truc::v1::ListSentResponse> Ledger::ListIndexed(
+    const std::string& prefix, const truc::v1::ListSentRequest& request) {
   constexpr uint64_t kMaxWindow = uint64_t{366} * 86400;
   const uint64_t window = request.since_seconds() == 0
                               ? uint64_t{7} * 86400
@@ -654,9 +723,8 @@ absl::StatusOr<truc::v1::ListSentResponse> Ledger::ListSent(
   const int64_t now = clock_();
   const int64_t since =
       std::max<int64_t>(0, now - static_cast<int64_t>(window) * 1'000'000);
-  // The sent index, from `since` on: one range read.
+  // The index, from `since` on: one range read.
   std::vector<std::string> ids;
-  const std::string prefix = keys::SentPrefix(sender);
   TRUC_RETURN_IF_ERROR(store_->Scan(
       absl::StrCat(prefix, keys::EncodeFixed64(static_cast<uint64_t>(since))),
       PrefixSuccessor(prefix), [&](auto k, auto) {
@@ -666,22 +734,156 @@ absl::StatusOr<truc::v1::ListSentResponse> Ledger::ListSent(
   truc::v1::ListSentResponse out;
   for (const auto& id : ids) {
     TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(id));
-    // Its recipients still in the "not yet received" index.
-    std::vector<std::string> not_received;
-    const std::string pending_prefix = keys::Pending(
-        keys::UrgencyRank(doc.urgency()), doc.accepted_at_micros(), id, "");
-    TRUC_RETURN_IF_ERROR(store_->ScanPrefix(pending_prefix, [&](auto k, auto) {
-      not_received.emplace_back(k.substr(pending_prefix.size()));
-      return true;
-    }));
+    std::vector<std::string> not_received, paper;
+    TRUC_RETURN_IF_ERROR(NotReceived(doc, &not_received, &paper));
     if (request.outstanding_only() && not_received.empty()) continue;
     if (static_cast<uint32_t>(out.documents_size()) == limit) {
       out.set_truncated(true);
       break;
     }
-    FillPending(doc, not_received, now, out.add_documents());
+    FillPending(doc, not_received, paper, now, out.add_documents());
   }
   return out;
+}
+
+absl::Status Ledger::NotReceived(const DocumentRecord& doc,
+                                 std::vector<std::string>* not_received,
+                                 std::vector<std::string>* paper) {
+  const std::string prefix =
+      keys::Pending(keys::UrgencyRank(doc.urgency()), doc.accepted_at_micros(),
+                    doc.document_id(), "");
+  return store_->ScanPrefix(prefix, [&](auto k, auto v) {
+    std::string r(k.substr(prefix.size()));
+    if (v == keys::kPendingPaper) {
+      if (paper != nullptr) paper->push_back(std::move(r));
+    } else {
+      not_received->push_back(std::move(r));
+    }
+    return true;
+  });
+}
+
+absl::StatusOr<std::vector<std::string>> Ledger::Resend(
+    const std::string& document_id, const Identity& by) {
+  std::vector<std::string> again;
+  DocumentRecord doc;
+  {
+    absl::MutexLock lock(&StripeFor(document_id));
+    TRUC_ASSIGN_OR_RETURN(doc, GetDocument(document_id));
+    std::vector<std::string> paper;
+    TRUC_RETURN_IF_ERROR(NotReceived(doc, &again, &paper));
+    // A paper copy is not the electronic document: offered again too.
+    again.insert(again.end(), paper.begin(), paper.end());
+    std::sort(again.begin(), again.end());
+    if (again.empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("every recipient of document ", document_id,
+                       " has received it: there is nothing to resend"));
+    }
+    WriteBatch b;
+    for (const auto& r : again) {
+      TRUC_ASSIGN_OR_RETURN(DeliveryRecord d, GetDelivery(doc, r));
+      d.set_resends(d.resends() + 1);
+      b.Put(keys::Delivery(document_id, r), d.SerializeAsString());
+    }
+    TRUC_RETURN_IF_ERROR(
+        audit_
+            ->Commit(b, {Event("resent", by, document_id,
+                               absl::StrCat("recipients=",
+                                            absl::StrJoin(again, ",")))})
+            .status());
+  }
+  // A new lease at the next poll, which is woken now.
+  {
+    absl::MutexLock lock(&lease_mu_);
+    for (const auto& r : again) {
+      auto it = leases_.find(r);
+      if (it == leases_.end()) continue;
+      auto l = it->second.find(document_id);
+      if (l != it->second.end()) l->second.expires = 0;  // attempts kept
+    }
+  }
+  if (on_queued_) {
+    for (const auto& r : again) on_queued_(r);
+  }
+  Publish({.kind = Change::Kind::kResent,
+           .document_id = document_id,
+           .sender = doc.sender(),
+           .urgency = doc.urgency()});
+  return again;
+}
+
+absl::StatusOr<truc::v1::RecipientStatus> Ledger::RecordPaperCopy(
+    const std::string& document_id, const std::string& recipient,
+    truc::v1::PaperCopy paper, const Identity& by) {
+  TRUC_RETURN_IF_ERROR(
+      CheckText("carried_by", paper.mutable_carried_by(), 256, true));
+  TRUC_RETURN_IF_ERROR(
+      CheckText("signed_by", paper.mutable_signed_by(), 256, true));
+  TRUC_RETURN_IF_ERROR(CheckText("note", paper.mutable_note(), 1000, false));
+  DeliveryRecord d;
+  DocumentRecord doc;
+  {
+    absl::MutexLock lock(&StripeFor(document_id));
+    TRUC_ASSIGN_OR_RETURN(doc, GetDocument(document_id));
+    TRUC_ASSIGN_OR_RETURN(d, GetDelivery(doc, recipient));
+    const int64_t now = clock_();
+    if (!paper.has_carried_at())
+      paper.mutable_carried_at()->set_unix_micros(now);
+    const int64_t at = paper.carried_at().unix_micros();
+    if (at > now + 300'000'000) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "carried_at ", FormatVietnamTime(at), " is in the future"));
+    }
+    if (at < doc.accepted_at_micros()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("carried_at ", FormatVietnamTime(at),
+                       " is before the document was "
+                       "sent (",
+                       FormatVietnamTime(doc.accepted_at_micros()), ")"));
+    }
+    if (Received(d.state())) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "document ", document_id, " already arrived electronically at ",
+          recipient, " (", FormatVietnamTime(d.arrived_at_micros()),
+          "): no paper copy is needed"));
+    }
+    if (d.has_paper()) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "a paper copy of document ", document_id,
+          " was already recorded for ", recipient, ": carried by ",
+          d.paper().carried_by(), " at ",
+          FormatVietnamTime(d.paper().carried_at().unix_micros())));
+    }
+    paper.set_recorded_by(by.Principal());
+    paper.mutable_recorded_at()->set_unix_micros(now);
+    *d.mutable_paper() = paper;
+    d.set_state(truc::v1::DELIVERY_STATE_PAPER);
+    WriteBatch b;
+    b.Put(keys::Delivery(document_id, recipient), d.SerializeAsString());
+    // Delivered for "who has not received"; still queued for its agent.
+    b.Put(keys::Pending(keys::UrgencyRank(d.urgency()),
+                        d.doc_accepted_at_micros(), document_id, recipient),
+          keys::kPendingPaper);
+    TRUC_RETURN_IF_ERROR(
+        audit_
+            ->Commit(b, {Event("paper_copy", by, document_id,
+                               absl::StrCat("recipient=", recipient,
+                                            " carried_by=", paper.carried_by(),
+                                            " signed_by=", paper.signed_by(),
+                                            " carried_at=", at))})
+            .status());
+  }
+  Publish({.kind = Change::Kind::kPaper,
+           .document_id = document_id,
+           .sender = doc.sender(),
+           .agency = recipient,
+           .urgency = doc.urgency()});
+  return ToRecipientStatus(d);
+}
+
+void Ledger::Publish(Change change) {
+  if (feed_ != nullptr) feed_->Publish(std::move(change));
 }
 
 }  // namespace truc::hub

@@ -12,12 +12,18 @@
 //   Acknowledge     delivery (status 01) - queue entry - pending entry;
 //                   event "arrived"
 //   ReportStatus    delivery (02..06 appended to its history); "status"
+//   Resend          each delivery's resend count; "resent"
+//   RecordPaperCopy delivery (PAPER, with the copy) + its "not yet
+//                   received" entry marked as delivered by paper; its
+//                   queue entry stays, for its agent; "paper_copy"
 // If the event cannot be recorded the change fails: no answer without its
 // record. A document carries the hub's signed acceptance receipt; each
 // status carries the recipient agent's signed statement (hub/trust.h
 // checks them). Leases (which agent holds which delivery until when) are
 // soft state kept in memory: after a restart every unacknowledged delivery
 // is offered again, and the agent recognises what it already stored.
+// After each commit the change is published on the ChangeFeed, if one is
+// set.
 //
 // Thread-safety: all methods are thread-safe. Operations on one document
 // are serialised by a striped lock; different documents proceed in
@@ -37,6 +43,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/identity.h"
 #include "hub/audit_log.h"
+#include "hub/change_feed.h"
 #include "hub/directory.h"
 #include "hub/store.h"
 #include "hub/trust.h"
@@ -120,10 +127,36 @@ class Ledger {
       const truc::v1::ListPendingRequest& request);
 
   // What `sender` sent in the request's window, oldest first, each with the
-  // recipients that have not received it: from the sent index and each
-  // document's part of the "not yet received" index, never a store scan.
+  // recipients that have not received it (and those that have it by paper
+  // only): from the sent index and each document's part of the "not yet
+  // received" index, never a store scan.
   absl::StatusOr<truc::v1::ListSentResponse> ListSent(
       const std::string& sender, const truc::v1::ListSentRequest& request);
+  // The same for every sender (the province's board), from the t/ index.
+  absl::StatusOr<truc::v1::ListSentResponse> ListRecent(
+      const truc::v1::ListSentRequest& request);
+
+  // Offers the document again at once to each recipient that has not
+  // received it electronically (one with a paper copy only included): its
+  // lease ends and its parked poll wakes, so its agent leases it anew; a
+  // recipient that has it is not offered it, so no inbox gets it twice.
+  // Returns those recipients. NOT_FOUND; FAILED_PRECONDITION if every
+  // recipient has received it; the store's error (nothing changed).
+  absl::StatusOr<std::vector<std::string>> Resend(
+      const std::string& document_id, const Identity& by);
+
+  // Records that a paper copy was carried to `recipient` and signed for:
+  // it counts as delivered (by paper) and leaves "who has not received";
+  // its agent is still offered the document, and a later arrival is
+  // recorded as ever. carried_by and signed_by are required (at most 256
+  // bytes), note at most 1000; carried_at defaults to now, and may be
+  // neither in the future nor before the document was sent
+  // (INVALID_ARGUMENT). NOT_FOUND; PERMISSION_DENIED if it was not sent to
+  // `recipient`; FAILED_PRECONDITION if it arrived already; ALREADY_EXISTS
+  // if a paper copy was recorded before; the store's error.
+  absl::StatusOr<truc::v1::RecipientStatus> RecordPaperCopy(
+      const std::string& document_id, const std::string& recipient,
+      truc::v1::PaperCopy paper, const Identity& by);
 
   // The batch Accept writes for `doc` (its id, sender, idempotency key,
   // urgency, recipients and accepted_at_micros set), without its audit
@@ -148,6 +181,9 @@ class Ledger {
   void SetOnQueued(std::function<void(const std::string& recipient)> fn) {
     on_queued_ = std::move(fn);
   }
+  // Where changes are published (it must outlive the ledger); set before
+  // the ledger is used.
+  void SetChangeFeed(ChangeFeed* feed) { feed_ = feed; }
 
  private:
   struct LeaseInfo {
@@ -164,11 +200,21 @@ class Ledger {
       const truc::internal::DeliveryRecord& d) const;
   void ForgetLease(const std::string& recipient,
                    const std::string& document_id);
-  // A PendingDocument for `doc` with `not_received` named, and leased and
-  // silent recipients marked.
+  // A PendingDocument for `doc` with `not_received` and `paper` named,
+  // and leased and silent recipients marked.
   void FillPending(const truc::internal::DocumentRecord& doc,
-                   const std::vector<std::string>& not_received, int64_t now,
+                   const std::vector<std::string>& not_received,
+                   const std::vector<std::string>& paper, int64_t now,
                    truc::v1::PendingDocument* out) const;
+  // ListSent and ListRecent over the index under `prefix`.
+  absl::StatusOr<truc::v1::ListSentResponse> ListIndexed(
+      const std::string& prefix, const truc::v1::ListSentRequest& request);
+  // The document's recipients in the "not yet received" index: those
+  // without it, and (if `paper`) those with a paper copy only.
+  absl::Status NotReceived(const truc::internal::DocumentRecord& doc,
+                           std::vector<std::string>* not_received,
+                           std::vector<std::string>* paper);
+  void Publish(Change change);
 
   Store* const store_;
   Directory* const directory_;
@@ -177,6 +223,7 @@ class Ledger {
   const Clock clock_;
   const LedgerOptions options_;
   std::function<void(const std::string&)> on_queued_;
+  ChangeFeed* feed_ = nullptr;
   std::array<absl::Mutex, 64> stripes_;
 
   mutable absl::Mutex lease_mu_;
