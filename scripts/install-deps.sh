@@ -9,6 +9,7 @@ PACKAGES=(
   libabsl-dev librocksdb-dev libssl-dev libcli11-dev
   libgtest-dev libgmock-dev googletest
   librabbitmq-dev
+  libcpp-httplib-dev libargon2-dev libcurl4-openssl-dev
 )
 # truc-bench compares truc with a RabbitMQ broker it starts itself (on its
 # own ports, under its run directory). TRUC_SKIP_RABBITMQ=1 leaves the
