@@ -298,6 +298,108 @@ absl::Status RunCertRevoke(truc::v1::Operator::StubInterface* stub,
   return absl::OkStatus();
 }
 
+namespace {
+
+absl::StatusOr<std::string> PasswordFromStdin(std::istream& in) {
+  std::string line;
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.empty()) {
+    return absl::InvalidArgumentError(
+        "--password-stdin: the first line of standard input is empty");
+  }
+  return line;
+}
+
+void PrintPassword(const truc::v1::AccountPassword& p, std::ostream& out) {
+  if (p.password().empty()) return;
+  out << "Password, shown this once (to be changed at the first log-in): "
+      << p.password() << "\n";
+}
+
+}  // namespace
+
+absl::Status RunAccountAdd(truc::v1::Operator::StubInterface* stub,
+                           const AccountFlags& flags, std::istream& in,
+                           std::ostream& out) {
+  truc::v1::AddAccountRequest request;
+  request.set_name(flags.name);
+  request.set_display_name(flags.display_name);
+  request.set_agency(flags.agency);
+  if (flags.role == "operator") {
+    request.set_role(truc::v1::ACCOUNT_ROLE_OPERATOR);
+  } else if (flags.role == "clerk") {
+    request.set_role(truc::v1::ACCOUNT_ROLE_CLERK);
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--role \"", flags.role, "\": use operator or clerk"));
+  }
+  if (flags.password_stdin) {
+    TRUC_ASSIGN_OR_RETURN(*request.mutable_password(), PasswordFromStdin(in));
+  }
+  TRUC_ASSIGN_OR_RETURN(
+      auto added, Call<truc::v1::AccountPassword>([&](auto* ctx, auto* r) {
+        return stub->AddAccount(ctx, request, r);
+      }));
+  const auto& a = added.account();
+  out << "Added account " << a.name() << " (" << Printable(a.display_name())
+      << "), "
+      << (a.role() == truc::v1::ACCOUNT_ROLE_OPERATOR
+              ? std::string("operator")
+              : absl::StrCat(
+                    "clerk of ",
+                    CodeAndName(a.agency(), Printable(a.agency_name()))))
+      << "\n";
+  PrintPassword(added, out);
+  return absl::OkStatus();
+}
+
+absl::Status RunAccountList(truc::v1::Operator::StubInterface* stub, bool json,
+                            std::ostream& out, int64_t now_micros) {
+  TRUC_ASSIGN_OR_RETURN(
+      auto response,
+      Call<truc::v1::ListAccountsResponse>([&](auto* ctx, auto* r) {
+        return stub->ListAccounts(ctx, truc::v1::ListAccountsRequest(), r);
+      }));
+  out << (json ? JsonOutput(response)
+               : FormatAccountList(response, now_micros));
+  return absl::OkStatus();
+}
+
+absl::Status RunAccountSetDisabled(truc::v1::Operator::StubInterface* stub,
+                                   const std::string& name, bool disabled,
+                                   std::ostream& out) {
+  truc::v1::AccountRequest request;
+  request.set_name(name);
+  TRUC_ASSIGN_OR_RETURN(
+      auto account, Call<truc::v1::Account>([&](auto* ctx, auto* r) {
+        return disabled ? stub->DisableAccount(ctx, request, r)
+                        : stub->EnableAccount(ctx, request, r);
+      }));
+  out << "Account " << account.name()
+      << (disabled ? " is disabled: it cannot log in, and its sessions ended\n"
+                   : " is enabled\n");
+  return absl::OkStatus();
+}
+
+absl::Status RunAccountReset(truc::v1::Operator::StubInterface* stub,
+                             const std::string& name, bool password_stdin,
+                             std::istream& in, std::ostream& out) {
+  truc::v1::ResetAccountRequest request;
+  request.set_name(name);
+  if (password_stdin) {
+    TRUC_ASSIGN_OR_RETURN(*request.mutable_password(), PasswordFromStdin(in));
+  }
+  TRUC_ASSIGN_OR_RETURN(
+      auto reset, Call<truc::v1::AccountPassword>([&](auto* ctx, auto* r) {
+        return stub->ResetAccount(ctx, request, r);
+      }));
+  out << "Account " << reset.account().name()
+      << " has a new password and is unlocked; its sessions ended\n";
+  PrintPassword(reset, out);
+  return absl::OkStatus();
+}
+
 absl::Status RunPending(truc::v1::Operator::StubInterface* stub,
                         const PendingFlags& flags, std::ostream& out,
                         int64_t now_micros) {

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <istream>
 #include <ostream>
 #include <string>
 
@@ -90,6 +91,35 @@ absl::Status RunCertList(truc::v1::Operator::StubInterface* stub,
 absl::Status RunCertRevoke(truc::v1::Operator::StubInterface* stub,
                            const std::string& serial, const std::string& reason,
                            std::ostream& out);
+
+// `truc account add NAME --role operator|clerk [--agency CODE]
+// --display-name TEXT [--password-stdin]`. With `password_stdin`, the
+// password is the first line of `in`; otherwise the hub draws one, which
+// is printed once. INVALID_ARGUMENT before calling the hub for an unknown
+// role or an empty password line.
+struct AccountFlags {
+  std::string name;
+  std::string role;  // "operator" or "clerk"
+  std::string agency;
+  std::string display_name;
+  bool password_stdin = false;
+};
+absl::Status RunAccountAdd(truc::v1::Operator::StubInterface* stub,
+                           const AccountFlags& flags, std::istream& in,
+                           std::ostream& out);
+// `truc account list [--json]`.
+absl::Status RunAccountList(truc::v1::Operator::StubInterface* stub, bool json,
+                            std::ostream& out,
+                            int64_t now_micros = NowMicros());
+// `truc account disable NAME` / `truc account enable NAME`.
+absl::Status RunAccountSetDisabled(truc::v1::Operator::StubInterface* stub,
+                                   const std::string& name, bool disabled,
+                                   std::ostream& out);
+// `truc account reset NAME [--password-stdin]`: a new password (drawn and
+// printed once, unless given), the account unlocked, its sessions ended.
+absl::Status RunAccountReset(truc::v1::Operator::StubInterface* stub,
+                             const std::string& name, bool password_stdin,
+                             std::istream& in, std::ostream& out);
 
 // The flags of `truc pending`.
 struct PendingFlags {

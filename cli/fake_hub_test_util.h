@@ -47,9 +47,12 @@ struct TestKeys {
       return std::move(*Signer::FromPem(kc.key_pem, kc.cert_pem));
     };
     hub = issue({Role::kHub, "hub", "truc hub", {"localhost"}, {"127.0.0.1"}});
-    office =
-        issue({Role::kAgency, "000.01.00.H99", "Văn phòng UBND tỉnh Lạng Sơn"});
-    health = issue({Role::kAgency, "000.07.00.H99", "Sở Y tế"});
+    office = issue({Role::kAgency,
+                    "000.01.00.H99",
+                    "Văn phòng UBND tỉnh Lạng Sơn",
+                    {},
+                    {}});
+    health = issue({Role::kAgency, "000.07.00.H99", "Sở Y tế", {}, {}});
     anchor = std::make_unique<TrustAnchor>(*TrustAnchor::FromPem(ca.cert_pem));
   }
   KeyAndCert ca;

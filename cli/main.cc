@@ -519,6 +519,89 @@ int Main(int argc, char** argv) {
     };
   });
 
+  // truc account add / list / disable / enable / reset
+  CLI::App* account =
+      app.add_subcommand("account",
+                         "Console accounts: who may log in to the web console "
+                         "(operator)");
+  account->require_subcommand(1);
+  AccountFlags account_flags;
+  CLI::App* account_add = account->add_subcommand(
+      "add",
+      "Add an account; without --password-stdin the hub draws a "
+      "password, printed once, to be changed at the first log-in");
+  account_add
+      ->add_option("NAME", account_flags.name,
+                   "Log-in name: 2 to 64 of a-z 0-9 . _ -")
+      ->required();
+  account_add
+      ->add_option("--role", account_flags.role,
+                   "operator (the whole province) or clerk (one agency)")
+      ->required();
+  account_add->add_option("--agency", account_flags.agency,
+                          "A clerk's agency code");
+  account_add
+      ->add_option("--display-name", account_flags.display_name,
+                   "The person's name, e.g. \"Nguyễn Thị Lan\"")
+      ->required();
+  account_add->add_flag("--password-stdin", account_flags.password_stdin,
+                        "Read the password from the first line of stdin");
+  add_profile(account_add);
+  account_add->callback([&] {
+    action = [&] {
+      return WithOperator(profile_flag, "truc account add", [&](auto* stub) {
+        return RunAccountAdd(stub, account_flags, std::cin, std::cout);
+      });
+    };
+  });
+  CLI::App* account_list =
+      account->add_subcommand("list", "The console's accounts");
+  account_list->add_flag("--json", json, "Print the hub's answer as JSON");
+  add_profile(account_list);
+  account_list->callback([&] {
+    action = [&] {
+      return WithOperator(profile_flag, "truc account list", [&](auto* stub) {
+        return RunAccountList(stub, json, std::cout);
+      });
+    };
+  });
+  std::string account_name;
+  for (bool disable : {true, false}) {
+    CLI::App* cmd = account->add_subcommand(
+        disable ? "disable" : "enable",
+        disable ? "Disable an account: it cannot log in, its sessions end"
+                : "Enable a disabled account again");
+    cmd->add_option("NAME", account_name, "The account")->required();
+    add_profile(cmd);
+    cmd->callback([&, disable] {
+      action = [&, disable] {
+        return WithOperator(
+            profile_flag,
+            disable ? "truc account disable" : "truc account enable",
+            [&](auto* stub) {
+              return RunAccountSetDisabled(stub, account_name, disable,
+                                           std::cout);
+            });
+      };
+    });
+  }
+  CLI::App* account_reset = account->add_subcommand(
+      "reset",
+      "A new password (drawn unless --password-stdin), the account "
+      "unlocked, its sessions ended");
+  account_reset->add_option("NAME", account_name, "The account")->required();
+  account_reset->add_flag("--password-stdin", account_flags.password_stdin,
+                          "Read the password from the first line of stdin");
+  add_profile(account_reset);
+  account_reset->callback([&] {
+    action = [&] {
+      return WithOperator(profile_flag, "truc account reset", [&](auto* stub) {
+        return RunAccountReset(stub, account_name, account_flags.password_stdin,
+                               std::cin, std::cout);
+      });
+    };
+  });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

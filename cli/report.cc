@@ -17,11 +17,6 @@ namespace {
 using truc::v1::DocumentStatus;
 using truc::v1::RecipientStatus;
 
-// "000.07.00.H99 (Sở Y tế)", or the code alone when the name is unknown.
-std::string CodeAndName(const std::string& code, const std::string& name) {
-  return name.empty() ? code : absl::StrCat(code, " (", name, ")");
-}
-
 std::string TimeOrDash(int64_t unix_micros) {
   return unix_micros == 0 ? "-" : FormatVietnamTime(unix_micros);
 }
@@ -59,6 +54,10 @@ std::vector<std::string> StepLines(const RecipientStatus& r) {
 }
 
 }  // namespace
+
+std::string CodeAndName(const std::string& code, const std::string& name) {
+  return name.empty() ? code : absl::StrCat(code, " (", name, ")");
+}
 
 std::string JsonOutput(const google::protobuf::Message& message) {
   std::string json = ToJson(message);
@@ -163,6 +162,41 @@ std::string FormatCertificateList(
   absl::StrAppend(
       &out, Plural(response.certificates_size(), "certificate", "certificates"),
       "; ", revoked, " revoked\n");
+  return out;
+}
+
+std::string FormatAccountList(const truc::v1::ListAccountsResponse& response_in,
+                              int64_t now_micros) {
+  truc::v1::ListAccountsResponse response = response_in;
+  MakePrintable(&response);
+  if (response.accounts().empty()) {
+    return "No console account yet: add one with truc account add.\n";
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const truc::v1::Account& a : response.accounts()) {
+    std::string role =
+        a.role() == truc::v1::ACCOUNT_ROLE_OPERATOR
+            ? "operator"
+            : absl::StrCat("clerk of ",
+                           CodeAndName(a.agency(), a.agency_name()));
+    std::vector<std::string> state;
+    if (a.disabled()) state.push_back("DISABLED");
+    if (a.has_locked_until()) {
+      state.push_back(absl::StrCat(
+          "LOCKED until ", FormatVietnamTime(a.locked_until().unix_micros())));
+    }
+    if (a.must_change_password()) state.push_back("password to change");
+    if (state.empty()) state.push_back("active");
+    rows.push_back({a.name(), a.display_name(), role,
+                    absl::StrJoin(state, ", "),
+                    a.has_last_login()
+                        ? TimeWithAge(a.last_login().unix_micros(), now_micros)
+                        : "never"});
+  }
+  std::string out =
+      RenderTable({"ACCOUNT", "NAME", "ROLE", "STATE", "LAST LOG-IN"}, rows);
+  absl::StrAppend(&out, Plural(response.accounts_size(), "account", "accounts"),
+                  "\n");
   return out;
 }
 

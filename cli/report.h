@@ -19,6 +19,9 @@
 
 namespace truc::cli {
 
+// "000.07.00.H99 (Sở Y tế)", or the code alone when the name is unknown.
+std::string CodeAndName(const std::string& code, const std::string& name);
+
 // `message` as JSON (proto3 mapping, UTF-8), ending with one newline.
 std::string JsonOutput(const google::protobuf::Message& message);
 
@@ -46,6 +49,11 @@ std::string CertificateNote(int64_t expires_micros, bool expiring,
 // and state (valid, EXPIRES SOON, EXPIRED, REVOKED with when and why).
 std::string FormatCertificateList(
     const truc::v1::ListCertificatesResponse& response, int64_t now_micros);
+
+// `truc account list`: name, person, role (and agency), state, last
+// log-in.
+std::string FormatAccountList(const truc::v1::ListAccountsResponse& response,
+                              int64_t now_micros);
 
 // "3 of 3 received" or "2 of 3 received; not yet: 000.00.12.H42 (Sở Y tế)"
 // (comma-separated when several). Received means ARRIVED or later, REFUSED

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "hub/accounts.h"
 #include "hub/cert_registry.h"
 #include "hub/server_test_util.h"
 
@@ -105,6 +106,17 @@ class AuthorizationTest : public ServerFixture {
     auto sent = Send(kOffice, {kHealth}, {{"Công văn.pdf", "nội dung"}});
     EXPECT_TRUE(sent.ok()) << sent.status();
     return sent.ok() ? sent->document_id() : "";
+  }
+  // A fresh clerk's account of the office, added directly.
+  std::string Account() {
+    truc::v1::AddAccountRequest req;
+    req.set_name(absl::StrCat("acct-", ++registered_));
+    req.set_display_name("Trần Văn Bình");
+    req.set_role(truc::v1::ACCOUNT_ROLE_CLERK);
+    req.set_agency(kOffice);
+    auto added = hub_->accounts()->Add(req, SetupOperator());
+    EXPECT_TRUE(added.ok()) << added.status();
+    return req.name();
   }
   std::string NextCode() {
     return absl::StrFormat("000.%02d.40.H99", ++registered_);
@@ -284,6 +296,52 @@ std::vector<Row> Table() {
          return AuthorizationTest::Unary(t->Op(cert).get(),
                                          &Op::ListCertificates,
                                          truc::v1::ListCertificatesRequest());
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/AddAccount",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::AddAccountRequest req;
+         req.set_name(absl::StrCat("clerk-", ++t->registered_));
+         req.set_display_name("Nguyễn Thị Lan");
+         req.set_role(truc::v1::ACCOUNT_ROLE_CLERK);
+         req.set_agency(kOffice);
+         return AuthorizationTest::Unary(t->Op(cert).get(), &Op::AddAccount,
+                                         req);
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/ListAccounts",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         return AuthorizationTest::Unary(t->Op(cert).get(), &Op::ListAccounts,
+                                         truc::v1::ListAccountsRequest());
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/DisableAccount",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::AccountRequest req;
+         req.set_name(t->Account());
+         return AuthorizationTest::Unary(t->Op(cert).get(), &Op::DisableAccount,
+                                         req);
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/EnableAccount",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::AccountRequest req;
+         req.set_name(t->Account());
+         return AuthorizationTest::Unary(t->Op(cert).get(), &Op::EnableAccount,
+                                         req);
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/ResetAccount",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::ResetAccountRequest req;
+         req.set_name(t->Account());
+         return AuthorizationTest::Unary(t->Op(cert).get(), &Op::ResetAccount,
+                                         req);
        },
        {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
       {"truc.v1.Audit/GetCheckpoint",

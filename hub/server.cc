@@ -14,6 +14,7 @@
 #include "common/status_macros.h"
 #include "common/time_util.h"
 #include "common/tls.h"
+#include "hub/accounts.h"
 #include "hub/audit_log.h"
 #include "hub/authenticator.h"
 #include "hub/blob_store.h"
@@ -75,6 +76,9 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
       CertificateRegistry::Load(
           hub->store_, hub->audit_.get(), NowMicros,
           int64_t{config.certificate_warning_days()} * 86400 * 1'000'000));
+  TRUC_ASSIGN_OR_RETURN(hub->accounts_,
+                        AccountStore::Load(hub->store_, hub->audit_.get(),
+                                           hub->directory_.get(), NowMicros));
   hub->trust_ = std::make_unique<HubTrust>(
       std::move(anchor), hub->certificates_.get(), key, NowMicros);
   hub->ledger_ = std::make_unique<Ledger>(
@@ -121,6 +125,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
       hub->pool_.get(),
       hub->auth_.get(),
       hub->certificates_.get(),
+      hub->accounts_.get(),
       hub->calls_.get(),
       hub->audit_.get(),
       hub->trust_.get(),

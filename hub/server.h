@@ -27,6 +27,7 @@ class Server;
 
 namespace truc::hub {
 
+class AccountStore;
 class AuditLog;
 class AuditService;
 class Authenticator;
@@ -70,6 +71,7 @@ class HubServer {
   SendAdmission* admission() { return admission_.get(); }
   AuditLog* audit() { return audit_.get(); }
   CertificateRegistry* certificates() { return certificates_.get(); }
+  AccountStore* accounts() { return accounts_.get(); }
   CallTracker* calls() { return calls_.get(); }
   Store* store() { return store_; }
 
@@ -84,6 +86,7 @@ class HubServer {
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<Directory> directory_;
   std::unique_ptr<CertificateRegistry> certificates_;
+  std::unique_ptr<AccountStore> accounts_;
   std::unique_ptr<HubTrust> trust_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<BlobStore> blobs_;

@@ -729,6 +729,73 @@ grpc::ServerUnaryReactor* ExchangeService::ListSent(
                 });
 }
 
+grpc::ServerUnaryReactor* OperatorService::AddAccount(
+    grpc::CallbackServerContext* ctx,
+    const truc::v1::AddAccountRequest* request,
+    truc::v1::AccountPassword* response) {
+  return OnPool(
+      ctx, core_.pool, [this, ctx, request, response]() -> absl::Status {
+        TRUC_ASSIGN_OR_RETURN(Identity op, RequireOperator(core_.auth, *ctx));
+        TRUC_ASSIGN_OR_RETURN(*response, core_.accounts->Add(*request, op));
+        LogEvent("account_added", absl::StrCat("account=", request->name(),
+                                               " by=", op.Principal()));
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* OperatorService::ListAccounts(
+    grpc::CallbackServerContext* ctx, const truc::v1::ListAccountsRequest*,
+    truc::v1::ListAccountsResponse* response) {
+  return OnPool(ctx, core_.pool, [this, ctx, response]() -> absl::Status {
+    TRUC_RETURN_IF_ERROR(RequireOperator(core_.auth, *ctx).status());
+    for (auto& a : core_.accounts->List()) *response->add_accounts() = a;
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* OperatorService::DisableAccount(
+    grpc::CallbackServerContext* ctx, const truc::v1::AccountRequest* request,
+    truc::v1::Account* response) {
+  return SetAccountDisabled(ctx, *request, true, response);
+}
+
+grpc::ServerUnaryReactor* OperatorService::EnableAccount(
+    grpc::CallbackServerContext* ctx, const truc::v1::AccountRequest* request,
+    truc::v1::Account* response) {
+  return SetAccountDisabled(ctx, *request, false, response);
+}
+
+grpc::ServerUnaryReactor* OperatorService::SetAccountDisabled(
+    grpc::CallbackServerContext* ctx, const truc::v1::AccountRequest& request,
+    bool disabled, truc::v1::Account* response) {
+  return OnPool(
+      ctx, core_.pool,
+      [this, ctx, req = &request, disabled, response]() -> absl::Status {
+        TRUC_ASSIGN_OR_RETURN(Identity op, RequireOperator(core_.auth, *ctx));
+        TRUC_ASSIGN_OR_RETURN(
+            *response, core_.accounts->SetDisabled(req->name(), disabled, op));
+        LogEvent(disabled ? "account_disabled" : "account_enabled",
+                 absl::StrCat("account=", req->name(), " by=", op.Principal()));
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* OperatorService::ResetAccount(
+    grpc::CallbackServerContext* ctx,
+    const truc::v1::ResetAccountRequest* request,
+    truc::v1::AccountPassword* response) {
+  return OnPool(
+      ctx, core_.pool, [this, ctx, request, response]() -> absl::Status {
+        TRUC_ASSIGN_OR_RETURN(Identity op, RequireOperator(core_.auth, *ctx));
+        TRUC_ASSIGN_OR_RETURN(
+            *response,
+            core_.accounts->Reset(request->name(), request->password(), op));
+        LogEvent("password_reset", absl::StrCat("account=", request->name(),
+                                                " by=", op.Principal()));
+        return absl::OkStatus();
+      });
+}
+
 grpc::ServerUnaryReactor* OperatorService::RegisterAgency(
     grpc::CallbackServerContext* ctx,
     const truc::v1::RegisterAgencyRequest* request,

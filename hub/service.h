@@ -20,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/identity.h"
+#include "hub/accounts.h"
 #include "hub/audit_log.h"
 #include "hub/authenticator.h"
 #include "hub/blob_store.h"
@@ -49,6 +50,7 @@ struct HubCore {
   WorkPool* pool;  // runs every reaction that may wait for the disk
   Authenticator* auth;
   CertificateRegistry* certificates;
+  AccountStore* accounts;
   CallTracker* calls;
   AuditLog* audit;
   const HubTrust* trust;
@@ -131,6 +133,24 @@ class OperatorService final : public truc::v1::Operator::CallbackService {
       grpc::CallbackServerContext* ctx,
       const truc::v1::ListCertificatesRequest* request,
       truc::v1::ListCertificatesResponse* response) override;
+  grpc::ServerUnaryReactor* AddAccount(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::AddAccountRequest* request,
+      truc::v1::AccountPassword* response) override;
+  grpc::ServerUnaryReactor* ListAccounts(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::ListAccountsRequest* request,
+      truc::v1::ListAccountsResponse* response) override;
+  grpc::ServerUnaryReactor* DisableAccount(
+      grpc::CallbackServerContext* ctx, const truc::v1::AccountRequest* request,
+      truc::v1::Account* response) override;
+  grpc::ServerUnaryReactor* EnableAccount(
+      grpc::CallbackServerContext* ctx, const truc::v1::AccountRequest* request,
+      truc::v1::Account* response) override;
+  grpc::ServerUnaryReactor* ResetAccount(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::ResetAccountRequest* request,
+      truc::v1::AccountPassword* response) override;
 
  private:
   // Suspend and resume: the same call with another target state.
@@ -138,6 +158,10 @@ class OperatorService final : public truc::v1::Operator::CallbackService {
       grpc::CallbackServerContext* ctx,
       const truc::v1::SetAgencyStateRequest& request,
       truc::v1::AgencyState state, truc::v1::Agency* response);
+  // Disable and enable: the same call with another target state.
+  grpc::ServerUnaryReactor* SetAccountDisabled(
+      grpc::CallbackServerContext* ctx, const truc::v1::AccountRequest& request,
+      bool disabled, truc::v1::Account* response);
 
   HubCore core_;
 };

@@ -168,5 +168,58 @@ TEST_F(CliEndToEnd, ErrorsAreOneClearLineAndNonZero) {
   EXPECT_TRUE(absl::StrContains(r.err, "certificate")) << r.err;
 }
 
+TEST_F(CliEndToEnd, ConsoleAccountsAreAddedListedDisabledAndReset) {
+  auto r = Truc(operator_,
+                {"agency", "add", kOffice, "Văn phòng UBND tỉnh Lạng Sơn"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Truc(operator_,
+           {"account", "add", "lan.vp", "--role", "clerk", "--agency", kOffice,
+            "--display-name", "Nguyễn Thị Lan"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "Added account lan.vp (Nguyễn Thị Lan)"))
+      << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "shown this once")) << r.out;
+
+  // A clerk needs an agency the hub knows; a name is taken once.
+  r = Truc(operator_, {"account", "add", "minh", "--role", "clerk", "--agency",
+                       "000.77.00.H99", "--display-name", "Minh"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "000.77.00.H99")) << r.err;
+  r = Truc(operator_, {"account", "add", "lan.vp", "--role", "operator",
+                       "--display-name", "Lan"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "lan.vp")) << r.err;
+  r = Truc(operator_,
+           {"account", "add", "x", "--role", "boss", "--display-name", "X"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "--role")) << r.err;
+
+  r = Truc(operator_, {"account", "disable", "lan.vp"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Truc(operator_, {"account", "list"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "lan.vp")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "Nguyễn Thị Lan")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "DISABLED")) << r.out;
+  r = Truc(operator_, {"account", "enable", "lan.vp"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Truc(operator_, {"account", "reset", "lan.vp"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "shown this once")) << r.out;
+  r = Truc(operator_, {"account", "list", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "\"must_change_password\": true"))
+      << r.out;
+  EXPECT_FALSE(absl::StrContains(r.out, "argon2")) << "no hash leaves the hub";
+  r = Truc(operator_, {"account", "disable", "nobody"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "nobody")) << r.err;
+
+  // Only operators manage accounts.
+  r = Truc(office_, {"account", "list"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "operator")) << r.err;
+}
+
 }  // namespace
 }  // namespace truc::testing
