@@ -11,6 +11,7 @@
 #include "cli/vocabulary.h"
 #include "common/file_util.h"
 #include "common/test_util.h"
+#include "common/time_util.h"
 #include "common/tls.h"
 
 namespace truc::cli {

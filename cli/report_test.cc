@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "cli/vocabulary.h"
 #include "common/test_util.h"
+#include "common/time_util.h"
 
 namespace truc::cli {
 namespace {

@@ -12,6 +12,7 @@
 #include "common/evidence.h"
 #include "common/exchange_client.h"
 #include "common/status_macros.h"
+#include "common/time_util.h"
 
 namespace truc::cli {
 namespace {

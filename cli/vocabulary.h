@@ -46,10 +46,6 @@ bool IsReceived(truc::v1::DeliveryState state);
 // "05 processing".
 std::string EdxmlStatusLabel(truc::v1::EdxmlStatus status);
 
-// "dd/MM/yyyy HH:mm" or "dd/MM/yyyy HH:mm:ss" in Vietnam time (UTC+7) to
-// Unix microseconds (UTC).
-absl::StatusOr<int64_t> ParseVietnamDateTime(absl::string_view text);
-
 // "dd/MM/yyyy" (also "yyyy/MM/dd" and "yyyy-MM-dd") to a calendar date; the
 // day must exist (no 30/02).
 absl::StatusOr<truc::v1::Date> ParseDate(absl::string_view text);

@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "common/test_util.h"
+#include "common/time_util.h"
 
 namespace truc::cli {
 namespace {

@@ -27,6 +27,14 @@ std::string FormatAge(int64_t micros);
 // seconds. Fails INVALID_ARGUMENT naming the text.
 absl::StatusOr<int64_t> ParseDurationSeconds(absl::string_view text);
 
+// "dd/MM/yyyy HH:mm" or "dd/MM/yyyy HH:mm:ss" in Vietnam time (UTC+7) to
+// Unix microseconds (UTC). INVALID_ARGUMENT naming the text.
+absl::StatusOr<int64_t> ParseVietnamDateTime(absl::string_view text);
+
+// Year, month and day from "dd/MM/yyyy", "yyyy/MM/dd" or "yyyy-MM-dd";
+// false unless the day exists (no 30/02) in 1900..9999.
+bool ParseCalendarDate(absl::string_view text, int* y, int* m, int* d);
+
 }  // namespace truc
 
 #endif  // TRUC_COMMON_TIME_UTIL_H_
