@@ -74,13 +74,27 @@ std::string ToTextProto(const google::protobuf::Message& message) {
   return out;
 }
 
-std::string ToJson(const google::protobuf::Message& message) {
+std::string ToJson(const google::protobuf::Message& message, bool pretty) {
   google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
+  options.add_whitespace = pretty;
   options.preserve_proto_field_names = true;
   std::string out;
   (void)google::protobuf::util::MessageToJsonString(message, &out, options);
   return out;
+}
+
+absl::Status ParseJson(absl::string_view json, google::protobuf::Message* out) {
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto parsed = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), out, options);
+  if (!parsed.ok()) {
+    const auto why = parsed.message();
+    return absl::InvalidArgumentError(
+        absl::StrCat("malformed JSON for ", out->GetDescriptor()->name(), ": ",
+                     absl::string_view(why.data(), why.size())));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace truc

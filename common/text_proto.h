@@ -26,8 +26,15 @@ absl::Status LoadTextProtoFile(const std::string& path,
 // Text format with UTF-8 strings printed as they are.
 std::string ToTextProto(const google::protobuf::Message& message);
 
-// JSON (proto3 mapping, field names as in the .proto), UTF-8, pretty.
-std::string ToJson(const google::protobuf::Message& message);
+// JSON (proto3 mapping, field names as in the .proto), UTF-8; indented
+// unless `pretty` is false.
+std::string ToJson(const google::protobuf::Message& message,
+                   bool pretty = true);
+
+// Parses JSON in the proto3 mapping into `out` (either field-name form).
+// INVALID_ARGUMENT naming the message and what is wrong (an unknown field,
+// a bad value, a syntax error); `out` is then unspecified.
+absl::Status ParseJson(absl::string_view json, google::protobuf::Message* out);
 
 }  // namespace truc
 

@@ -21,6 +21,7 @@
 #include "hub/call_tracker.h"
 #include "hub/cert_registry.h"
 #include "hub/directory.h"
+#include "hub/event_log.h"
 #include "hub/ledger.h"
 #include "hub/poll_waiters.h"
 #include "hub/rocksdb_store.h"
@@ -31,11 +32,6 @@
 
 namespace truc::hub {
 namespace {
-
-void Log(absl::string_view line) {
-  std::string out = absl::StrCat("truc-hub ", line, "\n");
-  std::fwrite(out.data(), 1, out.size(), stderr);
-}
 
 // How often the registry's last-use times reach the store, and how often
 // an expiring certificate is warned about again.
@@ -111,8 +107,8 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
             absl::UnauthenticatedError(absl::StrCat(
                 "certificate ", revoked.serial(), " was revoked by ",
                 revoked.revoked_by(), ": ", revoked.revocation_reason())));
-        Log(absl::StrCat("event=revoked_calls_ended serial=", revoked.serial(),
-                         " calls=", ended));
+        LogLine(absl::StrCat("event=revoked_calls_ended serial=",
+                             revoked.serial(), " calls=", ended));
       });
   hub->auth_ = std::make_shared<Authenticator>(hub->certificates_.get());
 
@@ -179,20 +175,20 @@ void HubServer::Maintain(const truc::v1::HubConfig& config) {
       last_checkpoint = now;
       auto cp = audit_->Checkpoint();
       if (!cp.ok() && !absl::IsFailedPrecondition(cp.status())) {
-        Log(absl::StrCat("event=audit_checkpoint_failed reason=\"",
-                         cp.status().message(), "\""));
+        LogLine(absl::StrCat("event=audit_checkpoint_failed reason=\"",
+                             cp.status().message(), "\""));
       }
     }
     if (now - last_reload >= reload_every) {
       last_reload = now;
       auto reloaded = key_->Reload();
       if (!reloaded.ok()) {
-        Log(absl::StrCat("event=signing_key_reload_failed reason=\"",
-                         reloaded.status().message(),
-                         "\" (the key in use stays)"));
+        LogLine(absl::StrCat("event=signing_key_reload_failed reason=\"",
+                             reloaded.status().message(),
+                             "\" (the key in use stays)"));
       } else if (*reloaded) {
-        Log(absl::StrCat("event=signing_key_reloaded serial=",
-                         key_->Current()->identity().serial_hex));
+        LogLine(absl::StrCat("event=signing_key_reloaded serial=",
+                             key_->Current()->identity().serial_hex));
       }
     }
     if (now - last_flush >= kFlushMicros) {
@@ -213,7 +209,8 @@ void HubServer::Maintain(const truc::v1::HubConfig& config) {
       int64_t& last = warned[c.serial()];
       if (last != 0 && now - last < kRewarnMicros) continue;
       last = now;
-      Log(absl::StrCat("event=certificate_expiring principal=", c.principal(),
+      LogLine(
+          absl::StrCat("event=certificate_expiring principal=", c.principal(),
                        " serial=", c.serial(), " expires=\"",
                        FormatVietnamTime(c.not_after().unix_micros()),
                        "\" in=", FormatAge(c.not_after().unix_micros() - now),

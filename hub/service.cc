@@ -12,18 +12,13 @@
 #include "common/grpc_status.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
+#include "hub/event_log.h"
 #include "hub/work_pool.h"
 
 namespace truc::hub {
 namespace {
 
 constexpr size_t kDownloadChunk = 1 << 20;
-
-// One structured line per event on stderr.
-void LogEvent(absl::string_view event, absl::string_view detail) {
-  std::string line = absl::StrCat("truc-hub event=", event, " ", detail, "\n");
-  std::fwrite(line.data(), 1, line.size(), stderr);
-}
 
 // Finishes a unary call with `status` at once (nothing to wait for).
 grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx,

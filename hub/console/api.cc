@@ -1,0 +1,575 @@
+#include "hub/console/api.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/secret.h"
+#include "common/sha256.h"
+#include "common/status_macros.h"
+#include "common/text_proto.h"
+#include "common/time_util.h"
+#include "hub/event_log.h"
+#include "truc/v1/console.pb.h"
+
+namespace truc::hub {
+namespace {
+
+using truc::v1::PendingDocument;
+
+constexpr int64_t kSecond = 1'000'000;
+
+HttpResponse Json(const google::protobuf::Message& message, int status = 200) {
+  HttpResponse r;
+  r.status = status;
+  r.body = ToJson(message, /*pretty=*/false);
+  return r;
+}
+
+std::string Header(const HttpRequest& request, const std::string& name) {
+  auto it = request.headers.find(name);
+  return it == request.headers.end() ? "" : it->second;
+}
+
+// The value of cookie `name` in the Cookie header, or "".
+std::string CookieValue(const HttpRequest& request, absl::string_view name) {
+  for (absl::string_view part :
+       absl::StrSplit(Header(request, "cookie"), ';')) {
+    part = absl::StripAsciiWhitespace(part);
+    if (absl::ConsumePrefix(&part, name) && absl::ConsumePrefix(&part, "=")) {
+      return std::string(part);
+    }
+  }
+  return "";
+}
+
+std::string SessionCookie(const std::string& value, bool clear) {
+  return absl::StrCat(ConsoleApi::kCookieName, "=", value,
+                      "; Path=/; Secure; HttpOnly; SameSite=Strict",
+                      clear ? "; Max-Age=0" : "");
+}
+
+template <typename T>
+absl::StatusOr<T> ParseBody(const HttpRequest& request) {
+  T message;
+  if (request.body.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the request has no body: send a JSON ",
+                     message.GetDescriptor()->name()));
+  }
+  TRUC_RETURN_IF_ERROR(ParseJson(request.body, &message));
+  return message;
+}
+
+absl::Status RequireOperator(const ConsoleUser& user) {
+  if (!user.is_operator()) {
+    return absl::PermissionDeniedError(
+        "only an operator account may do this; a clerk's account acts on "
+        "its own agency's documents");
+  }
+  return absl::OkStatus();
+}
+
+// Outstanding documents first, the most urgent and the oldest of them
+// first; then those every recipient has, newest first.
+void SortForTheBoard(std::vector<PendingDocument>* docs) {
+  std::stable_sort(
+      docs->begin(), docs->end(),
+      [](const PendingDocument& a, const PendingDocument& b) {
+        const bool a_out = a.recipients_size() > 0;
+        const bool b_out = b.recipients_size() > 0;
+        if (a_out != b_out) return a_out;
+        if (a_out) {
+          if (a.urgency() != b.urgency()) return a.urgency() > b.urgency();
+          return a.accepted_at().unix_micros() < b.accepted_at().unix_micros();
+        }
+        return a.accepted_at().unix_micros() > b.accepted_at().unix_micros();
+      });
+}
+
+bool IsUrgentEnough(truc::v1::Urgency u) {
+  return u >= truc::v1::URGENCY_VERY_URGENT;
+}
+
+}  // namespace
+
+int HttpStatusFor(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kOk:
+      return 200;
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kOutOfRange:
+      return 400;
+    case absl::StatusCode::kUnauthenticated:
+      return 401;
+    case absl::StatusCode::kPermissionDenied:
+      return 403;
+    case absl::StatusCode::kNotFound:
+      return 404;
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kAborted:
+      return 409;
+    case absl::StatusCode::kResourceExhausted:
+      return 429;
+    case absl::StatusCode::kCancelled:
+      return 499;
+    case absl::StatusCode::kUnimplemented:
+      return 501;
+    case absl::StatusCode::kUnavailable:
+      return 503;
+    case absl::StatusCode::kDeadlineExceeded:
+      return 504;
+    default:
+      return 500;
+  }
+}
+
+HttpResponse ConsoleApi::Error(const absl::Status& status) {
+  truc::v1::ApiError error;
+  error.mutable_error()->set_code(absl::StatusCodeToString(status.code()));
+  const int http = HttpStatusFor(status.code());
+  error.mutable_error()->set_message(
+      http == 500 ? "internal error" : std::string(status.message()));
+  return Json(error, http);
+}
+
+HttpResponse ConsoleApi::Handle(const HttpRequest& request) {
+  absl::StatusOr<HttpResponse> answer = Route(request);
+  if (answer.ok()) return *std::move(answer);
+  if (HttpStatusFor(answer.status().code()) == 500) {
+    LogEvent("console_error",
+             absl::StrCat("method=", request.method, " path=", request.path,
+                          " reason=\"", answer.status().ToString(), "\""));
+  }
+  HttpResponse error = Error(answer.status());
+  if (error.status == 401) {
+    // The browser forgets a session the hub no longer knows.
+    error.headers.emplace_back("Set-Cookie", SessionCookie("", true));
+  }
+  return error;
+}
+
+absl::StatusOr<HttpResponse> ConsoleApi::Route(const HttpRequest& request) {
+  // These three answer with their own HTTP status (413, 405, 415).
+  const auto refuse = [](int http, absl::Status why) {
+    HttpResponse r = Error(why);
+    r.status = http;
+    return r;
+  };
+  if (request.body.size() > kMaxBodyBytes) {
+    return refuse(413,
+                  absl::InvalidArgumentError(absl::StrCat(
+                      "the body is ", request.body.size(),
+                      " bytes; the console takes at most ", kMaxBodyBytes)));
+  }
+  const bool post = request.method == "POST";
+  if (!post && request.method != "GET") {
+    return refuse(405, absl::InvalidArgumentError(absl::StrCat(
+                           "method ", request.method,
+                           " is not served; the console answers GET and "
+                           "POST")));
+  }
+  if (post) {
+    std::string type = Header(request, "content-type");
+    type = absl::AsciiStrToLower(
+        absl::StripAsciiWhitespace(type.substr(0, type.find(';'))));
+    if (type != "application/json") {
+      return refuse(415,
+                    absl::InvalidArgumentError(absl::StrCat(
+                        "Content-Type is \"", Header(request, "content-type"),
+                        "\"; the console takes application/json")));
+    }
+  }
+  std::vector<std::string> parts =
+      absl::StrSplit(request.path, '/', absl::SkipEmpty());
+  if (parts.empty() || parts[0] != "api") {
+    return absl::NotFoundError(absl::StrCat("no such page: ", request.path));
+  }
+  parts.erase(parts.begin());
+  const auto is = [&](std::initializer_list<const char*> shape,
+                      const char* method) {
+    if (parts.size() != shape.size() || request.method != method) return false;
+    size_t i = 0;
+    for (const char* s : shape) {
+      if (*s != '*' && parts[i] != s) return false;
+      ++i;
+    }
+    return true;
+  };
+  if (is({"login"}, "POST")) return Login(request);
+  if (is({"logout"}, "POST")) return Logout(request);
+  if (is({"session"}, "GET")) return SessionOf(request);
+  if (is({"password"}, "POST")) return ChangePassword(request);
+  if (is({"board"}, "GET")) return Board(request);
+  if (is({"documents", "*"}, "GET")) return Document(request, parts[1]);
+  if (is({"documents", "*", "resend"}, "POST"))
+    return Resend(request, parts[1]);
+  if (is({"documents", "*", "paper"}, "POST")) return Paper(request, parts[1]);
+  if (is({"agencies"}, "GET")) return Agencies(request);
+  if (is({"agencies"}, "POST")) return RegisterAgency(request);
+  if (is({"agencies", "*", "*"}, "POST"))
+    return SetAgencyState(request, parts[1], parts[2]);
+  if (is({"accounts"}, "GET")) return Accounts(request);
+  if (is({"accounts"}, "POST")) return AddAccount(request);
+  if (is({"accounts", "*", "*"}, "POST"))
+    return AccountAction(request, parts[1], parts[2]);
+  return absl::NotFoundError(
+      absl::StrCat("no such endpoint: ", request.method, " ", request.path));
+}
+
+absl::StatusOr<ConsoleUser> ConsoleApi::Authenticate(
+    const HttpRequest& request) {
+  TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, false, false));
+  return caller.user;
+}
+
+absl::StatusOr<ConsoleApi::Caller> ConsoleApi::RequireSession(
+    const HttpRequest& request, bool change, bool may_have_old_password) {
+  Caller caller;
+  caller.token = CookieValue(request, kCookieName);
+  std::optional<Session> session = d_.sessions->Touch(caller.token);
+  if (!session.has_value()) {
+    return absl::UnauthenticatedError(
+        "not logged in, or the session has ended: log in again");
+  }
+  caller.session = *session;
+  absl::StatusOr<ConsoleUser> user = d_.accounts->Current(session->account);
+  if (!user.ok()) {
+    d_.sessions->End(caller.token);
+    return absl::UnauthenticatedError(
+        absl::StrCat("the account ", session->account,
+                     " can no longer log in: ", user.status().message()));
+  }
+  caller.user = *std::move(user);
+  if (change && !ConstantTimeEquals(Header(request, "x-csrf-token"),
+                                    session->csrf_token)) {
+    return absl::PermissionDeniedError(
+        "the request lacks this session's X-CSRF-Token: reload the page");
+  }
+  if (caller.user.must_change_password && !may_have_old_password) {
+    return absl::FailedPreconditionError(
+        "this account's password must be changed before anything else");
+  }
+  return caller;
+}
+
+bool ConsoleApi::Visible(const ConsoleUser& user, const Change& change) {
+  if (user.is_operator()) return true;
+  if (change.kind == Change::Kind::kAgency) return true;
+  return !user.agency.empty() && change.sender == user.agency;
+}
+
+HttpResponse ConsoleApi::SessionAnswer(const ConsoleUser& user,
+                                       const std::string& csrf_token,
+                                       const NewSession* fresh) {
+  truc::v1::SessionInfo info;
+  info.set_account(user.account);
+  info.set_display_name(user.display_name);
+  info.set_role(user.role);
+  info.set_agency(user.agency);
+  info.set_agency_name(d_.directory->NameOf(user.agency));
+  info.set_must_change_password(user.must_change_password);
+  info.set_csrf_token(fresh != nullptr ? fresh->csrf_token : csrf_token);
+  info.set_silence_threshold_seconds(static_cast<uint32_t>(
+      d_.directory->silence_threshold_micros() / kSecond));
+  HttpResponse r = Json(info);
+  if (fresh != nullptr) {
+    r.headers.emplace_back("Set-Cookie", SessionCookie(fresh->token, false));
+  }
+  return r;
+}
+
+absl::StatusOr<HttpResponse> ConsoleApi::Login(const HttpRequest& request) {
+  TRUC_ASSIGN_OR_RETURN(auto login, ParseBody<truc::v1::LoginRequest>(request));
+  absl::StatusOr<ConsoleUser> user =
+      d_.accounts->Login(login.name(), login.password());
+  if (!user.ok()) {
+    LogEvent("console_login_failed",
+             absl::StrCat("account=\"", absl::CHexEscape(login.name()),
+                          "\" remote=", request.remote, " reason=\"",
+                          user.status().message(), "\""));
+    return user.status();
+  }
+  TRUC_ASSIGN_OR_RETURN(NewSession fresh, d_.sessions->Create(user->account));
+  // A session cookie the browser already held is ended: a log-in never
+  // keeps a session someone else may have set (session fixation).
+  const std::string old = CookieValue(request, kCookieName);
+  if (!old.empty()) d_.sessions->End(old);
+  LogEvent("console_login",
+           absl::StrCat("account=", user->account, " remote=", request.remote));
+  return SessionAnswer(*user, "", &fresh);
+}
+
+absl::StatusOr<HttpResponse> ConsoleApi::Logout(const HttpRequest& request) {
+  TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, true, true));
+  d_.sessions->End(caller.token);
+  LogEvent("console_logout", absl::StrCat("account=", caller.user.account));
+  HttpResponse r = Json(truc::v1::Empty());
+  r.headers.emplace_back("Set-Cookie", SessionCookie("", true));
+  return r;
+}
+
+absl::StatusOr<HttpResponse> ConsoleApi::SessionOf(const HttpRequest& request) {
+  TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, false, true));
+  return SessionAnswer(caller.user, caller.session.csrf_token, nullptr);
+}
+
+absl::StatusOr<HttpResponse> ConsoleApi::ChangePassword(
+    const HttpRequest& request) {
+  TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, true, true));
+  TRUC_ASSIGN_OR_RETURN(auto change,
+                        ParseBody<truc::v1::ChangePasswordRequest>(request));
+  TRUC_RETURN_IF_ERROR(d_.accounts->ChangePassword(
+      caller.user.account, change.current_password(), change.new_password()));
+  // The change ended every session of the account; this one goes on anew.
+  TRUC_ASSIGN_OR_RETURN(ConsoleUser user,
+                        d_.accounts->Current(caller.user.account));
+  TRUC_ASSIGN_OR_RETURN(NewSession fresh, d_.sessions->Create(user.account));
+  return SessionAnswer(user, "", &fresh);
+}
+
+absl::StatusOr<HttpResponse> ConsoleApi::Board(const HttpRequest& request) {
+  TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, false, false));
+  truc::v1::ListSentRequest list;
+  uint64_t days = 7;
+  if (auto it = request.query.find("days"); it != request.query.end()) {
+    if (!absl::SimpleAtoi(it->second, &days) || days < 1 || days > 366) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "days=\"", it->second, "\": give a number of days from 1 to 366"));
+    }
+  }
+  list.set_since_seconds(days * 86400);
+  list.set_limit(1000);
+  absl::StatusOr<truc::v1::ListSentResponse> sent =
+      caller.user.is_operator() ? d_.ledger->ListRecent(list)
+                                : d_.ledger->ListSent(caller.user.agency, list);
+  TRUC_RETURN_IF_ERROR(sent.status());
+  std::vector<PendingDocument> docs(sent->documents().begin(),
+                                    sent->documents().end());
+  SortForTheBoard(&docs);
+  truc::v1::Board board;
+  board.set_truncated(sent->truncated());
+  std::set<std::string> silent;
+  for (auto& doc : docs) {
+    for (const auto& r : doc.recipients()) {
+      if (r.silent()) silent.insert(r.organ_id());
+    }
+    *board.add_documents() = std::move(doc);
+  }
+  for (const std::string& code : silent) {
+    if (auto agency = d_.directory->Describe(code)) {
+      *board.add_silent_agencies() = *std::move(agency);
+    }
+  }
+  board.mutable_now()->set_unix_micros(d_.clock());
+  return Json(board);
+}
+
+absl::StatusOr<truc::internal::DocumentRecord> ConsoleApi::VisibleDocument(
+    const ConsoleUser& user, const std::string& id) {
+  absl::StatusOr<truc::internal::DocumentRecord> doc =
+      d_.ledger->GetDocument(id);
+  if (!doc.ok() && !absl::IsNotFound(doc.status())) return doc.status();
+  if (!doc.ok() || (!user.is_operator() && doc->sender() != user.agency)) {
+    return absl::NotFoundError(absl::StrCat("no document ", id));
+  }
+  return doc;
+}
+
+absl::StatusOr<HttpResponse> ConsoleApi::Document(const HttpRequest& request,
+                                                  const std::string& id) {
+  TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, false, false));
+  TRUC_RETURN_IF_ERROR(VisibleDocument(caller.user, id).status());
+  TRUC_ASSIGN_OR_RETURN(truc::v1::DocumentStatus status,
+                        d_.ledger->Status(id, /*evidence=*/true));
+  truc::v1::DocumentPage page;
+  if (!page.mutable_header()->ParseFromString(status.envelope().header())) {
+    return absl::DataLossError(absl::StrCat("document ", id,
+                                            ": its stored header does not "
+                                            "parse"));
+  }
+  page.set_sender_signed(!status.envelope().signature().value().empty());
+  page.set_accepted_receipt(
+      !status.acceptance_receipt().signature().value().empty());
+  page.set_header_sha256(HexEncode(Sha256::Of(status.envelope().header())));
+  status.clear_envelope();
+  *page.mutable_status() = std::move(status);
+  return Json(page);
+}
+
+absl::StatusOr<HttpResponse> ConsoleApi::Resend(const HttpRequest& request,
+                                                const std::string& id) {
+  TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, true, false));
+  TRUC_RETURN_IF_ERROR(VisibleDocument(caller.user, id).status());
+  TRUC_ASSIGN_OR_RETURN(std::vector<std::string> again,
+                        d_.ledger->Resend(id, caller.user.Actor()));
+  LogEvent("resent", absl::StrCat("document=", id, " recipients=", again.size(),
+                                  " by=account:", caller.user.account));
+  truc::v1::ResendResult result;
+  for (auto& code : again) result.add_recipients(std::move(code));
+  return Json(result);
+}
+
+absl::StatusOr<HttpResponse> ConsoleApi::Paper(const HttpRequest& request,
+                                               const std::string& id) {
+  TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, true, false));
+  TRUC_RETURN_IF_ERROR(VisibleDocument(caller.user, id).status());
+  TRUC_ASSIGN_OR_RETURN(auto ask,
+                        ParseBody<truc::v1::PaperCopyRequest>(request));
+  truc::v1::PaperCopy paper;
+  paper.set_carried_by(
+      std::string(absl::StripAsciiWhitespace(ask.carried_by())));
+  paper.set_signed_by(std::string(absl::StripAsciiWhitespace(ask.signed_by())));
+  paper.set_note(std::string(absl::StripAsciiWhitespace(ask.note())));
+  if (!absl::StripAsciiWhitespace(ask.carried_at()).empty()) {
+    TRUC_ASSIGN_OR_RETURN(int64_t at, ParseVietnamDateTime(ask.carried_at()));
+    paper.mutable_carried_at()->set_unix_micros(at);
+  }
+  TRUC_ASSIGN_OR_RETURN(
+      truc::v1::RecipientStatus recipient,
+      d_.ledger->RecordPaperCopy(id, ask.recipient(), std::move(paper),
+                                 caller.user.Actor()));
+  LogEvent("paper_copy",
+           absl::StrCat("document=", id, " recipient=", ask.recipient(),
+                        " by=account:", caller.user.account));
+  return Json(recipient);
+}
+
+absl::StatusOr<HttpResponse> ConsoleApi::Agencies(const HttpRequest& request) {
+  TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, false, false));
+  // What waits for each agency: the province's outstanding documents for
+  // an operator, the clerk's own agency's for a clerk.
+  std::vector<PendingDocument> outstanding;
+  bool truncated = false;
+  if (caller.user.is_operator()) {
+    truc::v1::ListPendingRequest pending;
+    pending.set_limit(1000);
+    TRUC_ASSIGN_OR_RETURN(auto list, d_.ledger->ListPending(pending));
+    outstanding.assign(list.documents().begin(), list.documents().end());
+    truncated = list.truncated();
+  } else {
+    truc::v1::ListSentRequest sent;
+    sent.set_since_seconds(366 * 86400);
+    sent.set_outstanding_only(true);
+    sent.set_limit(1000);
+    TRUC_ASSIGN_OR_RETURN(auto list,
+                          d_.ledger->ListSent(caller.user.agency, sent));
+    outstanding.assign(list.documents().begin(), list.documents().end());
+    truncated = list.truncated();
+  }
+  std::map<std::string, std::pair<uint32_t, uint32_t>> waiting;
+  for (const auto& doc : outstanding) {
+    for (const auto& r : doc.recipients()) {
+      auto& [all, urgent] = waiting[r.organ_id()];
+      ++all;
+      if (IsUrgentEnough(doc.urgency())) ++urgent;
+    }
+  }
+  truc::v1::AgencyTable table;
+  table.set_waiting_truncated(truncated);
+  for (auto& agency : d_.directory->List()) {
+    auto* row = table.add_agencies();
+    if (auto it = waiting.find(agency.code()); it != waiting.end()) {
+      row->set_waiting(it->second.first);
+      row->set_waiting_express(it->second.second);
+    }
+    *row->mutable_agency() = std::move(agency);
+  }
+  return Json(table);
+}
+
+absl::StatusOr<HttpResponse> ConsoleApi::RegisterAgency(
+    const HttpRequest& request) {
+  TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, true, false));
+  TRUC_RETURN_IF_ERROR(RequireOperator(caller.user));
+  TRUC_ASSIGN_OR_RETURN(auto ask,
+                        ParseBody<truc::v1::RegisterAgencyRequest>(request));
+  TRUC_ASSIGN_OR_RETURN(
+      truc::v1::Agency agency,
+      d_.directory->Register(
+          std::string(absl::StripAsciiWhitespace(ask.code())),
+          std::string(absl::StripAsciiWhitespace(ask.name())),
+          std::string(absl::StripAsciiWhitespace(ask.parent_code())),
+          caller.user.Actor()));
+  LogEvent("agency_registered",
+           absl::StrCat("agency=", agency.code(),
+                        " by=account:", caller.user.account));
+  return Json(agency);
+}
+
+absl::StatusOr<HttpResponse> ConsoleApi::SetAgencyState(
+    const HttpRequest& request, const std::string& code,
+    const std::string& action) {
+  if (action != "suspend" && action != "resume") {
+    return absl::NotFoundError(absl::StrCat(
+        "no such action: ", action, " (an agency is suspended or resumed)"));
+  }
+  TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, true, false));
+  TRUC_RETURN_IF_ERROR(RequireOperator(caller.user));
+  TRUC_ASSIGN_OR_RETURN(
+      truc::v1::Agency agency,
+      d_.directory->SetState(code,
+                             action == "suspend"
+                                 ? truc::v1::AGENCY_STATE_SUSPENDED
+                                 : truc::v1::AGENCY_STATE_ACTIVE,
+                             caller.user.Actor()));
+  LogEvent(action == "suspend" ? "agency_suspended" : "agency_resumed",
+           absl::StrCat("agency=", code, " by=account:", caller.user.account));
+  return Json(agency);
+}
+
+absl::StatusOr<HttpResponse> ConsoleApi::Accounts(const HttpRequest& request) {
+  TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, false, false));
+  TRUC_RETURN_IF_ERROR(RequireOperator(caller.user));
+  truc::v1::ListAccountsResult result;
+  for (auto& a : d_.accounts->List()) *result.add_accounts() = std::move(a);
+  return Json(result);
+}
+
+absl::StatusOr<HttpResponse> ConsoleApi::AddAccount(
+    const HttpRequest& request) {
+  TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, true, false));
+  TRUC_RETURN_IF_ERROR(RequireOperator(caller.user));
+  TRUC_ASSIGN_OR_RETURN(auto ask,
+                        ParseBody<truc::v1::AddAccountRequest>(request));
+  TRUC_ASSIGN_OR_RETURN(auto added, d_.accounts->Add(ask, caller.user.Actor()));
+  LogEvent("account_added", absl::StrCat("account=", ask.name(),
+                                         " by=account:", caller.user.account));
+  return Json(added);
+}
+
+absl::StatusOr<HttpResponse> ConsoleApi::AccountAction(
+    const HttpRequest& request, const std::string& name,
+    const std::string& action) {
+  if (action != "disable" && action != "enable" && action != "reset") {
+    return absl::NotFoundError(
+        absl::StrCat("no such action: ", action,
+                     " (an account is disabled, enabled or reset)"));
+  }
+  TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, true, false));
+  TRUC_RETURN_IF_ERROR(RequireOperator(caller.user));
+  HttpResponse answer;
+  if (action == "reset") {
+    // The console draws the password: none travels in the request.
+    TRUC_ASSIGN_OR_RETURN(auto reset,
+                          d_.accounts->Reset(name, "", caller.user.Actor()));
+    answer = Json(reset);
+  } else {
+    TRUC_ASSIGN_OR_RETURN(auto account,
+                          d_.accounts->SetDisabled(name, action == "disable",
+                                                   caller.user.Actor()));
+    answer = Json(account);
+  }
+  LogEvent(absl::StrCat("account_", action),
+           absl::StrCat("account=", name, " by=account:", caller.user.account));
+  return answer;
+}
+
+}  // namespace truc::hub
