@@ -8,12 +8,14 @@
 #   deploy/demo.sh stop     stop everything the demo started
 #
 # Everything lives under ./demo (or $TRUC_DEMO_DIR); the hub listens on
-# 127.0.0.1:$TRUC_DEMO_PORT (default 7443).
+# 127.0.0.1:$TRUC_DEMO_PORT (default 7443), its web console on
+# https://127.0.0.1:$TRUC_DEMO_CONSOLE_PORT/ (default 8443).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 DEMO="${TRUC_DEMO_DIR:-$ROOT/demo}"
 PORT="${TRUC_DEMO_PORT:-7443}"
+CONSOLE_PORT="${TRUC_DEMO_CONSOLE_PORT:-8443}"
 BUILD="${TRUC_BUILD_DIR:-$ROOT/build}"
 TRUC="$BUILD/cli/truc"
 HUB="$BUILD/hub/truc-hub"
@@ -78,6 +80,7 @@ port_file: "hub.port"
 tls { ca_cert: "../ca/ca.crt" cert: "../certs/hub.crt" key: "../certs/hub.key" }
 lease_seconds: 30
 silence_threshold_seconds: 120
+console { listen_address: "127.0.0.1:$CONSOLE_PORT" }
 CONF
 setsid nohup "$HUB" --config "$DEMO/hub/hub.conf" >>"$DEMO/hub/hub.log" 2>&1 < /dev/null &
 echo $! > "$DEMO/hub/hub.pid"
@@ -91,6 +94,13 @@ fi
 export TRUC_PROFILE="$DEMO/profiles/operator.profile"
 echo "== The directory (deploy/sample-province.csv)"
 "$TRUC" agency import deploy/sample-province.csv
+
+echo "== Console accounts (each password is drawn, shown once, changed at the first log-in)"
+"$TRUC" account add quantri --role operator --display-name "Trần Minh Quân" \
+  | tee "$DEMO/console-accounts.txt"
+"$TRUC" account add vanthu.vp --role clerk --agency "$OFFICE" --display-name "Nguyễn Thị Lan" \
+  | tee -a "$DEMO/console-accounts.txt"
+chmod 600 "$DEMO/console-accounts.txt"
 
 echo "== Agents"
 for code in "$OFFICE" "${RECIPIENTS[@]}"; do
@@ -146,6 +156,13 @@ TRUC_PROFILE="$DEMO/profiles/operator.profile" "$TRUC" pending --urgency express
 cat <<DONE
 
 The demo province is running (hub pid $(cat "$DEMO/hub/hub.pid"), log $DEMO/hub/hub.log).
+
+The operations room: open https://127.0.0.1:$CONSOLE_PORT/ in a browser and log in
+as quantri (operator) or vanthu.vp (the office's clerk) with the password
+printed above (also in $DEMO/console-accounts.txt). The hub's certificate is
+from the demo CA: trust $DEMO/ca/ca.crt in the browser, or accept the warning.
+The board shows the express document, UBND xã Y Tịch not received and SILENT.
+
 Profiles it wrote:
   office:   $DEMO/profiles/$OFFICE.profile
   operator: $DEMO/profiles/operator.profile

@@ -76,6 +76,22 @@ absl::StatusOr<truc::v1::HubConfig> FinishHubConfig(
   if (c.certificate_warning_days() == 0) c.set_certificate_warning_days(30);
   TRUC_RETURN_IF_ERROR(InRange(c.certificate_warning_days(), 1, 365,
                                "certificate_warning_days"));
+  auto* console = c.mutable_console();
+  if (!console->listen_address().empty() &&
+      console->listen_address().find(':') == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("console.listen_address \"",
+                                                   console->listen_address(),
+                                                   "\" must be HOST:PORT"));
+  }
+  if (!console->port_file().empty())
+    console->set_port_file(ResolvePath(base_dir, console->port_file()));
+  if (console->session_idle_minutes() == 0)
+    console->set_session_idle_minutes(30);
+  TRUC_RETURN_IF_ERROR(InRange(console->session_idle_minutes(), 1, 720,
+                               "console.session_idle_minutes"));
+  if (console->max_event_streams() == 0) console->set_max_event_streams(64);
+  TRUC_RETURN_IF_ERROR(InRange(console->max_event_streams(), 1, 1000,
+                               "console.max_event_streams"));
   if (c.tls_reload_seconds() == 0) c.set_tls_reload_seconds(10);
   TRUC_RETURN_IF_ERROR(
       InRange(c.tls_reload_seconds(), 1, 3600, "tls_reload_seconds"));

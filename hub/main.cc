@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "hub/config.h"
+#include "hub/event_log.h"
 #include "hub/server.h"
 
 namespace {
@@ -101,6 +102,13 @@ int main(int argc, char** argv) {
       " send_limits.burst=", config->send_limits().burst(),
       " send_limits.max_waiting=", config->send_limits().max_waiting(), "\n");
   std::fwrite(ready.data(), 1, ready.size(), stderr);
+  if ((*hub)->console_port() != 0) {
+    const std::string& at = config->console().listen_address();
+    truc::hub::LogEvent(
+        "console_serving",
+        absl::StrCat("url=https://", at.substr(0, at.rfind(':')), ":",
+                     (*hub)->console_port(), "/"));
+  }
 
   std::thread stopper([&] {
     int sig = 0;

@@ -20,6 +20,10 @@
 #include "hub/blob_store.h"
 #include "hub/call_tracker.h"
 #include "hub/cert_registry.h"
+#include "hub/change_feed.h"
+#include "hub/console/api.h"
+#include "hub/console/server.h"
+#include "hub/console/sessions.h"
 #include "hub/directory.h"
 #include "hub/event_log.h"
 #include "hub/ledger.h"
@@ -82,6 +86,8 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
       NowMicros,
       LedgerOptions{.lease_micros =
                         int64_t{config.lease_seconds()} * 1'000'000});
+  hub->feed_ = std::make_unique<ChangeFeed>();
+  hub->ledger_->SetChangeFeed(hub->feed_.get());
   hub->waiters_ = std::make_unique<PollWaiters>();
   PollWaiters* waiters = hub->waiters_.get();
   hub->ledger_->SetOnQueued(
@@ -152,6 +158,24 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", config.listen_address(),
                      " (address in use, or not an address of this machine)"));
+  }
+  // The console serves before the port file says the hub is up.
+  if (!config.console().listen_address().empty()) {
+    hub->sessions_ = std::make_unique<SessionTable>(
+        NowMicros,
+        SessionPolicy{.idle_micros =
+                          int64_t{config.console().session_idle_minutes()} *
+                          60 * 1'000'000});
+    SessionTable* sessions = hub->sessions_.get();
+    hub->accounts_->AddOnRevoked(
+        [sessions](const std::string& name) { sessions->EndAccount(name); });
+    hub->console_api_ = std::make_unique<ConsoleApi>(
+        ConsoleDeps{hub->ledger_.get(), hub->directory_.get(),
+                    hub->accounts_.get(), sessions, NowMicros});
+    TRUC_ASSIGN_OR_RETURN(
+        hub->console_, ConsoleServer::Start(config.console(), config.tls(),
+                                            hub->console_api_.get(), sessions,
+                                            hub->feed_.get()));
   }
   if (!config.port_file().empty()) {
     TRUC_RETURN_IF_ERROR(
@@ -236,6 +260,8 @@ void HubServer::Shutdown() {
     }
     maintenance_.join();
   }
+  if (feed_) feed_->Close();
+  if (console_) console_->Stop();
   if (waiters_) waiters_->Shutdown();
   if (admission_) admission_->Shutdown();
   if (server_) {
@@ -251,6 +277,8 @@ void HubServer::Shutdown() {
   if (audit_) (void)audit_->Checkpoint();
   if (certificates_) (void)certificates_->Flush();
 }
+
+int HubServer::console_port() const { return console_ ? console_->port() : 0; }
 
 void HubServer::Wait() {
   if (server_) server_->Wait();

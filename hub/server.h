@@ -34,6 +34,10 @@ class Authenticator;
 class BlobStore;
 class CallTracker;
 class CertificateRegistry;
+class ChangeFeed;
+class ConsoleApi;
+class ConsoleServer;
+class SessionTable;
 class Directory;
 class ExchangeService;
 class HubSigningKey;
@@ -58,6 +62,8 @@ class HubServer {
 
   // The port it listens on (the real one when the config asked for 0).
   int port() const { return port_; }
+  // The console's port, or 0 when it is not served.
+  int console_port() const;
   // Ends parked polls, refuses sends waiting for their turn (UNAVAILABLE),
   // stops accepting calls, waits up to 2 s for the calls in flight, and
   // signs a last audit checkpoint. Idempotent.
@@ -73,6 +79,7 @@ class HubServer {
   CertificateRegistry* certificates() { return certificates_.get(); }
   AccountStore* accounts() { return accounts_.get(); }
   CallTracker* calls() { return calls_.get(); }
+  ChangeFeed* feed() { return feed_.get(); }
   Store* store() { return store_; }
 
  private:
@@ -88,8 +95,13 @@ class HubServer {
   std::unique_ptr<CertificateRegistry> certificates_;
   std::unique_ptr<AccountStore> accounts_;
   std::unique_ptr<HubTrust> trust_;
+  // Before the ledger, which publishes to it, and the console, which reads.
+  std::unique_ptr<ChangeFeed> feed_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<BlobStore> blobs_;
+  std::unique_ptr<SessionTable> sessions_;
+  std::unique_ptr<ConsoleApi> console_api_;
+  std::unique_ptr<ConsoleServer> console_;
   std::unique_ptr<PollWaiters> waiters_;
   // Outlives the server: sends end (Release) until the server is gone.
   std::unique_ptr<SendAdmission> admission_;

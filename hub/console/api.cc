@@ -260,6 +260,10 @@ absl::StatusOr<ConsoleApi::Caller> ConsoleApi::RequireSession(
   return caller;
 }
 
+std::string ConsoleApi::SessionToken(const HttpRequest& request) {
+  return CookieValue(request, kCookieName);
+}
+
 bool ConsoleApi::Visible(const ConsoleUser& user, const Change& change) {
   if (user.is_operator()) return true;
   if (change.kind == Change::Kind::kAgency) return true;

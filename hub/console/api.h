@@ -100,6 +100,9 @@ class ConsoleApi {
   // account; FAILED_PRECONDITION while its password must change.
   absl::StatusOr<ConsoleUser> Authenticate(const HttpRequest& request);
 
+  // The session token a request carries in its cookie, or "".
+  static std::string SessionToken(const HttpRequest& request);
+
   // Whether `user` may see `change` (a clerk: its agency's documents and
   // the directory).
   static bool Visible(const ConsoleUser& user, const Change& change);

@@ -62,6 +62,15 @@ std::optional<Session> SessionTable::Touch(const std::string& token) {
   return it->second;
 }
 
+bool SessionTable::Alive(const std::string& token) const {
+  if (token.empty()) return false;
+  const int64_t now = clock_();
+  const std::string key = Sha256::Of(token);
+  absl::MutexLock lock(&mu_);
+  auto it = sessions_.find(key);
+  return it != sessions_.end() && !Expired(it->second, now);
+}
+
 void SessionTable::End(const std::string& token) {
   const std::string key = Sha256::Of(token);
   absl::MutexLock lock(&mu_);

@@ -54,6 +54,9 @@ class SessionTable {
   // The live session of `token`, its idle time restarted; nullopt for an
   // unknown, ended or expired token (an expired one is removed).
   std::optional<Session> Touch(const std::string& token);
+  // Whether `token`'s session is live, without counting this as use (a
+  // live board's stream asks this every second).
+  bool Alive(const std::string& token) const;
   // Ends the session of `token`, if any.
   void End(const std::string& token);
   // Ends every session of `account`.

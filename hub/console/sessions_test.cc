@@ -27,8 +27,10 @@ TEST_F(SessionTableTest, ATokenFindsItsSessionUntilLoggedOut) {
   EXPECT_EQ(found->csrf_token, s->csrf_token);
   EXPECT_FALSE(table_.Touch(s->csrf_token).has_value());
   EXPECT_FALSE(table_.Touch("").has_value());
+  EXPECT_TRUE(table_.Alive(s->token));
   table_.End(s->token);
   EXPECT_FALSE(table_.Touch(s->token).has_value());
+  EXPECT_FALSE(table_.Alive(s->token));
 }
 
 TEST_F(SessionTableTest, TokensAreNeverTheSame) {
@@ -43,6 +45,7 @@ TEST_F(SessionTableTest, TokensAreNeverTheSame) {
 TEST_F(SessionTableTest, IdleSessionsEndAndUseKeepsThemAlive) {
   auto s = *table_.Create("lan.vp");
   now_ += 29 * kMinute;
+  EXPECT_TRUE(table_.Alive(s.token));
   ASSERT_TRUE(table_.Touch(s.token).has_value());
   now_ += 29 * kMinute;
   ASSERT_TRUE(table_.Touch(s.token).has_value()) << "used 29 min ago";
