@@ -56,7 +56,7 @@ if [ "${1:-start}" != "start" ]; then
   exit 2
 fi
 
-./scripts/install-deps.sh
+TRUC_SKIP_BROWSER=1 ./scripts/install-deps.sh
 TRUC_BUILD_DIR="$BUILD" ./scripts/build.sh truc-hub truc-agent truc
 stop_all
 rm -rf "$DEMO"

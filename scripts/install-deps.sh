@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages truc builds and tests with, if missing.
-# Runs apt-get as root, or through sudo.
+# Installs the Debian 12 packages truc builds and tests with, if missing,
+# and the console's browser-test driver (playwright-core, pinned in
+# tests/browser/package-lock.json, from npm; the browser is Debian's
+# chromium). Runs apt-get as root, or through sudo. TRUC_SKIP_BROWSER=1
+# leaves the browser tests' packages out (the demo needs none of them).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 PACKAGES=(
   cmake ninja-build g++ pkg-config
@@ -19,6 +23,22 @@ PACKAGES=(
 if [ "${TRUC_SKIP_RABBITMQ:-0}" != "1" ]; then
   PACKAGES+=(rabbitmq-server)
 fi
+BROWSER=0
+if [ "${TRUC_SKIP_BROWSER:-0}" != "1" ]; then
+  BROWSER=1
+  PACKAGES+=(chromium fonts-noto-core)
+  # Debian's Node.js and npm, unless a Node.js is installed already.
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    PACKAGES+=(nodejs npm)
+  fi
+fi
+
+browser_driver() {
+  [ "$BROWSER" = 1 ] || return 0
+  if [ -d tests/browser/node_modules/playwright-core ]; then return 0; fi
+  echo "install-deps: installing playwright-core for the browser tests (npm ci)"
+  npm ci --no-audit --no-fund --prefix tests/browser >/dev/null
+}
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -29,6 +49,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#PACKAGES[@]} packages present"
+  browser_driver
   exit 0
 fi
 
@@ -42,3 +63,4 @@ fi
 echo "install-deps: installing ${missing[*]}"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+browser_driver

@@ -218,7 +218,7 @@ function setLive(on) {
 
 function main(...children) {
   const m = document.getElementById('main');
-  m.replaceChildren(...children);
+  m.replaceChildren(...children.filter((c) => c !== null && c !== undefined && c !== false));
   return m;
 }
 
@@ -372,7 +372,7 @@ async function showDocument(id) {
       el('dt', {}, t('doc.evidence')), el('dd', {},
         el('div', {}, page.sender_signed ? '✓ ' : '✗ ', t('doc.signedBySender')),
         el('div', {}, page.accepted_receipt ? '✓ ' : '✗ ', t('doc.receipt')),
-        el('div', { class: 'muted mono' }, t('doc.digest') + ': ' + (page.header_sha256 || '')))),
+        el('div', { class: 'muted' }, t('doc.digest') + ': ', el('span', { class: 'mono' }, page.header_sha256 || '')))),
     lacking.length ? el('p', {}, el('button', { type: 'button', id: 'resend', onclick: async () => {
       try {
         const r = await api('POST', `/api/documents/${encodeURIComponent(id)}/resend`, {});
