@@ -310,6 +310,13 @@ std::vector<Row> Table() {
                                          req);
        },
        {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/ListAlerts",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         return AuthorizationTest::Unary(t->Op(cert).get(), &Op::ListAlerts,
+                                         truc::v1::ListAlertsRequest());
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
       {"truc.v1.Operator/ListAccounts",
        "operator",
        [](AuthorizationTest* t, const std::string& cert) {

@@ -92,6 +92,39 @@ absl::StatusOr<truc::v1::HubConfig> FinishHubConfig(
   if (console->max_event_streams() == 0) console->set_max_event_streams(64);
   TRUC_RETURN_IF_ERROR(InRange(console->max_event_streams(), 1, 1000,
                                "console.max_event_streams"));
+  auto* alerts = c.mutable_alerts();
+  if (alerts->check_seconds() == 0) alerts->set_check_seconds(10);
+  TRUC_RETURN_IF_ERROR(
+      InRange(alerts->check_seconds(), 1, 600, "alerts.check_seconds"));
+  for (const auto& [value, field] :
+       std::initializer_list<std::pair<uint32_t, const char*>>{
+           {alerts->express_arrival_seconds(),
+            "alerts.express_arrival_seconds"},
+           {alerts->very_urgent_arrival_seconds(),
+            "alerts.very_urgent_arrival_seconds"},
+           {alerts->urgent_arrival_seconds(), "alerts.urgent_arrival_seconds"},
+           {alerts->normal_arrival_seconds(), "alerts.normal_arrival_seconds"},
+           {alerts->silent_agency_seconds(), "alerts.silent_agency_seconds"}}) {
+    TRUC_RETURN_IF_ERROR(InRange(value, 0, 2592000, field));
+  }
+  auto* notify = c.mutable_notify();
+  if (notify->max_attempts() == 0) notify->set_max_attempts(20);
+  TRUC_RETURN_IF_ERROR(
+      InRange(notify->max_attempts(), 1, 1000, "notify.max_attempts"));
+  if (notify->retry_initial_seconds() == 0)
+    notify->set_retry_initial_seconds(5);
+  if (notify->retry_max_seconds() == 0) notify->set_retry_max_seconds(600);
+  TRUC_RETURN_IF_ERROR(InRange(notify->retry_initial_seconds(), 1, 86400,
+                               "notify.retry_initial_seconds"));
+  TRUC_RETURN_IF_ERROR(InRange(notify->retry_max_seconds(),
+                               notify->retry_initial_seconds(), 86400,
+                               "notify.retry_max_seconds"));
+  if (notify->timeout_seconds() == 0) notify->set_timeout_seconds(20);
+  TRUC_RETURN_IF_ERROR(
+      InRange(notify->timeout_seconds(), 1, 300, "notify.timeout_seconds"));
+  if (!notify->smtp_password_file().empty())
+    notify->set_smtp_password_file(
+        ResolvePath(base_dir, notify->smtp_password_file()));
   if (c.tls_reload_seconds() == 0) c.set_tls_reload_seconds(10);
   TRUC_RETURN_IF_ERROR(
       InRange(c.tls_reload_seconds(), 1, 3600, "tls_reload_seconds"));

@@ -15,6 +15,7 @@
 #include "common/time_util.h"
 #include "common/tls.h"
 #include "hub/accounts.h"
+#include "hub/alerts.h"
 #include "hub/audit_log.h"
 #include "hub/authenticator.h"
 #include "hub/blob_store.h"
@@ -27,6 +28,7 @@
 #include "hub/directory.h"
 #include "hub/event_log.h"
 #include "hub/ledger.h"
+#include "hub/notifier.h"
 #include "hub/poll_waiters.h"
 #include "hub/rocksdb_store.h"
 #include "hub/send_admission.h"
@@ -88,6 +90,16 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
                         int64_t{config.lease_seconds()} * 1'000'000});
   hub->feed_ = std::make_unique<ChangeFeed>();
   hub->ledger_->SetChangeFeed(hub->feed_.get());
+  TRUC_ASSIGN_OR_RETURN(
+      hub->notifier_,
+      Notifier::Create(hub->store_, config.notify(), NowMicros));
+  TRUC_ASSIGN_OR_RETURN(
+      hub->alerts_,
+      AlertEngine::Load(hub->store_, hub->audit_.get(), hub->directory_.get(),
+                        hub->ledger_.get(), hub->feed_.get(), NowMicros,
+                        AlertThresholds::From(config.alerts()),
+                        Notifier::Channels(config.notify()),
+                        key->Current()->identity().Principal()));
   hub->waiters_ = std::make_unique<PollWaiters>();
   PollWaiters* waiters = hub->waiters_.get();
   hub->ledger_->SetOnQueued(
@@ -128,6 +140,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
       hub->auth_.get(),
       hub->certificates_.get(),
       hub->accounts_.get(),
+      hub->alerts_.get(),
       hub->calls_.get(),
       hub->audit_.get(),
       hub->trust_.get(),
@@ -169,9 +182,9 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
     SessionTable* sessions = hub->sessions_.get();
     hub->accounts_->AddOnRevoked(
         [sessions](const std::string& name) { sessions->EndAccount(name); });
-    hub->console_api_ = std::make_unique<ConsoleApi>(
-        ConsoleDeps{hub->ledger_.get(), hub->directory_.get(),
-                    hub->accounts_.get(), sessions, NowMicros});
+    hub->console_api_ = std::make_unique<ConsoleApi>(ConsoleDeps{
+        hub->ledger_.get(), hub->directory_.get(), hub->accounts_.get(),
+        sessions, NowMicros, hub->alerts_.get()});
     TRUC_ASSIGN_OR_RETURN(
         hub->console_, ConsoleServer::Start(config.console(), config.tls(),
                                             hub->console_api_.get(), sessions,
@@ -181,6 +194,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
     TRUC_RETURN_IF_ERROR(
         WriteFileDurably(config.port_file(), absl::StrCat(hub->port_, "\n")));
   }
+  hub->notifier_->Start();
   HubServer* self = hub.get();
   hub->maintenance_ = std::thread([self, config] { self->Maintain(config); });
   return hub;
@@ -190,8 +204,10 @@ void HubServer::Maintain(const truc::v1::HubConfig& config) {
   const int64_t checkpoint_every =
       int64_t{config.audit_checkpoint_seconds()} * 1'000'000;
   const int64_t reload_every = int64_t{config.tls_reload_seconds()} * 1'000'000;
+  const int64_t alerts_every =
+      int64_t{config.alerts().check_seconds()} * 1'000'000;
   int64_t last_checkpoint = NowMicros(), last_reload = last_checkpoint,
-          last_flush = last_checkpoint;
+          last_flush = last_checkpoint, last_alerts = 0;
   std::map<std::string, int64_t> warned;  // serial -> when
   while (true) {
     const int64_t now = NowMicros();
@@ -213,6 +229,14 @@ void HubServer::Maintain(const truc::v1::HubConfig& config) {
       } else if (*reloaded) {
         LogLine(absl::StrCat("event=signing_key_reloaded serial=",
                              key_->Current()->identity().serial_hex));
+      }
+    }
+    if (now - last_alerts >= alerts_every) {
+      last_alerts = now;
+      auto checked = alerts_->Evaluate();
+      if (!checked.ok()) {
+        LogLine(absl::StrCat("event=alert_check_failed reason=\"",
+                             checked.status().message(), "\""));
       }
     }
     if (now - last_flush >= kFlushMicros) {
@@ -260,6 +284,7 @@ void HubServer::Shutdown() {
     }
     maintenance_.join();
   }
+  if (notifier_) notifier_->Stop();
   if (feed_) feed_->Close();
   if (console_) console_->Stop();
   if (waiters_) waiters_->Shutdown();

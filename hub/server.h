@@ -28,6 +28,8 @@ class Server;
 namespace truc::hub {
 
 class AccountStore;
+class AlertEngine;
+class Notifier;
 class AuditLog;
 class AuditService;
 class Authenticator;
@@ -80,6 +82,8 @@ class HubServer {
   AccountStore* accounts() { return accounts_.get(); }
   CallTracker* calls() { return calls_.get(); }
   ChangeFeed* feed() { return feed_.get(); }
+  AlertEngine* alerts() { return alerts_.get(); }
+  Notifier* notifier() { return notifier_.get(); }
   Store* store() { return store_; }
 
  private:
@@ -99,6 +103,8 @@ class HubServer {
   std::unique_ptr<ChangeFeed> feed_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<BlobStore> blobs_;
+  std::unique_ptr<AlertEngine> alerts_;
+  std::unique_ptr<Notifier> notifier_;
   std::unique_ptr<SessionTable> sessions_;
   std::unique_ptr<ConsoleApi> console_api_;
   std::unique_ptr<ConsoleServer> console_;

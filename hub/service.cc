@@ -724,6 +724,16 @@ grpc::ServerUnaryReactor* ExchangeService::ListSent(
                 });
 }
 
+grpc::ServerUnaryReactor* OperatorService::ListAlerts(
+    grpc::CallbackServerContext* ctx, const truc::v1::ListAlertsRequest*,
+    truc::v1::ListAlertsResponse* response) {
+  return OnPool(ctx, core_.pool, [this, ctx, response]() -> absl::Status {
+    TRUC_RETURN_IF_ERROR(RequireOperator(core_.auth, *ctx).status());
+    for (auto& a : core_.alerts->Active()) *response->add_alerts() = a;
+    return absl::OkStatus();
+  });
+}
+
 grpc::ServerUnaryReactor* OperatorService::AddAccount(
     grpc::CallbackServerContext* ctx,
     const truc::v1::AddAccountRequest* request,

@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "common/identity.h"
 #include "hub/accounts.h"
+#include "hub/alerts.h"
 #include "hub/audit_log.h"
 #include "hub/authenticator.h"
 #include "hub/blob_store.h"
@@ -51,6 +52,7 @@ struct HubCore {
   Authenticator* auth;
   CertificateRegistry* certificates;
   AccountStore* accounts;
+  AlertEngine* alerts;
   CallTracker* calls;
   AuditLog* audit;
   const HubTrust* trust;
@@ -133,6 +135,10 @@ class OperatorService final : public truc::v1::Operator::CallbackService {
       grpc::CallbackServerContext* ctx,
       const truc::v1::ListCertificatesRequest* request,
       truc::v1::ListCertificatesResponse* response) override;
+  grpc::ServerUnaryReactor* ListAlerts(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::ListAlertsRequest* request,
+      truc::v1::ListAlertsResponse* response) override;
   grpc::ServerUnaryReactor* AddAccount(
       grpc::CallbackServerContext* ctx,
       const truc::v1::AddAccountRequest* request,

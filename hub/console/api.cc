@@ -372,6 +372,17 @@ absl::StatusOr<HttpResponse> ConsoleApi::Board(const HttpRequest& request) {
       *board.add_silent_agencies() = *std::move(agency);
     }
   }
+  // The alerts raised now: all of them for an operator; for a clerk, its
+  // own documents' and those of the silent units it is waiting on.
+  if (d_.alerts != nullptr) {
+    for (auto& alert : d_.alerts->Active()) {
+      const bool mine = caller.user.is_operator() ||
+                        alert.sender() == caller.user.agency ||
+                        (alert.kind() == truc::v1::Alert::KIND_SILENT_AGENCY &&
+                         silent.contains(alert.agency()));
+      if (mine) *board.add_alerts() = std::move(alert);
+    }
+  }
   board.mutable_now()->set_unix_micros(d_.clock());
   return Json(board);
 }

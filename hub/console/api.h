@@ -46,6 +46,7 @@
 
 #include "absl/status/statusor.h"
 #include "hub/accounts.h"
+#include "hub/alerts.h"
 #include "hub/change_feed.h"
 #include "hub/console/sessions.h"
 #include "hub/directory.h"
@@ -82,6 +83,7 @@ struct ConsoleDeps {
   AccountStore* accounts;
   SessionTable* sessions;
   std::function<int64_t()> clock;  // Unix micros
+  AlertEngine* alerts = nullptr;   // the alerts on the board, if any
 };
 
 class ConsoleApi {
