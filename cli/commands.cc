@@ -366,6 +366,17 @@ absl::Status RunAccountList(truc::v1::Operator::StubInterface* stub, bool json,
   return absl::OkStatus();
 }
 
+absl::Status RunAlertList(truc::v1::Operator::StubInterface* stub, bool json,
+                          std::ostream& out, int64_t now_micros) {
+  TRUC_ASSIGN_OR_RETURN(
+      auto response,
+      Call<truc::v1::ListAlertsResponse>([&](auto* ctx, auto* r) {
+        return stub->ListAlerts(ctx, truc::v1::ListAlertsRequest(), r);
+      }));
+  out << (json ? JsonOutput(response) : FormatAlertList(response, now_micros));
+  return absl::OkStatus();
+}
+
 absl::Status RunAccountSetDisabled(truc::v1::Operator::StubInterface* stub,
                                    const std::string& name, bool disabled,
                                    std::ostream& out) {

@@ -111,6 +111,9 @@ absl::Status RunAccountAdd(truc::v1::Operator::StubInterface* stub,
 absl::Status RunAccountList(truc::v1::Operator::StubInterface* stub, bool json,
                             std::ostream& out,
                             int64_t now_micros = NowMicros());
+// `truc alert list [--json]`: the alerts raised now.
+absl::Status RunAlertList(truc::v1::Operator::StubInterface* stub, bool json,
+                          std::ostream& out, int64_t now_micros = NowMicros());
 // `truc account disable NAME` / `truc account enable NAME`.
 absl::Status RunAccountSetDisabled(truc::v1::Operator::StubInterface* stub,
                                    const std::string& name, bool disabled,

@@ -519,6 +519,23 @@ int Main(int argc, char** argv) {
     };
   });
 
+  // truc alert list
+  CLI::App* alert = app.add_subcommand(
+      "alert",
+      "Alerts the hub raised: late deliveries, silent agencies "
+      "(operator)");
+  alert->require_subcommand(1);
+  CLI::App* alert_list = alert->add_subcommand("list", "The alerts raised now");
+  alert_list->add_flag("--json", json, "Print the hub's answer as JSON");
+  add_profile(alert_list);
+  alert_list->callback([&] {
+    action = [&] {
+      return WithOperator(profile_flag, "truc alert list", [&](auto* stub) {
+        return RunAlertList(stub, json, std::cout);
+      });
+    };
+  });
+
   // truc account add / list / disable / enable / reset
   CLI::App* account =
       app.add_subcommand("account",

@@ -165,6 +165,24 @@ std::string FormatCertificateList(
   return out;
 }
 
+std::string FormatAlertList(const truc::v1::ListAlertsResponse& response_in,
+                            int64_t now_micros) {
+  truc::v1::ListAlertsResponse response = response_in;
+  MakePrintable(&response);
+  if (response.alerts().empty()) return "No alert raised.\n";
+  std::string out;
+  for (const truc::v1::Alert& a : response.alerts()) {
+    absl::StrAppend(
+        &out, TimeWithAge(a.raised_at().unix_micros(), now_micros), "  ",
+        a.kind() == truc::v1::Alert::KIND_SILENT_AGENCY ? "SILENT" : "LATE",
+        "  ", CodeAndName(a.agency(), a.agency_name()), "\n  ", a.summary(),
+        "\n  id ", a.id(), "\n");
+  }
+  absl::StrAppend(&out, Plural(response.alerts_size(), "alert", "alerts"),
+                  " raised\n");
+  return out;
+}
+
 std::string FormatAccountList(const truc::v1::ListAccountsResponse& response_in,
                               int64_t now_micros) {
   truc::v1::ListAccountsResponse response = response_in;

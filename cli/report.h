@@ -55,6 +55,11 @@ std::string FormatCertificateList(
 std::string FormatAccountList(const truc::v1::ListAccountsResponse& response,
                               int64_t now_micros);
 
+// `truc alert list`: each alert's time raised (with its age) and its
+// summary, then its id; "No alert raised." when there is none.
+std::string FormatAlertList(const truc::v1::ListAlertsResponse& response,
+                            int64_t now_micros);
+
 // "3 of 3 received" or "2 of 3 received; not yet: 000.00.12.H42 (Sở Y tế)"
 // (comma-separated when several). Received means ARRIVED or later, REFUSED
 // included. No trailing newline.

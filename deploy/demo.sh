@@ -81,6 +81,10 @@ tls { ca_cert: "../ca/ca.crt" cert: "../certs/hub.crt" key: "../certs/hub.key" }
 lease_seconds: 30
 silence_threshold_seconds: 120
 console { listen_address: "127.0.0.1:$CONSOLE_PORT" }
+# Short, for the demo: an agency is alerted as silent after 20 s (the
+# defaults are 10 min for express documents and an hour of silence).
+alerts { express_arrival_seconds: 60 silent_agency_seconds: 20 check_seconds: 2 }
+notify { console_url: "https://127.0.0.1:$CONSOLE_PORT/" }
 CONF
 setsid nohup "$HUB" --config "$DEMO/hub/hub.conf" >>"$DEMO/hub/hub.log" 2>&1 < /dev/null &
 echo $! > "$DEMO/hub/hub.pid"
@@ -152,6 +156,13 @@ echo "== Who has and who has not received it (truc status $DOC)"
 echo
 echo "== Documents some unit has not received (operator: truc pending --urgency express)"
 TRUC_PROFILE="$DEMO/profiles/operator.profile" "$TRUC" pending --urgency express
+echo
+echo "== The alert the hub raises for the silent commune (truc alert list; at most 30 s)"
+for _ in $(seq 60); do
+  TRUC_PROFILE="$DEMO/profiles/operator.profile" "$TRUC" alert list | grep -q "^No alert" || break
+  sleep 0.5
+done
+TRUC_PROFILE="$DEMO/profiles/operator.profile" "$TRUC" alert list
 
 cat <<DONE
 
@@ -161,7 +172,8 @@ The operations room: open https://127.0.0.1:$CONSOLE_PORT/ in a browser and log 
 as quantri (operator) or vanthu.vp (the office's clerk) with the password
 printed above (also in $DEMO/console-accounts.txt). The hub's certificate is
 from the demo CA: trust $DEMO/ca/ca.crt in the browser, or accept the warning.
-The board shows the express document, UBND xã Y Tịch not received and SILENT.
+The board shows the express document, UBND xã Y Tịch not received and SILENT,
+and the alert raised for it.
 
 Profiles it wrote:
   office:   $DEMO/profiles/$OFFICE.profile

@@ -267,6 +267,9 @@ std::string ConsoleApi::SessionToken(const HttpRequest& request) {
 bool ConsoleApi::Visible(const ConsoleUser& user, const Change& change) {
   if (user.is_operator()) return true;
   if (change.kind == Change::Kind::kAgency) return true;
+  // A silent agency concerns every sender (the board shows it when the
+  // clerk waits on that agency).
+  if (change.kind == Change::Kind::kAlert && change.sender.empty()) return true;
   return !user.agency.empty() && change.sender == user.agency;
 }
 

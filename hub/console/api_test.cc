@@ -471,10 +471,44 @@ TEST_F(ConsoleApiTest, AClerkSeesItsOwnAgencysChangesOnly) {
   Change mine{.kind = Change::Kind::kArrived, .sender = kOffice};
   Change theirs{.kind = Change::Kind::kArrived, .sender = kHealth};
   Change directory{.kind = Change::Kind::kAgency, .agency = kYTich};
+  Change silent{.kind = Change::Kind::kAlert,
+                .agency = kYTich,
+                .alert_id = "silent/000.21.30.H99"};
+  Change late_theirs{.kind = Change::Kind::kAlert,
+                     .sender = kHealth,
+                     .alert_id = "late/x/000.21.30.H99"};
+  EXPECT_TRUE(ConsoleApi::Visible(clerk, silent));
+  EXPECT_FALSE(ConsoleApi::Visible(clerk, late_theirs));
   EXPECT_TRUE(ConsoleApi::Visible(clerk, mine));
   EXPECT_FALSE(ConsoleApi::Visible(clerk, theirs));
   EXPECT_TRUE(ConsoleApi::Visible(clerk, directory));
   EXPECT_TRUE(ConsoleApi::Visible(op, theirs));
+}
+
+TEST_F(ConsoleApiTest, TheBoardShowsTheAlertsOfWhatItShows) {
+  auto engine = AlertEngine::Load(
+      faulty_.get(), audit_.get(), directory_.get(), ledger_.get(), nullptr,
+      [this] { return now_.load(); },
+      AlertThresholds{.express = 600, .silent_agency = 0}, {}, "hub:hub");
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  api_ = std::make_unique<ConsoleApi>(ConsoleDeps{
+      ledger_.get(), directory_.get(), accounts_.get(), sessions_.get(),
+      [this] { return now_.load(); }, engine->get()});
+  const std::string id =
+      Send(kOffice, {kYTich}, truc::v1::URGENCY_EXPRESS, "k");
+  now_ += 11 * 60 * 1'000'000LL;
+  ASSERT_EQ((*engine)->Evaluate()->raised, 1u);
+  for (const auto& [name, count] : std::vector<std::pair<std::string, int>>{
+           {"an.op", 1}, {"lan.vp", 1}, {"minh.syt", 0}}) {
+    auto b = LogIn(name);
+    ASSERT_TRUE(b.ok());
+    auto board = Parse<truc::v1::Board>(Call("GET", "/api/board", "", &*b));
+    ASSERT_EQ(board.alerts_size(), count) << name;
+    if (count == 1) {
+      EXPECT_EQ(board.alerts(0).id(), absl::StrCat("late/", id, "/", kYTich));
+      EXPECT_THAT(board.alerts(0).summary(), HasSubstr("UBND xã Y Tịch"));
+    }
+  }
 }
 
 TEST_F(ConsoleApiTest, InternalErrorsSayNoMoreThanThat) {

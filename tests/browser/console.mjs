@@ -51,6 +51,10 @@ try {
     assert.doesNotMatch(missing, /Sở Y tế/);
     assert.match(await page.locator('#silent').innerText(), /UBND xã Y Tịch/);
     await page.waitForSelector('#live.on');
+    // The commune never polled and the document has waited: an alert,
+    // raised by the hub and shown without a reload.
+    await page.waitForSelector('#alerts li[data-alert="silent/000.21.30.H99"]', { timeout: 15000 });
+    assert.match(await page.locator('#alerts').innerText(), /UBND xã Y Tịch/);
     await page.screenshot({ path: `${SHOTS}/board.png`, fullPage: true });
   });
 

@@ -27,32 +27,33 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-PORT="$(free_port)"
 OFFICE=000.01.00.H99 HEALTH=000.07.00.H99 FINANCE=000.03.00.H99 YTICH=000.21.30.H99
 
 mkdir -p "$WORK"/{ca,certs,profiles,hub,agents}
 "$TRUC" ca init --dir "$WORK/ca" --name "CA tỉnh Lạng Sơn (thử)" >/dev/null
 "$TRUC" ca issue --dir "$WORK/ca" --hub hub --out "$WORK/certs" >/dev/null
-"$TRUC" ca issue --dir "$WORK/ca" --operator van-thu --out "$WORK/certs" \
-  --profile-out "$WORK/profiles/operator.profile" --hub-address "127.0.0.1:$PORT" >/dev/null
-for code in $OFFICE $HEALTH $FINANCE $YTICH; do
-  "$TRUC" ca issue --dir "$WORK/ca" --agency "$code" --out "$WORK/certs" \
-    --profile-out "$WORK/profiles/$code.profile" --hub-address "127.0.0.1:$PORT" >/dev/null
-done
+# The hub picks free ports itself and writes them down.
 cat > "$WORK/hub/hub.conf" <<CONF
-listen_address: "127.0.0.1:$PORT"
+listen_address: "127.0.0.1:0"
 data_dir: "data"
 port_file: "hub.port"
 tls { ca_cert: "../ca/ca.crt" cert: "../certs/hub.crt" key: "../certs/hub.key" }
 lease_seconds: 5
 silence_threshold_seconds: 60
 console { listen_address: "127.0.0.1:0" port_file: "console.port" }
+alerts { silent_agency_seconds: 2 check_seconds: 1 }
 CONF
 "$HUB" --config "$WORK/hub/hub.conf" >>"$WORK/hub/hub.log" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 100); do [ -f "$WORK/hub/hub.port" ] && break; sleep 0.1; done
-[ -f "$WORK/hub/hub.port" ] || { cat "$WORK/hub/hub.log" >&2; exit 1; }
+for _ in $(seq 100); do [ -s "$WORK/hub/hub.port" ] && break; sleep 0.1; done
+[ -s "$WORK/hub/hub.port" ] || { cat "$WORK/hub/hub.log" >&2; exit 1; }
+PORT="$(tr -d '[:space:]' < "$WORK/hub/hub.port")"
+"$TRUC" ca issue --dir "$WORK/ca" --operator van-thu --out "$WORK/certs" \
+  --profile-out "$WORK/profiles/operator.profile" --hub-address "127.0.0.1:$PORT" >/dev/null
+for code in $OFFICE $HEALTH $FINANCE $YTICH; do
+  "$TRUC" ca issue --dir "$WORK/ca" --agency "$code" --out "$WORK/certs" \
+    --profile-out "$WORK/profiles/$code.profile" --hub-address "127.0.0.1:$PORT" >/dev/null
+done
 
 export TRUC_PROFILE="$WORK/profiles/operator.profile"
 "$TRUC" agency import "$ROOT/deploy/sample-province.csv" >/dev/null

@@ -17,7 +17,8 @@ const TEXT = {
     'board.title': 'Văn bản đã gửi', 'board.days': 'Trong', 'board.daysUnit': 'ngày qua',
     'board.outstanding': 'Chưa nhận đủ', 'board.all': 'Tất cả',
     'board.empty': 'Không có văn bản nào trong khoảng này.',
-    'board.silent': 'Đơn vị mất liên lạc', 'board.truncated': 'Danh sách bị cắt: chỉ hiện 1000 văn bản.',
+    'board.silent': 'Đơn vị mất liên lạc', 'board.alerts': 'Cảnh báo',
+    'alert.raised': 'từ {t}', 'board.truncated': 'Danh sách bị cắt: chỉ hiện 1000 văn bản.',
     'col.urgency': 'Độ khẩn', 'col.subject': 'Trích yếu', 'col.sender': 'Nơi gửi',
     'col.sent': 'Gửi lúc', 'col.received': 'Đã nhận', 'col.missing': 'Chưa nhận',
     'received': 'đã nhận {n}/{m}', 'paper': 'bản giấy {n}', 'ago': '{t} trước',
@@ -67,7 +68,8 @@ const TEXT = {
     'board.title': 'Documents sent', 'board.days': 'In the last', 'board.daysUnit': 'days',
     'board.outstanding': 'Not yet received by all', 'board.all': 'All',
     'board.empty': 'No document in this window.',
-    'board.silent': 'Silent agencies', 'board.truncated': 'The list is cut: 1000 documents shown.',
+    'board.silent': 'Silent agencies', 'board.alerts': 'Alerts',
+    'alert.raised': 'since {t}', 'board.truncated': 'The list is cut: 1000 documents shown.',
     'col.urgency': 'Urgency', 'col.subject': 'Subject', 'col.sender': 'From',
     'col.sent': 'Sent', 'col.received': 'Received', 'col.missing': 'Not yet received',
     'received': '{n} of {m} received', 'paper': '{n} by paper', 'ago': '{t} ago',
@@ -294,8 +296,13 @@ async function showBoard() {
         missing.map((r) => el('div', { class: r.silent ? 'silent' : '' }, r.name || r.organ_id, r.silent ? ' (' + t('agent.silent') + ')' : ''))));
   });
   const silent = board.silent_agencies || [];
+  const alerts = board.alerts || [];
   main(
     el('h1', {}, t('board.title')),
+    alerts.length ? el('div', { class: 'card alert', id: 'alerts' }, el('strong', {}, `${t('board.alerts')} (${alerts.length})`),
+      el('ul', {}, alerts.map((a) => el('li', { 'data-alert': a.id },
+        a.document_id ? el('a', { href: '#/doc/' + encodeURIComponent(a.document_id) }, a.summary) : a.summary,
+        el('span', { class: 'muted' }, ' · ' + t('alert.raised', { t: vnTime(a.raised_at) })))))) : null,
     el('p', { class: 'controls' }, t('board.days') + ' ',
       ...[1, 7, 30].map((d) => el('a', { href: '#/?days=' + d, class: d === days ? 'current' : '' }, String(d))),
       ' ' + t('board.daysUnit')),
