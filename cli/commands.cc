@@ -377,6 +377,28 @@ absl::Status RunAlertList(truc::v1::Operator::StubInterface* stub, bool json,
   return absl::OkStatus();
 }
 
+absl::Status RunServiceReport(truc::v1::Operator::StubInterface* stub,
+                              const std::string& month,
+                              const std::string& sender, bool json,
+                              std::ostream& out, int64_t now_micros) {
+  truc::v1::ServiceTableRequest request;
+  request.set_month(month.empty() ? VietnamMonth(now_micros) : month);
+  if (!sender.empty()) {
+    absl::Status valid = ValidateAgencyCode(sender);
+    if (!valid.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--sender: ", valid.message()));
+    }
+    request.set_sender(sender);
+  }
+  TRUC_ASSIGN_OR_RETURN(auto table,
+                        Call<truc::v1::ServiceTable>([&](auto* ctx, auto* r) {
+                          return stub->GetServiceTable(ctx, request, r);
+                        }));
+  out << (json ? JsonOutput(table) : FormatServiceTable(table));
+  return absl::OkStatus();
+}
+
 absl::Status RunAccountSetDisabled(truc::v1::Operator::StubInterface* stub,
                                    const std::string& name, bool disabled,
                                    std::ostream& out) {

@@ -114,6 +114,13 @@ absl::Status RunAccountList(truc::v1::Operator::StubInterface* stub, bool json,
 // `truc alert list [--json]`: the alerts raised now.
 absl::Status RunAlertList(truc::v1::Operator::StubInterface* stub, bool json,
                           std::ostream& out, int64_t now_micros = NowMicros());
+// `truc report service [--month yyyy-MM] [--sender CODE] [--json]`; the
+// month defaults to the current one in Vietnam's time.
+absl::Status RunServiceReport(truc::v1::Operator::StubInterface* stub,
+                              const std::string& month,
+                              const std::string& sender, bool json,
+                              std::ostream& out,
+                              int64_t now_micros = NowMicros());
 // `truc account disable NAME` / `truc account enable NAME`.
 absl::Status RunAccountSetDisabled(truc::v1::Operator::StubInterface* stub,
                                    const std::string& name, bool disabled,

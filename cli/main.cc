@@ -536,6 +536,30 @@ int Main(int argc, char** argv) {
     };
   });
 
+  // truc report service
+  CLI::App* report = app.add_subcommand(
+      "report", "Reports for the operations room (operator)");
+  report->require_subcommand(1);
+  CLI::App* report_service = report->add_subcommand(
+      "service",
+      "Each unit's month: p50/p95 time to arrive and to read by urgency, "
+      "and the documents it never received");
+  std::string report_month, report_sender;
+  report_service->add_option("--month", report_month,
+                             "yyyy-MM (default: this month, Vietnam time)");
+  report_service->add_option("--sender", report_sender,
+                             "Only the documents this agency sent");
+  report_service->add_flag("--json", json, "Print the hub's answer as JSON");
+  add_profile(report_service);
+  report_service->callback([&] {
+    action = [&] {
+      return WithOperator(profile_flag, "truc report service", [&](auto* stub) {
+        return RunServiceReport(stub, report_month, report_sender, json,
+                                std::cout);
+      });
+    };
+  });
+
   // truc account add / list / disable / enable / reset
   CLI::App* account =
       app.add_subcommand("account",

@@ -183,6 +183,53 @@ std::string FormatAlertList(const truc::v1::ListAlertsResponse& response_in,
   return out;
 }
 
+std::string FormatServiceTable(const truc::v1::ServiceTable& table_in) {
+  truc::v1::ServiceTable table = table_in;
+  MakePrintable(&table);
+  std::string out = absl::StrCat(
+      "Documents sent from ", FormatVietnamTime(table.from().unix_micros()),
+      " to ", FormatVietnamTime(table.to().unix_micros()), ": ",
+      Plural(table.documents(), "document", "documents"),
+      table.truncated() ? " (cut: the first 20000 only)" : "", "\n");
+  if (table.units().empty()) return out;
+  const auto secs = [](uint32_t n, double s) {
+    return n == 0 ? std::string("-")
+                  : FormatAge(static_cast<int64_t>(s * 1'000'000));
+  };
+  std::vector<std::vector<std::string>> rows;
+  for (const truc::v1::UnitService& u : table.units()) {
+    bool first = true;
+    for (const truc::v1::UrgencyService& s : u.by_urgency()) {
+      rows.push_back(
+          {first ? CodeAndName(u.agency(), u.name()) : "",
+           UrgencyLabel(s.urgency()), absl::StrCat(s.documents()),
+           absl::StrCat(s.arrived()), secs(s.arrived(), s.p50_arrive_seconds()),
+           secs(s.arrived(), s.p95_arrive_seconds()), absl::StrCat(s.read()),
+           secs(s.read(), s.p50_read_seconds()),
+           secs(s.read(), s.p95_read_seconds()),
+           first ? absl::StrCat(
+                       u.never_received_size(),
+                       u.paper_only()
+                           ? absl::StrCat(" (+", u.paper_only(), " by paper)")
+                           : "")
+                 : ""});
+      first = false;
+    }
+  }
+  absl::StrAppend(
+      &out, "\n",
+      RenderTable({"UNIT", "URGENCY", "DOCS", "ARRIVED", "ARRIVE p50", "p95",
+                   "READ", "READ p50", "p95", "NEVER RECEIVED"},
+                  rows));
+  for (const truc::v1::UnitService& u : table.units()) {
+    if (u.never_received().empty()) continue;
+    absl::StrAppend(&out, "\nNever received by ",
+                    CodeAndName(u.agency(), u.name()), ": ",
+                    absl::StrJoin(u.never_received(), ", "), "\n");
+  }
+  return out;
+}
+
 std::string FormatAccountList(const truc::v1::ListAccountsResponse& response_in,
                               int64_t now_micros) {
   truc::v1::ListAccountsResponse response = response_in;

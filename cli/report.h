@@ -60,6 +60,11 @@ std::string FormatAccountList(const truc::v1::ListAccountsResponse& response,
 std::string FormatAlertList(const truc::v1::ListAlertsResponse& response,
                             int64_t now_micros);
 
+// `truc report service`: one row per unit and urgency (documents, how
+// many arrived and were read, p50 and p95 of each time), the units that
+// most need to do better first, then the documents each never received.
+std::string FormatServiceTable(const truc::v1::ServiceTable& table);
+
 // "3 of 3 received" or "2 of 3 received; not yet: 000.00.12.H42 (Sở Y tế)"
 // (comma-separated when several). Received means ARRIVED or later, REFUSED
 // included. No trailing newline.

@@ -322,5 +322,57 @@ TEST(JsonOutput, KeepsUtf8AndEndsWithOneNewline) {
   EXPECT_EQ(back.SerializeAsString(), s.SerializeAsString());
 }
 
+TEST(FormatAlertList, NoneAndOne) {
+  EXPECT_EQ(FormatAlertList({}, 0), "No alert raised.\n");
+  truc::v1::ListAlertsResponse r;
+  auto* a = r.add_alerts();
+  a->set_id("silent/000.21.30.H99");
+  a->set_kind(truc::v1::Alert::KIND_SILENT_AGENCY);
+  a->set_agency("000.21.30.H99");
+  a->set_agency_name("UBND xã Y Tịch");
+  a->set_summary("Máy trạm của UBND xã Y Tịch mất liên lạc 2h00");
+  const int64_t at = *ParseVietnamDateTime("22/11/2026 09:00");
+  a->mutable_raised_at()->set_unix_micros(at);
+  EXPECT_EQ(FormatAlertList(r, at + 180'000'000),
+            "22/11/2026 09:00:00 (3m ago)  SILENT  000.21.30.H99 (UBND xã Y "
+            "Tịch)\n"
+            "  Máy trạm của UBND xã Y Tịch mất liên lạc 2h00\n"
+            "  id silent/000.21.30.H99\n"
+            "1 alert raised\n");
+}
+
+TEST(FormatServiceTable, RowsPerUnitAndUrgencyThenWhatWasNeverReceived) {
+  truc::v1::ServiceTable t;
+  t.mutable_from()->set_unix_micros(*ParseVietnamDateTime("01/11/2026 00:00"));
+  t.mutable_to()->set_unix_micros(*ParseVietnamDateTime("01/12/2026 00:00"));
+  t.set_documents(3);
+  auto* u = t.add_units();
+  u->set_agency("000.21.30.H99");
+  u->set_name("UBND xã Y Tịch");
+  u->add_never_received("20261122-aa");
+  u->set_paper_only(1);
+  auto* s = u->add_by_urgency();
+  s->set_urgency(truc::v1::URGENCY_EXPRESS);
+  s->set_documents(2);
+  u = t.add_units();
+  u->set_agency("000.07.00.H99");
+  u->set_name("Sở Y tế");
+  s = u->add_by_urgency();
+  s->set_urgency(truc::v1::URGENCY_EXPRESS);
+  s->set_documents(2);
+  s->set_arrived(2);
+  s->set_p50_arrive_seconds(30);
+  s->set_p95_arrive_seconds(125);
+  const std::string out = FormatServiceTable(t);
+  EXPECT_THAT(out, HasSubstr("Documents sent from 01/11/2026 00:00:00 to "
+                             "01/12/2026 00:00:00: 3 documents"));
+  EXPECT_THAT(out, HasSubstr("000.21.30.H99 (UBND xã Y Tịch)"));
+  EXPECT_THAT(out, HasSubstr("1 (+1 by paper)"));
+  EXPECT_THAT(out, HasSubstr("30s"));
+  EXPECT_THAT(out, HasSubstr("2m"));
+  EXPECT_THAT(out, HasSubstr("Never received by 000.21.30.H99 (UBND xã Y "
+                             "Tịch): 20261122-aa"));
+}
+
 }  // namespace
 }  // namespace truc::cli

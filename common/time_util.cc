@@ -107,6 +107,11 @@ std::string FormatVietnamTime(int64_t unix_micros) {
                          tm.tm_min, tm.tm_sec);
 }
 
+std::string VietnamMonth(int64_t unix_micros) {
+  const std::string day = FormatVietnamTime(unix_micros);  // dd/MM/yyyy ...
+  return absl::StrCat(day.substr(6, 4), "-", day.substr(3, 2));
+}
+
 std::string FormatAge(int64_t micros) {
   int64_t s = micros / 1000000;
   if (s < 0) s = 0;

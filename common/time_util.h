@@ -20,6 +20,9 @@ int64_t SteadyMicros();
 // "22/11/2026 09:03:14" in Vietnam's time; "" for 0.
 std::string FormatVietnamTime(int64_t unix_micros);
 
+// "2026-11": the month of `unix_micros` in Vietnam's time.
+std::string VietnamMonth(int64_t unix_micros);
+
 // "42s", "3m", "2h05m", "3d04h": a short age for tables.
 std::string FormatAge(int64_t micros);
 

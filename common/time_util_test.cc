@@ -26,5 +26,11 @@ TEST(TimeUtil, Age) {
   EXPECT_EQ(FormatAge(int64_t{7500} * 1'000'000), "2h05m");
 }
 
+TEST(VietnamMonthTest, ItIsAlreadyTomorrowInHanoi) {
+  // 30/11/2026 23:30 UTC is 01/12/2026 06:30 in Vietnam.
+  EXPECT_EQ(VietnamMonth(1796081400LL * 1000000), "2026-12");
+  EXPECT_EQ(VietnamMonth(1796058000LL * 1000000 - 1), "2026-11");
+}
+
 }  // namespace
 }  // namespace truc

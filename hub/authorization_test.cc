@@ -310,6 +310,15 @@ std::vector<Row> Table() {
                                          req);
        },
        {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/GetServiceTable",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::ServiceTableRequest req;
+         req.set_month("2026-11");
+         return AuthorizationTest::Unary(t->Op(cert).get(),
+                                         &Op::GetServiceTable, req);
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
       {"truc.v1.Operator/ListAlerts",
        "operator",
        [](AuthorizationTest* t, const std::string& cert) {

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/file_util.h"
+#include "common/net_address.h"
 #include "common/status_macros.h"
 #include "common/text_proto.h"
 #include "common/tls.h"
@@ -83,6 +84,8 @@ absl::StatusOr<truc::v1::HubConfig> FinishHubConfig(
                                                    console->listen_address(),
                                                    "\" must be HOST:PORT"));
   }
+  if (!c.metrics_port_file().empty())
+    c.set_metrics_port_file(ResolvePath(base_dir, c.metrics_port_file()));
   if (!console->port_file().empty())
     console->set_port_file(ResolvePath(base_dir, console->port_file()));
   if (console->session_idle_minutes() == 0)

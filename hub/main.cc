@@ -102,6 +102,12 @@ int main(int argc, char** argv) {
       " send_limits.burst=", config->send_limits().burst(),
       " send_limits.max_waiting=", config->send_limits().max_waiting(), "\n");
   std::fwrite(ready.data(), 1, ready.size(), stderr);
+  if ((*hub)->metrics_port() != 0) {
+    const std::string& at = config->metrics_listen_address();
+    truc::hub::LogEvent("metrics_serving",
+                        absl::StrCat("url=http://", at.substr(0, at.rfind(':')),
+                                     ":", (*hub)->metrics_port(), "/metrics"));
+  }
   if ((*hub)->console_port() != 0) {
     const std::string& at = config->console().listen_address();
     truc::hub::LogEvent(

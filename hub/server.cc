@@ -27,7 +27,9 @@
 #include "hub/console/sessions.h"
 #include "hub/directory.h"
 #include "hub/event_log.h"
+#include "hub/keys.h"
 #include "hub/ledger.h"
+#include "hub/metrics.h"
 #include "hub/notifier.h"
 #include "hub/poll_waiters.h"
 #include "hub/rocksdb_store.h"
@@ -100,6 +102,10 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
                         AlertThresholds::From(config.alerts()),
                         Notifier::Channels(config.notify()),
                         key->Current()->identity().Principal()));
+  hub->metrics_ = std::make_unique<Metrics>();
+  Metrics* metrics = hub->metrics_.get();
+  hub->feed_->Observe([metrics](const Change& c) { metrics->Observe(c); });
+  metrics->AddGauges([self = hub.get()] { return self->Gauges(); });
   hub->waiters_ = std::make_unique<PollWaiters>();
   PollWaiters* waiters = hub->waiters_.get();
   hub->ledger_->SetOnQueued(
@@ -146,7 +152,8 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
       hub->trust_.get(),
       HeaderLimits{config.max_header_bytes(), config.max_attachment_bytes(),
                    config.max_attachments(), config.max_recipients()},
-      config.max_poll_wait_seconds()};
+      config.max_poll_wait_seconds(),
+      hub->store_};
   hub->exchange_ = std::make_unique<ExchangeService>(core);
   hub->operator_ = std::make_unique<OperatorService>(core);
   hub->audit_service_ = std::make_unique<AuditService>(core);
@@ -158,6 +165,11 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(hub->metrics_->InterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.AddListeningPort(config.listen_address(), creds, &hub->port_);
   builder.RegisterService(hub->exchange_.get());
   builder.RegisterService(hub->operator_.get());
@@ -184,11 +196,21 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
         [sessions](const std::string& name) { sessions->EndAccount(name); });
     hub->console_api_ = std::make_unique<ConsoleApi>(ConsoleDeps{
         hub->ledger_.get(), hub->directory_.get(), hub->accounts_.get(),
-        sessions, NowMicros, hub->alerts_.get()});
+        sessions, NowMicros, hub->alerts_.get(), hub->store_});
     TRUC_ASSIGN_OR_RETURN(
         hub->console_, ConsoleServer::Start(config.console(), config.tls(),
                                             hub->console_api_.get(), sessions,
                                             hub->feed_.get()));
+  }
+  if (!config.metrics_listen_address().empty()) {
+    TRUC_ASSIGN_OR_RETURN(hub->metrics_server_,
+                          MetricsServer::Start(config.metrics_listen_address(),
+                                               hub->metrics_.get()));
+    if (!config.metrics_port_file().empty()) {
+      TRUC_RETURN_IF_ERROR(
+          WriteFileDurably(config.metrics_port_file(),
+                           absl::StrCat(hub->metrics_server_->port(), "\n")));
+    }
   }
   if (!config.port_file().empty()) {
     TRUC_RETURN_IF_ERROR(
@@ -284,6 +306,7 @@ void HubServer::Shutdown() {
     }
     maintenance_.join();
   }
+  if (metrics_server_) metrics_server_->Stop();
   if (notifier_) notifier_->Stop();
   if (feed_) feed_->Close();
   if (console_) console_->Stop();
@@ -301,6 +324,81 @@ void HubServer::Shutdown() {
   // What was logged last is covered by a signed checkpoint.
   if (audit_) (void)audit_->Checkpoint();
   if (certificates_) (void)certificates_->Flush();
+}
+
+int HubServer::metrics_port() const {
+  return metrics_server_ ? metrics_server_->port() : 0;
+}
+
+std::vector<GaugeFamily> HubServer::Gauges() {
+  std::vector<GaugeFamily> out;
+  const int64_t now = NowMicros();
+  // Deliveries not received, by urgency, and the oldest express one.
+  std::map<std::string, double> outstanding;
+  for (auto u : {truc::v1::URGENCY_EXPRESS, truc::v1::URGENCY_VERY_URGENT,
+                 truc::v1::URGENCY_URGENT, truc::v1::URGENCY_NORMAL})
+    outstanding[UrgencyMetricLabel(u)] = 0;
+  static const char* const kRankLabel[] = {"express", "very_urgent", "urgent",
+                                           "normal"};
+  int64_t oldest_express = 0;
+  (void)store_->ScanPrefix(
+      keys::kPendingPrefix, [&](absl::string_view k, absl::string_view v) {
+        if (v == keys::kPendingPaper) return true;
+        keys::PendingKey pk;
+        if (!keys::ParsePendingKey(k, &pk) || pk.rank > 3) return true;
+        outstanding[kRankLabel[pk.rank]] += 1;
+        if (pk.rank == 0 &&
+            (oldest_express == 0 || pk.time_micros < oldest_express))
+          oldest_express = pk.time_micros;
+        return true;
+      });
+  GaugeFamily& o = out.emplace_back();
+  o.name = "truc_deliveries_outstanding";
+  o.help =
+      "Deliveries not yet received (paper copies count as received), by "
+      "urgency.";
+  for (const auto& [u, n] : outstanding)
+    o.samples.push_back({{{"urgency", u}}, n});
+  out.push_back(
+      {"truc_oldest_outstanding_express_age_seconds",
+       "Age of the oldest express delivery not yet received (0: "
+       "none).",
+       {{{}, oldest_express == 0 ? 0.0 : (now - oldest_express) / 1e6}}});
+  double silent = 0, never = 0;
+  for (const auto& a : directory_->List()) {
+    if (a.state() != truc::v1::AGENCY_STATE_ACTIVE) continue;
+    if (!a.has_last_poll_at()) {
+      never += 1;
+    } else if (a.silent()) {
+      silent += 1;
+    }
+  }
+  out.push_back({"truc_agencies_silent",
+                 "Active agencies whose agent polled once but not within the "
+                 "silence threshold.",
+                 {{{}, silent}}});
+  out.push_back({"truc_agencies_never_polled",
+                 "Active agencies whose agent has never polled.",
+                 {{{}, never}}});
+  double late = 0, quiet = 0;
+  for (const auto& a : alerts_->Active()) {
+    (a.kind() == truc::v1::Alert::KIND_SILENT_AGENCY ? quiet : late) += 1;
+  }
+  out.push_back({"truc_alerts_firing",
+                 "Alerts raised now, by kind.",
+                 {{{{"kind", "late_delivery"}}, late},
+                  {{{"kind", "silent_agency"}}, quiet}}});
+  out.push_back({"truc_store_size_bytes",
+                 "The store's approximate size on disk.",
+                 {{{}, static_cast<double>(store_->ApproximateSizeBytes())}}});
+  out.push_back({"truc_audit_log_events",
+                 "Events in the audit log.",
+                 {{{}, static_cast<double>(audit_->size())}}});
+  out.push_back(
+      {"truc_console_sessions",
+       "Console sessions open now.",
+       {{{}, sessions_ ? static_cast<double>(sessions_->size()) : 0}}});
+  return out;
 }
 
 int HubServer::console_port() const { return console_ ? console_->port() : 0; }

@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "hub/metrics.h"
 #include "hub/store.h"
 #include "truc/v1/config.pb.h"
 
@@ -29,6 +30,8 @@ namespace truc::hub {
 
 class AccountStore;
 class AlertEngine;
+class Metrics;
+class MetricsServer;
 class Notifier;
 class AuditLog;
 class AuditService;
@@ -66,6 +69,8 @@ class HubServer {
   int port() const { return port_; }
   // The console's port, or 0 when it is not served.
   int console_port() const;
+  // The metrics' port, or 0 when they are not served.
+  int metrics_port() const;
   // Ends parked polls, refuses sends waiting for their turn (UNAVAILABLE),
   // stops accepting calls, waits up to 2 s for the calls in flight, and
   // signs a last audit checkpoint. Idempotent.
@@ -88,6 +93,8 @@ class HubServer {
 
  private:
   HubServer() = default;
+  // The metrics read from the hub at a scrape (metrics.h).
+  std::vector<GaugeFamily> Gauges();
   // The maintenance thread's loop (see the class comment).
   void Maintain(const truc::v1::HubConfig& config);
 
@@ -104,6 +111,9 @@ class HubServer {
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<AlertEngine> alerts_;
+  // Before the gRPC server, whose interceptor reports to it.
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<MetricsServer> metrics_server_;
   std::unique_ptr<Notifier> notifier_;
   std::unique_ptr<SessionTable> sessions_;
   std::unique_ptr<ConsoleApi> console_api_;

@@ -13,6 +13,7 @@
 #include "common/status_macros.h"
 #include "common/time_util.h"
 #include "hub/event_log.h"
+#include "hub/service_table.h"
 #include "hub/work_pool.h"
 
 namespace truc::hub {
@@ -722,6 +723,19 @@ grpc::ServerUnaryReactor* ExchangeService::ListSent(
                       *response, core_.ledger->ListSent(caller.name, *request));
                   return absl::OkStatus();
                 });
+}
+
+grpc::ServerUnaryReactor* OperatorService::GetServiceTable(
+    grpc::CallbackServerContext* ctx,
+    const truc::v1::ServiceTableRequest* request,
+    truc::v1::ServiceTable* response) {
+  return OnPool(
+      ctx, core_.pool, [this, ctx, request, response]() -> absl::Status {
+        TRUC_RETURN_IF_ERROR(RequireOperator(core_.auth, *ctx).status());
+        TRUC_ASSIGN_OR_RETURN(
+            *response, BuildServiceTable(core_.store, core_.ledger, *request));
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* OperatorService::ListAlerts(

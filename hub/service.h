@@ -58,6 +58,7 @@ struct HubCore {
   const HubTrust* trust;
   HeaderLimits limits;
   uint32_t max_poll_wait_seconds;
+  Store* store;  // for the reports built from its indexes
 };
 
 class ExchangeService final : public truc::v1::Exchange::CallbackService {
@@ -135,6 +136,10 @@ class OperatorService final : public truc::v1::Operator::CallbackService {
       grpc::CallbackServerContext* ctx,
       const truc::v1::ListCertificatesRequest* request,
       truc::v1::ListCertificatesResponse* response) override;
+  grpc::ServerUnaryReactor* GetServiceTable(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::ServiceTableRequest* request,
+      truc::v1::ServiceTable* response) override;
   grpc::ServerUnaryReactor* ListAlerts(
       grpc::CallbackServerContext* ctx,
       const truc::v1::ListAlertsRequest* request,

@@ -14,6 +14,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest
   librabbitmq-dev
   libcpp-httplib-dev libargon2-dev libcurl4-openssl-dev
+  python3 python3-prometheus-client
 )
 # truc-bench compares truc with a RabbitMQ broker it starts itself (on its
 # own ports, under its run directory). TRUC_SKIP_RABBITMQ=1 leaves the

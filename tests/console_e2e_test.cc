@@ -29,15 +29,9 @@ class ConsoleEndToEnd : public ::testing::Test {
         "console { listen_address: \"127.0.0.1:0\" port_file: "
         "\"console.port\" }\n");
     p_.StartHub();
-    for (const char* code : {kOffice, kHealth, kYTich}) p_.IssueAgency(code);
-    p_.Register("000.00.00.H99", "UBND tỉnh Lạng Sơn");
-    p_.Register(kOffice, "Văn phòng UBND tỉnh Lạng Sơn");
-    p_.Register(kHealth, "Sở Y tế");
-    p_.Register(kYTich, "UBND xã Y Tịch");
-    auto port_text = ReadFile(p_.Path("console.port"));
-    ASSERT_TRUE(port_text.ok()) << port_text.status();
-    ASSERT_TRUE(
-        absl::SimpleAtoi(absl::StripAsciiWhitespace(*port_text), &port_));
+    p_.SmallProvince();
+    port_ = p_.PortIn("console.port");
+    ASSERT_NE(port_, 0);
     AddAccount("an.op", truc::v1::ACCOUNT_ROLE_OPERATOR, "");
     AddAccount("lan.vp", truc::v1::ACCOUNT_ROLE_CLERK, kOffice);
     AddAccount("minh.syt", truc::v1::ACCOUNT_ROLE_CLERK, kHealth);

@@ -39,12 +39,9 @@ class EscalationEndToEnd : public ::testing::Test {
         std::vector<std::string>{TRUC_SMTP_SINK_BIN, "--dir", p_.Path("mail"),
                                  "--port-file", p_.Path("smtp.port")},
         p_.Path("smtp.log"));
-    ASSERT_TRUE(WaitFor([&] { return ReadFile(p_.Path("smtp.port")).ok(); },
+    ASSERT_TRUE(WaitFor([&] { return p_.PortIn("smtp.port") != 0; },
                         std::chrono::seconds(10)));
-    int smtp_port = 0;
-    ASSERT_TRUE(absl::SimpleAtoi(
-        absl::StripAsciiWhitespace(*ReadFile(p_.Path("smtp.port"))),
-        &smtp_port));
+    const int smtp_port = p_.PortIn("smtp.port");
 
     p_.WriteHubConfig(absl::StrCat(
         "alerts { express_arrival_seconds: 0 very_urgent_arrival_seconds: 0 "
@@ -55,11 +52,7 @@ class EscalationEndToEnd : public ::testing::Test {
         "\"vanphong@langson.gov.vn\" retry_initial_seconds: 1 "
         "console_url: \"https://127.0.0.1:8443/\" }\n"));
     p_.StartHub();
-    for (const char* code : {kOffice, kHealth, kYTich}) p_.IssueAgency(code);
-    p_.Register("000.00.00.H99", "UBND tỉnh Lạng Sơn");
-    p_.Register(kOffice, "Văn phòng UBND tỉnh Lạng Sơn");
-    p_.Register(kHealth, "Sở Y tế");
-    p_.Register(kYTich, "UBND xã Y Tịch");
+    p_.SmallProvince();
   }
   void TearDown() override {
     hook_.stop();

@@ -2,7 +2,9 @@
 
 #include <filesystem>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/file_util.h"
 #include "common/grpc_status.h"
 #include "common/signature.h"
@@ -116,6 +118,24 @@ std::unique_ptr<truc::v1::Operator::Stub> Province::Operator() {
   files.set_cert(Path("operator.crt"));
   files.set_key(Path("operator.key"));
   return truc::v1::Operator::NewStub(*MakeChannel(address(), files));
+}
+
+void Province::SmallProvince() {
+  for (const char* code : {kOffice, kHealth, kYTich}) IssueAgency(code);
+  Register("000.00.00.H99", "UBND tỉnh Lạng Sơn");
+  Register(kOffice, "Văn phòng UBND tỉnh Lạng Sơn");
+  Register(kHealth, "Sở Y tế");
+  Register(kYTich, "UBND xã Y Tịch");
+}
+
+int Province::PortIn(const std::string& file) const {
+  auto text = ReadFile(Path(file));
+  int port = 0;
+  if (!text.ok() ||
+      !absl::SimpleAtoi(absl::StripAsciiWhitespace(*text), &port)) {
+    return 0;
+  }
+  return port;
 }
 
 void Province::Register(const std::string& code, const std::string& name) {

@@ -52,6 +52,11 @@ class Province {
 
   // Registers agencies through the operator service.
   void Register(const std::string& code, const std::string& name);
+  // Certificates for, and registers, the province (UBND tỉnh), the office,
+  // Sở Y tế and UBND xã Y Tịch: the small province most tests need.
+  void SmallProvince();
+  // The port number a server wrote to <dir>/<file> (0 if none yet).
+  int PortIn(const std::string& file) const;
 
   // <dir>/agents/<code>/agent.conf, and starts truc-agent for it, with
   // the certificate <dir>/<cert>.crt (default: <code>.crt).

@@ -16,6 +16,7 @@
 #include "common/text_proto.h"
 #include "common/time_util.h"
 #include "hub/event_log.h"
+#include "hub/service_table.h"
 #include "truc/v1/console.pb.h"
 
 namespace truc::hub {
@@ -213,6 +214,7 @@ absl::StatusOr<HttpResponse> ConsoleApi::Route(const HttpRequest& request) {
     return Resend(request, parts[1]);
   if (is({"documents", "*", "paper"}, "POST")) return Paper(request, parts[1]);
   if (is({"agencies"}, "GET")) return Agencies(request);
+  if (is({"service"}, "GET")) return Service(request);
   if (is({"agencies"}, "POST")) return RegisterAgency(request);
   if (is({"agencies", "*", "*"}, "POST"))
     return SetAgencyState(request, parts[1], parts[2]);
@@ -458,6 +460,22 @@ absl::StatusOr<HttpResponse> ConsoleApi::Paper(const HttpRequest& request,
            absl::StrCat("document=", id, " recipient=", ask.recipient(),
                         " by=account:", caller.user.account));
   return Json(recipient);
+}
+
+absl::StatusOr<HttpResponse> ConsoleApi::Service(const HttpRequest& request) {
+  TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, false, false));
+  if (d_.store == nullptr) {
+    return absl::UnavailableError("the service table is not served here");
+  }
+  truc::v1::ServiceTableRequest ask;
+  auto month = request.query.find("month");
+  ask.set_month(month == request.query.end() || month->second.empty()
+                    ? VietnamMonth(d_.clock())
+                    : month->second);
+  if (!caller.user.is_operator()) ask.set_sender(caller.user.agency);
+  TRUC_ASSIGN_OR_RETURN(auto table,
+                        BuildServiceTable(d_.store, d_.ledger, ask));
+  return Json(table);
 }
 
 absl::StatusOr<HttpResponse> ConsoleApi::Agencies(const HttpRequest& request) {

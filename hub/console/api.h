@@ -14,6 +14,7 @@
 //   GET  /api/documents/ID          DocumentPage
 //   POST /api/documents/ID/resend   ResendResult
 //   POST /api/documents/ID/paper    PaperCopyRequest -> RecipientStatus
+//   GET  /api/service?month=yyyy-MM ServiceTable (a clerk: its documents)
 //   GET  /api/agencies              AgencyTable
 //   POST /api/agencies              RegisterAgencyRequest -> Agency (op.)
 //   POST /api/agencies/CODE/suspend|resume                -> Agency (op.)
@@ -84,6 +85,7 @@ struct ConsoleDeps {
   SessionTable* sessions;
   std::function<int64_t()> clock;  // Unix micros
   AlertEngine* alerts = nullptr;   // the alerts on the board, if any
+  Store* store = nullptr;          // for the service table
 };
 
 class ConsoleApi {
@@ -137,6 +139,7 @@ class ConsoleApi {
                                       const std::string& id);
   absl::StatusOr<HttpResponse> Paper(const HttpRequest& request,
                                      const std::string& id);
+  absl::StatusOr<HttpResponse> Service(const HttpRequest& request);
   absl::StatusOr<HttpResponse> Agencies(const HttpRequest& request);
   absl::StatusOr<HttpResponse> RegisterAgency(const HttpRequest& request);
   absl::StatusOr<HttpResponse> SetAgencyState(const HttpRequest& request,

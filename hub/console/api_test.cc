@@ -511,6 +511,28 @@ TEST_F(ConsoleApiTest, TheBoardShowsTheAlertsOfWhatItShows) {
   }
 }
 
+TEST_F(ConsoleApiTest, TheServiceTableOfAClerkHoldsItsOwnDocuments) {
+  api_ = std::make_unique<ConsoleApi>(ConsoleDeps{
+      ledger_.get(), directory_.get(), accounts_.get(), sessions_.get(),
+      [this] { return now_.load(); }, nullptr, faulty_.get()});
+  Send(kOffice, {kYTich}, truc::v1::URGENCY_EXPRESS, "a");
+  Send(kHealth, {kFinance}, truc::v1::URGENCY_NORMAL, "b");
+  auto op = LogIn("an.op");
+  auto table =
+      Parse<truc::v1::ServiceTable>(Call("GET", "/api/service", "", &*op));
+  EXPECT_EQ(table.month(), "2026-11") << "this month by default";
+  EXPECT_EQ(table.documents(), 2u);
+  auto clerk = LogIn("minh.syt");
+  table = Parse<truc::v1::ServiceTable>(
+      Call("GET", "/api/service?month=2026-11", "", &*clerk));
+  EXPECT_EQ(table.documents(), 1u);
+  ASSERT_EQ(table.units_size(), 1);
+  EXPECT_EQ(table.units(0).agency(), kFinance);
+  HttpResponse r = Call("GET", "/api/service?month=11-2026", "", &*clerk);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(r.body, HasSubstr("yyyy-MM"));
+}
+
 TEST_F(ConsoleApiTest, InternalErrorsSayNoMoreThanThat) {
   HttpResponse r = ConsoleApi::Error(absl::DataLossError("key d/x at 0x7f..."));
   EXPECT_EQ(r.status, 500);

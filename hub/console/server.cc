@@ -5,13 +5,13 @@
 #include <openssl/ssl.h>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
 #include "common/text_proto.h"
 #include "hub/console/assets.h"
 #include "hub/event_log.h"
+#include "hub/http_listen.h"
 #include "truc/v1/console.pb.h"
 
 namespace truc::hub {
@@ -111,27 +111,9 @@ absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(
   self->server_->set_keep_alive_timeout(5);
   self->Routes();
 
-  const std::string& address = config.listen_address();
-  const size_t colon = address.rfind(':');
-  std::string host = address.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[')
-    host = host.substr(1, host.size() - 2);
-  int port = 0;
-  if (!absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 0 ||
-      port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "console.listen_address \"", address, "\" has no valid port"));
-  }
-  if (port == 0) {
-    port = self->server_->bind_to_any_port(host);
-  } else if (!self->server_->bind_to_port(host, port)) {
-    port = -1;
-  }
-  if (port <= 0) {
-    return absl::UnavailableError(
-        absl::StrCat("console: cannot listen on ", address,
-                     " (address in use, or not an address of this machine)"));
-  }
+  TRUC_ASSIGN_OR_RETURN(const int port,
+                        BindHttp(*self->server_, config.listen_address(),
+                                 "console.listen_address", "console"));
   self->port_ = port;
   httplib::SSLServer* server = self->server_.get();
   self->thread_ = std::thread([server] { server->listen_after_bind(); });

@@ -97,6 +97,15 @@ try {
     await page.click('#lang');
   });
 
+  await run('each unit\'s service this month', async () => {
+    await page.click('a[href="#/service"]');
+    await page.waitForSelector('#service');
+    const text = await page.locator('#service').innerText();
+    assert.match(text, /UBND xã Y Tịch/);
+    assert.match(text, /Sở Y tế/);
+    await page.screenshot({ path: `${SHOTS}/service.png`, fullPage: true });
+  });
+
   await run('logging out ends the session', async () => {
     await page.click('#logout');
     await page.waitForSelector('#login');

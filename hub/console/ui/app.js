@@ -7,7 +7,11 @@ const TEXT = {
   vi: {
     'brand': 'Trục liên thông văn bản',
     'nav.board': 'Bảng theo dõi', 'nav.agencies': 'Đơn vị',
-    'nav.accounts': 'Tài khoản', 'logout': 'Đăng xuất',
+    'nav.accounts': 'Tài khoản', 'logout': 'Đăng xuất', 'nav.service': 'Chất lượng phục vụ',
+    'service.title': 'Chất lượng phục vụ của từng đơn vị', 'service.month': 'Tháng',
+    'service.docs': 'Văn bản', 'service.arrived': 'Đã đến', 'service.read': 'Đã đọc',
+    'service.never': 'Chưa từng nhận', 'service.summary': '{n} văn bản gửi từ {from} đến {to}',
+    'service.byPaper': '+{n} bản giấy',
     'live.on': '● Trực tuyến', 'live.off': '○ Mất kết nối',
     'login.title': 'Đăng nhập', 'login.name': 'Tên đăng nhập',
     'login.password': 'Mật khẩu', 'login.submit': 'Đăng nhập',
@@ -59,6 +63,10 @@ const TEXT = {
   en: {
     'brand': 'Document exchange axis',
     'nav.board': 'Board', 'nav.agencies': 'Agencies', 'nav.accounts': 'Accounts', 'logout': 'Log out',
+    'nav.service': 'Service', 'service.title': 'Each unit\'s service', 'service.month': 'Month',
+    'service.docs': 'Documents', 'service.arrived': 'Arrived', 'service.read': 'Read',
+    'service.never': 'Never received', 'service.summary': '{n} documents sent from {from} to {to}',
+    'service.byPaper': '+{n} by paper',
     'live.on': '● Live', 'live.off': '○ Disconnected',
     'login.title': 'Log in', 'login.name': 'Account name', 'login.password': 'Password',
     'login.submit': 'Log in',
@@ -460,6 +468,34 @@ async function showAccounts() {
     form);
 }
 
+async function showService() {
+  const params = new URLSearchParams(location.hash.split('?')[1] || '');
+  const month = params.get('month') || '';
+  const table = await api('GET', '/api/service' + (month ? '?month=' + encodeURIComponent(month) : ''));
+  const picker = el('input', { type: 'month', id: 'service-month', value: table.month, onchange: () => { location.hash = '#/service?month=' + picker.value; } });
+  const dur = (n, s) => (n ? age(Number(s) * 1e6) : '–');
+  const rows = [];
+  for (const u of table.units || []) {
+    (u.by_urgency || []).forEach((s, i) => {
+      const never = (u.never_received || []).length;
+      rows.push(el('tr', { class: i === 0 && never ? 'outstanding' : '' },
+        el('td', { 'data-label': t('doc.recipient') }, i === 0 ? (u.name || u.agency) : ''),
+        el('td', { 'data-label': t('col.urgency') }, urgencyBadge(s.urgency)),
+        el('td', { 'data-label': t('service.docs') }, String(s.documents || 0)),
+        el('td', { 'data-label': t('service.arrived') }, `${s.arrived || 0} · p50 ${dur(s.arrived, s.p50_arrive_seconds)} · p95 ${dur(s.arrived, s.p95_arrive_seconds)}`),
+        el('td', { 'data-label': t('service.read') }, `${s.read || 0} · p50 ${dur(s.read, s.p50_read_seconds)} · p95 ${dur(s.read, s.p95_read_seconds)}`),
+        el('td', { 'data-label': t('service.never') }, i === 0 ? [String(never), u.paper_only ? ' ' + t('service.byPaper', { n: u.paper_only }) : '',
+          ...(u.never_received || []).slice(0, 5).map((id) => el('div', {}, el('a', { href: '#/doc/' + encodeURIComponent(id) }, id)))] : '')));
+    });
+  }
+  main(el('h1', {}, t('service.title')),
+    el('p', { class: 'controls' }, el('label', { class: 'inline' }, t('service.month') + ' ', picker)),
+    el('p', { class: 'muted' }, t('service.summary', { n: table.documents || 0, from: vnTime(table.from), to: vnTime(table.to) })),
+    rows.length ? el('table', { class: 'service', id: 'service' },
+      el('thead', {}, el('tr', {}, ['doc.recipient', 'col.urgency', 'service.docs', 'service.arrived', 'service.read', 'service.never'].map((k) => el('th', {}, t(k))))),
+      el('tbody', {}, rows)) : null);
+}
+
 async function render() {
   if (!session) return showLogin();
   if (session.must_change_password) return showPassword();
@@ -468,6 +504,7 @@ async function render() {
   try {
     if (path.startsWith('/doc/')) await showDocument(decodeURIComponent(path.slice(5)));
     else if (path === '/agencies') await showAgencies();
+    else if (path === '/service') await showService();
     else if (path === '/accounts') await showAccounts();
     else if (path === '/password') showPassword();
     else await showBoard();
