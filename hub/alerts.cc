@@ -66,27 +66,13 @@ uint32_t AlertThresholds::ForUrgency(truc::v1::Urgency urgency) const {
   }
 }
 
-absl::StatusOr<uint64_t> NextNotificationSeq(Store* store) {
-  uint64_t next = 0;
-  TRUC_RETURN_IF_ERROR(store->ScanPrefix(
-      keys::kNotificationPrefix, [&](absl::string_view k, absl::string_view) {
-        absl::string_view tail = k.substr(keys::kNotificationPrefix.size());
-        uint64_t seq = 0;
-        for (char c : tail.substr(0, 8))
-          seq = (seq << 8) | static_cast<unsigned char>(c);
-        next = std::max(next, seq + 1);
-        return true;
-      }));
-  return next;
-}
-
 absl::StatusOr<std::unique_ptr<AlertEngine>> AlertEngine::Load(
     Store* store, AuditLog* audit, Directory* directory, Ledger* ledger,
     ChangeFeed* feed, Clock clock, AlertThresholds thresholds,
-    std::vector<std::string> channels, std::string actor) {
+    NotificationQueue* queue, std::string actor) {
   std::unique_ptr<AlertEngine> engine(
       new AlertEngine(store, audit, directory, ledger, feed, std::move(clock),
-                      thresholds, std::move(channels), std::move(actor)));
+                      thresholds, queue, std::move(actor)));
   absl::Status bad;
   absl::MutexLock lock(&engine->mu_);
   TRUC_RETURN_IF_ERROR(store->ScanPrefix(
@@ -101,7 +87,6 @@ absl::StatusOr<std::unique_ptr<AlertEngine>> AlertEngine::Load(
         return true;
       }));
   TRUC_RETURN_IF_ERROR(bad);
-  TRUC_ASSIGN_OR_RETURN(engine->next_notification_, NextNotificationSeq(store));
   return engine;
 }
 
@@ -216,29 +201,22 @@ absl::Status AlertEngine::Write(const Alert& alert, bool cleared, int64_t now) {
   } else {
     batch.Put(keys::Alert(alert.id()), alert.SerializeAsString());
   }
-  const uint64_t first = next_notification_;
-  for (const std::string& channel : channels_) {
-    truc::internal::NotificationRecord n;
-    *n.mutable_alert() = alert;
-    n.set_cleared(cleared);
-    n.set_channel(channel);
-    n.set_created_micros(now);
-    n.set_next_attempt_micros(now);
-    batch.Put(keys::Notification(next_notification_++), n.SerializeAsString());
-  }
+  truc::internal::NotificationRecord n;
+  *n.mutable_alert() = alert;
+  n.set_cleared(cleared);
+  n.set_created_micros(now);
+  n.set_next_attempt_micros(now);
+  queue_->Add(std::move(n), &batch);
   truc::v1::AuditEvent event;
   event.set_kind(cleared ? "alert_cleared" : "alert_raised");
   event.set_actor(actor_);
   event.set_document_id(alert.document_id());
   event.set_agency(alert.agency());
   event.set_detail(alert.id());
-  absl::StatusOr<uint64_t> committed = audit_->Commit(batch, {event});
-  if (!committed.ok()) {
-    next_notification_ = first;
-    return committed.status();
-  }
-  LogEvent(cleared ? "alert_cleared" : "alert_raised",
-           absl::StrCat("id=", alert.id(), " channels=", channels_.size()));
+  TRUC_RETURN_IF_ERROR(audit_->Commit(batch, {event}).status());
+  LogEvent(
+      cleared ? "alert_cleared" : "alert_raised",
+      absl::StrCat("id=", alert.id(), " channels=", queue_->channels().size()));
   if (feed_ != nullptr) {
     Change c;
     c.kind = Change::Kind::kAlert;

@@ -36,6 +36,7 @@
 #include "hub/change_feed.h"
 #include "hub/directory.h"
 #include "hub/ledger.h"
+#include "hub/notifier.h"
 #include "hub/store.h"
 #include "truc/v1/config.pb.h"
 #include "truc/v1/operator.pb.h"
@@ -59,14 +60,14 @@ class AlertEngine {
  public:
   static constexpr size_t kMaxScan = 20000;
 
-  // Loads the alerts raised before (w/). `channels` are the notification
-  // channels ("webhook:<url>", "email") each change is queued for; `actor`
-  // names the hub in the audit log ("hub:<name>"). Fails with the store's
-  // error, or DATA_LOSS for a record that does not parse.
+  // Loads the alerts raised before (w/). Each change is queued on `queue`
+  // (which must outlive the engine) for its channels; `actor` names the hub
+  // in the audit log ("hub:<name>"). Fails with the store's error, or
+  // DATA_LOSS for a record that does not parse.
   static absl::StatusOr<std::unique_ptr<AlertEngine>> Load(
       Store* store, AuditLog* audit, Directory* directory, Ledger* ledger,
       ChangeFeed* feed, Clock clock, AlertThresholds thresholds,
-      std::vector<std::string> channels, std::string actor);
+      NotificationQueue* queue, std::string actor);
 
   struct Outcome {
     size_t raised = 0;
@@ -84,7 +85,7 @@ class AlertEngine {
  private:
   AlertEngine(Store* store, AuditLog* audit, Directory* directory,
               Ledger* ledger, ChangeFeed* feed, Clock clock,
-              AlertThresholds thresholds, std::vector<std::string> channels,
+              AlertThresholds thresholds, NotificationQueue* queue,
               std::string actor)
       : store_(store),
         audit_(audit),
@@ -93,7 +94,7 @@ class AlertEngine {
         feed_(feed),
         clock_(std::move(clock)),
         thresholds_(thresholds),
-        channels_(std::move(channels)),
+        queue_(queue),
         actor_(std::move(actor)) {}
 
   // What the rules say should be raised now, by id.
@@ -108,17 +109,13 @@ class AlertEngine {
   ChangeFeed* const feed_;
   const Clock clock_;
   const AlertThresholds thresholds_;
-  const std::vector<std::string> channels_;
+  NotificationQueue* const queue_;
   const std::string actor_;
-  uint64_t next_notification_ = 0;  // Evaluate's thread only
-  bool scan_complete_ = true;       // Evaluate's thread only
+  bool scan_complete_ = true;  // Evaluate's thread only
 
   mutable absl::Mutex mu_;
   std::map<std::string, truc::v1::Alert> active_ ABSL_GUARDED_BY(mu_);
 };
-
-// The next free n/ sequence number in `store` (after the last one).
-absl::StatusOr<uint64_t> NextNotificationSeq(Store* store);
 
 }  // namespace truc::hub
 

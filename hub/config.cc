@@ -122,6 +122,10 @@ absl::StatusOr<truc::v1::HubConfig> FinishHubConfig(
   TRUC_RETURN_IF_ERROR(InRange(notify->retry_max_seconds(),
                                notify->retry_initial_seconds(), 86400,
                                "notify.retry_max_seconds"));
+  if (!notify->has_daily_digests()) notify->set_daily_digests(true);
+  if (!notify->has_digest_hour()) notify->set_digest_hour(7);
+  TRUC_RETURN_IF_ERROR(
+      InRange(notify->digest_hour(), 0, 23, "notify.digest_hour"));
   if (notify->timeout_seconds() == 0) notify->set_timeout_seconds(20);
   TRUC_RETURN_IF_ERROR(
       InRange(notify->timeout_seconds(), 1, 300, "notify.timeout_seconds"));

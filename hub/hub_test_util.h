@@ -20,11 +20,24 @@
 #include "hub/cert_registry.h"
 #include "hub/directory.h"
 #include "hub/fault_store.h"
+#include "hub/keys.h"
 #include "hub/ledger.h"
 #include "hub/memory_store.h"
 #include "hub/trust.h"
+#include "truc/internal/records.pb.h"
 
 namespace truc::hub::testing {
+
+// The notifications queued in `store` (n/), in order.
+inline std::vector<truc::internal::NotificationRecord> QueuedNotifications(
+    Store* store) {
+  std::vector<truc::internal::NotificationRecord> out;
+  (void)store->ScanPrefix(keys::kNotificationPrefix, [&](auto, auto v) {
+    out.emplace_back().ParseFromArray(v.data(), static_cast<int>(v.size()));
+    return true;
+  });
+  return out;
+}
 
 inline constexpr char kOffice[] = "000.01.00.H99";   // Văn phòng UBND tỉnh
 inline constexpr char kHealth[] = "000.07.00.H99";   // Sở Y tế

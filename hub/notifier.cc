@@ -84,6 +84,29 @@ absl::Status CheckUrl(const std::string& url, const std::string& field,
 
 }  // namespace
 
+absl::StatusOr<std::unique_ptr<NotificationQueue>> NotificationQueue::Load(
+    Store* store, std::vector<std::string> channels) {
+  uint64_t next = 0;
+  TRUC_RETURN_IF_ERROR(store->ScanPrefix(
+      keys::kNotificationPrefix, [&](absl::string_view k, absl::string_view) {
+        absl::string_view tail = k.substr(keys::kNotificationPrefix.size());
+        uint64_t seq = 0;
+        for (char c : tail.substr(0, 8))
+          seq = (seq << 8) | static_cast<unsigned char>(c);
+        next = std::max(next, seq + 1);
+        return true;
+      }));
+  return std::unique_ptr<NotificationQueue>(
+      new NotificationQueue(std::move(channels), next));
+}
+
+void NotificationQueue::Add(NotificationRecord n, WriteBatch* b) {
+  for (const std::string& channel : channels_) {
+    n.set_channel(channel);
+    b->Put(keys::Notification(next_.fetch_add(1)), n.SerializeAsString());
+  }
+}
+
 std::vector<std::string> Notifier::Channels(const truc::v1::NotifyConfig& c) {
   std::vector<std::string> channels;
   for (const std::string& url : c.webhook_urls())
@@ -202,6 +225,44 @@ MailText AlertMail(const NotificationRecord& n,
   return mail;
 }
 
+MailText DigestMail(const truc::v1::Digest& d, const std::string& console_url) {
+  const std::string who =
+      d.agency_name().empty()
+          ? d.agency()
+          : absl::StrCat(d.agency_name(), " (", d.agency(), ")");
+  const std::string date =
+      absl::StrCat(d.day().substr(8, 2), "/", d.day().substr(5, 2), "/",
+                   d.day().substr(0, 4));
+  MailText mail;
+  const bool recipient = d.kind() == truc::v1::Digest::KIND_RECIPIENT;
+  mail.subject =
+      absl::StrCat(recipient ? "[truc] Văn bản chưa nhận, ngày "
+                             : "[truc] Văn bản gửi đi chưa đến đủ, ngày ",
+                   date, ": ", who, " (", d.items_size(), ")");
+  mail.text = absl::StrCat(
+      recipient ? "Các văn bản đơn vị sau chưa nhận:\n"
+                : "Các văn bản đơn vị sau đã gửi nhưng còn nơi chưa nhận:\n",
+      who, "\n\n");
+  for (const auto& item : d.items()) {
+    absl::StrAppend(&mail.text, "- ", item.subject(), " (", item.document_id(),
+                    "), gửi lúc ",
+                    FormatVietnamTime(item.sent_at().unix_micros()));
+    if (recipient) {
+      absl::StrAppend(
+          &mail.text, ", nơi gửi ",
+          item.sender_name().empty() ? item.sender() : item.sender_name());
+    } else {
+      absl::StrAppend(&mail.text,
+                      "; chưa nhận: ", absl::StrJoin(item.missing(), ", "));
+    }
+    absl::StrAppend(&mail.text, "\n");
+  }
+  if (!console_url.empty())
+    absl::StrAppend(&mail.text, "\nBảng theo dõi: ", console_url, "\n");
+  absl::StrAppend(&mail.text, "\n-- \ntruc-hub\n");
+  return mail;
+}
+
 std::string FormatMail(const std::string& from,
                        const std::vector<std::string>& to, const MailText& mail,
                        int64_t now_micros, const std::string& message_id) {
@@ -257,10 +318,15 @@ absl::Status Notifier::SendMail(const std::string& subject,
 }
 
 absl::Status Notifier::Deliver(const NotificationRecord& n) {
+  const bool digest = n.has_digest();
   if (absl::StartsWith(n.channel(), kWebhookPrefix)) {
-    const std::string body = absl::StrCat(
-        R"({"event":")", n.cleared() ? "alert_cleared" : "alert_raised",
-        R"(","alert":)", ToJson(n.alert(), /*pretty=*/false), "}");
+    const std::string body =
+        digest ? absl::StrCat(R"({"event":"digest","digest":)",
+                              ToJson(n.digest(), /*pretty=*/false), "}")
+               : absl::StrCat(R"({"event":")",
+                              n.cleared() ? "alert_cleared" : "alert_raised",
+                              R"(","alert":)",
+                              ToJson(n.alert(), /*pretty=*/false), "}");
     return PostWebhook(n.channel().substr(strlen(kWebhookPrefix)), body);
   }
   if (n.channel() == "email") {
@@ -268,7 +334,8 @@ absl::Status Notifier::Deliver(const NotificationRecord& n) {
       return absl::FailedPreconditionError(
           "no notify.smtp_url configured any more");
     }
-    MailText mail = AlertMail(n, config_.console_url());
+    MailText mail = digest ? DigestMail(n.digest(), config_.console_url())
+                           : AlertMail(n, config_.console_url());
     return SendMail(mail.subject, mail.text);
   }
   return absl::FailedPreconditionError(

@@ -2,7 +2,8 @@
 // through their channel, with libcurl (Debian's libcurl4-openssl):
 //
 //   webhook:<url>  an HTTP POST of {"event": "alert_raised" |
-//                  "alert_cleared", "alert": {...}} (application/json);
+//                  "alert_cleared", "alert": {...}} or {"event": "digest",
+//                  "digest": {...}} (application/json);
 //                  any 2xx answer is delivered
 //   email          a UTF-8 text message through NotifyConfig.smtp_url
 //                  (STARTTLS when the server offers it, or smtps://)
@@ -20,6 +21,7 @@
 #ifndef TRUC_HUB_NOTIFIER_H_
 #define TRUC_HUB_NOTIFIER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -35,6 +37,28 @@
 #include "truc/v1/config.pb.h"
 
 namespace truc::hub {
+
+// The queue's writing side: numbers the notifications (n/<seq>) and adds
+// one record per configured channel to the batch of the change that causes
+// them, so a change and its notifications are written together. Sequence
+// numbers only grow; a batch that fails to commit leaves a gap, no harm.
+//
+// Thread-safety: thread-safe.
+class NotificationQueue {
+ public:
+  // Continues after the last n/ record in `store`. Fails with its error.
+  static absl::StatusOr<std::unique_ptr<NotificationQueue>> Load(
+      Store* store, std::vector<std::string> channels);
+  // Adds `n` to `b` once per channel (n.channel set to each).
+  void Add(truc::internal::NotificationRecord n, WriteBatch* b);
+  const std::vector<std::string>& channels() const { return channels_; }
+
+ private:
+  NotificationQueue(std::vector<std::string> channels, uint64_t next)
+      : channels_(std::move(channels)), next_(next) {}
+  const std::vector<std::string> channels_;
+  std::atomic<uint64_t> next_;
+};
 
 class Notifier {
  public:
@@ -89,6 +113,8 @@ struct MailText {
 };
 MailText AlertMail(const truc::internal::NotificationRecord& n,
                    const std::string& console_url);
+// The e-mail for a daily digest.
+MailText DigestMail(const truc::v1::Digest& d, const std::string& console_url);
 
 // The RFC 5322 message: UTF-8 headers encoded (RFC 2047), base64 body.
 std::string FormatMail(const std::string& from,

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "common/test_util.h"
+#include "hub/hub_test_util.h"
 #include "hub/keys.h"
 #include "hub/memory_store.h"
 
@@ -50,12 +51,7 @@ class NotifierTest : public ::testing::Test {
     ASSERT_TRUE(store_.Write(b, {}).ok());
   }
   std::vector<truc::internal::NotificationRecord> Stored() {
-    std::vector<truc::internal::NotificationRecord> out;
-    (void)store_.ScanPrefix(keys::kNotificationPrefix, [&](auto, auto v) {
-      out.emplace_back().ParseFromArray(v.data(), static_cast<int>(v.size()));
-      return true;
-    });
-    return out;
+    return testing::QueuedNotifications(&store_);
   }
   int64_t now_ = kStart;
   MemoryStore store_;

@@ -25,6 +25,7 @@
 #include "hub/console/api.h"
 #include "hub/console/server.h"
 #include "hub/console/sessions.h"
+#include "hub/digests.h"
 #include "hub/directory.h"
 #include "hub/event_log.h"
 #include "hub/keys.h"
@@ -95,13 +96,22 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   TRUC_ASSIGN_OR_RETURN(
       hub->notifier_,
       Notifier::Create(hub->store_, config.notify(), NowMicros));
+  TRUC_ASSIGN_OR_RETURN(hub->queue_,
+                        NotificationQueue::Load(
+                            hub->store_, Notifier::Channels(config.notify())));
   TRUC_ASSIGN_OR_RETURN(
       hub->alerts_,
       AlertEngine::Load(hub->store_, hub->audit_.get(), hub->directory_.get(),
                         hub->ledger_.get(), hub->feed_.get(), NowMicros,
                         AlertThresholds::From(config.alerts()),
-                        Notifier::Channels(config.notify()),
+                        hub->queue_.get(),
                         key->Current()->identity().Principal()));
+  if (config.notify().daily_digests()) {
+    hub->digests_ = std::make_unique<DigestJob>(
+        hub->store_, hub->audit_.get(), hub->directory_.get(),
+        hub->ledger_.get(), hub->queue_.get(), NowMicros,
+        config.notify().digest_hour(), key->Current()->identity().Principal());
+  }
   hub->metrics_ = std::make_unique<Metrics>();
   Metrics* metrics = hub->metrics_.get();
   hub->feed_->Observe([metrics](const Change& c) { metrics->Observe(c); });
@@ -259,6 +269,13 @@ void HubServer::Maintain(const truc::v1::HubConfig& config) {
       if (!checked.ok()) {
         LogLine(absl::StrCat("event=alert_check_failed reason=\"",
                              checked.status().message(), "\""));
+      }
+      if (digests_) {
+        auto queued = digests_->RunIfDue();
+        if (!queued.ok()) {
+          LogLine(absl::StrCat("event=digests_failed reason=\"",
+                               queued.status().message(), "\""));
+        }
       }
     }
     if (now - last_flush >= kFlushMicros) {

@@ -30,8 +30,10 @@ namespace truc::hub {
 
 class AccountStore;
 class AlertEngine;
+class DigestJob;
 class Metrics;
 class MetricsServer;
+class NotificationQueue;
 class Notifier;
 class AuditLog;
 class AuditService;
@@ -110,7 +112,9 @@ class HubServer {
   std::unique_ptr<ChangeFeed> feed_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<BlobStore> blobs_;
+  std::unique_ptr<NotificationQueue> queue_;
   std::unique_ptr<AlertEngine> alerts_;
+  std::unique_ptr<DigestJob> digests_;  // null when daily digests are off
   // Before the gRPC server, whose interceptor reports to it.
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<MetricsServer> metrics_server_;

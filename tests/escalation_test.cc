@@ -41,19 +41,27 @@ class EscalationEndToEnd : public ::testing::Test {
         p_.Path("smtp.log"));
     ASSERT_TRUE(WaitFor([&] { return p_.PortIn("smtp.port") != 0; },
                         std::chrono::seconds(10)));
-    const int smtp_port = p_.PortIn("smtp.port");
-
-    p_.WriteHubConfig(absl::StrCat(
-        "alerts { express_arrival_seconds: 0 very_urgent_arrival_seconds: 0 "
-        "silent_agency_seconds: 3 check_seconds: 1 }\n",
-        "notify { webhook_urls: \"http://127.0.0.1:", hook_port_,
-        "/hook\" smtp_url: \"smtp://127.0.0.1:", smtp_port,
-        "\" smtp_from: \"truc@langson.gov.vn\" smtp_to: "
-        "\"vanphong@langson.gov.vn\" retry_initial_seconds: 1 "
-        "console_url: \"https://127.0.0.1:8443/\" }\n"));
+    smtp_port_ = p_.PortIn("smtp.port");
+    WriteConfig(/*digests=*/false);
     p_.StartHub();
     p_.SmallProvince();
   }
+  // Short rules; digests from midnight (so at the first check), or none.
+  void WriteConfig(bool digests) {
+    // With digests, no alert: what the channels get is the digests alone.
+    p_.WriteHubConfig(absl::StrCat(
+        "alerts { express_arrival_seconds: 0 very_urgent_arrival_seconds: 0 "
+        "silent_agency_seconds: ",
+        digests ? 0 : 3, " check_seconds: 1 }\n",
+        "notify { webhook_urls: \"http://127.0.0.1:", hook_port_,
+        "/hook\" smtp_url: \"smtp://127.0.0.1:", smtp_port_,
+        "\" smtp_from: \"truc@langson.gov.vn\" smtp_to: "
+        "\"vanphong@langson.gov.vn\" retry_initial_seconds: 1 "
+        "console_url: \"https://127.0.0.1:8443/\" ",
+        digests ? "daily_digests: true digest_hour: 0" : "daily_digests: false",
+        " }\n"));
+  }
+
   void TearDown() override {
     hook_.stop();
     if (hook_thread_.joinable()) hook_thread_.join();
@@ -81,6 +89,7 @@ class EscalationEndToEnd : public ::testing::Test {
   Province p_;
   httplib::Server hook_;
   int hook_port_ = 0;
+  int smtp_port_ = 0;
   std::thread hook_thread_;
   std::mutex mu_;
   std::vector<std::string> calls_;
@@ -138,6 +147,31 @@ TEST_F(EscalationEndToEnd, AStoppedAgentRaisesOneAlertThatClearsWhenItReturns) {
   listed = RunCommand({TRUC_CLI_BIN, "alert", "list"},
                       {{"TRUC_PROFILE", p_.Profile("operator")}});
   EXPECT_TRUE(absl::StrContains(listed.out, "No alert")) << listed.out;
+}
+
+TEST_F(EscalationEndToEnd, TheDaysDigestsGoOutOnceThroughEveryChannel) {
+  auto sent = p_.Send(kOffice, {kYTich}, "Công văn hỏa tốc số 45");
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  // Digests turned on, from midnight: due at the hub's first check.
+  p_.StopHub();
+  WriteConfig(/*digests=*/true);
+  p_.StartHub();
+  const std::string digest = R"("event":"digest")";
+  ASSERT_TRUE(
+      WaitFor([&] { return CallsWith(digest) == 2 && Mails().size() == 2; },
+              std::chrono::seconds(20)))
+      << Calls().size() << " webhook calls, " << Mails().size() << " e-mails";
+  // One for UBND xã Y Tịch (what it has not picked up), one for the office
+  // (what its units lack).
+  EXPECT_EQ(CallsWith(R"("kind":"KIND_RECIPIENT")"), 1u);
+  EXPECT_EQ(CallsWith(R"("kind":"KIND_SENDER")"), 1u);
+  EXPECT_EQ(CallsWith(sent->document_id()), 2u);
+  // Once a day, even across a restart.
+  p_.StopHub();
+  p_.StartHub();
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  EXPECT_EQ(CallsWith(digest), 2u);
+  EXPECT_EQ(Mails().size(), 2u);
 }
 
 }  // namespace

@@ -68,6 +68,15 @@ absl::StatusOr<T> ParseBody(const HttpRequest& request) {
   return message;
 }
 
+// An action that takes nothing: its body is empty or "{}", never anything
+// else a client might think it sent.
+absl::Status RequireEmptyBody(const HttpRequest& request) {
+  if (request.body.empty()) return absl::OkStatus();
+  truc::v1::Empty empty;
+  TRUC_RETURN_IF_ERROR(ParseJson(request.body, &empty));
+  return absl::OkStatus();
+}
+
 absl::Status RequireOperator(const ConsoleUser& user) {
   if (!user.is_operator()) {
     return absl::PermissionDeniedError(
@@ -318,6 +327,7 @@ absl::StatusOr<HttpResponse> ConsoleApi::Login(const HttpRequest& request) {
 
 absl::StatusOr<HttpResponse> ConsoleApi::Logout(const HttpRequest& request) {
   TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, true, true));
+  TRUC_RETURN_IF_ERROR(RequireEmptyBody(request));
   d_.sessions->End(caller.token);
   LogEvent("console_logout", absl::StrCat("account=", caller.user.account));
   HttpResponse r = Json(truc::v1::Empty());
@@ -428,6 +438,7 @@ absl::StatusOr<HttpResponse> ConsoleApi::Resend(const HttpRequest& request,
                                                 const std::string& id) {
   TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, true, false));
   TRUC_RETURN_IF_ERROR(VisibleDocument(caller.user, id).status());
+  TRUC_RETURN_IF_ERROR(RequireEmptyBody(request));
   TRUC_ASSIGN_OR_RETURN(std::vector<std::string> again,
                         d_.ledger->Resend(id, caller.user.Actor()));
   LogEvent("resent", absl::StrCat("document=", id, " recipients=", again.size(),
@@ -549,6 +560,7 @@ absl::StatusOr<HttpResponse> ConsoleApi::SetAgencyState(
   }
   TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, true, false));
   TRUC_RETURN_IF_ERROR(RequireOperator(caller.user));
+  TRUC_RETURN_IF_ERROR(RequireEmptyBody(request));
   TRUC_ASSIGN_OR_RETURN(
       truc::v1::Agency agency,
       d_.directory->SetState(code,
@@ -591,6 +603,7 @@ absl::StatusOr<HttpResponse> ConsoleApi::AccountAction(
   }
   TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, true, false));
   TRUC_RETURN_IF_ERROR(RequireOperator(caller.user));
+  TRUC_RETURN_IF_ERROR(RequireEmptyBody(request));
   HttpResponse answer;
   if (action == "reset") {
     // The console draws the password: none travels in the request.

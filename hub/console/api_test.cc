@@ -264,6 +264,36 @@ TEST_F(ConsoleApiTest, BadRequestsAreRefusedWithTheirReasonAndChangeNothing) {
   EXPECT_EQ(AllKeys(), before);
 }
 
+TEST_F(ConsoleApiTest, EveryChangeRefusesABadBodyAndChangesNothing) {
+  const std::string id =
+      Send(kOffice, {kHealth}, truc::v1::URGENCY_EXPRESS, "k");
+  auto op = LogIn("an.op");
+  ASSERT_TRUE(op.ok());
+  const auto before = AllKeys();
+  for (const std::string& path :
+       {std::string("/api/password"), "/api/documents/" + id + "/resend",
+        "/api/documents/" + id + "/paper", std::string("/api/agencies"),
+        std::string("/api/agencies/000.07.00.H99/suspend"),
+        std::string("/api/accounts"),
+        std::string("/api/accounts/lan.vp/disable"),
+        std::string("/api/accounts/lan.vp/reset"),
+        std::string("/api/logout")}) {
+    HttpResponse r = Call("POST", path, "{", &*op);
+    EXPECT_EQ(r.status, 400) << path << ": " << r.body;
+    EXPECT_THAT(r.body, HasSubstr("malformed JSON")) << path;
+    r = Call("POST", path, R"({"unexpected":1})", &*op);
+    EXPECT_EQ(r.status, 400) << path << ": " << r.body;
+    r = Call("POST", path, "{}", &*op, "text/plain");
+    EXPECT_EQ(r.status, 415) << path;
+    r = Call("POST", path, std::string(ConsoleApi::kMaxBodyBytes + 1, '{'),
+             &*op);
+    EXPECT_EQ(r.status, 413) << path;
+  }
+  EXPECT_EQ(AllKeys(), before);
+  EXPECT_EQ(Call("GET", "/api/board", "", &*op).status, 200)
+      << "the session outlived every bad request";
+}
+
 TEST_F(ConsoleApiTest, TheBoardPutsTheMostUrgentOutstandingFirst) {
   const std::string normal =
       Send(kOffice, {kHealth, kFinance}, truc::v1::URGENCY_NORMAL, "n");
@@ -486,10 +516,13 @@ TEST_F(ConsoleApiTest, AClerkSeesItsOwnAgencysChangesOnly) {
 }
 
 TEST_F(ConsoleApiTest, TheBoardShowsTheAlertsOfWhatItShows) {
+  auto queue = NotificationQueue::Load(faulty_.get(), {});
+  ASSERT_TRUE(queue.ok());
   auto engine = AlertEngine::Load(
       faulty_.get(), audit_.get(), directory_.get(), ledger_.get(), nullptr,
       [this] { return now_.load(); },
-      AlertThresholds{.express = 600, .silent_agency = 0}, {}, "hub:hub");
+      AlertThresholds{.express = 600, .silent_agency = 0}, queue->get(),
+      "hub:hub");
   ASSERT_TRUE(engine.ok()) << engine.status();
   api_ = std::make_unique<ConsoleApi>(ConsoleDeps{
       ledger_.get(), directory_.get(), accounts_.get(), sessions_.get(),
