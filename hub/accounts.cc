@@ -198,12 +198,7 @@ absl::StatusOr<truc::v1::Account> AccountStore::SetDisabled(
   AccountRecord r;
   {
     absl::MutexLock write(&write_mu_);
-    {
-      absl::MutexLock lock(&mu_);
-      auto it = accounts_.find(name);
-      if (it == accounts_.end()) return NoSuchAccount(name);
-      r = it->second;
-    }
+    TRUC_ASSIGN_OR_RETURN(r, Record(name));
     if (r.disabled() == disabled) return ToAccount(r);
     r.set_disabled(disabled);
     TRUC_RETURN_IF_ERROR(
@@ -231,12 +226,7 @@ absl::StatusOr<truc::v1::AccountPassword> AccountStore::Reset(
   AccountRecord r;
   {
     absl::MutexLock write(&write_mu_);
-    {
-      absl::MutexLock lock(&mu_);
-      auto it = accounts_.find(name);
-      if (it == accounts_.end()) return NoSuchAccount(name);
-      r = it->second;
-    }
+    TRUC_ASSIGN_OR_RETURN(r, Record(name));
     r.set_password_hash(hash);
     r.set_password_set_at_micros(clock_());
     r.set_failed_logins(0);
@@ -261,13 +251,8 @@ absl::StatusOr<ConsoleUser> AccountStore::Login(const std::string& name,
     return new std::string(h.ok() ? *h : "");
   }();
   const int64_t now = clock_();
-  std::optional<AccountRecord> found;
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = accounts_.find(name);
-    if (it != accounts_.end()) found = it->second;
-  }
-  if (!found) {
+  absl::StatusOr<AccountRecord> found = Record(name);
+  if (!found.ok()) {
     (void)PasswordMatches(*kDummy, password);
     return kWrong;
   }
@@ -280,13 +265,9 @@ absl::StatusOr<ConsoleUser> AccountStore::Login(const std::string& name,
   }
   const bool right = PasswordMatches(found->password_hash(), password);
   absl::MutexLock write(&write_mu_);
-  AccountRecord r;
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = accounts_.find(name);
-    if (it == accounts_.end()) return kWrong;
-    r = it->second;
-  }
+  absl::StatusOr<AccountRecord> latest = Record(name);
+  if (!latest.ok()) return kWrong;  // removed meanwhile
+  AccountRecord r = *std::move(latest);
   if (!right) {
     r.set_failed_logins(r.failed_logins() + 1);
     if (r.failed_logins() < policy_.max_failed_logins) {
@@ -334,12 +315,7 @@ absl::Status AccountStore::ChangePassword(const std::string& name,
   {
     absl::MutexLock write(&write_mu_);
     AccountRecord r;
-    {
-      absl::MutexLock lock(&mu_);
-      auto it = accounts_.find(name);
-      if (it == accounts_.end()) return NoSuchAccount(name);
-      r = it->second;
-    }
+    TRUC_ASSIGN_OR_RETURN(r, Record(name));
     r.set_password_hash(hash);
     r.set_password_set_at_micros(clock_());
     r.set_must_change_password(false);
@@ -349,6 +325,14 @@ absl::Status AccountStore::ChangePassword(const std::string& name,
   }
   Revoked(name);
   return absl::OkStatus();
+}
+
+absl::StatusOr<AccountRecord> AccountStore::Record(
+    const std::string& name) const {
+  absl::MutexLock lock(&mu_);
+  auto it = accounts_.find(name);
+  if (it == accounts_.end()) return NoSuchAccount(name);
+  return it->second;
 }
 
 absl::StatusOr<ConsoleUser> AccountStore::Current(

@@ -121,6 +121,9 @@ class AccountStore {
         clock_(std::move(clock)),
         policy_(policy) {}
   truc::v1::Account ToAccount(const truc::internal::AccountRecord& r) const;
+  // A copy of `name`'s record; NOT_FOUND for an unknown name.
+  absl::StatusOr<truc::internal::AccountRecord> Record(
+      const std::string& name) const;
   // Writes `r` with `event` (if its kind is not empty) and keeps it.
   absl::Status Save(const truc::internal::AccountRecord& r,
                     std::optional<truc::v1::AuditEvent> event, bool sync);

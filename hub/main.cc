@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/net_address.h"
 #include "hub/config.h"
 #include "hub/event_log.h"
 #include "hub/server.h"
@@ -102,18 +103,22 @@ int main(int argc, char** argv) {
       " send_limits.burst=", config->send_limits().burst(),
       " send_limits.max_waiting=", config->send_limits().max_waiting(), "\n");
   std::fwrite(ready.data(), 1, ready.size(), stderr);
+  // Where people reach the HTTP servers (their real port when 0 asked).
+  const auto log_url = [](absl::string_view event, absl::string_view scheme,
+                          const std::string& address, int port,
+                          absl::string_view path) {
+    auto hp = truc::ParseHostPort(address, event);  // checked at load
+    truc::hub::LogEvent(
+        event, absl::StrCat("url=", scheme, "://", hp.ok() ? hp->host : address,
+                            ":", port, path));
+  };
   if ((*hub)->metrics_port() != 0) {
-    const std::string& at = config->metrics_listen_address();
-    truc::hub::LogEvent("metrics_serving",
-                        absl::StrCat("url=http://", at.substr(0, at.rfind(':')),
-                                     ":", (*hub)->metrics_port(), "/metrics"));
+    log_url("metrics_serving", "http", config->metrics_listen_address(),
+            (*hub)->metrics_port(), "/metrics");
   }
   if ((*hub)->console_port() != 0) {
-    const std::string& at = config->console().listen_address();
-    truc::hub::LogEvent(
-        "console_serving",
-        absl::StrCat("url=https://", at.substr(0, at.rfind(':')), ":",
-                     (*hub)->console_port(), "/"));
+    log_url("console_serving", "https", config->console().listen_address(),
+            (*hub)->console_port(), "/");
   }
 
   std::thread stopper([&] {

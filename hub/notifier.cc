@@ -89,11 +89,9 @@ absl::StatusOr<std::unique_ptr<NotificationQueue>> NotificationQueue::Load(
   uint64_t next = 0;
   TRUC_RETURN_IF_ERROR(store->ScanPrefix(
       keys::kNotificationPrefix, [&](absl::string_view k, absl::string_view) {
-        absl::string_view tail = k.substr(keys::kNotificationPrefix.size());
-        uint64_t seq = 0;
-        for (char c : tail.substr(0, 8))
-          seq = (seq << 8) | static_cast<unsigned char>(c);
-        next = std::max(next, seq + 1);
+        next = std::max(next, keys::DecodeFixed64(
+                                  k.substr(keys::kNotificationPrefix.size())) +
+                                  1);
         return true;
       }));
   return std::unique_ptr<NotificationQueue>(
