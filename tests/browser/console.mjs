@@ -81,6 +81,11 @@ try {
     assert.match(await page.locator('#toast').innerText(), /Đã gửi lại cho 1 đơn vị/);
     await ytich.locator('.paper-button').click();
     await page.fill('form.paper-form input[name=carried_by]', 'Nguyễn Văn An, văn thư');
+    // A redraw while the clerk is typing (here a second resend) keeps the
+    // form and what was typed in it.
+    await page.click('#resend');
+    await page.waitForFunction(() => /gửi lại 2 lần/.test(document.querySelector('#recipients tr[data-recipient="000.21.30.H99"]')?.innerText || ''));
+    assert.equal(await page.inputValue('form.paper-form input[name=carried_by]'), 'Nguyễn Văn An, văn thư');
     await page.fill('form.paper-form input[name=signed_by]', 'Hoàng Thị Mai');
     await page.click('form.paper-form button[type=submit]');
     await page.waitForFunction(() => /Bản giấy/.test(document.querySelector('#recipients tr[data-recipient="000.21.30.H99"] td.state')?.innerText || ''));

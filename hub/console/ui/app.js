@@ -133,6 +133,11 @@ let lang = localStorage.getItem('truc.lang') === 'en' ? 'en' : 'vi';
 let session = null;
 let events = null;
 let refreshTimer = null;
+// A paper-copy form being filled in: { doc, organ_id, values }. It outlives
+// redraws, so a live update or a resend does not wipe what a clerk typed.
+let paperDraft = null;
+// A live update skipped while a form was open, to draw once it closes.
+let refreshSkipped = false;
 
 function t(key, args) {
   let s = TEXT[lang][key] || TEXT.vi[key] || key;
@@ -322,18 +327,32 @@ async function showBoard() {
       el('tbody', {}, rows)) : el('p', { class: 'muted', id: 'board-empty' }, t('board.empty')));
 }
 
-function paperForm(id, r, host) {
-  const carried = el('input', { name: 'carried_by', required: true });
-  const signer = el('input', { name: 'signed_by', required: true });
-  const at = el('input', { name: 'carried_at', placeholder: 'dd/MM/yyyy HH:mm' });
-  const note = el('input', { name: 'note' });
+function paperForm(id, r, host, restoring) {
+  if (!restoring || !paperDraft) paperDraft = { doc: id, organ_id: r.organ_id, values: {} };
+  const draft = paperDraft;
+  const input = (name, attrs) => {
+    const i = el('input', { name, ...attrs });
+    i.value = draft.values[name] || '';
+    i.addEventListener('input', () => { draft.values[name] = i.value; });
+    return i;
+  };
+  const carried = input('carried_by', { required: true });
+  const signer = input('signed_by', { required: true });
+  const at = input('carried_at', { placeholder: 'dd/MM/yyyy HH:mm' });
+  const note = input('note', {});
   const error = el('p', { class: 'error' });
+  const close = () => {
+    paperDraft = null;
+    form.remove();
+    if (refreshSkipped) refreshSoon();
+  };
   const form = el('form', { class: 'card paper-form', onsubmit: async (ev) => {
     ev.preventDefault();
     try {
       await api('POST', `/api/documents/${encodeURIComponent(id)}/paper`, {
         recipient: r.organ_id, carried_by: carried.value, signed_by: signer.value,
         carried_at: at.value, note: note.value });
+      paperDraft = null;
       render();
     } catch (e) { error.textContent = e.message; }
   } },
@@ -341,9 +360,9 @@ function paperForm(id, r, host) {
   el('label', {}, t('paper.carried_by'), carried), el('label', {}, t('paper.signed_by'), signer),
   el('label', {}, t('paper.carried_at'), at), el('label', {}, t('paper.note'), note),
   el('button', { type: 'submit' }, t('paper.submit')),
-  el('button', { type: 'button', class: 'link', onclick: () => form.remove() }, t('paper.cancel')), error);
-  host.append(form);
-  carried.focus();
+  el('button', { type: 'button', class: 'link', onclick: close }, t('paper.cancel')), error);
+  host.replaceChildren(form);
+  if (!restoring) carried.focus();
 }
 
 async function showDocument(id) {
@@ -371,6 +390,12 @@ async function showDocument(id) {
       el('td', { 'data-label': t('doc.history') }, history,
         st <= 2 ? el('button', { type: 'button', class: 'small paper-button', onclick: () => paperForm(id, r, forms) }, t('doc.paper')) : null));
   });
+  if (paperDraft && paperDraft.doc === id) {
+    const r = recipients.find((x) => x.organ_id === paperDraft.organ_id);
+    // The unit may have received the document since the form was opened.
+    if (r && enumIndex('state', r.state) <= 2) paperForm(id, r, forms, true);
+    else paperDraft = null;
+  }
   const number = [h.code && h.code.code_number, h.code && h.code.code_notation].filter(Boolean).join('/');
   main(
     el('p', {}, el('a', { href: '#/' }, t('doc.back'))),
@@ -496,7 +521,20 @@ async function showService() {
       el('tbody', {}, rows)) : null);
 }
 
+// Draws the page for the current hash. Draws never overlap: one asked for
+// while another is fetching runs after it, so an older answer never
+// overwrites a newer one.
+let rendering = null;
+let renderAgain = false;
 async function render() {
+  if (rendering) { renderAgain = true; return rendering; }
+  rendering = (async () => {
+    do { renderAgain = false; await renderOnce(); } while (renderAgain);
+  })();
+  try { await rendering; } finally { rendering = null; }
+}
+
+async function renderOnce() {
   if (!session) return showLogin();
   if (session.must_change_password) return showPassword();
   const hash = location.hash.replace(/^#/, '') || '/';
@@ -518,7 +556,8 @@ async function render() {
 function refreshSoon() {
   clearTimeout(refreshTimer);
   refreshTimer = setTimeout(() => {
-    if (document.querySelector('form.paper-form, #main input:focus')) return;
+    if (document.querySelector('form.paper-form, #main input:focus')) { refreshSkipped = true; return; }
+    refreshSkipped = false;
     render();
   }, 150);
 }
@@ -560,6 +599,6 @@ document.addEventListener('DOMContentLoaded', () => {
     session = null;
     showLogin();
   });
-  window.addEventListener('hashchange', render);
+  window.addEventListener('hashchange', () => { paperDraft = null; render(); });
   checkSession().then(() => { if (!session) showLogin(); });
 });
