@@ -53,6 +53,9 @@ class Signer {
 
   const Identity& identity() const { return identity_; }
   const Certificate& certificate() const { return cert_; }
+  // The private key, owned by this Signer, for a TLS server that presents
+  // certificate() (the console takes a reference of its own per handshake).
+  evp_pkey_st* private_key() const { return key_; }
 
  private:
   Signer(evp_pkey_st* key, Certificate cert, Identity identity)

@@ -207,10 +207,21 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
     hub->console_api_ = std::make_unique<ConsoleApi>(ConsoleDeps{
         hub->ledger_.get(), hub->directory_.get(), hub->accounts_.get(),
         sessions, NowMicros, hub->alerts_.get(), hub->store_});
+    // The console presents the hub's TLS pair: the signing key when that
+    // is the same files (the default), else a pair of its own, reloaded
+    // with it.
+    const HubSigningKey* tls_key = hub->key_.get();
+    if (config.tls().key() != config.signing().key() ||
+        config.tls().cert() != config.signing().cert()) {
+      TRUC_ASSIGN_OR_RETURN(
+          hub->tls_key_,
+          HubSigningKey::Load(config.tls().key(), config.tls().cert()));
+      tls_key = hub->tls_key_.get();
+    }
     TRUC_ASSIGN_OR_RETURN(
-        hub->console_, ConsoleServer::Start(config.console(), config.tls(),
-                                            hub->console_api_.get(), sessions,
-                                            hub->feed_.get()));
+        hub->console_,
+        ConsoleServer::Start(config.console(), tls_key, hub->console_api_.get(),
+                             sessions, hub->feed_.get()));
   }
   if (!config.metrics_listen_address().empty()) {
     TRUC_ASSIGN_OR_RETURN(hub->metrics_server_,
@@ -231,6 +242,23 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   hub->maintenance_ = std::thread([self, config] { self->Maintain(config); });
   return hub;
 }
+
+namespace {
+
+// Reads `key`'s files again if they changed, and says so in the log.
+void ReloadKey(HubSigningKey* key, absl::string_view what) {
+  auto reloaded = key->Reload();
+  if (!reloaded.ok()) {
+    LogLine(absl::StrCat("event=", what, "_reload_failed reason=\"",
+                         reloaded.status().message(),
+                         "\" (the key in use stays)"));
+  } else if (*reloaded) {
+    LogLine(absl::StrCat("event=", what, "_reloaded serial=",
+                         key->Current()->identity().serial_hex));
+  }
+}
+
+}  // namespace
 
 void HubServer::Maintain(const truc::v1::HubConfig& config) {
   const int64_t checkpoint_every =
@@ -253,15 +281,8 @@ void HubServer::Maintain(const truc::v1::HubConfig& config) {
     }
     if (now - last_reload >= reload_every) {
       last_reload = now;
-      auto reloaded = key_->Reload();
-      if (!reloaded.ok()) {
-        LogLine(absl::StrCat("event=signing_key_reload_failed reason=\"",
-                             reloaded.status().message(),
-                             "\" (the key in use stays)"));
-      } else if (*reloaded) {
-        LogLine(absl::StrCat("event=signing_key_reloaded serial=",
-                             key_->Current()->identity().serial_hex));
-      }
+      ReloadKey(key_.get(), "signing_key");
+      if (tls_key_) ReloadKey(tls_key_.get(), "console_certificate");
     }
     if (now - last_alerts >= alerts_every) {
       last_alerts = now;

@@ -3,8 +3,9 @@
 // files under the configured data directory, and serves the Exchange,
 // Operator and Audit services, gRPC health checking and server reflection
 // over mutual TLS. Its maintenance thread signs audit checkpoints at the
-// configured interval, reloads the hub's signing key when its files change
-// (the TLS credentials reload themselves), and warns in the log of
+// configured interval, reloads the hub's signing key and the console's
+// TLS pair when their files change (the gRPC credentials reload
+// themselves), and warns in the log of
 // certificates close to their expiry.
 //
 // Thread-safety: Start, Shutdown and Wait from one controlling thread; the
@@ -103,6 +104,8 @@ class HubServer {
   std::unique_ptr<Store> owned_store_;
   Store* store_ = nullptr;
   std::unique_ptr<HubSigningKey> key_;
+  // The TLS pair the console presents, when it is not the signing key's.
+  std::unique_ptr<HubSigningKey> tls_key_;
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<Directory> directory_;
   std::unique_ptr<CertificateRegistry> certificates_;

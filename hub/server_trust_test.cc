@@ -3,6 +3,12 @@
 // refuses its new ones, without a restart; an agency's other certificate
 // goes on working (rotation); calls per caller and a call's duration are
 // capped; the hub serves a new certificate of its own without a restart.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <future>
 #include <set>
 #include <thread>
@@ -18,6 +24,40 @@ namespace {
 
 using namespace ::truc::hub::testing;  // NOLINT
 using ::truc::testing::StatusIs;
+
+// The serial of the certificate the console presents in a new handshake,
+// checked against the province CA; empty if the handshake fails.
+std::string ConsoleSerial(int port, const std::string& ca_file) {
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(
+      SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
+  if (SSL_CTX_load_verify_locations(ctx.get(), ca_file.c_str(), nullptr) != 1)
+    return "";
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string serial;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+    SSL* ssl = SSL_new(ctx.get());
+    SSL_set_fd(ssl, fd);
+    if (SSL_connect(ssl) == 1) {
+      X509* peer = SSL_get1_peer_certificate(ssl);
+      unsigned char* der = nullptr;
+      const int len = i2d_X509(peer, &der);
+      auto cert = Certificate::FromDer(
+          std::string(reinterpret_cast<char*>(der), static_cast<size_t>(len)));
+      if (cert.ok()) serial = cert->serial_hex();
+      OPENSSL_free(der);
+      X509_free(peer);
+      SSL_shutdown(ssl);
+    }
+    SSL_free(ssl);
+  }
+  ::close(fd);
+  return serial;
+}
 
 class ServerTrustTest : public ServerFixture {
  protected:
@@ -278,8 +318,13 @@ TEST_F(ServerTrustTest, TheHubServesANewCertificateWithoutARestart) {
                std::string(pems[0].data(), pems[0].size()))
         ->serial_hex;
   };
+  // With the console, which presents the same certificate.
+  StartHub(nullptr, {}, "console { listen_address: \"127.0.0.1:0\" }");
+  const int console = hub_->console_port();
+  ASSERT_NE(console, 0);
   const std::string before = SerialOf("hub");
   EXPECT_EQ(serial_served(), before);
+  EXPECT_EQ(ConsoleSerial(console, dir_.Sub("ca.crt")), before);
   // A new key and certificate, renamed over the old ones.
   Issue("hub-new",
         {Role::kHub, "hub", "truc hub", {"localhost"}, {"127.0.0.1"}, 30});
@@ -292,6 +337,10 @@ TEST_F(ServerTrustTest, TheHubServesANewCertificateWithoutARestart) {
       0);
   EXPECT_TRUE(Eventually([&] { return serial_served() == after; }))
       << "the hub still serves " << before;
+  EXPECT_TRUE(Eventually([&] {
+    return ConsoleSerial(console, dir_.Sub("ca.crt")) == after;
+  })) << "the console still serves "
+      << before;
   // Its receipts are signed with the new key too.
   ASSERT_TRUE(Eventually([&] {
     auto sent = Send(kOffice, {kHealth});
@@ -299,6 +348,38 @@ TEST_F(ServerTrustTest, TheHubServesANewCertificateWithoutARestart) {
     auto v = VerifyReceipt(Anchor(), sent->receipt());
     return v.ok() && v->signer.serial_hex == after;
   }));
+}
+
+TEST_F(ServerTrustTest,
+       AConsoleWithASeparateSigningKeyServesTheRenewedTlsPair) {
+  // The hub signs with a key of its own; TLS (gRPC and the console) uses
+  // hub.crt and hub.key.
+  Issue("signing", {Role::kHub, "hub", "truc hub (ký)", {}, {}, 30});
+  StartHub(nullptr, {},
+           "console { listen_address: \"127.0.0.1:0\" } "
+           "signing { key: \"signing.key\" cert: \"signing.crt\" }");
+  const int console = hub_->console_port();
+  ASSERT_NE(console, 0);
+  const std::string before = SerialOf("hub");
+  EXPECT_EQ(ConsoleSerial(console, dir_.Sub("ca.crt")), before);
+  // A certificate with another key, renamed over the old one first: the
+  // pair does not match, so the old one is still served.
+  Issue("hub-new",
+        {Role::kHub, "hub", "truc hub", {"localhost"}, {"127.0.0.1"}, 30});
+  const std::string after = SerialOf("hub-new");
+  ASSERT_EQ(
+      ::rename(dir_.Sub("hub-new.crt").c_str(), dir_.Sub("hub.crt").c_str()),
+      0);
+  absl::SleepFor(absl::Seconds(2));  // two reload periods
+  EXPECT_EQ(ConsoleSerial(console, dir_.Sub("ca.crt")), before);
+  // With its key, the new pair is served.
+  ASSERT_EQ(
+      ::rename(dir_.Sub("hub-new.key").c_str(), dir_.Sub("hub.key").c_str()),
+      0);
+  EXPECT_TRUE(Eventually([&] {
+    return ConsoleSerial(console, dir_.Sub("ca.crt")) == after;
+  })) << "the console still serves "
+      << before;
 }
 
 }  // namespace

@@ -23,8 +23,8 @@
 
 namespace truc::hub {
 
-// The hub's own key and certificate (receipts, audit checkpoints), read
-// from two PEM files and read again when they change.
+// The hub's own key and certificate (receipts, audit checkpoints, and the
+// console's TLS), read from two PEM files and read again when they change.
 class HubSigningKey {
  public:
   // Fails as Signer::FromFiles, or INVALID_ARGUMENT if the certificate is

@@ -12,6 +12,7 @@
 #include "hub/console/assets.h"
 #include "hub/event_log.h"
 #include "hub/http_listen.h"
+#include "hub/trust.h"
 #include "truc/v1/console.pb.h"
 
 namespace truc::hub {
@@ -73,33 +74,37 @@ std::string ChangeEvent(const Change& c) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(
-    const truc::v1::ConsoleConfig& config, const truc::v1::TlsFiles& tls,
+    const truc::v1::ConsoleConfig& config, const HubSigningKey* key,
     ConsoleApi* api, SessionTable* sessions, ChangeFeed* feed) {
   std::unique_ptr<ConsoleServer> self(new ConsoleServer());
   self->api_ = api;
   self->sessions_ = sessions;
   self->feed_ = feed;
   self->max_streams_ = config.max_event_streams();
-  std::string tls_error;
-  self->server_ = std::make_unique<httplib::SSLServer>([&](SSL_CTX& ctx) {
+  if (key == nullptr || key->Current() == nullptr) {
+    return absl::InvalidArgumentError("console: no certificate to serve");
+  }
+  // Each handshake presents the pair in use at that moment, so a renewed
+  // certificate is served as soon as the hub has reloaded it.
+  self->server_ = std::make_unique<httplib::SSLServer>([key](SSL_CTX& ctx) {
     SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
-    if (SSL_CTX_use_certificate_chain_file(&ctx, tls.cert().c_str()) != 1) {
-      tls_error = absl::StrCat("console: cannot use the certificate ",
-                               tls.cert(), ": ", OpenSslError());
-      return false;
-    }
-    if (SSL_CTX_use_PrivateKey_file(&ctx, tls.key().c_str(),
-                                    SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_check_private_key(&ctx) != 1) {
-      tls_error = absl::StrCat("console: cannot use the key ", tls.key(),
-                               " with ", tls.cert(), ": ", OpenSslError());
-      return false;
-    }
+    SSL_CTX_set_cert_cb(
+        &ctx,
+        [](SSL* ssl, void* arg) -> int {
+          const std::shared_ptr<const Signer> pair =
+              static_cast<const HubSigningKey*>(arg)->Current();
+          // SSL_use_cert_and_key takes its own references.
+          return SSL_use_cert_and_key(ssl, pair->certificate().x509(),
+                                      pair->private_key(), nullptr, 1) == 1
+                     ? 1
+                     : 0;
+        },
+        const_cast<HubSigningKey*>(key));
     return true;
   });
   if (!self->server_->is_valid()) {
-    return absl::InvalidArgumentError(
-        tls_error.empty() ? "console: cannot set up TLS" : tls_error);
+    return absl::InternalError(
+        absl::StrCat("console: cannot set up TLS: ", OpenSslError()));
   }
   const uint32_t threads = self->max_streams_ + kThreadsBesideStreams;
   self->server_->new_task_queue = [threads] {

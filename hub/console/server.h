@@ -7,7 +7,9 @@
 // never cached.
 //
 // TLS is the hub's own certificate and key (the province CA's server
-// certificate), TLS 1.2 or later; the key is read once at start.
+// certificate), TLS 1.2 or later. Each handshake presents the pair the hub
+// holds at that moment, so a renewed certificate is served once the hub
+// has reloaded its files, without a restart.
 //
 // Thread-safety: Start and Stop from one controlling thread. Requests run
 // on the server's own pool (threads are few: each open event stream holds
@@ -31,14 +33,15 @@ class SSLServer;
 
 namespace truc::hub {
 
+class HubSigningKey;
+
 class ConsoleServer {
  public:
-  // Listens on config.listen_address with `tls`'s certificate and key.
-  // INVALID_ARGUMENT / NOT_FOUND for the key or certificate, UNAVAILABLE if
-  // the address cannot be bound. `api`, `sessions` and `feed` must outlive
-  // the server.
+  // Listens on config.listen_address presenting `key`'s certificate.
+  // INVALID_ARGUMENT if `key` holds none, UNAVAILABLE if the address cannot
+  // be bound. `key`, `api`, `sessions` and `feed` must outlive the server.
   static absl::StatusOr<std::unique_ptr<ConsoleServer>> Start(
-      const truc::v1::ConsoleConfig& config, const truc::v1::TlsFiles& tls,
+      const truc::v1::ConsoleConfig& config, const HubSigningKey* key,
       ConsoleApi* api, SessionTable* sessions, ChangeFeed* feed);
   ~ConsoleServer();
 
