@@ -123,19 +123,6 @@ absl::Status Call(Fn fn, const Req& req, Resp* resp) {
   return FromGrpcStatus(fn(&ctx, req, resp));
 }
 
-// A fresh checkpoint from the hub, not yet checked.
-absl::StatusOr<truc::v1::SignedCheckpoint> FetchCheckpoint(
-    truc::v1::Audit::StubInterface* stub) {
-  truc::v1::GetCheckpointRequest req;
-  req.set_fresh(true);
-  truc::v1::SignedCheckpoint cp;
-  TRUC_RETURN_IF_ERROR(
-      Call([&](auto* ctx, const auto& r,
-               auto* resp) { return stub->GetCheckpoint(ctx, r, resp); },
-           req, &cp));
-  return cp;
-}
-
 }  // namespace
 
 absl::StatusOr<truc::v1::Receipt> ReadReceiptFile(const std::string& path) {

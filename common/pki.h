@@ -43,8 +43,8 @@ struct IssueRequest {
   std::string name;         // agency code, operator or hub name
   std::string common_name;  // human-readable, UTF-8 (e.g. "Sở Y tế")
   // For the hub's server certificate: the names clients dial.
-  std::vector<std::string> dns_names;
-  std::vector<std::string> ip_addresses;
+  std::vector<std::string> dns_names = {};
+  std::vector<std::string> ip_addresses = {};
   int validity_days = 825;
   KeyType key_type = KeyType::kEcP256;
   // When both are set (Unix seconds), the validity window instead of an

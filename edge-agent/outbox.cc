@@ -187,9 +187,9 @@ OutboxSender::OutboxSender(AgentFolders folders, std::string agency,
     : folders_(std::move(folders)),
       agency_(std::move(agency)),
       stub_(stub),
+      signer_(signer),
       log_(log),
       options_(options),
-      signer_(signer),
       stop_(stop) {}
 
 absl::StatusOr<std::string> OutboxSender::LoadOrCreateKey(

@@ -48,9 +48,9 @@ struct AccountPolicy {
 // Who is logged in: what the console acts as.
 struct ConsoleUser {
   std::string account;
-  std::string display_name;
+  std::string display_name = {};
   truc::v1::AccountRole role = truc::v1::ACCOUNT_ROLE_UNSPECIFIED;
-  std::string agency;  // a clerk's
+  std::string agency = {};  // a clerk's
   bool must_change_password = false;
 
   bool is_operator() const { return role == truc::v1::ACCOUNT_ROLE_OPERATOR; }

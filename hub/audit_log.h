@@ -144,7 +144,7 @@ class AuditLog {
     std::vector<truc::v1::AuditEvent> events;
     bool sync = true;
     bool done = false;
-    absl::Status status;
+    absl::Status status = {};
     uint64_t first = 0;
   };
   class StoredNodes;

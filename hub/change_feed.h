@@ -40,15 +40,15 @@ struct Change {
     kAgency,    // the directory changed (`agency`)
   };
   Kind kind;
-  std::string document_id;  // empty for kAlert about an agency, kAgency
-  std::string sender;       // the document's sender, if any
-  std::string agency;       // the recipient or agency concerned, if any
+  std::string document_id = {};  // empty for kAlert about an agency, kAgency
+  std::string sender = {};       // the document's sender, if any
+  std::string agency = {};       // the recipient or agency concerned, if any
   truc::v1::Urgency urgency = truc::v1::URGENCY_UNSPECIFIED;
   truc::v1::EdxmlStatus status = truc::v1::EDXML_STATUS_UNSPECIFIED;
   // kArrived: micros from acceptance to arrival; kStatus with 03: from
   // acceptance to the read receipt. 0 otherwise.
   int64_t delay_micros = 0;
-  std::string alert_id;
+  std::string alert_id = {};
   uint64_t seq = 0;  // set by the feed: 1, 2, ...
 };
 
