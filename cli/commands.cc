@@ -22,18 +22,6 @@ namespace {
 
 using truc::v1::Agency;
 
-// One unary call with the standard deadline.
-template <typename Response>
-absl::StatusOr<Response> Call(
-    const std::function<grpc::Status(grpc::ClientContext*, Response*)>& rpc) {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
-  Response response;
-  grpc::Status status = rpc(&ctx, &response);
-  if (!status.ok()) return FromGrpcStatus(status);
-  return response;
-}
-
 std::string Describe(const Agency& a) {
   std::string s = absl::StrCat(a.code(), " ", a.name());
   if (!a.parent_code().empty())

@@ -13,11 +13,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <ostream>
 #include <string>
 
 #include "absl/status/status.h"
+#include "common/grpc_status.h"
 #include "common/identity.h"
 #include "common/time_util.h"
 #include "truc/v1/exchange.grpc.pb.h"
@@ -26,6 +28,20 @@
 namespace truc::cli {
 
 inline constexpr std::chrono::seconds kCallTimeout{30};
+
+// One unary call with the deadline kCallTimeout: `rpc` makes it with the
+// context and the response it is given. Fails with the hub's error, mapped
+// by FromGrpcStatus.
+template <typename Response>
+absl::StatusOr<Response> Call(
+    const std::function<grpc::Status(grpc::ClientContext*, Response*)>& rpc) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
+  Response response;
+  grpc::Status status = rpc(&ctx, &response);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response;
+}
 
 // `truc agency add CODE NAME [--parent CODE]`. Codes are checked locally.
 absl::Status RunAgencyAdd(truc::v1::Operator::StubInterface* stub,

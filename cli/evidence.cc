@@ -115,12 +115,13 @@ std::string DescribeCheckpoint(const VerifiedCheckpoint& v) {
       FormatVietnamTime(cp.at().unix_micros()), " by ", Signer(v.signer), "\n");
 }
 
-// Calls with the CLI's deadline.
-template <typename Req, typename Resp, typename Fn>
-absl::Status Call(Fn fn, const Req& req, Resp* resp) {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
-  return FromGrpcStatus(fn(&ctx, req, resp));
+// A fresh checkpoint from the hub, not yet checked.
+absl::StatusOr<truc::v1::SignedCheckpoint> FetchCheckpoint(
+    truc::v1::Audit::StubInterface* stub) {
+  truc::v1::GetCheckpointRequest req;
+  req.set_fresh(true);
+  return Call<truc::v1::SignedCheckpoint>(
+      [&](auto* ctx, auto* r) { return stub->GetCheckpoint(ctx, req, r); });
 }
 
 }  // namespace
@@ -277,13 +278,7 @@ absl::Status RunAuditCheckpoint(truc::v1::Audit::StubInterface* stub,
                                 const TrustAnchor& anchor,
                                 const std::string& out_path,
                                 std::ostream& out) {
-  truc::v1::GetCheckpointRequest req;
-  req.set_fresh(true);
-  truc::v1::SignedCheckpoint cp;
-  TRUC_RETURN_IF_ERROR(
-      Call([&](auto* ctx, const auto& r,
-               auto* resp) { return stub->GetCheckpoint(ctx, r, resp); },
-           req, &cp));
+  TRUC_ASSIGN_OR_RETURN(truc::v1::SignedCheckpoint cp, FetchCheckpoint(stub));
   auto v = VerifyCheckpoint(anchor, cp);
   if (!v.ok()) {
     return absl::Status(v.status().code(),
@@ -350,11 +345,10 @@ absl::Status RunAuditProve(truc::v1::Audit::StubInterface* stub,
                            const std::string& out_path, std::ostream& out) {
   truc::v1::ProveDocumentRequest req;
   req.set_document_id(document_id);
-  truc::v1::DocumentProof proof;
-  TRUC_RETURN_IF_ERROR(
-      Call([&](auto* ctx, const auto& r,
-               auto* resp) { return stub->ProveDocument(ctx, r, resp); },
-           req, &proof));
+  TRUC_ASSIGN_OR_RETURN(truc::v1::DocumentProof proof,
+                        Call<truc::v1::DocumentProof>([&](auto* ctx, auto* r) {
+                          return stub->ProveDocument(ctx, req, r);
+                        }));
   auto v = VerifyDocumentProof(anchor, proof);
   if (!v.ok()) {
     return absl::Status(v.status().code(),
@@ -396,12 +390,7 @@ absl::Status RunAuditVerifyConsistency(truc::v1::Audit::StubInterface* stub,
   if (!new_path.empty()) {
     TRUC_ASSIGN_OR_RETURN(newer, ReadCheckpointFile(new_path));
   } else {
-    truc::v1::GetCheckpointRequest req;
-    req.set_fresh(true);
-    TRUC_RETURN_IF_ERROR(
-        Call([&](auto* ctx, const auto& r,
-                 auto* resp) { return stub->GetCheckpoint(ctx, r, resp); },
-             req, &newer));
+    TRUC_ASSIGN_OR_RETURN(newer, FetchCheckpoint(stub));
   }
   auto a = VerifyCheckpoint(anchor, older);
   if (!a.ok()) {
@@ -420,11 +409,10 @@ absl::Status RunAuditVerifyConsistency(truc::v1::Audit::StubInterface* stub,
   req.set_new_size(b->checkpoint.size());
   truc::v1::ConsistencyProof proof;
   if (a->checkpoint.size() <= b->checkpoint.size()) {
-    TRUC_RETURN_IF_ERROR(Call(
-        [&](auto* ctx, const auto& r, auto* resp) {
-          return stub->GetConsistencyProof(ctx, r, resp);
-        },
-        req, &proof));
+    TRUC_ASSIGN_OR_RETURN(
+        proof, Call<truc::v1::ConsistencyProof>([&](auto* ctx, auto* r) {
+          return stub->GetConsistencyProof(ctx, req, r);
+        }));
   }
   TRUC_RETURN_IF_ERROR(
       VerifyCheckpointConsistency(anchor, older, newer, proof));
