@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "cli/agency_csv.h"
 #include "cli/evidence.h"
@@ -246,6 +247,40 @@ absl::Status RunStatusAsOperator(truc::v1::Operator::StubInterface* stub,
   return RunStatus(stub, document_id, json, out, now_micros, evidence);
 }
 
+// Both services answer Resend alike; only the stub differs.
+template <typename Stub>
+absl::Status RunResend(Stub* stub, const std::string& document_id, bool json,
+                       std::ostream& out) {
+  TRUC_RETURN_IF_ERROR(CheckDocumentId(document_id));
+  truc::v1::ResendRequest request;
+  request.set_document_id(document_id);
+  TRUC_ASSIGN_OR_RETURN(auto response,
+                        Call<truc::v1::ResendResponse>([&](auto* ctx, auto* r) {
+                          return stub->Resend(ctx, request, r);
+                        }));
+  if (json) {
+    out << JsonOutput(response);
+  } else {
+    out << "Offered " << document_id << " again to "
+        << response.recipients_size()
+        << (response.recipients_size() == 1 ? " unit: " : " units: ")
+        << absl::StrJoin(response.recipients(), ", ") << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunResendAsAgency(truc::v1::Exchange::StubInterface* stub,
+                               const std::string& document_id, bool json,
+                               std::ostream& out) {
+  return RunResend(stub, document_id, json, out);
+}
+
+absl::Status RunResendAsOperator(truc::v1::Operator::StubInterface* stub,
+                                 const std::string& document_id, bool json,
+                                 std::ostream& out) {
+  return RunResend(stub, document_id, json, out);
+}
+
 absl::Status RunCertList(truc::v1::Operator::StubInterface* stub,
                          const std::string& agency, bool json,
                          std::ostream& out, int64_t now_micros) {
@@ -465,6 +500,7 @@ absl::Status RunSent(truc::v1::Exchange::StubInterface* stub,
     request.set_since_seconds(static_cast<uint64_t>(*seconds));
   }
   request.set_outstanding_only(flags.outstanding);
+  request.set_refused_only(flags.refused);
   if (flags.limit > 1000) {
     return absl::InvalidArgumentError(
         absl::StrCat("--limit ", flags.limit, " is over 1000"));

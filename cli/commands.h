@@ -97,6 +97,17 @@ absl::Status RunStatusAsOperator(truc::v1::Operator::StubInterface* stub,
                                  int64_t now_micros = NowMicros(),
                                  const EvidenceOptions* evidence = nullptr);
 
+// `truc resend DOC [--json]`: offers the document again to every unit that
+// has not received it (its agent refused it on arrival, or it has a paper
+// copy only, included): Exchange.Resend with the sender's profile,
+// Operator.Resend with an operator's. Prints the units offered it again.
+absl::Status RunResendAsAgency(truc::v1::Exchange::StubInterface* stub,
+                               const std::string& document_id, bool json,
+                               std::ostream& out);
+absl::Status RunResendAsOperator(truc::v1::Operator::StubInterface* stub,
+                                 const std::string& document_id, bool json,
+                                 std::ostream& out);
+
 // `truc cert list [--agency CODE] [--json]` (operators).
 absl::Status RunCertList(truc::v1::Operator::StubInterface* stub,
                          const std::string& agency, bool json,
@@ -158,7 +169,8 @@ struct PendingFlags {
 struct SentFlags {
   std::string since;  // "" for the hub's default (7 days), or e.g. "2d"
   bool outstanding = false;
-  uint32_t limit = 0;  // 0: the hub's default
+  bool refused = false;  // refused by a unit after it arrived
+  uint32_t limit = 0;    // 0: the hub's default
   bool json = false;
 };
 

@@ -2,7 +2,8 @@
 // operators (CA, agency directory, pending list) and clerks (send, status).
 //
 // Every error prints one line "truc: error: <what>" on stderr and exits 1;
-// usage errors (CLI11) exit 2.
+// usage errors (CLI11) and a profile that cannot be used (none named, a
+// missing file, a wrong field) exit 2, as a wrong configuration does.
 #include <cstdlib>
 #include <functional>
 #include <iostream>
@@ -28,11 +29,18 @@
 namespace truc::cli {
 namespace {
 
+// Set when the profile could not be used: the command exits 2.
+bool profile_failed = false;
+
 // Loads the profile named by --profile or $TRUC_PROFILE.
 absl::StatusOr<LoadedProfile> Load(const std::string& flag) {
-  TRUC_ASSIGN_OR_RETURN(std::string path,
-                        ChooseProfilePath(flag, std::getenv(kProfileEnv)));
-  return LoadProfile(path);
+  absl::StatusOr<std::string> path =
+      ChooseProfilePath(flag, std::getenv(kProfileEnv));
+  absl::StatusOr<LoadedProfile> profile =
+      path.ok() ? LoadProfile(*path)
+                : absl::StatusOr<LoadedProfile>(path.status());
+  if (!profile.ok()) profile_failed = true;
+  return profile;
 }
 
 // The province CA for checking evidence: --ca FILE when given, else the
@@ -311,7 +319,11 @@ int Main(int argc, char** argv) {
                        "Documents sent in the last ..., e.g. 2h, 2d "
                        "(default 7d)");
   sent_cmd->add_flag("--outstanding", sent.outstanding,
-                     "Only documents some recipient has not received");
+                     "Only documents some recipient has not received "
+                     "(refused on arrival included)");
+  sent_cmd->add_flag("--refused", sent.refused,
+                     "Only documents some recipient received and refused "
+                     "(02); with --outstanding, either");
   sent_cmd->add_option("--limit", sent.limit, "At most N documents")
       ->check(CLI::Range(1, 1000));
   sent_cmd->add_flag("--json", sent.json, "Print the hub's answer as JSON");
@@ -365,6 +377,30 @@ int Main(int argc, char** argv) {
           break;
       }
       return RequireRole(profile, Role::kOperator, "truc status");
+    };
+  });
+
+  // truc resend
+  CLI::App* resend_cmd = app.add_subcommand(
+      "resend",
+      "Offer a document again to every unit that has not received it "
+      "(its sender, or an operator)");
+  resend_cmd->add_option("DOC-ID", document_id, "Document id")->required();
+  resend_cmd->add_flag("--json", json, "Print the hub's answer as JSON");
+  add_profile(resend_cmd);
+  resend_cmd->callback([&] {
+    action = [&]() -> absl::Status {
+      TRUC_ASSIGN_OR_RETURN(LoadedProfile profile, Load(profile_flag));
+      if (profile.identity.role == Role::kAgency) {
+        TRUC_ASSIGN_OR_RETURN(auto channel, ConnectToHub(profile));
+        auto stub = truc::v1::Exchange::NewStub(channel);
+        return RunResendAsAgency(stub.get(), document_id, json, std::cout);
+      }
+      TRUC_RETURN_IF_ERROR(
+          RequireRole(profile, Role::kOperator, "truc resend"));
+      TRUC_ASSIGN_OR_RETURN(auto channel, ConnectToHub(profile));
+      auto stub = truc::v1::Operator::NewStub(channel);
+      return RunResendAsOperator(stub.get(), document_id, json, std::cout);
     };
   });
 
@@ -655,7 +691,7 @@ int Main(int argc, char** argv) {
   if (!status.ok()) {
     std::cerr << "truc: error: "
               << absl::StrReplaceAll(status.message(), {{"\n", " "}}) << "\n";
-    return 1;
+    return profile_failed ? 2 : 1;
   }
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/file_util.h"
+#include "common/net_address.h"
 #include "common/status_macros.h"
 #include "common/text_proto.h"
 #include "common/tls.h"
@@ -38,6 +39,11 @@ absl::StatusOr<LoadedProfile> LoadProfile(const std::string& path) {
         absl::StrCat("profile ", path,
                      ": hub_address is required (e.g. hub_address: "
                      "\"hub.langson.gov.vn:7443\")"));
+  }
+  if (auto hp = ParseHostPort(loaded.profile.hub_address(), "hub_address");
+      !hp.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("profile ", path, ": ", hp.status().message()));
   }
   auto tls = ResolveTlsFiles(loaded.profile.tls(), DirName(path), "tls");
   if (!tls.ok()) {

@@ -1,5 +1,6 @@
 #include "cli/profile.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/file_util.h"
 #include "common/pki.h"
 #include "common/test_util.h"
@@ -102,12 +103,25 @@ TEST(LoadProfile, ClearErrors) {
   EXPECT_THAT(LoadProfile(path), StatusIs(absl::StatusCode::kInvalidArgument,
                                           "tls.key is required"));
 
+  // A file that is not there is named by its field and path.
   TRUC_ASSERT_OK(WriteFileDurably(
       path,
-      "hub_address: \"h:1\" tls { ca_cert: \"a\" cert: \"missing.crt\" "
-      "key: \"k\" }"));
-  EXPECT_THAT(LoadProfile(path), StatusIs(absl::StatusCode::kNotFound,
-                                          "cannot read its certificate"));
+      "hub_address: \"h:1\" tls { ca_cert: \"tls/ca.crt\" cert: "
+      "\"missing.crt\" key: \"tls/me.key\" }"));
+  EXPECT_THAT(LoadProfile(path),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "tls.cert: open " + tmp.Sub("missing.crt")));
+
+  // A hub address whose port is not one.
+  for (const char* bad : {"h:99999", "h:65536", "h:", "h:abc", "h:0"}) {
+    TRUC_ASSERT_OK(WriteFileDurably(
+        path, absl::StrCat("hub_address: \"", bad,
+                           "\" tls { ca_cert: \"tls/ca.crt\" cert: "
+                           "\"tls/me.crt\" key: \"tls/me.key\" }")));
+    EXPECT_THAT(LoadProfile(path),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         absl::StrCat("hub_address \"", bad, "\"")));
+  }
 
   // The CA's own certificate speaks for nobody.
   TRUC_ASSERT_OK(WriteFileDurably(

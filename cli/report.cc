@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "cli/text.h"
 #include "cli/vocabulary.h"
+#include "common/reception.h"
 #include "common/text_proto.h"
 #include "common/time_util.h"
 
@@ -70,6 +71,15 @@ std::string TimeWithAge(int64_t unix_micros, int64_t now_micros) {
   if (unix_micros == 0) return "never";
   return absl::StrCat(FormatVietnamTime(unix_micros), " (",
                       FormatAge(now_micros - unix_micros), " ago)");
+}
+
+std::string RefusalNote(truc::v1::DeliveryState state,
+                        const std::string& reason) {
+  std::string note = state == truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL
+                         ? "refused on arrival"
+                         : "refused by the unit";
+  if (!reason.empty()) absl::StrAppend(&note, ": ", reason);
+  return note;
 }
 
 std::string SilentMark(bool silent, int64_t last_poll_micros,
@@ -266,19 +276,30 @@ std::string FormatAccountList(const truc::v1::ListAccountsResponse& response_in,
 }
 
 std::string StatusSummaryLine(const DocumentStatus& status) {
-  size_t received = 0;
+  size_t received = 0, refused = 0;
   std::vector<std::string> missing, paper;
   for (const RecipientStatus& r : status.recipients()) {
-    if (IsReceived(r.state())) {
-      ++received;
-    } else if (r.state() == truc::v1::DELIVERY_STATE_PAPER) {
-      paper.push_back(CodeAndName(r.organ_id(), r.name()));
-    } else {
-      missing.push_back(CodeAndName(r.organ_id(), r.name()));
+    switch (ReceptionOf(r.state())) {
+      case Reception::kReceived:
+        ++received;
+        if (r.state() == truc::v1::DELIVERY_STATE_REFUSED) ++refused;
+        break;
+      case Reception::kPaperOnly:
+        paper.push_back(CodeAndName(r.organ_id(), r.name()));
+        break;
+      case Reception::kNotReceived:
+        missing.push_back(absl::StrCat(
+            CodeAndName(r.organ_id(), r.name()),
+            r.state() == truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL
+                ? " [refused on arrival: resend]"
+                : ""));
+        break;
     }
   }
   std::string line =
       absl::StrCat(received, " of ", status.recipients_size(), " received");
+  if (refused != 0)
+    absl::StrAppend(&line, " (", refused, " refused by the unit)");
   if (!paper.empty())
     absl::StrAppend(&line, "; by paper: ", absl::StrJoin(paper, ", "));
   if (!missing.empty())
@@ -314,8 +335,12 @@ std::string FormatDocumentStatus(const DocumentStatus& status_in,
     if (!IsReceived(r.state()) && r.delivery_attempts() > 1)
       notes.push_back(
           absl::StrCat("offered ", r.delivery_attempts(), " times"));
-    if (r.state() == truc::v1::DELIVERY_STATE_REFUSED)
+    if (r.state() == truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL)
+      notes.push_back(RefusalNote(r.state(), r.refusal_reason()));
+    if (r.state() == truc::v1::DELIVERY_STATE_REFUSED) {
+      notes.push_back(RefusalNote(r.state(), r.refusal_reason()));
       refused.push_back(CodeAndName(r.organ_id(), r.name()));
+    }
     if (r.has_paper()) {
       notes.push_back(
           absl::StrCat("paper copy carried by ", r.paper().carried_by(), " at ",
@@ -342,21 +367,30 @@ std::string FormatDocumentStatus(const DocumentStatus& status_in,
   }
   out += "\n";
   if (!refused.empty())
-    absl::StrAppend(&out, "Refused: ", absl::StrJoin(refused, ", "), "\n");
+    absl::StrAppend(&out, "Refused by the unit: ", absl::StrJoin(refused, ", "),
+                    "\n");
   absl::StrAppend(&out, StatusSummaryLine(status), "\n");
   return out;
 }
 
 namespace {
 
-// The table of a document's recipients that have not received it, indented.
-void AppendNotReceived(const truc::v1::PendingDocument& d, int64_t now_micros,
-                       std::string* out) {
+// The table of `recipients` of a document, indented: those that have not
+// received it, or those that refused it.
+void AppendRecipients(const google::protobuf::RepeatedPtrField<
+                          truc::v1::PendingRecipient>& recipients,
+                      int64_t now_micros, std::string* out) {
   std::vector<std::vector<std::string>> rows;
-  for (const truc::v1::PendingRecipient& r : d.recipients()) {
-    rows.push_back(
-        {r.organ_id(), r.name(), DeliveryStateLabel(r.state()),
-         SilentMark(r.silent(), r.last_poll_at().unix_micros(), now_micros)});
+  for (const truc::v1::PendingRecipient& r : recipients) {
+    std::vector<std::string> notes;
+    std::string silent =
+        SilentMark(r.silent(), r.last_poll_at().unix_micros(), now_micros);
+    if (!silent.empty()) notes.push_back(silent);
+    if (r.state() == truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL ||
+        r.state() == truc::v1::DELIVERY_STATE_REFUSED)
+      notes.push_back(RefusalNote(r.state(), r.refusal_reason()));
+    rows.push_back({r.organ_id(), r.name(), DeliveryStateLabel(r.state()),
+                    absl::StrJoin(notes, "; ")});
   }
   for (absl::string_view line :
        absl::StrSplit(RenderTable({}, rows), '\n', absl::SkipEmpty())) {
@@ -389,7 +423,7 @@ std::string FormatPending(const truc::v1::ListPendingResponse& response_in,
     absl::StrAppend(&out, "  ", d.subject(), "\n");
     absl::StrAppend(&out, "  not received by ", d.recipients_size(), " of ",
                     RecipientTotal(d), ":\n");
-    AppendNotReceived(d, now_micros, &out);
+    AppendRecipients(d.recipients(), now_micros, &out);
     out += "\n";
   }
   absl::StrAppend(&out,
@@ -412,6 +446,7 @@ std::string FormatSent(const truc::v1::ListSentResponse& response_in,
   for (const truc::v1::PendingDocument& d : response.documents()) {
     int64_t accepted = d.accepted_at().unix_micros();
     const uint32_t total = RecipientTotal(d);
+    // Those that refused it (02 after it arrived) have it: received.
     const uint32_t received =
         total - static_cast<uint32_t>(d.recipients_size() + d.paper_size());
     absl::StrAppend(&out, d.document_id(), "  ", UrgencyLabel(d.urgency()),
@@ -434,7 +469,12 @@ std::string FormatSent(const truc::v1::ListSentResponse& response_in,
       ++outstanding;
       absl::StrAppend(&out, "  received by ", received, " of ", total,
                       "; not yet:\n");
-      AppendNotReceived(d, now_micros, &out);
+      AppendRecipients(d.recipients(), now_micros, &out);
+    }
+    if (!d.refused().empty()) {
+      absl::StrAppend(&out,
+                      "  refused by the unit (received, not accepted):\n");
+      AppendRecipients(d.refused(), now_micros, &out);
     }
     out += "\n";
   }

@@ -30,6 +30,12 @@ std::string TimeWithAge(int64_t unix_micros, int64_t now_micros);
 
 // "SILENT (last poll 3h05m ago)" or "SILENT (never polled)" when `silent`;
 // "" otherwise.
+// The note of a refused delivery: "refused on arrival: <reason>" (its
+// agent refused the document: not received) or "refused by the unit:
+// <reason>" (it has it and declined it).
+std::string RefusalNote(truc::v1::DeliveryState state,
+                        const std::string& reason);
+
 std::string SilentMark(bool silent, int64_t last_poll_micros,
                        int64_t now_micros);
 
@@ -66,15 +72,16 @@ std::string FormatAlertList(const truc::v1::ListAlertsResponse& response,
 std::string FormatServiceTable(const truc::v1::ServiceTable& table);
 
 // "3 of 3 received" or "2 of 3 received; not yet: 000.00.12.H42 (Sở Y tế)"
-// (comma-separated when several). Received means ARRIVED or later, REFUSED
-// included. No trailing newline.
+// (comma-separated when several; "(1 refused by the unit)" after the count,
+// "[refused on arrival: resend]" after a unit whose agent refused it).
+// What counts as received is common/reception.h. No trailing newline.
 std::string StatusSummaryLine(const truc::v1::DocumentStatus& status);
 
 // The document (id, subject, urgency, sender, accepted time), one row per
 // recipient (code, name, state, queued / arrived / accepted times, a note
-// with the SILENT mark), the latest status step with its officer under a
-// row when the table does not show it, a "Refused:" line if any, and the
-// summary line last.
+// with the SILENT mark and a refusal's reason), the latest status step with
+// its officer under a row when the table does not show it, a "Refused by
+// the unit:" line if any, and the summary line last.
 std::string FormatDocumentStatus(const truc::v1::DocumentStatus& status,
                                  int64_t now_micros);
 

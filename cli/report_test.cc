@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "cli/vocabulary.h"
+#include "common/reception.h"
 #include "common/test_util.h"
 #include "common/time_util.h"
 
@@ -71,11 +72,29 @@ TEST(StatusSummaryLine, NamesThoseNotReceived) {
             "000.09.00.H99, 000.00.12.H42 (Sở Y tế)");
 }
 
-TEST(StatusSummaryLine, RefusedCountsAsReceived) {
+TEST(StatusSummaryLine, ARefusalByTheUnitCountsAsReceived) {
   DocumentStatus s = ThreeRecipients();
   s.mutable_recipients(1)->set_state(truc::v1::DELIVERY_STATE_REFUSED);
   EXPECT_EQ(StatusSummaryLine(s),
-            "2 of 3 received; not yet: 000.00.12.H42 (Sở Y tế)");
+            "2 of 3 received (1 refused by the unit); not yet: 000.00.12.H42 "
+            "(Sở Y tế)");
+}
+
+TEST(StatusSummaryLine, ARefusalOnArrivalIsNotReceived) {
+  DocumentStatus s = ThreeRecipients();
+  RecipientStatus* r = s.mutable_recipients(1);
+  r->set_state(truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL);
+  r->clear_arrived_at();
+  r->clear_history();
+  r->set_refusal_reason("the sender's signature does not check out");
+  EXPECT_EQ(StatusSummaryLine(s),
+            "1 of 3 received; not yet: 000.09.00.H99 (Sở Văn hóa, Thể thao và "
+            "Du lịch) [refused on arrival: resend], 000.00.12.H42 (Sở Y tế)");
+  EXPECT_THAT(FormatDocumentStatus(s, Base()),
+              HasSubstr("refused on arrival 02  22/11/2026 09:00:00  -"));
+  EXPECT_THAT(FormatDocumentStatus(s, Base()),
+              HasSubstr("refused on arrival: the sender's signature does not "
+                        "check out"));
 }
 
 TEST(StatusSummaryLine, APaperCopyIsNamedApart) {
@@ -119,6 +138,7 @@ TEST(FormatDocumentStatus, FullReport) {
   // The second refused it.
   RecipientStatus* r1 = s.mutable_recipients(1);
   r1->set_state(truc::v1::DELIVERY_STATE_REFUSED);
+  r1->set_refusal_reason("Gửi nhầm đơn vị");
   e = r1->add_history();
   e->set_status(truc::v1::EDXML_STATUS_REFUSED);
   e->mutable_at()->set_unix_micros(Base() + 30 * kMinute);
@@ -139,22 +159,24 @@ TEST(FormatDocumentStatus, FullReport) {
       "Accepted  22/11/2026 09:00:00 (2h05m ago)\n"
       "edXML id  000.01.00.H99,2026/11/22,123/UBND-VP\n"
       "\n"
-      "CODE           NAME                             STATE                 "
+      "CODE           NAME                             STATE                   "
       "QUEUED               ARRIVED              ACCEPTED             NOTE\n"
-      "000.07.00.H99  Sở Y tế                          assigned 04           "
+      "000.07.00.H99  Sở Y tế                          assigned 04             "
       "22/11/2026 09:00:00  22/11/2026 09:01:00  22/11/2026 09:10:00\n"
       "    03 accepted at 22/11/2026 09:10:00: Đã vào sổ văn bản đến\n"
       "    04 assigned at 22/11/2026 09:20:00 by Nguyễn Thị Bình "
       "(Phòng Nghiệp vụ Y)\n"
-      "000.09.00.H99  Sở Văn hóa, Thể thao và Du lịch  refused 02 (arrived)  "
-      "22/11/2026 09:00:00  22/11/2026 09:01:00  -\n"
+      "000.09.00.H99  Sở Văn hóa, Thể thao và Du lịch  refused 02 by the unit  "
+      "22/11/2026 09:00:00  22/11/2026 09:01:00  -                    "
+      "refused by the unit: Gửi nhầm đơn vị\n"
       "    02 refused at 22/11/2026 09:30:00: Gửi nhầm đơn vị\n"
-      "000.00.12.H42  Sở Y tế                          queued                "
+      "000.00.12.H42  Sở Y tế                          queued                  "
       "22/11/2026 09:00:00  -                    -                    SILENT "
       "(last poll 3h05m ago); offered 3 times\n"
       "\n"
-      "Refused: 000.09.00.H99 (Sở Văn hóa, Thể thao và Du lịch)\n"
-      "2 of 3 received; not yet: 000.00.12.H42 (Sở Y tế)\n");
+      "Refused by the unit: 000.09.00.H99 (Sở Văn hóa, Thể thao và Du lịch)\n"
+      "2 of 3 received (1 refused by the unit); not yet: 000.00.12.H42 (Sở Y "
+      "tế)\n");
 }
 
 TEST(FormatDocumentStatus, NeverPolledAndLeased) {

@@ -11,6 +11,7 @@
 #include "cli/vocabulary.h"
 #include "common/evidence.h"
 #include "common/exchange_client.h"
+#include "common/grpc_status.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
 
@@ -155,7 +156,11 @@ absl::Status RunSend(truc::v1::Exchange::StubInterface* stub,
       generated_key ? NewIdempotencyKey() : flags.idempotency_key;
   auto response = SendDocument(stub, signer, header, files, key);
   if (!response.ok()) {
-    if (!generated_key) return response.status();
+    // The hint only where the outcome is unknown (the hub may have stored
+    // the document before the answer was lost): a refusal stored nothing,
+    // and the same send again would be refused again.
+    if (!generated_key || !OutcomeMayBeUnknown(response.status().code()))
+      return response.status();
     return absl::Status(
         response.status().code(),
         absl::StrCat(response.status().message(),

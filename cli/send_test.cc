@@ -239,11 +239,39 @@ TEST_F(RunSendTest, GeneratedKeyIsRandomAndNamedOnFailure) {
         grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "unknown recipient");
   }
   EXPECT_EQ(key.size(), 32u);
+  // Refused for good: nothing was stored, and a retry cannot succeed.
   auto s = Send(FlagsWithFile());
-  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument,
-                          "unknown recipient [to retry without risk of "
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "unknown recipient");
+  for (grpc::StatusCode refused :
+       {grpc::StatusCode::FAILED_PRECONDITION,
+        grpc::StatusCode::PERMISSION_DENIED, grpc::StatusCode::UNAUTHENTICATED,
+        grpc::StatusCode::NOT_FOUND, grpc::StatusCode::RESOURCE_EXHAUSTED}) {
+    {
+      std::lock_guard<std::mutex> lock(hub_.exchange.mu);
+      hub_.exchange.fail_send = grpc::Status(refused, "refused");
+    }
+    EXPECT_EQ(Send(FlagsWithFile()).message(), "refused");
+  }
+  // The outcome unknown (the call broke off): the hint, with the key.
+  for (grpc::StatusCode unknown :
+       {grpc::StatusCode::UNAVAILABLE, grpc::StatusCode::DEADLINE_EXCEEDED,
+        grpc::StatusCode::INTERNAL}) {
+    {
+      std::lock_guard<std::mutex> lock(hub_.exchange.mu);
+      hub_.exchange.fail_send = grpc::Status(unknown, "connection reset");
+    }
+    s = Send(FlagsWithFile());
+    EXPECT_THAT(s.message(),
+                HasSubstr("connection reset [to retry without risk of "
                           "sending twice, add --idempotency-key "));
+  }
   // With the caller's own key, the error is the hub's alone.
+  {
+    std::lock_guard<std::mutex> lock(hub_.exchange.mu);
+    hub_.exchange.fail_send =
+        grpc::Status(grpc::StatusCode::UNAVAILABLE, "unknown recipient");
+  }
   SendFlags f = FlagsWithFile();
   f.idempotency_key = "mine";
   s = Send(f);

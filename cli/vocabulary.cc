@@ -107,7 +107,9 @@ std::string DeliveryStateLabel(DeliveryState state) {
     case truc::v1::DELIVERY_STATE_ARRIVED:
       return "arrived 01";
     case truc::v1::DELIVERY_STATE_REFUSED:
-      return "refused 02 (arrived)";
+      return "refused 02 by the unit";
+    case truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL:
+      return "refused on arrival 02";
     case truc::v1::DELIVERY_STATE_ACCEPTED:
       return "accepted 03";
     case truc::v1::DELIVERY_STATE_ASSIGNED:
@@ -121,11 +123,6 @@ std::string DeliveryStateLabel(DeliveryState state) {
     default:
       return absl::StrCat("unknown (", static_cast<int>(state), ")");
   }
-}
-
-bool IsReceived(DeliveryState state) {
-  return state >= truc::v1::DELIVERY_STATE_ARRIVED &&
-         state != truc::v1::DELIVERY_STATE_PAPER;
 }
 
 std::string EdxmlStatusLabel(EdxmlStatus status) {

@@ -35,13 +35,10 @@ absl::StatusOr<truc::v1::Secrecy> ParseSecrecy(absl::string_view word);
 std::string SecrecyLabel(truc::v1::Secrecy secrecy);
 
 // The state column: "queued", "leased (fetching)", "arrived 01",
-// "refused 02 (arrived)", "accepted 03", "assigned 04", "processing 05",
-// "completed 06".
+// "refused 02 by the unit", "refused on arrival 02", "accepted 03",
+// "assigned 04", "processing 05", "completed 06", "paper copy". What
+// counts as received is common/reception.h.
 std::string DeliveryStateLabel(truc::v1::DeliveryState state);
-
-// True for ARRIVED and every later state, REFUSED included (the document
-// arrived and was then refused).
-bool IsReceived(truc::v1::DeliveryState state);
 
 // "05 processing".
 std::string EdxmlStatusLabel(truc::v1::EdxmlStatus status);

@@ -63,20 +63,17 @@ TEST(Secrecy, ParsesWords) {
   EXPECT_EQ(SecrecyLabel(truc::v1::SECRECY_SECRET), "Tối mật (secret)");
 }
 
-TEST(DeliveryState, LabelsAndReceived) {
+TEST(DeliveryState, Labels) {
   EXPECT_EQ(DeliveryStateLabel(truc::v1::DELIVERY_STATE_QUEUED), "queued");
   EXPECT_EQ(DeliveryStateLabel(truc::v1::DELIVERY_STATE_LEASED),
             "leased (fetching)");
   EXPECT_EQ(DeliveryStateLabel(truc::v1::DELIVERY_STATE_ARRIVED), "arrived 01");
   EXPECT_EQ(DeliveryStateLabel(truc::v1::DELIVERY_STATE_REFUSED),
-            "refused 02 (arrived)");
+            "refused 02 by the unit");
+  EXPECT_EQ(DeliveryStateLabel(truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL),
+            "refused on arrival 02");
   EXPECT_EQ(DeliveryStateLabel(truc::v1::DELIVERY_STATE_COMPLETED),
             "completed 06");
-  EXPECT_FALSE(IsReceived(truc::v1::DELIVERY_STATE_QUEUED));
-  EXPECT_FALSE(IsReceived(truc::v1::DELIVERY_STATE_LEASED));
-  EXPECT_TRUE(IsReceived(truc::v1::DELIVERY_STATE_ARRIVED));
-  EXPECT_TRUE(IsReceived(truc::v1::DELIVERY_STATE_REFUSED));
-  EXPECT_TRUE(IsReceived(truc::v1::DELIVERY_STATE_PROCESSING));
   EXPECT_EQ(EdxmlStatusLabel(truc::v1::EDXML_STATUS_PROCESSING),
             "05 processing");
 }

@@ -17,6 +17,12 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 // CA) looks the same from the client.
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
+// Whether a call that failed with `code` may still have taken effect: it
+// broke off (the hub unreachable, a deadline, a reset, cancelled) or failed
+// without saying why (UNKNOWN, INTERNAL, ABORTED). Any other code is the
+// hub's own answer that it refused the call, and nothing was changed.
+bool OutcomeMayBeUnknown(absl::StatusCode code);
+
 }  // namespace truc
 
 #endif  // TRUC_COMMON_GRPC_STATUS_H_

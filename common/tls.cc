@@ -51,6 +51,19 @@ bool KeyMatchesCertificate(const std::string& key_pem,
 
 }  // namespace
 
+namespace {
+
+// The file a configuration names in `field` exists, can be read and holds
+// PEM: else INVALID_ARGUMENT naming the field, so that a wrong path stops
+// the start where the file is read, not later under another name.
+absl::Status CheckPemField(const std::string& path, absl::string_view field) {
+  absl::Status read = ReadPem(path, field).status();
+  if (read.ok()) return read;
+  return absl::InvalidArgumentError(read.message());
+}
+
+}  // namespace
+
 absl::StatusOr<truc::v1::TlsFiles> ResolveTlsFiles(
     const truc::v1::TlsFiles& files, const std::string& base_dir,
     const std::string& field_prefix) {
@@ -67,6 +80,12 @@ absl::StatusOr<truc::v1::TlsFiles> ResolveTlsFiles(
   out.set_ca_cert(ResolvePath(base_dir, files.ca_cert()));
   out.set_cert(ResolvePath(base_dir, files.cert()));
   out.set_key(ResolvePath(base_dir, files.key()));
+  TRUC_RETURN_IF_ERROR(
+      CheckPemField(out.ca_cert(), absl::StrCat(field_prefix, ".ca_cert")));
+  TRUC_RETURN_IF_ERROR(
+      CheckPemField(out.cert(), absl::StrCat(field_prefix, ".cert")));
+  TRUC_RETURN_IF_ERROR(
+      CheckPemField(out.key(), absl::StrCat(field_prefix, ".key")));
   return out;
 }
 
@@ -87,6 +106,8 @@ absl::StatusOr<truc::v1::SigningFiles> ResolveSigningFiles(
   }
   out.set_cert(ResolvePath(base_dir, signing.cert()));
   out.set_key(ResolvePath(base_dir, signing.key()));
+  TRUC_RETURN_IF_ERROR(CheckPemField(out.cert(), absl::StrCat(field, ".cert")));
+  TRUC_RETURN_IF_ERROR(CheckPemField(out.key(), absl::StrCat(field, ".key")));
   return out;
 }
 

@@ -16,16 +16,18 @@
 namespace truc {
 
 // Resolves the relative paths in `files` against `base_dir` and checks that
-// all three are set. Fails INVALID_ARGUMENT naming `field_prefix`.ca_cert
-// (etc.) when one is missing.
+// all three are set and name readable PEM files. Fails INVALID_ARGUMENT
+// naming `field_prefix`.ca_cert (etc.) and the path when one is missing,
+// unreadable or not PEM ("tls.cert: cannot read /etc/truc/hub.crt: ...").
 absl::StatusOr<truc::v1::TlsFiles> ResolveTlsFiles(
     const truc::v1::TlsFiles& files, const std::string& base_dir,
     const std::string& field_prefix);
 
 // The signing key and certificate of a party: `signing` resolved against
 // `base_dir` when it is set (both files then required), else the party's
-// TLS key and certificate (`tls`, already resolved). Fails
-// INVALID_ARGUMENT naming `field` when only one of the two is set.
+// TLS key and certificate (`tls`, already resolved and checked). Fails
+// INVALID_ARGUMENT naming `field` when only one of the two is set, or
+// `field`.cert / `field`.key when its file cannot be read or is not PEM.
 absl::StatusOr<truc::v1::SigningFiles> ResolveSigningFiles(
     bool has_signing, const truc::v1::SigningFiles& signing,
     const truc::v1::TlsFiles& tls, const std::string& base_dir,

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/file_util.h"
+#include "common/net_address.h"
 #include "common/status_macros.h"
 #include "common/text_proto.h"
 #include "common/tls.h"
@@ -103,6 +104,8 @@ absl::StatusOr<AgentSettings> SettingsFromConfig(
         "hub_address is required (for example hub_address: "
         "\"hub.tinh.gov.vn:7443\")");
   }
+  TRUC_RETURN_IF_ERROR(
+      ParseHostPort(config.hub_address(), "hub_address").status());
   s.hub_address = config.hub_address();
   if (!config.has_tls()) {
     return absl::InvalidArgumentError(

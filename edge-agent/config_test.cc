@@ -16,29 +16,45 @@ using truc::testing::TempDir;
 
 class ConfigTest : public ::testing::Test {
  protected:
+  void SetUp() override {
+    // The TLS files the configurations below name: their content is
+    // checked only for being PEM here.
+    TRUC_ASSERT_OK(MakeDirectories(tmp_.Sub("pki")));
+    TRUC_ASSERT_OK(MakeDirectories(tmp_.Sub("keys")));
+    for (const char* name :
+         {"pki/ca.pem", "pki/so-y-te.pem", "keys/key.pem", "a", "b", "c"}) {
+      TRUC_ASSERT_OK(WriteFileDurably(tmp_.Sub(name),
+                                      "-----BEGIN CERTIFICATE-----\nAA==\n"
+                                      "-----END CERTIFICATE-----\n"));
+    }
+  }
   std::string Write(const std::string& text) {
     std::string path = tmp_.Sub("agent.conf");
     EXPECT_TRUE(WriteFileDurably(path, text).ok());
     return path;
   }
+  // A good configuration; its key is named by an absolute path.
+  std::string Good() {
+    return absl::StrCat(
+        R"pb(
+          hub_address: "127.0.0.1:7443"
+          tls { ca_cert: "pki/ca.pem" cert: "pki/so-y-te.pem" key: ")pb",
+        tmp_.Sub("keys/key.pem"), R"pb(" }
+                                       base_dir: "dữ liệu"
+                                       sent_dir: "/srv/truc/đã gửi"
+        )pb");
+  }
   TempDir tmp_;
 };
 
-constexpr char kGood[] = R"pb(
-  hub_address: "127.0.0.1:7443"
-  tls { ca_cert: "pki/ca.pem" cert: "pki/so-y-te.pem" key: "/etc/truc/key.pem" }
-  base_dir: "dữ liệu"
-  sent_dir: "/srv/truc/đã gửi"
-)pb";
-
 TEST_F(ConfigTest, ResolvesPathsAndAppliesDefaults) {
-  absl::StatusOr<AgentSettings> s = LoadAgentConfig(Write(kGood));
+  absl::StatusOr<AgentSettings> s = LoadAgentConfig(Write(Good()));
   TRUC_ASSERT_OK(s.status());
   const std::string dir = tmp_.path();
   EXPECT_EQ(s->hub_address, "127.0.0.1:7443");
   EXPECT_EQ(s->tls.ca_cert(), dir + "/pki/ca.pem");
   EXPECT_EQ(s->tls.cert(), dir + "/pki/so-y-te.pem");
-  EXPECT_EQ(s->tls.key(), "/etc/truc/key.pem");
+  EXPECT_EQ(s->tls.key(), dir + "/keys/key.pem");
   EXPECT_EQ(s->folders.inbox, dir + "/dữ liệu/inbox");
   EXPECT_EQ(s->folders.outbox, dir + "/dữ liệu/outbox");
   EXPECT_EQ(s->folders.sent, "/srv/truc/đã gửi");
@@ -83,7 +99,7 @@ TEST_F(ConfigTest, MissingTlsAndBaseDirAreNamed) {
 }
 
 TEST_F(ConfigTest, OutOfRangeValuesAreNamed) {
-  std::string base = std::string(kGood);
+  std::string base = Good();
   EXPECT_THAT(LoadAgentConfig(Write(base + "poll_wait_seconds: 900\n")),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "poll_wait_seconds must be 1..600, not 900"));
@@ -92,6 +108,38 @@ TEST_F(ConfigTest, OutOfRangeValuesAreNamed) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "retry_max_millis (1000) must not be less than "
                        "retry_initial_millis (5000)"));
+}
+
+TEST_F(ConfigTest, AHubAddressWithoutAPortIsRefused) {
+  for (const char* bad : {"h", "h:", "h:99999", "h:65536", "h:abc", "h:0"}) {
+    EXPECT_THAT(LoadAgentConfig(Write(absl::StrCat(
+                    "hub_address: \"", bad,
+                    "\"\ntls { ca_cert: \"a\" cert: \"b\" key: \"c\" }\n"
+                    "base_dir: \"data\"\n"))),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         absl::StrCat("hub_address \"", bad, "\"")));
+  }
+}
+
+TEST_F(ConfigTest, AMissingTlsFileIsNamedByItsField) {
+  EXPECT_THAT(
+      LoadAgentConfig(Write("hub_address: \"h:1\"\n"
+                            "tls { ca_cert: \"a\" cert: \"none.crt\" key: "
+                            "\"c\" }\nbase_dir: \"data\"\n")),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               absl::StrCat("tls.cert: open ", tmp_.Sub("none.crt"))));
+  EXPECT_THAT(
+      LoadAgentConfig(Write("hub_address: \"h:1\"\n"
+                            "tls { ca_cert: \"a\" cert: \"b\" key: \"c\" }\n"
+                            "signing { cert: \"b\" key: \"gone.key\" }\n"
+                            "base_dir: \"data\"\n")),
+      StatusIs(absl::StatusCode::kInvalidArgument, "signing.key: open "));
+  TRUC_ASSERT_OK(WriteFileDurably(tmp_.Sub("text.crt"), "not a certificate"));
+  EXPECT_THAT(
+      LoadAgentConfig(Write("hub_address: \"h:1\"\n"
+                            "tls { ca_cert: \"text.crt\" cert: \"b\" key: "
+                            "\"c\" }\nbase_dir: \"data\"\n")),
+      StatusIs(absl::StatusCode::kInvalidArgument, "is not a PEM file"));
 }
 
 TEST_F(ConfigTest, MissingFileIsNotFound) {

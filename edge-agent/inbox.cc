@@ -208,8 +208,8 @@ absl::StatusOr<InboxWriter::Stored> InboxWriter::Store(
   }
   if (!checked.ok()) {
     result.refused = true;
-    result.refusal = absl::StrCat("the receiving agent refused the document: ",
-                                  checked.message());
+    // The hub records it as "refused on arrival": the reason alone.
+    result.refusal = std::string(checked.message());
     TRUC_ASSIGN_OR_RETURN(
         result.statement,
         SignStatusStatement(

@@ -15,6 +15,7 @@
 #include "common/armor.h"
 #include "common/attachment_name.h"
 #include "common/file_util.h"
+#include "common/grpc_status.h"
 #include "common/sha256.h"
 #include "common/status_macros.h"
 #include "common/text_proto.h"
@@ -77,21 +78,12 @@ std::vector<std::string> ListFolders(const std::string& dir) {
 }  // namespace
 
 bool IsTransient(absl::StatusCode code) {
-  switch (code) {
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kDeadlineExceeded:
-    case absl::StatusCode::kInternal:
-    case absl::StatusCode::kUnknown:
-    case absl::StatusCode::kAborted:
-    case absl::StatusCode::kCancelled:
-    // The hub's answer to every call of a suspended agency (or of a
-    // certificate it does not accept): about the agency, not the document.
-    case absl::StatusCode::kPermissionDenied:
-    case absl::StatusCode::kUnauthenticated:
-      return true;
-    default:
-      return false;
-  }
+  // The call broke off, or the hub's answer to every call of a suspended
+  // agency (or of a certificate it does not accept): about the agency, not
+  // the document.
+  return OutcomeMayBeUnknown(code) ||
+         code == absl::StatusCode::kPermissionDenied ||
+         code == absl::StatusCode::kUnauthenticated;
 }
 
 bool IsTransientSendFailure(const absl::Status& status) {

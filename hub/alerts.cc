@@ -115,7 +115,7 @@ absl::StatusOr<std::map<std::string, Alert>> AlertEngine::Wanted(int64_t now) {
         absl::StrCat(start, keys::EncodeFixed64(static_cast<uint64_t>(cutoff)));
     // The late entries first: the store may not be read from inside its
     // own scan.
-    std::vector<keys::PendingKey> late;
+    std::vector<std::pair<keys::PendingKey, bool>> late;  // refused on arrival
     TRUC_RETURN_IF_ERROR(store_->Scan(
         start, limit, [&](absl::string_view k, absl::string_view v) {
           if (++scanned > kMaxScan) return false;
@@ -128,10 +128,11 @@ absl::StatusOr<std::map<std::string, Alert>> AlertEngine::Wanted(int64_t now) {
             if (!fresh) it->second = std::min(it->second, pk.time_micros);
           }
           if (late_cutoff != 0 && pk.time_micros < late_cutoff)
-            late.push_back(std::move(pk));
+            late.emplace_back(std::move(pk),
+                              v == keys::kPendingRefusedOnArrival);
           return true;
         }));
-    for (const keys::PendingKey& pk : late) {
+    for (const auto& [pk, refused_on_arrival] : late) {
       auto found = docs.find(pk.document_id);
       if (found == docs.end()) {
         TRUC_ASSIGN_OR_RETURN(auto doc, ledger_->GetDocument(pk.document_id));
@@ -153,7 +154,11 @@ absl::StatusOr<std::map<std::string, Alert>> AlertEngine::Wanted(int64_t now) {
       a.set_summary(absl::StrCat(
           "Văn bản ", UrgencyWord(doc.urgency()), " \"", doc.subject(),
           "\" chưa đến ", NameOrCode(a.agency_name(), pk.recipient), " sau ",
-          FormatAge(now - doc.accepted_at_micros())));
+          FormatAge(now - doc.accepted_at_micros()),
+          refused_on_arrival
+              ? " (máy trạm của đơn vị đã từ chối khi nhận vì văn bản không "
+                "qua được kiểm tra: hãy gửi lại)"
+              : ""));
       wanted[a.id()] = std::move(a);
     }
   }

@@ -113,6 +113,28 @@ TEST_F(AlertsTest, ALateExpressDeliveryRaisesOnceAndClearsOnArrival) {
   EXPECT_EQ(cleared, 2u);
 }
 
+// A unit whose agent refused the document on arrival has not received it:
+// it is alerted like any late delivery, saying so; a unit that received it
+// and refused it is not.
+TEST_F(AlertsTest, ARefusalOnArrivalIsAlertedAndARefusalByTheUnitIsNot) {
+  const std::string id = SendExpress({kHealth, kYTich});
+  TRUC_ASSERT_OK(
+      Refuse(kYTich, id, "the sender's signature does not check out"));
+  TRUC_ASSERT_OK(Ack(kHealth, id).status());
+  TRUC_ASSERT_OK(Refuse(kHealth, id, "Không thuộc thẩm quyền"));
+  now_ += 11 * kMinute;
+  EXPECT_EQ(Check().raised, 1u);
+  EXPECT_EQ(ActiveIds(),
+            std::vector<std::string>{absl::StrCat("late/", id, "/", kYTich)});
+  EXPECT_THAT(engine_->Active()[0].summary(),
+              ::testing::HasSubstr("đã từ chối khi nhận"));
+  // Resent and arrived: cleared.
+  TRUC_ASSERT_OK(ledger_->Resend(id, Who(kOffice)).status());
+  TRUC_ASSERT_OK(Ack(kYTich, id).status());
+  EXPECT_EQ(Check().cleared, 1u);
+  EXPECT_TRUE(ActiveIds().empty());
+}
+
 TEST_F(AlertsTest, APaperCopyEndsTheLateAlert) {
   const std::string id = SendExpress({kYTich});
   now_ += 11 * kMinute;

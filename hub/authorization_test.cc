@@ -227,6 +227,15 @@ std::vector<Row> Table() {
        },
        // Another agency lists what it sent itself.
        {OK, OK, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Exchange/Resend",
+       kOffice,
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::ResendRequest req;
+         req.set_document_id(t->Doc());
+         return AuthorizationTest::Unary(t->Ex(cert).get(), &Ex::Resend, req);
+       },
+       // Only its sender; another agency may not resend it.
+       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
       {"truc.v1.Operator/RegisterAgency",
        "operator",
        [](AuthorizationTest* t, const std::string& cert) {
@@ -269,6 +278,14 @@ std::vector<Row> Table() {
          req.set_document_id(t->Doc());
          return AuthorizationTest::Unary(t->Op(cert).get(),
                                          &Op::GetDocumentStatus, req);
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/Resend",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::ResendRequest req;
+         req.set_document_id(t->Doc());
+         return AuthorizationTest::Unary(t->Op(cert).get(), &Op::Resend, req);
        },
        {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
       {"truc.v1.Operator/ListPending",

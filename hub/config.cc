@@ -6,6 +6,7 @@
 #include "common/status_macros.h"
 #include "common/text_proto.h"
 #include "common/tls.h"
+#include "hub/notifier.h"
 
 namespace truc::hub {
 namespace {
@@ -22,10 +23,9 @@ absl::Status InRange(uint64_t value, uint64_t lo, uint64_t hi,
 absl::StatusOr<truc::v1::HubConfig> FinishHubConfig(
     truc::v1::HubConfig c, const std::string& base_dir) {
   if (c.listen_address().empty()) c.set_listen_address("127.0.0.1:7443");
-  if (c.listen_address().find(':') == std::string::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "listen_address \"", c.listen_address(), "\" must be HOST:PORT"));
-  }
+  TRUC_RETURN_IF_ERROR(ParseHostPort(c.listen_address(), "listen_address",
+                                     PortZero::kPicksAFreePort)
+                           .status());
   if (c.data_dir().empty()) c.set_data_dir("data");
   c.set_data_dir(ResolvePath(base_dir, c.data_dir()));
   if (!c.port_file().empty())
@@ -78,11 +78,17 @@ absl::StatusOr<truc::v1::HubConfig> FinishHubConfig(
   TRUC_RETURN_IF_ERROR(InRange(c.certificate_warning_days(), 1, 365,
                                "certificate_warning_days"));
   auto* console = c.mutable_console();
-  if (!console->listen_address().empty() &&
-      console->listen_address().find(':') == std::string::npos) {
-    return absl::InvalidArgumentError(absl::StrCat("console.listen_address \"",
-                                                   console->listen_address(),
-                                                   "\" must be HOST:PORT"));
+  if (!console->listen_address().empty()) {
+    TRUC_RETURN_IF_ERROR(ParseHostPort(console->listen_address(),
+                                       "console.listen_address",
+                                       PortZero::kPicksAFreePort)
+                             .status());
+  }
+  if (!c.metrics_listen_address().empty()) {
+    TRUC_RETURN_IF_ERROR(ParseHostPort(c.metrics_listen_address(),
+                                       "metrics_listen_address",
+                                       PortZero::kPicksAFreePort)
+                             .status());
   }
   if (!c.metrics_port_file().empty())
     c.set_metrics_port_file(ResolvePath(base_dir, c.metrics_port_file()));
@@ -132,6 +138,7 @@ absl::StatusOr<truc::v1::HubConfig> FinishHubConfig(
   if (!notify->smtp_password_file().empty())
     notify->set_smtp_password_file(
         ResolvePath(base_dir, notify->smtp_password_file()));
+  TRUC_RETURN_IF_ERROR(Notifier::CheckConfig(*notify).status());
   if (c.tls_reload_seconds() == 0) c.set_tls_reload_seconds(10);
   TRUC_RETURN_IF_ERROR(
       InRange(c.tls_reload_seconds(), 1, 3600, "tls_reload_seconds"));

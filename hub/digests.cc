@@ -21,19 +21,21 @@ using truc::v1::Digest;
 absl::StatusOr<std::vector<Digest>> DigestJob::Build(const std::string& day) {
   // The index is ordered by urgency and then time: items come out most
   // urgent, then oldest, first.
-  std::vector<keys::PendingKey> pending;
+  std::vector<std::pair<keys::PendingKey, bool>> pending;  // refused on arrival
   TRUC_RETURN_IF_ERROR(store_->ScanPrefix(
       keys::kPendingPrefix, [&](absl::string_view k, absl::string_view v) {
         if (v == keys::kPendingPaper) return true;
         keys::PendingKey pk;
-        if (keys::ParsePendingKey(k, &pk)) pending.push_back(std::move(pk));
+        if (keys::ParsePendingKey(k, &pk))
+          pending.emplace_back(std::move(pk),
+                               v == keys::kPendingRefusedOnArrival);
         return pending.size() < kMaxScan;
       }));
   std::map<std::string, truc::internal::DocumentRecord> docs;
   std::map<std::string, Digest> by_recipient, by_sender;
   // A sender's item per document, with every unit that lacks it.
   std::map<std::string, size_t> sender_item;
-  for (const keys::PendingKey& pk : pending) {
+  for (const auto& [pk, refused_on_arrival] : pending) {
     auto found = docs.find(pk.document_id);
     if (found == docs.end()) {
       TRUC_ASSIGN_OR_RETURN(auto doc, ledger_->GetDocument(pk.document_id));
@@ -64,7 +66,9 @@ absl::StatusOr<std::vector<Digest>> DigestJob::Build(const std::string& day) {
     if (fresh) *s.add_items() = item;
     const std::string name = directory_->NameOf(pk.recipient);
     s.mutable_items(static_cast<int>(at->second))
-        ->add_missing(name.empty() ? pk.recipient : name);
+        ->add_missing(absl::StrCat(
+            name.empty() ? pk.recipient : name,
+            refused_on_arrival ? " (từ chối khi nhận: hãy gửi lại)" : ""));
   }
   std::vector<Digest> out;
   for (auto& [code, d] : by_recipient) out.push_back(std::move(d));

@@ -85,6 +85,27 @@ TEST_F(DigestsTest, OnceADayFromItsHourForEachRecipientAndSender) {
   EXPECT_EQ(events, 2u);
 }
 
+// A unit whose agent refused the document on arrival still lacks it: it is
+// in both digests, marked; a unit that received and refused it is in none.
+TEST_F(DigestsTest, ARefusalOnArrivalIsStillMissing) {
+  auto a = Accept(MakeHeader(kOffice, {kHealth, kYTich}), "a");
+  ASSERT_TRUE(a.ok());
+  TRUC_ASSERT_OK(Refuse(kYTich, a->document_id(), "the header is altered"));
+  TRUC_ASSERT_OK(Ack(kHealth, a->document_id()).status());
+  TRUC_ASSERT_OK(Refuse(kHealth, a->document_id(), "Gửi nhầm đơn vị"));
+  EXPECT_EQ(Run(), 2u) << "Y Tịch's digest and the office's";
+  for (const auto& n : Queue()) {
+    const Digest& d = n.digest();
+    ASSERT_EQ(d.items_size(), 1);
+    EXPECT_NE(d.agency(), kHealth);
+    if (d.kind() == Digest::KIND_SENDER) {
+      ASSERT_EQ(d.items(0).missing_size(), 1);
+      EXPECT_THAT(d.items(0).missing(0), HasSubstr("UBND xã Y Tịch"));
+      EXPECT_THAT(d.items(0).missing(0), HasSubstr("từ chối khi nhận"));
+    }
+  }
+}
+
 TEST_F(DigestsTest, NothingOutstandingMarksTheDayAndQueuesNothing) {
   EXPECT_EQ(Run(), 0u);
   EXPECT_TRUE(store_->Get(keys::Digest("2026-11-22")).ok());

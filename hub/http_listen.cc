@@ -11,7 +11,8 @@ namespace truc::hub {
 absl::StatusOr<int> BindHttp(httplib::Server& server,
                              const std::string& address,
                              absl::string_view field, absl::string_view what) {
-  TRUC_ASSIGN_OR_RETURN(HostPort hp, ParseHostPort(address, field));
+  TRUC_ASSIGN_OR_RETURN(
+      HostPort hp, ParseHostPort(address, field, PortZero::kPicksAFreePort));
   int port = hp.port;
   if (port == 0) {
     port = server.bind_to_any_port(hp.host);

@@ -239,6 +239,17 @@ class HubFixture : public ::testing::Test {
     return ledger_->ReportStatus(Who(code), req);
   }
 
+  // `code`'s agent or clerk refuses the document (02) with `reason`: a
+  // refusal on arrival before Ack, a refusal by the unit after it.
+  absl::Status Refuse(const std::string& code, const std::string& document_id,
+                      const std::string& reason) {
+    truc::v1::ReportStatusRequest req;
+    req.set_document_id(document_id);
+    req.set_status(truc::v1::EDXML_STATUS_REFUSED);
+    req.set_description(reason);
+    return Report(code, req).status();
+  }
+
   // Every key of the store, for "nothing was written" checks.
   std::vector<std::string> AllKeys() {
     std::vector<std::string> keys;

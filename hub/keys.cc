@@ -124,6 +124,13 @@ bool ParsePendingKey(absl::string_view key, PendingKey* out) {
   return true;
 }
 
+std::string Refusal(absl::string_view id, absl::string_view recipient) {
+  return absl::StrCat(RefusalPrefix(id), recipient);
+}
+std::string RefusalPrefix(absl::string_view id) {
+  return absl::StrCat("f/", id, "/");
+}
+
 std::string SentPrefix(absl::string_view sender) {
   return absl::StrCat("s/", sender, "/");
 }

@@ -9,7 +9,10 @@
 //   r/<document>/<recipient>            DeliveryRecord
 //   q/<recipient>/<rank><time><document>    queue entry (not yet acknowledged)
 //   p/<rank><time><document>/<recipient>    "not yet received" index ("",
-//                                       or "P": a paper copy only)
+//                                       "R": refused on arrival, or "P":
+//                                       a paper copy only)
+//   f/<document>/<recipient>            empty: the unit received the
+//                                       document and declined it (02)
 //   s/<sender>/<time><document>         documents a sender sent
 //   t/<time><document>                  every document, by acceptance time
 //   u/<name>                            AccountRecord: a console account
@@ -85,8 +88,15 @@ std::string SentPrefix(absl::string_view sender);
 std::string Recent(int64_t time_micros, absl::string_view document_id);
 inline constexpr absl::string_view kRecentPrefix = "t/";
 // The value of a p/ entry: "" for a recipient that has not received the
-// document, kPendingPaper for one that has it by paper only.
+// document, kPendingRefusedOnArrival for one whose agent refused it on
+// arrival (not received either, but no longer queued for its agent),
+// kPendingPaper for one that has it by paper only.
 inline constexpr absl::string_view kPendingPaper = "P";
+inline constexpr absl::string_view kPendingRefusedOnArrival = "R";
+// A unit's refusal (02) of a document it received, for the lists of sent
+// documents.
+std::string Refusal(absl::string_view document_id, absl::string_view recipient);
+std::string RefusalPrefix(absl::string_view document_id);
 
 // The console (hub/accounts.h, hub/alerts.h, hub/notifier.h).
 std::string Account(absl::string_view name);

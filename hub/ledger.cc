@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/reception.h"
 #include "common/sha256.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
@@ -20,14 +21,6 @@ namespace {
 
 using truc::internal::DeliveryRecord;
 using truc::internal::DocumentRecord;
-
-// Arrived electronically (01), and whatever followed.
-bool Received(truc::v1::DeliveryState s) {
-  return s != truc::v1::DELIVERY_STATE_QUEUED &&
-         s != truc::v1::DELIVERY_STATE_LEASED &&
-         s != truc::v1::DELIVERY_STATE_PAPER &&
-         s != truc::v1::DELIVERY_STATE_UNSPECIFIED;
-}
 
 // A name, a signer: trimmed, not empty, at most `max` bytes.
 absl::Status CheckText(absl::string_view field, std::string* value, size_t max,
@@ -104,6 +97,31 @@ std::string SignerSerial(const truc::v1::Envelope& envelope) {
 
 std::string StatementDigest(const truc::v1::Receipt& r) {
   return HexEncode(Sha256::Of(r.body()));
+}
+
+// The reason the recipient gave with its latest refusal (02), if any.
+std::string LatestRefusal(const DeliveryRecord& d) {
+  for (int i = d.history_size() - 1; i >= 0; --i) {
+    if (d.history(i).status() == truc::v1::EDXML_STATUS_REFUSED)
+      return d.history(i).description();
+  }
+  return "";
+}
+
+// The "not yet received" entry of `d`, with `value` ("", R or P).
+void PutPending(const DeliveryRecord& d, absl::string_view value,
+                WriteBatch* b) {
+  b->Put(
+      keys::Pending(keys::UrgencyRank(d.urgency()), d.doc_accepted_at_micros(),
+                    d.document_id(), d.recipient()),
+      value);
+}
+
+// The queue entry that offers `d` to its recipient's agent.
+void PutQueued(const DeliveryRecord& d, WriteBatch* b) {
+  b->Put(keys::Queue(d.recipient(), keys::UrgencyRank(d.urgency()),
+                     d.doc_accepted_at_micros(), d.document_id()),
+         "");
 }
 
 }  // namespace
@@ -392,7 +410,7 @@ absl::StatusOr<truc::v1::AcknowledgeResponse> Ledger::Acknowledge(
     absl::MutexLock lock(&StripeFor(document_id));
     TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(document_id));
     TRUC_ASSIGN_OR_RETURN(DeliveryRecord d, GetDelivery(doc, recipient));
-    if (Received(d.state())) {
+    if (IsReceived(d.state())) {
       response.mutable_arrived_at()->set_unix_micros(d.arrived_at_micros());
       response.set_already_acknowledged(true);
     } else {
@@ -464,11 +482,12 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
     const int64_t now = clock_();
     if (d.state() == truc::v1::DELIVERY_STATE_REFUSED ||
         d.state() == truc::v1::DELIVERY_STATE_COMPLETED) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "document ", document_id, " is already ",
-          d.state() == truc::v1::DELIVERY_STATE_REFUSED ? "refused (02)"
-                                                        : "completed (06)",
-          " at ", recipient, ": no later status can follow"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("document ", document_id, " is already ",
+                       d.state() == truc::v1::DELIVERY_STATE_REFUSED
+                           ? "refused by the unit (02)"
+                           : "completed (06)",
+                       " at ", recipient, ": no later status can follow"));
     }
     if (status == truc::v1::EDXML_STATUS_REFUSED &&
         d.accepted_at_micros() != 0) {
@@ -483,7 +502,8 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
     }
     if (doc.header_sha256().empty())
       doc.set_header_sha256(Sha256::Of(doc.envelope().header()));
-    if (status == truc::v1::EDXML_STATUS_REFUSED && !Received(d.state())) {
+    const bool arrived = IsReceived(d.state());
+    if (status == truc::v1::EDXML_STATUS_REFUSED && !arrived) {
       // A refusal of an arrival states what the agent received, which may
       // not be what the hub stored (an envelope altered on the way): it is
       // recorded as the agent signed it. A refusal after the arrival (01)
@@ -495,17 +515,30 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
     TRUC_RETURN_IF_ERROR(trust_->CheckStatement(
         request.receipt(), recipient, doc, status, request.description()));
     WriteBatch b;
-    if (!Received(d.state())) {
+    if (!arrived) {
       if (status != truc::v1::EDXML_STATUS_REFUSED) {
         return absl::FailedPreconditionError(absl::StrCat(
             "document ", document_id, " has not arrived at ", recipient,
             " yet: its agent must acknowledge it before status ",
             absl::StrFormat("%02d", static_cast<int>(status))));
       }
-      RemoveFromQueues(d, &b);
+      // Refused on arrival: the agent stored nothing, so the unit has not
+      // received it. It is no longer offered to the agent (which would
+      // refuse it again) but stays in "who has not received", marked,
+      // until it is resent, carried on paper or arrives.
+      b.Delete(keys::Queue(recipient, keys::UrgencyRank(d.urgency()),
+                           d.doc_accepted_at_micros(), document_id));
+      if (d.state() != truc::v1::DELIVERY_STATE_PAPER) {
+        PutPending(d, keys::kPendingRefusedOnArrival, &b);
+        d.set_state(truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL);
+      }
       ended_delivery = true;
+    } else {
+      // Refused by the unit: it has the document and declined it.
+      if (status == truc::v1::EDXML_STATUS_REFUSED)
+        b.Put(keys::Refusal(document_id, recipient), "");
+      d.set_state(StateOf(status));
     }
-    d.set_state(StateOf(status));
     if (status == truc::v1::EDXML_STATUS_ACCEPTED &&
         d.accepted_at_micros() == 0) {
       d.set_accepted_at_micros(now);
@@ -551,6 +584,10 @@ truc::v1::RecipientStatus Ledger::ToRecipientStatus(
   *r.mutable_history() = d.history();
   if (d.has_paper()) *r.mutable_paper() = d.paper();
   r.set_resends(d.resends());
+  if (d.state() == truc::v1::DELIVERY_STATE_REFUSED ||
+      d.state() == truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL) {
+    r.set_refusal_reason(LatestRefusal(d));
+  }
   {
     absl::MutexLock lock(&lease_mu_);
     auto it = leases_.find(d.recipient());
@@ -605,13 +642,18 @@ absl::StatusOr<truc::v1::DocumentStatus> Ledger::Status(
       for (auto& e : *r.mutable_history()) e.clear_receipt();
     }
   }
-  uint32_t received = 0, paper = 0;
+  uint32_t received = 0, paper = 0, refused = 0, refused_on_arrival = 0;
   for (const auto& r : out.recipients()) {
-    received += Received(r.state()) ? 1 : 0;
+    received += IsReceived(r.state()) ? 1 : 0;
     paper += r.state() == truc::v1::DELIVERY_STATE_PAPER ? 1 : 0;
+    refused += r.state() == truc::v1::DELIVERY_STATE_REFUSED ? 1 : 0;
+    refused_on_arrival +=
+        r.state() == truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL ? 1 : 0;
   }
   out.set_received_count(received);
   out.set_paper_count(paper);
+  out.set_refused_count(refused);
+  out.set_refused_on_arrival_count(refused_on_arrival);
   out.set_recipient_count(static_cast<uint32_t>(out.recipients_size()));
   return out;
 }
@@ -632,7 +674,7 @@ absl::StatusOr<truc::v1::ListPendingResponse> Ledger::ListPending(
   truc::v1::ListPendingResponse out;
   if (cutoff < 0) return out;  // older than the epoch: nothing
   // document id -> recipients not yet received, in index order.
-  std::vector<std::pair<std::string, std::vector<std::string>>> found;
+  std::vector<std::pair<std::string, Outstanding>> found;
   bool truncated = false;
   for (uint8_t rank = 0; rank <= max_rank && !truncated; ++rank) {
     std::string start = keys::PendingRankPrefix(rank);
@@ -647,24 +689,25 @@ absl::StatusOr<truc::v1::ListPendingResponse> Ledger::ListPending(
           truncated = true;
           return false;
         }
-        found.emplace_back(pk.document_id, std::vector<std::string>{});
+        found.emplace_back(pk.document_id, Outstanding{});
       }
-      found.back().second.push_back(pk.recipient);
+      found.back().second.not_received.push_back(
+          {pk.recipient, v == keys::kPendingRefusedOnArrival});
       return true;
     }));
   }
   out.set_truncated(truncated);
-  for (const auto& [doc_id, recipients] : found) {
+  for (const auto& [doc_id, outstanding] : found) {
     TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(doc_id));
-    FillPending(doc, recipients, {}, now, out.add_documents());
+    TRUC_RETURN_IF_ERROR(
+        FillPending(doc, outstanding, now, out.add_documents()));
   }
   return out;
 }
 
-void Ledger::FillPending(const DocumentRecord& doc,
-                         const std::vector<std::string>& not_received,
-                         const std::vector<std::string>& paper, int64_t now,
-                         truc::v1::PendingDocument* p) const {
+absl::Status Ledger::FillPending(const DocumentRecord& doc,
+                                 const Outstanding& outstanding, int64_t now,
+                                 truc::v1::PendingDocument* p) {
   p->set_document_id(doc.document_id());
   p->set_sender(doc.sender());
   p->set_sender_name(directory_->NameOf(doc.sender()));
@@ -672,34 +715,46 @@ void Ledger::FillPending(const DocumentRecord& doc,
   p->set_urgency(doc.urgency());
   p->mutable_accepted_at()->set_unix_micros(doc.accepted_at_micros());
   p->set_recipient_count(static_cast<uint32_t>(doc.recipients_size()));
-  for (const auto& r : not_received) {
-    auto* pr = p->add_recipients();
+  const auto describe = [&](const std::string& r, truc::v1::DeliveryState state,
+                            truc::v1::PendingRecipient* pr) -> absl::Status {
     pr->set_organ_id(r);
     pr->set_name(directory_->NameOf(r));
-    pr->set_state(truc::v1::DELIVERY_STATE_QUEUED);
-    {
+    pr->set_state(state);
+    pr->set_silent(directory_->IsSilent(r));
+    int64_t last = directory_->LastPoll(r);
+    if (last) pr->mutable_last_poll_at()->set_unix_micros(last);
+    if (state == truc::v1::DELIVERY_STATE_REFUSED ||
+        state == truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL) {
+      TRUC_ASSIGN_OR_RETURN(DeliveryRecord d, GetDelivery(doc, r));
+      pr->set_refusal_reason(LatestRefusal(d));
+    }
+    return absl::OkStatus();
+  };
+  for (const auto& entry : outstanding.not_received) {
+    truc::v1::DeliveryState state =
+        entry.refused_on_arrival ? truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL
+                                 : truc::v1::DELIVERY_STATE_QUEUED;
+    if (!entry.refused_on_arrival) {
       absl::MutexLock lock(&lease_mu_);
-      auto it = leases_.find(r);
+      auto it = leases_.find(entry.recipient);
       if (it != leases_.end()) {
         auto l = it->second.find(doc.document_id());
         if (l != it->second.end() && l->second.expires > now) {
-          pr->set_state(truc::v1::DELIVERY_STATE_LEASED);
+          state = truc::v1::DELIVERY_STATE_LEASED;
         }
       }
     }
-    pr->set_silent(directory_->IsSilent(r));
-    int64_t last = directory_->LastPoll(r);
-    if (last) pr->mutable_last_poll_at()->set_unix_micros(last);
+    TRUC_RETURN_IF_ERROR(describe(entry.recipient, state, p->add_recipients()));
   }
-  for (const auto& r : paper) {
-    auto* pr = p->add_paper();
-    pr->set_organ_id(r);
-    pr->set_name(directory_->NameOf(r));
-    pr->set_state(truc::v1::DELIVERY_STATE_PAPER);
-    pr->set_silent(directory_->IsSilent(r));
-    int64_t last = directory_->LastPoll(r);
-    if (last) pr->mutable_last_poll_at()->set_unix_micros(last);
+  for (const auto& r : outstanding.paper) {
+    TRUC_RETURN_IF_ERROR(
+        describe(r, truc::v1::DELIVERY_STATE_PAPER, p->add_paper()));
   }
+  for (const auto& r : outstanding.refused) {
+    TRUC_RETURN_IF_ERROR(
+        describe(r, truc::v1::DELIVERY_STATE_REFUSED, p->add_refused()));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<truc::v1::ListSentResponse> Ledger::ListSent(
@@ -732,35 +787,49 @@ absl::StatusOr<truc::v1::ListSentResponse> Ledger::ListIndexed(
         return true;
       }));
   truc::v1::ListSentResponse out;
+  const bool filtered = request.outstanding_only() || request.refused_only();
   for (const auto& id : ids) {
     TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(id));
-    std::vector<std::string> not_received, paper;
-    TRUC_RETURN_IF_ERROR(NotReceived(doc, &not_received, &paper));
-    if (request.outstanding_only() && not_received.empty()) continue;
+    TRUC_ASSIGN_OR_RETURN(Outstanding outstanding, OutstandingOf(doc, true));
+    const bool wanted =
+        !filtered ||
+        (request.outstanding_only() && !outstanding.not_received.empty()) ||
+        (request.refused_only() && !outstanding.refused.empty());
+    if (!wanted) continue;
     if (static_cast<uint32_t>(out.documents_size()) == limit) {
       out.set_truncated(true);
       break;
     }
-    FillPending(doc, not_received, paper, now, out.add_documents());
+    TRUC_RETURN_IF_ERROR(
+        FillPending(doc, outstanding, now, out.add_documents()));
   }
   return out;
 }
 
-absl::Status Ledger::NotReceived(const DocumentRecord& doc,
-                                 std::vector<std::string>* not_received,
-                                 std::vector<std::string>* paper) {
+absl::StatusOr<Ledger::Outstanding> Ledger::OutstandingOf(
+    const DocumentRecord& doc, bool with_refusals) {
+  Outstanding out;
   const std::string prefix =
       keys::Pending(keys::UrgencyRank(doc.urgency()), doc.accepted_at_micros(),
                     doc.document_id(), "");
-  return store_->ScanPrefix(prefix, [&](auto k, auto v) {
+  TRUC_RETURN_IF_ERROR(store_->ScanPrefix(prefix, [&](auto k, auto v) {
     std::string r(k.substr(prefix.size()));
     if (v == keys::kPendingPaper) {
-      if (paper != nullptr) paper->push_back(std::move(r));
+      out.paper.push_back(std::move(r));
     } else {
-      not_received->push_back(std::move(r));
+      out.not_received.push_back(
+          {std::move(r), v == keys::kPendingRefusedOnArrival});
     }
     return true;
-  });
+  }));
+  if (with_refusals) {
+    const std::string refusals = keys::RefusalPrefix(doc.document_id());
+    TRUC_RETURN_IF_ERROR(store_->ScanPrefix(refusals, [&](auto k, auto) {
+      out.refused.emplace_back(k.substr(refusals.size()));
+      return true;
+    }));
+  }
+  return out;
 }
 
 absl::StatusOr<std::vector<std::string>> Ledger::Resend(
@@ -770,10 +839,12 @@ absl::StatusOr<std::vector<std::string>> Ledger::Resend(
   {
     absl::MutexLock lock(&StripeFor(document_id));
     TRUC_ASSIGN_OR_RETURN(doc, GetDocument(document_id));
-    std::vector<std::string> paper;
-    TRUC_RETURN_IF_ERROR(NotReceived(doc, &again, &paper));
+    TRUC_ASSIGN_OR_RETURN(Outstanding outstanding, OutstandingOf(doc, false));
+    for (const auto& entry : outstanding.not_received)
+      again.push_back(entry.recipient);
     // A paper copy is not the electronic document: offered again too.
-    again.insert(again.end(), paper.begin(), paper.end());
+    again.insert(again.end(), outstanding.paper.begin(),
+                 outstanding.paper.end());
     std::sort(again.begin(), again.end());
     if (again.empty()) {
       return absl::FailedPreconditionError(
@@ -784,6 +855,13 @@ absl::StatusOr<std::vector<std::string>> Ledger::Resend(
     for (const auto& r : again) {
       TRUC_ASSIGN_OR_RETURN(DeliveryRecord d, GetDelivery(doc, r));
       d.set_resends(d.resends() + 1);
+      // Queued for its agent again: a copy refused on arrival (no longer
+      // queued) is offered anew, the others still are.
+      PutQueued(d, &b);
+      if (d.state() == truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL) {
+        d.set_state(truc::v1::DELIVERY_STATE_QUEUED);
+        PutPending(d, "", &b);
+      }
       b.Put(keys::Delivery(document_id, r), d.SerializeAsString());
     }
     TRUC_RETURN_IF_ERROR(
@@ -842,7 +920,7 @@ absl::StatusOr<truc::v1::RecipientStatus> Ledger::RecordPaperCopy(
                        "sent (",
                        FormatVietnamTime(doc.accepted_at_micros()), ")"));
     }
-    if (Received(d.state())) {
+    if (IsReceived(d.state())) {
       return absl::FailedPreconditionError(absl::StrCat(
           "document ", document_id, " already arrived electronically at ",
           recipient, " (", FormatVietnamTime(d.arrived_at_micros()),
@@ -861,10 +939,9 @@ absl::StatusOr<truc::v1::RecipientStatus> Ledger::RecordPaperCopy(
     d.set_state(truc::v1::DELIVERY_STATE_PAPER);
     WriteBatch b;
     b.Put(keys::Delivery(document_id, recipient), d.SerializeAsString());
-    // Delivered for "who has not received"; still queued for its agent.
-    b.Put(keys::Pending(keys::UrgencyRank(d.urgency()),
-                        d.doc_accepted_at_micros(), document_id, recipient),
-          keys::kPendingPaper);
+    // Delivered for "who has not received"; still queued for its agent
+    // (unless its agent refused it on arrival: then once it is resent).
+    PutPending(d, keys::kPendingPaper, &b);
     TRUC_RETURN_IF_ERROR(
         audit_
             ->Commit(b, {Event("paper_copy", by, document_id,

@@ -11,8 +11,14 @@
 //                   is soft state)
 //   Acknowledge     delivery (status 01) - queue entry - pending entry;
 //                   event "arrived"
-//   ReportStatus    delivery (02..06 appended to its history); "status"
-//   Resend          each delivery's resend count; "resent"
+//   ReportStatus    delivery (02..06 appended to its history); "status".
+//                   02 before the arrival (refused on arrival: the agent
+//                   stored nothing): - queue entry, "not yet received"
+//                   entry marked R (it stays: not received). 02 after the
+//                   arrival (refused by the unit): + refusal entry (f/)
+//   Resend          each delivery's resend count and queue entry (put
+//                   back for one refused on arrival, which is QUEUED
+//                   again, its "not yet received" entry unmarked); "resent"
 //   RecordPaperCopy delivery (PAPER, with the copy) + its "not yet
 //                   received" entry marked as delivered by paper; its
 //                   queue entry stays, for its agent; "paper_copy"
@@ -100,12 +106,15 @@ class Ledger {
       const Identity& recipient, const truc::v1::AcknowledgeRequest& request);
 
   // Records 02..06 with the agent's signed statement. As Acknowledge for
-  // NOT_FOUND, PERMISSION_DENIED and the statement (a refusal, 02, may name
-  // another header digest: what the agent received and refused);
+  // NOT_FOUND, PERMISSION_DENIED and the statement (a refusal on arrival
+  // may name another header digest: what the agent received and refused);
   // INVALID_ARGUMENT for a status outside 02..06 or an oversized text;
-  // FAILED_PRECONDITION for 03..06 before the document arrived (02, refusal,
-  // may come first: it ends the delivery), for anything after 02 or 06, and
-  // for 02 after 03; RESOURCE_EXHAUSTED past 64 statuses.
+  // FAILED_PRECONDITION for 03..06 before the document arrived, for
+  // anything after a refusal by the unit or 06, and for 02 after 03;
+  // RESOURCE_EXHAUSTED past 64 statuses. A 02 before the arrival is a
+  // refusal on arrival (REFUSED_ON_ARRIVAL, not received: it stays in "who
+  // has not received" and is offered again only when resent); a 02 after
+  // it, a refusal by the unit (REFUSED, received: common/reception.h).
   absl::StatusOr<truc::v1::ReportStatusResponse> ReportStatus(
       const Identity& recipient, const truc::v1::ReportStatusRequest& request);
 
@@ -122,14 +131,16 @@ class Ledger {
   absl::StatusOr<truc::v1::DocumentStatus> Status(
       const std::string& document_id, bool evidence = false);
 
-  // Documents that some recipient has not acknowledged, from the index.
+  // Documents that some recipient has not received (common/reception.h:
+  // refused on arrival included, paper copies not), from the index.
   absl::StatusOr<truc::v1::ListPendingResponse> ListPending(
       const truc::v1::ListPendingRequest& request);
 
   // What `sender` sent in the request's window, oldest first, each with the
-  // recipients that have not received it (and those that have it by paper
-  // only): from the sent index and each document's part of the "not yet
-  // received" index, never a store scan.
+  // recipients that have not received it, those that have it by paper
+  // only and those that received and declined it: from the sent index and
+  // each document's part of the "not yet received" and refusal indexes,
+  // never a store scan.
   absl::StatusOr<truc::v1::ListSentResponse> ListSent(
       const std::string& sender, const truc::v1::ListSentRequest& request);
   // The same for every sender (the province's board), from the t/ index.
@@ -137,9 +148,10 @@ class Ledger {
       const truc::v1::ListSentRequest& request);
 
   // Offers the document again at once to each recipient that has not
-  // received it electronically (one with a paper copy only included): its
-  // lease ends and its parked poll wakes, so its agent leases it anew; a
-  // recipient that has it is not offered it, so no inbox gets it twice.
+  // received it electronically (one with a paper copy only, and one whose
+  // agent refused it on arrival, included): its lease ends and its parked
+  // poll wakes, so its agent leases it anew; a recipient that has it is
+  // not offered it, so no inbox gets it twice.
   // Returns those recipients. NOT_FOUND; FAILED_PRECONDITION if every
   // recipient has received it; the store's error (nothing changed).
   absl::StatusOr<std::vector<std::string>> Resend(
@@ -200,20 +212,29 @@ class Ledger {
       const truc::internal::DeliveryRecord& d) const;
   void ForgetLease(const std::string& recipient,
                    const std::string& document_id);
-  // A PendingDocument for `doc` with `not_received` and `paper` named,
-  // and leased and silent recipients marked.
-  void FillPending(const truc::internal::DocumentRecord& doc,
-                   const std::vector<std::string>& not_received,
-                   const std::vector<std::string>& paper, int64_t now,
-                   truc::v1::PendingDocument* out) const;
+  // A document's recipients as the "not yet received" index (p/) and the
+  // refusal index (f/) list them, each in code order.
+  struct Outstanding {
+    struct Entry {
+      std::string recipient;
+      bool refused_on_arrival = false;  // else queued or being fetched
+    };
+    std::vector<Entry> not_received;
+    std::vector<std::string> paper;    // by paper only
+    std::vector<std::string> refused;  // received and declined (02)
+  };
+  // The document's entries; the refusals only `with_refusals`.
+  absl::StatusOr<Outstanding> OutstandingOf(
+      const truc::internal::DocumentRecord& doc, bool with_refusals);
+  // A PendingDocument for `doc` with `outstanding` named, leased and silent
+  // recipients marked, and refusals with their reasons. Fails with the
+  // store's error.
+  absl::Status FillPending(const truc::internal::DocumentRecord& doc,
+                           const Outstanding& outstanding, int64_t now,
+                           truc::v1::PendingDocument* out);
   // ListSent and ListRecent over the index under `prefix`.
   absl::StatusOr<truc::v1::ListSentResponse> ListIndexed(
       const std::string& prefix, const truc::v1::ListSentRequest& request);
-  // The document's recipients in the "not yet received" index: those
-  // without it, and (if `paper`) those with a paper copy only.
-  absl::Status NotReceived(const truc::internal::DocumentRecord& doc,
-                           std::vector<std::string>* not_received,
-                           std::vector<std::string>* paper);
   void Publish(Change change);
 
   Store* const store_;

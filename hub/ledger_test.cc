@@ -185,18 +185,171 @@ TEST_F(LedgerTest, StatusHistoryAndReadReceipt) {
   EXPECT_EQ(r.history(2).staff().staff(), "Trần Thị Bình");
 }
 
-TEST_F(LedgerTest, RefusalBeforeArrivalEndsTheDelivery) {
-  auto sent = Accept(MakeHeader(kOffice, {kHealth}), "k");
+// The agent refuses a document that fails its checks and stores nothing:
+// the unit has not received it, and every view says so.
+TEST_F(LedgerTest, ARefusalOnArrivalIsNotReceived) {
+  auto sent = Accept(MakeHeader(kOffice, {kHealth, kYTich}), "k");
+  const std::string id = sent->document_id();
+  TRUC_ASSERT_OK(Ack(kHealth, id).status());
+  ASSERT_EQ(ledger_->Lease(Who(kYTich), 10)->size(), 1u);
   truc::v1::ReportStatusRequest req;
-  req.set_document_id(sent->document_id());
+  req.set_document_id(id);
   req.set_status(truc::v1::EDXML_STATUS_REFUSED);
-  req.set_description("Sai thẩm quyền");
-  ASSERT_TRUE(Report(kHealth, req).ok());
-  EXPECT_TRUE(ledger_->Lease(Who(kHealth), 10)->empty());
-  EXPECT_EQ(ledger_->ListPending({})->documents_size(), 0);
-  auto status = ledger_->Status(sent->document_id());
+  req.set_description("the sender's signature does not check out");
+  TRUC_ASSERT_OK(Report(kYTich, req).status());
+  now_ += 61'000'000;  // past the lease: still not offered again
+  EXPECT_TRUE(ledger_->Lease(Who(kYTich), 10)->empty());
+
+  auto status = ledger_->Status(id);
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_EQ(status->recipients(1).state(),
+            truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL);
+  EXPECT_EQ(status->recipients(1).refusal_reason(),
+            "the sender's signature does not check out");
+  EXPECT_FALSE(status->recipients(1).has_arrived_at());
+  EXPECT_EQ(status->received_count(), 1u) << "Sở Y tế only";
+  EXPECT_EQ(status->refused_on_arrival_count(), 1u);
+  EXPECT_EQ(status->refused_count(), 0u);
+
+  // The operators' pending list and the office's outstanding list keep it.
+  auto pending = ledger_->ListPending({});
+  ASSERT_EQ(pending->documents_size(), 1);
+  ASSERT_EQ(pending->documents(0).recipients_size(), 1);
+  const auto& p = pending->documents(0).recipients(0);
+  EXPECT_EQ(p.organ_id(), kYTich);
+  EXPECT_EQ(p.state(), truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL);
+  EXPECT_EQ(p.refusal_reason(), "the sender's signature does not check out");
+  truc::v1::ListSentRequest outstanding;
+  outstanding.set_outstanding_only(true);
+  auto sent_list = ledger_->ListSent(kOffice, outstanding);
+  ASSERT_EQ(sent_list->documents_size(), 1);
+  ASSERT_EQ(sent_list->documents(0).recipients_size(), 1);
+  EXPECT_EQ(sent_list->documents(0).recipients(0).state(),
+            truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL);
+  EXPECT_EQ(sent_list->documents(0).refused_size(), 0);
+  // The board (every sender's documents) too.
+  auto board = ledger_->ListRecent(outstanding);
+  ASSERT_EQ(board->documents_size(), 1);
+  EXPECT_EQ(board->documents(0).recipients(0).organ_id(), kYTich);
+
+  // 03..06 cannot follow: nothing arrived.
+  req.set_status(truc::v1::EDXML_STATUS_ACCEPTED);
+  EXPECT_THAT(
+      Report(kYTich, req),
+      StatusIs(absl::StatusCode::kFailedPrecondition, "has not arrived"));
+}
+
+// A clerk's refusal after the arrival: the unit has it and declined it.
+TEST_F(LedgerTest, ARefusalByTheUnitIsReceivedAndListedAsRefused) {
+  auto sent = Accept(MakeHeader(kOffice, {kHealth, kYTich}), "k");
+  const std::string id = sent->document_id();
+  TRUC_ASSERT_OK(Ack(kHealth, id).status());
+  truc::v1::ReportStatusRequest req;
+  req.set_document_id(id);
+  req.set_status(truc::v1::EDXML_STATUS_REFUSED);
+  req.set_description("Không thuộc thẩm quyền của Sở Y tế");
+  TRUC_ASSERT_OK(Report(kHealth, req).status());
+
+  auto status = ledger_->Status(id);
   EXPECT_EQ(status->recipients(0).state(), truc::v1::DELIVERY_STATE_REFUSED);
+  EXPECT_EQ(status->recipients(0).refusal_reason(),
+            "Không thuộc thẩm quyền của Sở Y tế");
   EXPECT_EQ(status->received_count(), 1u);
+  EXPECT_EQ(status->refused_count(), 1u);
+  EXPECT_EQ(status->refused_on_arrival_count(), 0u);
+
+  // Not missing: pending names Y Tịch only.
+  auto pending = ledger_->ListPending({});
+  ASSERT_EQ(pending->documents_size(), 1);
+  ASSERT_EQ(pending->documents(0).recipients_size(), 1);
+  EXPECT_EQ(pending->documents(0).recipients(0).organ_id(), kYTich);
+  // The office sees the refusal, and can ask for refused documents only.
+  truc::v1::ListSentRequest list;
+  auto sent_list = ledger_->ListSent(kOffice, list);
+  ASSERT_EQ(sent_list->documents_size(), 1);
+  const auto& d = sent_list->documents(0);
+  ASSERT_EQ(d.refused_size(), 1);
+  EXPECT_EQ(d.refused(0).organ_id(), kHealth);
+  EXPECT_EQ(d.refused(0).state(), truc::v1::DELIVERY_STATE_REFUSED);
+  EXPECT_EQ(d.refused(0).refusal_reason(),
+            "Không thuộc thẩm quyền của Sở Y tế");
+  ASSERT_EQ(d.recipients_size(), 1);
+  EXPECT_EQ(d.recipients(0).organ_id(), kYTich);
+  list.set_refused_only(true);
+  EXPECT_EQ(ledger_->ListSent(kOffice, list)->documents_size(), 1);
+  TRUC_ASSERT_OK(Ack(kYTich, id).status());
+  auto other = Accept(MakeHeader(kOffice, {kHealth}), "k2");
+  TRUC_ASSERT_OK(Ack(kHealth, other->document_id()).status());
+  auto refused_only = ledger_->ListSent(kOffice, list);
+  ASSERT_EQ(refused_only->documents_size(), 1) << "the refused one only";
+  EXPECT_EQ(refused_only->documents(0).document_id(), id);
+  list.set_refused_only(false);
+  list.set_outstanding_only(true);
+  EXPECT_EQ(ledger_->ListSent(kOffice, list)->documents_size(), 0)
+      << "every unit has both";
+}
+
+// Resending to a unit whose agent refused the document on arrival offers
+// it again; a good copy that arrives clears it everywhere.
+TEST_F(LedgerTest, AResendAfterARefusalOnArrivalDeliversAndClearsIt) {
+  auto sent =
+      Accept(MakeHeader(kOffice, {kYTich}, truc::v1::URGENCY_EXPRESS), "k");
+  const std::string id = sent->document_id();
+  ASSERT_EQ(ledger_->Lease(Who(kYTich), 10)->size(), 1u);
+  truc::v1::ReportStatusRequest req;
+  req.set_document_id(id);
+  req.set_status(truc::v1::EDXML_STATUS_REFUSED);
+  req.set_description("the header is not a valid DocumentHeader");
+  TRUC_ASSERT_OK(Report(kYTich, req).status());
+  EXPECT_TRUE(ledger_->Lease(Who(kYTich), 10)->empty());
+
+  auto again = ledger_->Resend(id, Who(kOffice));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, std::vector<std::string>{kYTich});
+  auto status = ledger_->Status(id);
+  EXPECT_EQ(status->recipients(0).state(), truc::v1::DELIVERY_STATE_QUEUED);
+  EXPECT_EQ(status->recipients(0).resends(), 1u);
+  EXPECT_EQ(status->recipients(0).history(0).status(),
+            truc::v1::EDXML_STATUS_REFUSED)
+      << "the refusal stays in its history";
+  ASSERT_EQ(ledger_->ListPending({})->documents_size(), 1);
+  EXPECT_EQ(ledger_->ListPending({})->documents(0).recipients(0).state(),
+            truc::v1::DELIVERY_STATE_QUEUED);
+  ASSERT_EQ(ledger_->Lease(Who(kYTich), 10)->size(), 1u) << "offered again";
+  TRUC_ASSERT_OK(Ack(kYTich, id).status());
+  status = ledger_->Status(id);
+  EXPECT_EQ(status->recipients(0).state(), truc::v1::DELIVERY_STATE_ARRIVED);
+  EXPECT_EQ(status->received_count(), 1u);
+  EXPECT_EQ(ledger_->ListPending({})->documents_size(), 0);
+  truc::v1::ListSentRequest outstanding;
+  outstanding.set_outstanding_only(true);
+  EXPECT_EQ(ledger_->ListSent(kOffice, outstanding)->documents_size(), 0);
+}
+
+// A paper copy carried to a unit whose agent refused the document: it is
+// delivered by paper, and a resend still offers its agent a copy.
+TEST_F(LedgerTest, APaperCopyAfterARefusalOnArrival) {
+  auto sent = Accept(MakeHeader(kOffice, {kYTich}), "k");
+  const std::string id = sent->document_id();
+  truc::v1::ReportStatusRequest req;
+  req.set_document_id(id);
+  req.set_status(truc::v1::EDXML_STATUS_REFUSED);
+  req.set_description("the envelope carries no signature of its sender");
+  TRUC_ASSERT_OK(Report(kYTich, req).status());
+  truc::v1::PaperCopy paper;
+  paper.set_carried_by("Nguyễn Văn An");
+  paper.set_signed_by("Lò Thị Pếnh");
+  TRUC_ASSERT_OK(
+      ledger_->RecordPaperCopy(id, kYTich, paper, Operator()).status());
+  EXPECT_EQ(ledger_->Status(id)->recipients(0).state(),
+            truc::v1::DELIVERY_STATE_PAPER);
+  EXPECT_EQ(ledger_->ListPending({})->documents_size(), 0);
+  EXPECT_TRUE(ledger_->Lease(Who(kYTich), 10)->empty());
+  TRUC_ASSERT_OK(ledger_->Resend(id, Operator()).status());
+  ASSERT_EQ(ledger_->Lease(Who(kYTich), 10)->size(), 1u);
+  TRUC_ASSERT_OK(Ack(kYTich, id).status());
+  EXPECT_EQ(ledger_->Status(id)->recipients(0).state(),
+            truc::v1::DELIVERY_STATE_ARRIVED);
 }
 
 TEST_F(LedgerTest, StatusesFollowTheHandlingOrder) {
@@ -204,13 +357,14 @@ TEST_F(LedgerTest, StatusesFollowTheHandlingOrder) {
   const std::string id = sent->document_id();
   truc::v1::ReportStatusRequest req;
   req.set_document_id(id);
-  // Y Tịch refuses at reception; nothing may follow.
+  // Y Tịch's clerk refuses what arrived; nothing may follow.
+  ASSERT_TRUE(Ack(kYTich, id).ok());
   req.set_status(truc::v1::EDXML_STATUS_REFUSED);
   ASSERT_TRUE(Report(kYTich, req).ok());
   req.set_status(truc::v1::EDXML_STATUS_ACCEPTED);
-  EXPECT_THAT(
-      Report(kYTich, req),
-      StatusIs(absl::StatusCode::kFailedPrecondition, "already refused (02)"));
+  EXPECT_THAT(Report(kYTich, req),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "already refused by the unit (02)"));
   // Sở Y tế accepts; it can no longer refuse; after 06 nothing follows.
   ASSERT_TRUE(Ack(kHealth, id).ok());
   ASSERT_TRUE(Report(kHealth, req).ok());
@@ -504,7 +658,8 @@ TEST_F(LedgerEvidenceTest, ARefusalStatesWhatTheAgentReceived) {
       truc::v1::EDXML_STATUS_REFUSED, req.description(), now_.load());
   ASSERT_TRUE(ledger_->ReportStatus(Who(kHealth), req).ok());
   auto status = ledger_->Status(id, true);
-  ASSERT_EQ(status->recipients(0).state(), truc::v1::DELIVERY_STATE_REFUSED);
+  ASSERT_EQ(status->recipients(0).state(),
+            truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL);
   auto v =
       VerifyReceipt(keys_.anchor(), status->recipients(0).history(0).receipt());
   ASSERT_TRUE(v.ok());

@@ -107,7 +107,9 @@ int main(int argc, char** argv) {
   const auto log_url = [](absl::string_view event, absl::string_view scheme,
                           const std::string& address, int port,
                           absl::string_view path) {
-    auto hp = truc::ParseHostPort(address, event);  // checked at load
+    auto hp = truc::ParseHostPort(
+        address, event,
+        truc::PortZero::kPicksAFreePort);  // checked at load
     truc::hub::LogEvent(
         event, absl::StrCat("url=", scheme, "://", hp.ok() ? hp->host : address,
                             ":", port, path));

@@ -113,8 +113,8 @@ std::vector<std::string> Notifier::Channels(const truc::v1::NotifyConfig& c) {
   return channels;
 }
 
-absl::StatusOr<std::unique_ptr<Notifier>> Notifier::Create(
-    Store* store, const truc::v1::NotifyConfig& config, Clock clock) {
+absl::StatusOr<std::string> Notifier::CheckConfig(
+    const truc::v1::NotifyConfig& config) {
   for (const std::string& url : config.webhook_urls()) {
     TRUC_RETURN_IF_ERROR(
         CheckUrl(url, "notify.webhook_urls", {"http://", "https://"}));
@@ -139,11 +139,20 @@ absl::StatusOr<std::unique_ptr<Notifier>> Notifier::Create(
       }
     }
     if (!config.smtp_password_file().empty()) {
-      TRUC_ASSIGN_OR_RETURN(password,
-                            ReadFile(config.smtp_password_file(), 4096));
-      password = std::string(absl::StripTrailingAsciiWhitespace(password));
+      auto read = ReadFile(config.smtp_password_file(), 4096);
+      if (!read.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "notify.smtp_password_file: ", read.status().message()));
+      }
+      password = std::string(absl::StripTrailingAsciiWhitespace(*read));
     }
   }
+  return password;
+}
+
+absl::StatusOr<std::unique_ptr<Notifier>> Notifier::Create(
+    Store* store, const truc::v1::NotifyConfig& config, Clock clock) {
+  TRUC_ASSIGN_OR_RETURN(std::string password, CheckConfig(config));
   GlobalInit();
   return std::unique_ptr<Notifier>(
       new Notifier(store, config, std::move(clock), std::move(password)));

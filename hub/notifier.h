@@ -66,9 +66,14 @@ class Notifier {
   // takes.
   static std::vector<std::string> Channels(const truc::v1::NotifyConfig& c);
 
-  // Checks `config` (URLs, addresses, the SMTP password file).
-  // INVALID_ARGUMENT naming the field; NOT_FOUND for a missing password
-  // file. `store` must outlive the notifier.
+  // Checks `config`: the URLs' schemes, the addresses, the SMTP password
+  // file (read). Returns the password (empty without one), or
+  // INVALID_ARGUMENT naming the field. The hub's config loader calls it, so
+  // that a wrong notify block stops the hub as a wrong config.
+  static absl::StatusOr<std::string> CheckConfig(
+      const truc::v1::NotifyConfig& config);
+
+  // CheckConfig, then the notifier. `store` must outlive it.
   static absl::StatusOr<std::unique_ptr<Notifier>> Create(
       Store* store, const truc::v1::NotifyConfig& config, Clock clock);
   ~Notifier();

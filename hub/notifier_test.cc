@@ -132,7 +132,9 @@ TEST_F(NotifierTest, TheConfigurationIsChecked) {
   c.add_smtp_to("vanphong@langson.gov.vn");
   c.set_smtp_password_file("/nonexistent/password");
   n = Notifier::Create(&store_, c, [] { return int64_t{0}; });
-  EXPECT_EQ(n.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(n.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(n.status().message()),
+              HasSubstr("notify.smtp_password_file: open /nonexistent"));
   c.clear_smtp_password_file();
   c.add_webhook_urls("https://alerts.langson.gov.vn/truc");
   EXPECT_TRUE(Notifier::Create(&store_, c, [] { return int64_t{0}; }).ok());

@@ -379,12 +379,14 @@ std::vector<GaugeFamily> HubServer::Gauges() {
   static const char* const kRankLabel[] = {"express", "very_urgent", "urgent",
                                            "normal"};
   int64_t oldest_express = 0;
+  double refused_on_arrival = 0;
   (void)store_->ScanPrefix(
       keys::kPendingPrefix, [&](absl::string_view k, absl::string_view v) {
         if (v == keys::kPendingPaper) return true;
         keys::PendingKey pk;
         if (!keys::ParsePendingKey(k, &pk) || pk.rank > 3) return true;
         outstanding[kRankLabel[pk.rank]] += 1;
+        if (v == keys::kPendingRefusedOnArrival) refused_on_arrival += 1;
         if (pk.rank == 0 &&
             (oldest_express == 0 || pk.time_micros < oldest_express))
           oldest_express = pk.time_micros;
@@ -393,10 +395,14 @@ std::vector<GaugeFamily> HubServer::Gauges() {
   GaugeFamily& o = out.emplace_back();
   o.name = "truc_deliveries_outstanding";
   o.help =
-      "Deliveries not yet received (paper copies count as received), by "
-      "urgency.";
+      "Deliveries not yet received (refused on arrival included; paper "
+      "copies count as received), by urgency.";
   for (const auto& [u, n] : outstanding)
     o.samples.push_back({{{"urgency", u}}, n});
+  out.push_back({"truc_deliveries_refused_on_arrival",
+                 "Deliveries whose recipient's agent refused the document on "
+                 "arrival (it failed its checks): not received; resend them.",
+                 {{{}, refused_on_arrival}}});
   out.push_back(
       {"truc_oldest_outstanding_express_age_seconds",
        "Age of the oldest express delivery not yet received (0: "

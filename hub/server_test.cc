@@ -8,6 +8,7 @@
 #include <future>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "common/exchange_client.h"
 #include "common/grpc_status.h"
 #include "common/pki.h"
@@ -429,6 +430,13 @@ TEST_F(ServerTest, ServesHealthAndReflection) {
 
 TEST(HubConfig, ErrorsNameTheField) {
   TempDir dir;
+  // The TLS files the configurations name: checked for being PEM here.
+  for (const char* name : {"ca.crt", "h.crt", "h.key"}) {
+    ASSERT_TRUE(WriteFileDurably(dir.Sub(name),
+                                 "-----BEGIN CERTIFICATE-----\nAA==\n"
+                                 "-----END CERTIFICATE-----\n")
+                    .ok());
+  }
   auto write = [&](const std::string& text) {
     EXPECT_TRUE(WriteFileDurably(dir.Sub("hub.conf"), text).ok());
     return LoadHubConfig(dir.Sub("hub.conf"));
@@ -471,6 +479,31 @@ TEST(HubConfig, ErrorsNameTheField) {
   EXPECT_THAT(write(tls + "send_limits { max_in_flight: 5000 }\n"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "send_limits.max_in_flight is 5000"));
+  for (const char* address :
+       {"127.0.0.1:99999", "127.0.0.1:65536", "127.0.0.1:", "127.0.0.1:abc"}) {
+    for (const char* field : {"listen_address", "metrics_listen_address",
+                              "console.listen_address"}) {
+      const std::string line =
+          absl::string_view(field) == "console.listen_address"
+              ? absl::StrCat("console { listen_address: \"", address, "\" }\n")
+              : absl::StrCat(field, ": \"", address, "\"\n");
+      EXPECT_THAT(write(tls + line),
+                  StatusIs(absl::StatusCode::kInvalidArgument,
+                           absl::StrCat(field, " \"", address, "\"")));
+    }
+  }
+  auto any_port = write(tls + "listen_address: \"127.0.0.1:0\"\n");
+  EXPECT_TRUE(any_port.ok()) << "0 picks a free port";
+  EXPECT_THAT(write(tls + "notify { webhook_urls: \"ftp://x\" }\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "notify.webhook_urls \"ftp://x\""));
+  EXPECT_THAT(write("tls { ca_cert: \"ca.crt\" cert: \"gone.crt\" key: "
+                    "\"h.key\" }\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "tls.cert: open " + dir.Sub("gone.crt")));
+  EXPECT_THAT(
+      write(tls + "signing { cert: \"h.crt\" key: \"gone.key\" }\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "signing.key: open"));
   EXPECT_THAT(LoadHubConfig(dir.Sub("missing.conf")),
               StatusIs(absl::StatusCode::kNotFound, "missing.conf"));
 }

@@ -42,6 +42,17 @@ grpc::ServerUnaryReactor* OnPool(grpc::CallbackServerContext* ctx,
   return reactor;
 }
 
+// The document exists and `caller` sent it: NOT_FOUND, or PERMISSION_DENIED
+// saying that only its sender (or an operator) may `act`.
+absl::Status RequireSender(Ledger* ledger, const std::string& document_id,
+                           const Identity& caller, absl::string_view act) {
+  TRUC_ASSIGN_OR_RETURN(auto doc, ledger->GetDocument(document_id));
+  if (doc.sender() == caller.name) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      "document ", document_id, " was not sent by agency ", caller.name,
+      ": only its sender (or an operator) may ", act));
+}
+
 absl::StatusOr<Identity> RequireOperator(Authenticator* auth,
                                          const grpc::ServerContextBase& ctx) {
   TRUC_ASSIGN_OR_RETURN(Identity id,
@@ -698,17 +709,26 @@ grpc::ServerUnaryReactor* ExchangeService::GetDocumentStatus(
   return OnPool(
       ctx, core_.pool, [this, ctx, request, response]() -> absl::Status {
         TRUC_ASSIGN_OR_RETURN(Identity caller, CallerAgency(*ctx));
-        TRUC_ASSIGN_OR_RETURN(
-            auto doc, core_.ledger->GetDocument(request->document_id()));
-        if (doc.sender() != caller.name) {
-          return absl::PermissionDeniedError(absl::StrCat(
-              "document ", request->document_id(), " was not sent by agency ",
-              caller.name,
-              ": only its sender (or an operator) may read its status"));
-        }
+        TRUC_RETURN_IF_ERROR(RequireSender(core_.ledger, request->document_id(),
+                                           caller, "read its status"));
         TRUC_ASSIGN_OR_RETURN(
             *response,
             core_.ledger->Status(request->document_id(), request->evidence()));
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* ExchangeService::Resend(
+    grpc::CallbackServerContext* ctx, const truc::v1::ResendRequest* request,
+    truc::v1::ResendResponse* response) {
+  return OnPool(
+      ctx, core_.pool, [this, ctx, request, response]() -> absl::Status {
+        TRUC_ASSIGN_OR_RETURN(Identity caller, CallerAgency(*ctx));
+        TRUC_RETURN_IF_ERROR(RequireSender(core_.ledger, request->document_id(),
+                                           caller, "resend it"));
+        TRUC_ASSIGN_OR_RETURN(
+            auto again, core_.ledger->Resend(request->document_id(), caller));
+        for (auto& r : again) response->add_recipients(std::move(r));
         return absl::OkStatus();
       });
 }
@@ -882,6 +902,19 @@ grpc::ServerUnaryReactor* OperatorService::SetAgencyState(
         LogEvent(state == truc::v1::AGENCY_STATE_SUSPENDED ? "agency_suspended"
                                                            : "agency_resumed",
                  absl::StrCat("agency=", req->code(), " by=", op.Principal()));
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* OperatorService::Resend(
+    grpc::CallbackServerContext* ctx, const truc::v1::ResendRequest* request,
+    truc::v1::ResendResponse* response) {
+  return OnPool(
+      ctx, core_.pool, [this, ctx, request, response]() -> absl::Status {
+        TRUC_ASSIGN_OR_RETURN(Identity op, RequireOperator(core_.auth, *ctx));
+        TRUC_ASSIGN_OR_RETURN(auto again,
+                              core_.ledger->Resend(request->document_id(), op));
+        for (auto& r : again) response->add_recipients(std::move(r));
         return absl::OkStatus();
       });
 }

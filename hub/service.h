@@ -90,6 +90,9 @@ class ExchangeService final : public truc::v1::Exchange::CallbackService {
       grpc::CallbackServerContext* ctx,
       const truc::v1::ListSentRequest* request,
       truc::v1::ListSentResponse* response) override;
+  grpc::ServerUnaryReactor* Resend(grpc::CallbackServerContext* ctx,
+                                   const truc::v1::ResendRequest* request,
+                                   truc::v1::ResendResponse* response) override;
 
  private:
   // The calling agency: an agency certificate (not revoked, valid) of a
@@ -128,6 +131,9 @@ class OperatorService final : public truc::v1::Operator::CallbackService {
       grpc::CallbackServerContext* ctx,
       const truc::v1::ListPendingRequest* request,
       truc::v1::ListPendingResponse* response) override;
+  grpc::ServerUnaryReactor* Resend(grpc::CallbackServerContext* ctx,
+                                   const truc::v1::ResendRequest* request,
+                                   truc::v1::ResendResponse* response) override;
   grpc::ServerUnaryReactor* RevokeCertificate(
       grpc::CallbackServerContext* ctx,
       const truc::v1::RevokeCertificateRequest* request,

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "common/reception.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
 #include "hub/keys.h"
@@ -21,13 +22,6 @@ Urgency Bucket(Urgency u) {
   return u == truc::v1::URGENCY_EXPRESS_TIMED ? truc::v1::URGENCY_EXPRESS
          : u == truc::v1::URGENCY_UNSPECIFIED ? truc::v1::URGENCY_NORMAL
                                               : u;
-}
-
-bool Received(truc::v1::DeliveryState s) {
-  return s != truc::v1::DELIVERY_STATE_QUEUED &&
-         s != truc::v1::DELIVERY_STATE_LEASED &&
-         s != truc::v1::DELIVERY_STATE_PAPER &&
-         s != truc::v1::DELIVERY_STATE_UNSPECIFIED;
 }
 
 struct Figures {
@@ -105,10 +99,15 @@ absl::StatusOr<truc::v1::ServiceTable> BuildServiceTable(
         f.arrive.push_back((r.arrived_at().unix_micros() - sent) / 1e6);
       if (r.accepted_at().unix_micros() != 0)
         f.read.push_back((r.accepted_at().unix_micros() - sent) / 1e6);
-      if (r.state() == truc::v1::DELIVERY_STATE_PAPER) {
-        ++unit.paper_only;
-      } else if (!Received(r.state())) {
-        unit.never.push_back(id);
+      switch (ReceptionOf(r.state())) {
+        case Reception::kPaperOnly:
+          ++unit.paper_only;
+          break;
+        case Reception::kNotReceived:
+          unit.never.push_back(id);
+          break;
+        case Reception::kReceived:
+          break;
       }
     }
   }

@@ -29,6 +29,26 @@ TEST(PercentileTest, NearestRank) {
   EXPECT_EQ(Percentile(hundred, 95), 95);
 }
 
+// A refusal on arrival is a document the unit never received; a refusal by
+// the unit is one it received.
+TEST_F(ServiceTableTest, ARefusalOnArrivalIsNeverReceived) {
+  auto sent = Accept(MakeHeader(kOffice, {kHealth, kYTich}), "k");
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  const std::string id = sent->document_id();
+  TRUC_ASSERT_OK(
+      Refuse(kYTich, id, "the header is not a valid DocumentHeader"));
+  TRUC_ASSERT_OK(Ack(kHealth, id).status());
+  TRUC_ASSERT_OK(Refuse(kHealth, id, "Gửi nhầm đơn vị"));
+  auto table = Table("2026-11");
+  ASSERT_TRUE(table.ok()) << table.status();
+  ASSERT_EQ(table->units_size(), 2);
+  EXPECT_EQ(table->units(0).agency(), kYTich);
+  EXPECT_EQ(table->units(0).never_received_size(), 1);
+  EXPECT_EQ(table->units(1).agency(), kHealth);
+  EXPECT_EQ(table->units(1).never_received_size(), 0);
+  EXPECT_EQ(table->units(1).by_urgency(0).arrived(), 1u);
+}
+
 TEST_F(ServiceTableTest, EachUnitsTimesByUrgencyAndWhatItNeverReceived) {
   std::vector<std::string> ids;
   for (int i = 0; i < 3; ++i) {

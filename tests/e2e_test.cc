@@ -6,11 +6,14 @@
 #include "absl/strings/str_cat.h"
 #include "common/file_util.h"
 #include "common/text_proto.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/province.h"
 
 namespace truc::testing {
 namespace {
+
+using ::testing::HasSubstr;
 
 class EndToEnd : public ::testing::Test {
  protected:
@@ -210,6 +213,90 @@ TEST_F(EndToEnd, MalformedHubConfigStopsTheHubNamingTheField) {
   r = RunCommand({TRUC_HUB_BIN, "--config", p_.Path("hub.conf")});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("lock"), std::string::npos) << r.err;
+}
+
+// Every wrong field of a hub's configuration stops it at start with exit
+// code 2 and a line naming the field, before anything is served: ports
+// out of range or not numbers, on every listen address; a URL of the wrong
+// scheme; a TLS file that is not there.
+TEST_F(EndToEnd, EveryWrongHubFieldExitsTwoNamingIt) {
+  const std::string tls =
+      "tls { ca_cert: \"ca.crt\" cert: \"hub.crt\" key: \"hub.key\" }\n";
+  struct Case {
+    std::string config;
+    std::string named;
+  };
+  const std::vector<Case> cases = {
+      {tls + "listen_address: \"127.0.0.1:99999\"\n",
+       "listen_address \"127.0.0.1:99999\": the port must be at most 65535"},
+      {tls + "listen_address: \"127.0.0.1:65536\"\n",
+       "listen_address \"127.0.0.1:65536\": the port must be at most 65535"},
+      {tls + "listen_address: \"127.0.0.1:\"\n",
+       "listen_address \"127.0.0.1:\": no port"},
+      {tls + "listen_address: \"127.0.0.1:abc\"\n",
+       "listen_address \"127.0.0.1:abc\": the port must be a number"},
+      {tls + "console { listen_address: \"127.0.0.1:70000\" }\n",
+       "console.listen_address \"127.0.0.1:70000\""},
+      {tls + "metrics_listen_address: \"127.0.0.1:-1\"\n",
+       "metrics_listen_address \"127.0.0.1:-1\""},
+      {tls + "notify { webhook_urls: \"ftp://x\" }\n",
+       "notify.webhook_urls \"ftp://x\" must begin with http:// or https://"},
+      {"tls { ca_cert: \"ca.crt\" cert: \"none.crt\" key: \"hub.key\" }\n",
+       "tls.cert: open " + p_.Path("none.crt")},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const std::string path = p_.Path(absl::StrCat("wrong-", i, ".conf"));
+    ASSERT_TRUE(
+        WriteFileDurably(path, absl::StrCat(cases[i].config,
+                                            "data_dir: \"wrong-", i, "\"\n"))
+            .ok());
+    auto r = RunCommand({TRUC_HUB_BIN, "--config", path});
+    EXPECT_EQ(r.exit_code, 2) << cases[i].config << r.err;
+    EXPECT_THAT(r.err, HasSubstr(cases[i].named)) << cases[i].config;
+    EXPECT_THAT(r.err, HasSubstr("truc-hub: error: bad config"));
+    // Nothing else was printed first (no library's log line), and nothing
+    // was served or created.
+    EXPECT_EQ(r.err.rfind("truc-hub: error: bad config", 0), 0u) << r.err;
+    EXPECT_FALSE(PathExists(p_.Path(absl::StrCat("wrong-", i))));
+  }
+}
+
+// The same for an agent's configuration and a command-line profile.
+TEST_F(EndToEnd, WrongAgentConfigAndProfileExitTwoNamingTheField) {
+  ASSERT_TRUE(
+      WriteFileDurably(p_.Path("agent-wrong.conf"),
+                       "hub_address: \"127.0.0.1:99999\"\n"
+                       "tls { ca_cert: \"ca.crt\" cert: \"hub.crt\" key: "
+                       "\"hub.key\" }\nbase_dir: \"agent-wrong\"\n")
+          .ok());
+  auto r = RunCommand(
+      {TRUC_AGENT_BIN, "run", "--config", p_.Path("agent-wrong.conf")});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("hub_address \"127.0.0.1:99999\""));
+  EXPECT_FALSE(PathExists(p_.Path("agent-wrong")));
+  ASSERT_TRUE(
+      WriteFileDurably(p_.Path("agent-nocert.conf"),
+                       "hub_address: \"127.0.0.1:7443\"\n"
+                       "tls { ca_cert: \"ca.crt\" cert: \"gone.crt\" key: "
+                       "\"hub.key\" }\nbase_dir: \"agent-nocert\"\n")
+          .ok());
+  r = RunCommand(
+      {TRUC_AGENT_BIN, "run", "--config", p_.Path("agent-nocert.conf")});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("tls.cert: open " + p_.Path("gone.crt")));
+
+  ASSERT_TRUE(
+      WriteFileDurably(p_.Path("wrong.profile"),
+                       "hub_address: \"127.0.0.1:abc\"\n"
+                       "tls { ca_cert: \"ca.crt\" cert: \"hub.crt\" key: "
+                       "\"hub.key\" }\n")
+          .ok());
+  r = p_.Truc(p_.Path("wrong.profile"), {"pending"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("hub_address \"127.0.0.1:abc\""));
+  r = p_.Truc(p_.Path("nowhere.profile"), {"pending"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("does not exist"));
 }
 
 }  // namespace

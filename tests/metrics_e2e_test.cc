@@ -11,8 +11,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/evidence.h"
 #include "common/file_util.h"
+#include "common/sha256.h"
+#include "common/signature.h"
 #include "common/text_proto.h"
+#include "common/time_util.h"
 #include "gtest/gtest.h"
 #include "tests/process.h"
 #include "tests/province.h"
@@ -126,6 +130,41 @@ TEST_F(MetricsEndToEnd, TheFiguresParseAndMatchTheHubAfterARun) {
             express_outstanding);
   EXPECT_EQ(m["truc_deliveries_outstanding{urgency=\"normal\"}"], 0);
   EXPECT_GT(m["truc_oldest_outstanding_express_age_seconds{}"], 0);
+  EXPECT_EQ(m["truc_deliveries_refused_on_arrival{}"], 0);
+
+  // Y Tịch's agent refuses the first express document on arrival (as it
+  // would one that fails its checks): still outstanding, and counted apart.
+  {
+    auto signer = Signer::FromFiles(p_.Path(absl::StrCat(kYTich, ".key")),
+                                    p_.Path(absl::StrCat(kYTich, ".crt")));
+    ASSERT_TRUE(signer.ok()) << signer.status();
+    auto doc = p_.Status(ids[0]);
+    ASSERT_TRUE(doc.ok());
+    truc::v1::ReportStatusRequest req;
+    req.set_document_id(ids[0]);
+    req.set_status(truc::v1::EDXML_STATUS_REFUSED);
+    req.set_description("the sender's signature does not check out");
+    grpc::ClientContext sctx;
+    truc::v1::DocumentStatus evidence;
+    truc::v1::GetDocumentStatusRequest ereq;
+    ereq.set_document_id(ids[0]);
+    ereq.set_evidence(true);
+    auto op = p_.Operator();
+    ASSERT_TRUE(op->GetDocumentStatus(&sctx, ereq, &evidence).ok());
+    auto statement = SignStatusStatement(
+        **signer, ids[0], Sha256::Of(evidence.envelope().header()),
+        truc::v1::EDXML_STATUS_REFUSED, req.description(), NowMicros());
+    ASSERT_TRUE(statement.ok()) << statement.status();
+    *req.mutable_receipt() = *statement;
+    grpc::ClientContext ctx;
+    truc::v1::ReportStatusResponse resp;
+    auto st = p_.Exchange(kYTich)->ReportStatus(&ctx, req, &resp);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+  }
+  m = Scrape();
+  EXPECT_EQ(m["truc_deliveries_outstanding{urgency=\"express\"}"],
+            express_outstanding);
+  EXPECT_EQ(m["truc_deliveries_refused_on_arrival{}"], 1);
 
   // Agencies, as the directory says.
   auto agencies = RunCommand({TRUC_CLI_BIN, "agency", "list", "--json"},

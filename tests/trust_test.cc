@@ -24,6 +24,7 @@ namespace truc::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class TrustEndToEnd : public ::testing::Test {
  protected:
@@ -173,12 +174,22 @@ TEST_F(TrustEndToEnd, RotatingWithAnOverlapDropsNoDelivery) {
   EXPECT_THAT(AgentLog(kHealth), Not(HasSubstr("UNAUTHENTICATED")));
 }
 
+// The stored header of a document sent to two units is altered on the
+// hub's disk. The recipient's agent refuses it and stores nothing: that unit
+// has NOT received it, and every view the office and the operators use says
+// so (truc status and its JSON, truc pending, truc sent --outstanding),
+// marked "refused on arrival" with the reason. Once the header is
+// restored, a resend delivers a good copy and clears it everywhere.
 TEST_F(TrustEndToEnd, AnEnvelopeAlteredInTheStoreIsRefusedByItsRecipient) {
-  const std::string id = Sent("V/v kiểm tra tính toàn vẹn");
+  auto sent = p_.Send(kOffice, {kHealth, kYTich}, "V/v kiểm tra tính toàn vẹn");
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  const std::string id = sent->document_id();
+  std::string original;
   // Someone with the hub's disk changes the subject of the stored header.
   WithTheStore([&](hub::Store* store) {
     auto bytes = store->Get(hub::keys::Document(id));
     ASSERT_TRUE(bytes.ok()) << bytes.status();
+    original = *bytes;
     truc::internal::DocumentRecord doc;
     ASSERT_TRUE(doc.ParseFromString(*bytes));
     truc::v1::DocumentHeader header;
@@ -193,8 +204,8 @@ TEST_F(TrustEndToEnd, AnEnvelopeAlteredInTheStoreIsRefusedByItsRecipient) {
   ASSERT_TRUE(WaitFor(
       [&] {
         auto s = p_.Status(id);
-        return s.ok() &&
-               s->recipients(0).state() == truc::v1::DELIVERY_STATE_REFUSED;
+        return s.ok() && s->recipients(0).state() ==
+                             truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL;
       },
       std::chrono::seconds(30)))
       << AgentLog(kHealth);
@@ -202,12 +213,71 @@ TEST_F(TrustEndToEnd, AnEnvelopeAlteredInTheStoreIsRefusedByItsRecipient) {
   const auto& step = status->recipients(0).history(0);
   EXPECT_EQ(step.status(), truc::v1::EDXML_STATUS_REFUSED);
   EXPECT_THAT(step.description(), HasSubstr("does not match"));
+  EXPECT_THAT(status->recipients(0).refusal_reason(),
+              HasSubstr("the sender's signature does not check out"));
+  EXPECT_EQ(status->received_count(), 0u);
   EXPECT_FALSE(InInbox(kHealth, id));
+
+  // truc status: the row, its note, and the summary line.
+  auto r = p_.Truc(office_, {"status", id});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("refused on arrival 02"));
+  EXPECT_THAT(r.out, HasSubstr("refused on arrival: the sender's signature "
+                               "does not check out"));
+  EXPECT_THAT(r.out, HasSubstr("0 of 2 received; not yet: 000.07.00.H99 (Sở "
+                               "Y tế) [refused on arrival: resend], "
+                               "000.21.30.H99 (UBND xã Y Tịch)"));
+  r = p_.Truc(office_, {"status", id, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out,
+              HasSubstr("\"state\": \"DELIVERY_STATE_REFUSED_ON_ARRIVAL\""));
+  EXPECT_THAT(r.out, Not(HasSubstr("\"received_count\"")))
+      << "0 received: proto3 JSON leaves the field out";
+  EXPECT_THAT(r.out, HasSubstr("\"refused_on_arrival_count\": 1"));
+  // The operators' pending list and the office's outstanding list keep it.
+  for (const auto& [profile, args] :
+       std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {operator_, {"pending", "--json"}},
+           {office_, {"sent", "--outstanding", "--json"}}}) {
+    r = p_.Truc(profile, args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr(id)) << args[0];
+    EXPECT_THAT(r.out, HasSubstr("DELIVERY_STATE_REFUSED_ON_ARRIVAL"))
+        << args[0];
+    EXPECT_THAT(r.out, HasSubstr("the sender's signature does not check out"))
+        << args[0];
+  }
+  r = p_.Truc(operator_, {"pending"});
+  EXPECT_THAT(r.out, HasSubstr("refused on arrival: the sender's signature"));
+
   // The sending office's evidence view shows what does not hold.
-  auto r = p_.Truc(office_, {"status", id, "--evidence"});
+  r = p_.Truc(office_, {"status", id, "--evidence"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_THAT(r.out, HasSubstr("BAD  the sender's signature"));
   EXPECT_THAT(r.out, HasSubstr("000.07.00.H99: 02"));
+
+  // The header restored, the office resends: a good copy arrives, and the
+  // unit leaves every list of those without it.
+  ASSERT_EQ(p_.StopAgent(kHealth), 0);
+  WithTheStore([&](hub::Store* store) {
+    hub::WriteBatch b;
+    b.Put(hub::keys::Document(id), original);
+    ASSERT_TRUE(store->Write(b, {}).ok());
+  });
+  p_.StartAgent(kHealth);
+  r = p_.Truc(office_, {"resend", id});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  ASSERT_TRUE(
+      WaitFor([&] { return InInbox(kHealth, id); }, std::chrono::seconds(30)))
+      << AgentLog(kHealth);
+  ASSERT_TRUE(WaitFor([&] { return p_.Status(id)->received_count() == 1; },
+                      std::chrono::seconds(10)));
+  EXPECT_EQ(p_.Status(id)->recipients(0).state(),
+            truc::v1::DELIVERY_STATE_ARRIVED);
+  r = p_.Truc(operator_, {"pending", "--json"});
+  EXPECT_THAT(r.out, Not(HasSubstr("DELIVERY_STATE_REFUSED_ON_ARRIVAL")));
+  r = p_.Truc(office_, {"status", id});
+  EXPECT_THAT(r.out, HasSubstr("1 of 2 received; not yet: 000.21.30.H99"));
 }
 
 TEST_F(TrustEndToEnd, TheAuditLogIsVerifiedProvenAndOnlyGrows) {

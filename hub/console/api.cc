@@ -265,7 +265,7 @@ absl::StatusOr<ConsoleApi::Caller> ConsoleApi::RequireSession(
         "the request lacks this session's X-CSRF-Token: reload the page");
   }
   if (caller.user.must_change_password && !may_have_old_password) {
-    return absl::FailedPreconditionError(
+    return absl::PermissionDeniedError(
         "this account's password must be changed before anything else");
   }
   return caller;

@@ -101,7 +101,7 @@ class ConsoleApi {
 
   // The logged-in user of `request` (its session cookie), as the account
   // is now. UNAUTHENTICATED without a live session or for a disabled
-  // account; FAILED_PRECONDITION while its password must change.
+  // account; PERMISSION_DENIED (403) while its password must change.
   absl::StatusOr<ConsoleUser> Authenticate(const HttpRequest& request);
 
   // The session token a request carries in its cookie, or "".

@@ -329,6 +329,39 @@ TEST_F(ConsoleApiTest, TheBoardPutsTheMostUrgentOutstandingFirst) {
   EXPECT_EQ(board.documents(0).document_id(), done);
 }
 
+// The board: a unit whose agent refused the document on arrival is among
+// those that have not received it, with its state and reason; a unit that
+// received and refused it is named apart, and counted as received.
+TEST_F(ConsoleApiTest, TheBoardTellsTheTwoRefusalsApart) {
+  const std::string id = Send(kOffice, {kHealth, kFinance, kYTich},
+                              truc::v1::URGENCY_EXPRESS, "e");
+  TRUC_ASSERT_OK(
+      Refuse(kYTich, id, "the sender's signature does not check out"));
+  TRUC_ASSERT_OK(Ack(kHealth, id).status());
+  TRUC_ASSERT_OK(Refuse(kHealth, id, "Không thuộc thẩm quyền"));
+  TRUC_ASSERT_OK(Ack(kFinance, id).status());
+  auto op = LogIn("an.op");
+  ASSERT_TRUE(op.ok());
+  auto board = Parse<truc::v1::Board>(Call("GET", "/api/board", "", &*op));
+  ASSERT_EQ(board.documents_size(), 1);
+  const auto& d = board.documents(0);
+  ASSERT_EQ(d.recipients_size(), 1) << "Y Tịch has not received it";
+  EXPECT_EQ(d.recipients(0).organ_id(), kYTich);
+  EXPECT_EQ(d.recipients(0).state(),
+            truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL);
+  EXPECT_EQ(d.recipients(0).refusal_reason(),
+            "the sender's signature does not check out");
+  ASSERT_EQ(d.refused_size(), 1);
+  EXPECT_EQ(d.refused(0).organ_id(), kHealth);
+  EXPECT_EQ(d.refused(0).refusal_reason(), "Không thuộc thẩm quyền");
+  // The document's page counts Sở Y tế and Sở Tài chính as received.
+  auto page = Parse<truc::v1::DocumentPage>(
+      Call("GET", "/api/documents/" + id, "", &*op));
+  EXPECT_EQ(page.status().received_count(), 2u);
+  EXPECT_EQ(page.status().refused_count(), 1u);
+  EXPECT_EQ(page.status().refused_on_arrival_count(), 1u);
+}
+
 TEST_F(ConsoleApiTest, AClerkCannotSeeOrActOnAnotherAgencysDocument) {
   const std::string id =
       Send(kOffice, {kHealth, kYTich}, truc::v1::URGENCY_EXPRESS, "k");
@@ -421,7 +454,7 @@ TEST_F(ConsoleApiTest, ADrawnPasswordMustBeChangedBeforeAnythingElse) {
   auto b = LogIn("hoa.op", drawn);
   ASSERT_TRUE(b.ok()) << b.status();
   HttpResponse r = Call("GET", "/api/board", "", &*b);
-  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.status, 403);
   EXPECT_THAT(r.body, HasSubstr("password must be changed"));
   auto info =
       Parse<truc::v1::SessionInfo>(Call("GET", "/api/session", "", &*b));

@@ -53,7 +53,10 @@ const TEXT = {
     'accounts.password': 'Mật khẩu cho {name}, chỉ hiện một lần: {password}',
     'state.1': 'Đang chờ', 'state.2': 'Đang tải', 'state.3': 'Đã đến', 'state.4': 'Đã đọc',
     'state.5': 'Đã phân công', 'state.6': 'Đang xử lý', 'state.7': 'Hoàn thành', 'state.8': 'Từ chối',
-    'state.9': 'Bản giấy',
+    'state.9': 'Bản giấy', 'state.10': 'Từ chối khi nhận',
+    'refused.arrival': 'máy trạm từ chối khi nhận (chưa nhận được): {reason}',
+    'refused.unit': 'đơn vị từ chối: {reason}', 'refused.count': 'từ chối {n}',
+    'board.refused': 'Có đơn vị từ chối', 'board.show': 'Hiện',
     'status.1': '01 Đã đến', 'status.2': '02 Từ chối', 'status.3': '03 Đã đọc', 'status.4': '04 Phân công',
     'status.5': '05 Đang xử lý', 'status.6': '06 Hoàn thành',
     'urgency.1': 'Thường', 'urgency.2': 'Khẩn', 'urgency.3': 'Thượng khẩn', 'urgency.4': 'Hỏa tốc',
@@ -108,7 +111,10 @@ const TEXT = {
     'accounts.password': 'Password for {name}, shown this once: {password}',
     'state.1': 'Queued', 'state.2': 'Leased', 'state.3': 'Arrived', 'state.4': 'Read',
     'state.5': 'Assigned', 'state.6': 'Processing', 'state.7': 'Completed', 'state.8': 'Refused',
-    'state.9': 'Paper copy',
+    'state.9': 'Paper copy', 'state.10': 'Refused on arrival',
+    'refused.arrival': 'refused on arrival by its agent (not received): {reason}',
+    'refused.unit': 'refused by the unit: {reason}', 'refused.count': '{n} refused',
+    'board.refused': 'Refused by a unit', 'board.show': 'Show',
     'status.1': '01 Arrived', 'status.2': '02 Refused', 'status.3': '03 Read', 'status.4': '04 Assigned',
     'status.5': '05 Processing', 'status.6': '06 Completed',
     'urgency.1': 'Normal', 'urgency.2': 'Urgent', 'urgency.3': 'Very urgent', 'urgency.4': 'Express',
@@ -121,7 +127,7 @@ const ENUMS = {
   state: ['DELIVERY_STATE_UNSPECIFIED', 'DELIVERY_STATE_QUEUED', 'DELIVERY_STATE_LEASED',
     'DELIVERY_STATE_ARRIVED', 'DELIVERY_STATE_ACCEPTED', 'DELIVERY_STATE_ASSIGNED',
     'DELIVERY_STATE_PROCESSING', 'DELIVERY_STATE_COMPLETED', 'DELIVERY_STATE_REFUSED',
-    'DELIVERY_STATE_PAPER'],
+    'DELIVERY_STATE_PAPER', 'DELIVERY_STATE_REFUSED_ON_ARRIVAL'],
   urgency: ['URGENCY_UNSPECIFIED', 'URGENCY_NORMAL', 'URGENCY_URGENT', 'URGENCY_VERY_URGENT',
     'URGENCY_EXPRESS', 'URGENCY_EXPRESS_TIMED'],
   status: ['EDXML_STATUS_UNSPECIFIED', 'EDXML_STATUS_ARRIVED', 'EDXML_STATUS_REFUSED',
@@ -149,6 +155,13 @@ function enumIndex(kind, value) {
   return i < 0 ? 0 : i;
 }
 function label(kind, value) { return t(kind + '.' + enumIndex(kind, value)); }
+// Not received (common/reception.h): queued, being fetched, or refused on
+// arrival by the unit's agent.
+function notReceived(state) { const i = enumIndex('state', state); return i <= 2 || i === 10; }
+function refusalText(r) {
+  const key = enumIndex('state', r.state) === 10 ? 'refused.arrival' : 'refused.unit';
+  return t(key, { reason: r.refusal_reason || '–' });
+}
 
 // dd/MM/yyyy HH:mm in Vietnam's time, whatever the browser's zone.
 const vnFormat = new Intl.DateTimeFormat('en-GB', {
@@ -290,13 +303,17 @@ function urgencyBadge(u) {
 }
 
 async function showBoard() {
-  const days = Number(new URLSearchParams(location.hash.split('?')[1] || '').get('days')) || 7;
+  const params = new URLSearchParams(location.hash.split('?')[1] || '');
+  const days = Number(params.get('days')) || 7;
+  const show = ['outstanding', 'refused'].includes(params.get('show')) ? params.get('show') : 'all';
   const board = await api('GET', '/api/board?days=' + days);
-  const docs = board.documents || [];
   const now = micros(board.now) || Date.now() * 1000;
+  const docs = (board.documents || []).filter((d) =>
+    show === 'all' || (show === 'outstanding' ? (d.recipients || []).length : (d.refused || []).length));
   const rows = docs.map((d) => {
     const missing = d.recipients || [];
     const paper = d.paper || [];
+    const refused = d.refused || [];
     const m = d.recipient_count || 0;
     const n = m - missing.length - paper.length;
     return el('tr', { class: missing.length ? 'outstanding' : 'done', 'data-id': d.document_id },
@@ -304,9 +321,14 @@ async function showBoard() {
       el('td', { 'data-label': t('col.subject') }, el('a', { href: '#/doc/' + encodeURIComponent(d.document_id) }, d.subject || d.document_id)),
       el('td', { 'data-label': t('col.sender') }, d.sender_name || d.sender),
       el('td', { 'data-label': t('col.sent') }, vnTime(d.accepted_at), el('br'), el('span', { class: 'muted' }, t('ago', { t: age(now - micros(d.accepted_at)) }))),
-      el('td', { 'data-label': t('col.received'), class: 'count' }, t('received', { n, m }), paper.length ? el('div', { class: 'muted' }, t('paper', { n: paper.length })) : null),
+      el('td', { 'data-label': t('col.received'), class: 'count' }, t('received', { n, m }),
+        paper.length ? el('div', { class: 'muted' }, t('paper', { n: paper.length })) : null,
+        refused.length ? el('div', { class: 'refused-unit', title: refused.map((r) => `${r.name || r.organ_id}: ${refusalText(r)}`).join('\n') },
+          t('refused.count', { n: refused.length }) + ': ' + refused.map((r) => r.name || r.organ_id).join(', ')) : null),
       el('td', { 'data-label': t('col.missing'), class: 'missing' },
-        missing.map((r) => el('div', { class: r.silent ? 'silent' : '' }, r.name || r.organ_id, r.silent ? ' (' + t('agent.silent') + ')' : ''))));
+        missing.map((r) => el('div', { class: r.silent ? 'silent' : '', 'data-state': r.state },
+          r.name || r.organ_id, r.silent ? ' (' + t('agent.silent') + ')' : '',
+          enumIndex('state', r.state) === 10 ? el('div', { class: 'refused-arrival' }, refusalText(r)) : null))));
   });
   const silent = board.silent_agencies || [];
   const alerts = board.alerts || [];
@@ -317,8 +339,10 @@ async function showBoard() {
         a.document_id ? el('a', { href: '#/doc/' + encodeURIComponent(a.document_id) }, a.summary) : a.summary,
         el('span', { class: 'muted' }, ' · ' + t('alert.raised', { t: vnTime(a.raised_at) })))))) : null,
     el('p', { class: 'controls' }, t('board.days') + ' ',
-      ...[1, 7, 30].map((d) => el('a', { href: '#/?days=' + d, class: d === days ? 'current' : '' }, String(d))),
-      ' ' + t('board.daysUnit')),
+      ...[1, 7, 30].map((d) => el('a', { href: `#/?days=${d}&show=${show}`, class: d === days ? 'current' : '' }, String(d))),
+      ' ' + t('board.daysUnit') + ' · ' + t('board.show') + ' ',
+      ...[['all', 'board.all'], ['outstanding', 'board.outstanding'], ['refused', 'board.refused']].map(([k, label]) =>
+        el('a', { href: `#/?days=${days}&show=${k}`, class: k === show ? 'current' : '', id: 'show-' + k }, t(label)))),
     silent.length ? el('div', { class: 'card warn', id: 'silent' }, el('strong', {}, t('board.silent') + ': '),
       silent.map((a) => el('span', { class: 'silent-agency' }, `${a.name} (${a.code}) — ${micros(a.last_poll_at) ? t('agent.last', { t: age(now - micros(a.last_poll_at)) }) : t('agent.never')}`))) : null,
     board.truncated ? el('p', { class: 'muted' }, t('board.truncated')) : null,
@@ -370,7 +394,7 @@ async function showDocument(id) {
   const s = page.status || {};
   const h = page.header || {};
   const recipients = s.recipients || [];
-  const lacking = recipients.filter((r) => enumIndex('state', r.state) <= 2 || enumIndex('state', r.state) === 9);
+  const lacking = recipients.filter((r) => notReceived(r.state) || enumIndex('state', r.state) === 9);
   const forms = el('div', { id: 'forms' });
   const rows = recipients.map((r) => {
     const st = enumIndex('state', r.state);
@@ -380,20 +404,22 @@ async function showDocument(id) {
       history.push(el('div', { class: 'paper' }, t('paper.by', { carrier: r.paper.carried_by, at: vnTime(r.paper.carried_at), signer: r.paper.signed_by, who: r.paper.recorded_by })));
     }
     if (r.resends) history.push(el('div', { class: 'muted' }, t('doc.resends', { n: r.resends })));
-    return el('tr', { class: st <= 2 ? 'outstanding' : st === 9 ? 'paper' : 'done', 'data-recipient': r.organ_id },
+    const refusal = st === 8 || st === 10;
+    return el('tr', { class: notReceived(r.state) ? 'outstanding' : st === 9 ? 'paper' : 'done', 'data-recipient': r.organ_id },
       el('td', { 'data-label': t('doc.recipient') }, r.name || r.organ_id, el('div', { class: 'muted' }, r.organ_id)),
-      el('td', { 'data-label': t('doc.state'), class: 'state' }, label('state', r.state)),
+      el('td', { 'data-label': t('doc.state'), class: 'state' }, label('state', r.state),
+        refusal ? el('div', { class: st === 10 ? 'refused-arrival' : 'refused-unit' }, refusalText(r)) : null),
       el('td', { 'data-label': t('doc.queued') }, vnTime(r.queued_at)),
       el('td', { 'data-label': t('doc.arrived') }, vnTime(r.arrived_at)),
       el('td', { 'data-label': t('doc.read') }, vnTime(r.accepted_at)),
       el('td', { 'data-label': t('doc.agent') }, agentCell(r)),
       el('td', { 'data-label': t('doc.history') }, history,
-        st <= 2 ? el('button', { type: 'button', class: 'small paper-button', onclick: () => paperForm(id, r, forms) }, t('doc.paper')) : null));
+        notReceived(r.state) ? el('button', { type: 'button', class: 'small paper-button', onclick: () => paperForm(id, r, forms) }, t('doc.paper')) : null));
   });
   if (paperDraft && paperDraft.doc === id) {
     const r = recipients.find((x) => x.organ_id === paperDraft.organ_id);
     // The unit may have received the document since the form was opened.
-    if (r && enumIndex('state', r.state) <= 2) paperForm(id, r, forms, true);
+    if (r && notReceived(r.state)) paperForm(id, r, forms, true);
     else paperDraft = null;
   }
   const number = [h.code && h.code.code_number, h.code && h.code.code_notation].filter(Boolean).join('/');
@@ -407,6 +433,7 @@ async function showDocument(id) {
       el('dt', {}, t('doc.type')), el('dd', {}, (h.document_type && h.document_type.type_name) || '–'),
       el('dt', {}, t('doc.signer')), el('dd', {}, (h.signer && h.signer.full_name) || '–'),
       el('dt', {}, t('col.received')), el('dd', { id: 'received' }, t('received', { n: s.received_count || 0, m: s.recipient_count || 0 }),
+        s.refused_count ? ' (' + t('refused.count', { n: s.refused_count }) + ')' : '',
         s.paper_count ? ', ' + t('paper', { n: s.paper_count }) : ''),
       el('dt', {}, t('doc.attachments')), el('dd', {}, (h.attachments || []).map((a) => el('div', {}, a.name))),
       el('dt', {}, t('doc.evidence')), el('dd', {},
