@@ -279,21 +279,18 @@ std::string StatusSummaryLine(const DocumentStatus& status) {
   size_t received = 0, refused = 0;
   std::vector<std::string> missing, paper;
   for (const RecipientStatus& r : status.recipients()) {
-    switch (ReceptionOf(r.state())) {
-      case Reception::kReceived:
-        ++received;
-        if (r.state() == truc::v1::DELIVERY_STATE_REFUSED) ++refused;
-        break;
-      case Reception::kPaperOnly:
-        paper.push_back(CodeAndName(r.organ_id(), r.name()));
-        break;
-      case Reception::kNotReceived:
-        missing.push_back(absl::StrCat(
-            CodeAndName(r.organ_id(), r.name()),
-            r.state() == truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL
-                ? " [refused on arrival: resend]"
-                : ""));
-        break;
+    const truc::v1::Reception reception = ReceptionOf(r.state());
+    if (reception == truc::v1::RECEPTION_RECEIVED) {
+      ++received;
+      if (r.state() == truc::v1::DELIVERY_STATE_REFUSED) ++refused;
+    } else if (reception == truc::v1::RECEPTION_PAPER_ONLY) {
+      paper.push_back(CodeAndName(r.organ_id(), r.name()));
+    } else {
+      missing.push_back(
+          absl::StrCat(CodeAndName(r.organ_id(), r.name()),
+                       r.state() == truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL
+                           ? " [refused on arrival: resend]"
+                           : ""));
     }
   }
   std::string line =

@@ -2,7 +2,7 @@
 
 namespace truc {
 
-Reception ReceptionOf(truc::v1::DeliveryState state) {
+truc::v1::Reception ReceptionOf(truc::v1::DeliveryState state) {
   switch (state) {
     case truc::v1::DELIVERY_STATE_ARRIVED:
     case truc::v1::DELIVERY_STATE_REFUSED:
@@ -10,20 +10,20 @@ Reception ReceptionOf(truc::v1::DeliveryState state) {
     case truc::v1::DELIVERY_STATE_ASSIGNED:
     case truc::v1::DELIVERY_STATE_PROCESSING:
     case truc::v1::DELIVERY_STATE_COMPLETED:
-      return Reception::kReceived;
+      return truc::v1::RECEPTION_RECEIVED;
     case truc::v1::DELIVERY_STATE_PAPER:
-      return Reception::kPaperOnly;
+      return truc::v1::RECEPTION_PAPER_ONLY;
     default:
-      return Reception::kNotReceived;
+      return truc::v1::RECEPTION_NOT_RECEIVED;
   }
 }
 
 bool IsReceived(truc::v1::DeliveryState state) {
-  return ReceptionOf(state) == Reception::kReceived;
+  return ReceptionOf(state) == truc::v1::RECEPTION_RECEIVED;
 }
 
 bool IsNotReceived(truc::v1::DeliveryState state) {
-  return ReceptionOf(state) == Reception::kNotReceived;
+  return ReceptionOf(state) == truc::v1::RECEPTION_NOT_RECEIVED;
 }
 
 }  // namespace truc

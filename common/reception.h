@@ -21,20 +21,16 @@
 
 namespace truc {
 
-enum class Reception {
-  kNotReceived,
-  kPaperOnly,
-  kReceived,
-};
-
 // The class of `state` (UNSPECIFIED and unknown values: not received).
-Reception ReceptionOf(truc::v1::DeliveryState state);
+// Never RECEPTION_UNSPECIFIED.
+truc::v1::Reception ReceptionOf(truc::v1::DeliveryState state);
 
-// ReceptionOf(state) == kReceived.
+// ReceptionOf(state) == RECEPTION_RECEIVED.
 bool IsReceived(truc::v1::DeliveryState state);
 
-// ReceptionOf(state) == kNotReceived: the unit lacks the document, by any
-// means; the office must act (wait, resend, phone, carry paper).
+// ReceptionOf(state) == RECEPTION_NOT_RECEIVED: the unit lacks the
+// document, by any means; the office must act (wait, resend, phone, carry
+// paper).
 bool IsNotReceived(truc::v1::DeliveryState state);
 
 }  // namespace truc

@@ -10,20 +10,20 @@ using truc::v1::DeliveryState;
 TEST(ReceptionTest, EveryStateHasOneClass) {
   struct Row {
     DeliveryState state;
-    Reception want;
+    truc::v1::Reception want;
   };
   const Row rows[] = {
-      {truc::v1::DELIVERY_STATE_UNSPECIFIED, Reception::kNotReceived},
-      {truc::v1::DELIVERY_STATE_QUEUED, Reception::kNotReceived},
-      {truc::v1::DELIVERY_STATE_LEASED, Reception::kNotReceived},
-      {truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL, Reception::kNotReceived},
-      {truc::v1::DELIVERY_STATE_PAPER, Reception::kPaperOnly},
-      {truc::v1::DELIVERY_STATE_ARRIVED, Reception::kReceived},
-      {truc::v1::DELIVERY_STATE_REFUSED, Reception::kReceived},
-      {truc::v1::DELIVERY_STATE_ACCEPTED, Reception::kReceived},
-      {truc::v1::DELIVERY_STATE_ASSIGNED, Reception::kReceived},
-      {truc::v1::DELIVERY_STATE_PROCESSING, Reception::kReceived},
-      {truc::v1::DELIVERY_STATE_COMPLETED, Reception::kReceived},
+      {truc::v1::DELIVERY_STATE_UNSPECIFIED, truc::v1::RECEPTION_NOT_RECEIVED},
+      {truc::v1::DELIVERY_STATE_QUEUED, truc::v1::RECEPTION_NOT_RECEIVED},
+      {truc::v1::DELIVERY_STATE_LEASED, truc::v1::RECEPTION_NOT_RECEIVED},
+      {truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL, truc::v1::RECEPTION_NOT_RECEIVED},
+      {truc::v1::DELIVERY_STATE_PAPER, truc::v1::RECEPTION_PAPER_ONLY},
+      {truc::v1::DELIVERY_STATE_ARRIVED, truc::v1::RECEPTION_RECEIVED},
+      {truc::v1::DELIVERY_STATE_REFUSED, truc::v1::RECEPTION_RECEIVED},
+      {truc::v1::DELIVERY_STATE_ACCEPTED, truc::v1::RECEPTION_RECEIVED},
+      {truc::v1::DELIVERY_STATE_ASSIGNED, truc::v1::RECEPTION_RECEIVED},
+      {truc::v1::DELIVERY_STATE_PROCESSING, truc::v1::RECEPTION_RECEIVED},
+      {truc::v1::DELIVERY_STATE_COMPLETED, truc::v1::RECEPTION_RECEIVED},
   };
   // A state added to the enum without a row here fails.
   EXPECT_EQ(
@@ -32,11 +32,11 @@ TEST(ReceptionTest, EveryStateHasOneClass) {
   for (const Row& row : rows) {
     SCOPED_TRACE(truc::v1::DeliveryState_Name(row.state));
     EXPECT_EQ(ReceptionOf(row.state), row.want);
-    EXPECT_EQ(IsReceived(row.state), row.want == Reception::kReceived);
-    EXPECT_EQ(IsNotReceived(row.state), row.want == Reception::kNotReceived);
+    EXPECT_EQ(IsReceived(row.state), row.want == truc::v1::RECEPTION_RECEIVED);
+    EXPECT_EQ(IsNotReceived(row.state), row.want == truc::v1::RECEPTION_NOT_RECEIVED);
   }
   EXPECT_EQ(ReceptionOf(static_cast<DeliveryState>(99)),
-            Reception::kNotReceived);
+            truc::v1::RECEPTION_NOT_RECEIVED);
 }
 
 }  // namespace

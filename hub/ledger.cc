@@ -576,6 +576,7 @@ truc::v1::RecipientStatus Ledger::ToRecipientStatus(
   r.set_organ_id(d.recipient());
   r.set_name(directory_->NameOf(d.recipient()));
   r.set_state(d.state());
+  r.set_reception(ReceptionOf(d.state()));
   r.mutable_queued_at()->set_unix_micros(d.queued_at_micros());
   if (d.arrived_at_micros())
     r.mutable_arrived_at()->set_unix_micros(d.arrived_at_micros());

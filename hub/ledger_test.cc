@@ -206,6 +206,9 @@ TEST_F(LedgerTest, ARefusalOnArrivalIsNotReceived) {
             truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL);
   EXPECT_EQ(status->recipients(1).refusal_reason(),
             "the sender's signature does not check out");
+  EXPECT_EQ(status->recipients(1).reception(),
+            truc::v1::RECEPTION_NOT_RECEIVED);
+  EXPECT_EQ(status->recipients(0).reception(), truc::v1::RECEPTION_RECEIVED);
   EXPECT_FALSE(status->recipients(1).has_arrived_at());
   EXPECT_EQ(status->received_count(), 1u) << "Sở Y tế only";
   EXPECT_EQ(status->refused_on_arrival_count(), 1u);

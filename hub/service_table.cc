@@ -99,15 +99,11 @@ absl::StatusOr<truc::v1::ServiceTable> BuildServiceTable(
         f.arrive.push_back((r.arrived_at().unix_micros() - sent) / 1e6);
       if (r.accepted_at().unix_micros() != 0)
         f.read.push_back((r.accepted_at().unix_micros() - sent) / 1e6);
-      switch (ReceptionOf(r.state())) {
-        case Reception::kPaperOnly:
-          ++unit.paper_only;
-          break;
-        case Reception::kNotReceived:
-          unit.never.push_back(id);
-          break;
-        case Reception::kReceived:
-          break;
+      const truc::v1::Reception reception = ReceptionOf(r.state());
+      if (reception == truc::v1::RECEPTION_PAPER_ONLY) {
+        ++unit.paper_only;
+      } else if (reception == truc::v1::RECEPTION_NOT_RECEIVED) {
+        unit.never.push_back(id);
       }
     }
   }

@@ -155,9 +155,9 @@ function enumIndex(kind, value) {
   return i < 0 ? 0 : i;
 }
 function label(kind, value) { return t(kind + '.' + enumIndex(kind, value)); }
-// Not received (common/reception.h): queued, being fetched, or refused on
-// arrival by the unit's agent.
-function notReceived(state) { const i = enumIndex('state', state); return i <= 2 || i === 10; }
+// Not received, as the hub says for each recipient (common/reception.h):
+// queued, being fetched, or refused on arrival by the unit's agent.
+function notReceived(r) { return r.reception === 'RECEPTION_NOT_RECEIVED'; }
 function refusalText(r) {
   const key = enumIndex('state', r.state) === 10 ? 'refused.arrival' : 'refused.unit';
   return t(key, { reason: r.refusal_reason || '–' });
@@ -394,7 +394,7 @@ async function showDocument(id) {
   const s = page.status || {};
   const h = page.header || {};
   const recipients = s.recipients || [];
-  const lacking = recipients.filter((r) => notReceived(r.state) || enumIndex('state', r.state) === 9);
+  const lacking = recipients.filter((r) => notReceived(r) || r.reception === 'RECEPTION_PAPER_ONLY');
   const forms = el('div', { id: 'forms' });
   const rows = recipients.map((r) => {
     const st = enumIndex('state', r.state);
@@ -405,7 +405,7 @@ async function showDocument(id) {
     }
     if (r.resends) history.push(el('div', { class: 'muted' }, t('doc.resends', { n: r.resends })));
     const refusal = st === 8 || st === 10;
-    return el('tr', { class: notReceived(r.state) ? 'outstanding' : st === 9 ? 'paper' : 'done', 'data-recipient': r.organ_id },
+    return el('tr', { class: notReceived(r) ? 'outstanding' : r.reception === 'RECEPTION_PAPER_ONLY' ? 'paper' : 'done', 'data-recipient': r.organ_id },
       el('td', { 'data-label': t('doc.recipient') }, r.name || r.organ_id, el('div', { class: 'muted' }, r.organ_id)),
       el('td', { 'data-label': t('doc.state'), class: 'state' }, label('state', r.state),
         refusal ? el('div', { class: st === 10 ? 'refused-arrival' : 'refused-unit' }, refusalText(r)) : null),
@@ -414,12 +414,12 @@ async function showDocument(id) {
       el('td', { 'data-label': t('doc.read') }, vnTime(r.accepted_at)),
       el('td', { 'data-label': t('doc.agent') }, agentCell(r)),
       el('td', { 'data-label': t('doc.history') }, history,
-        notReceived(r.state) ? el('button', { type: 'button', class: 'small paper-button', onclick: () => paperForm(id, r, forms) }, t('doc.paper')) : null));
+        notReceived(r) ? el('button', { type: 'button', class: 'small paper-button', onclick: () => paperForm(id, r, forms) }, t('doc.paper')) : null));
   });
   if (paperDraft && paperDraft.doc === id) {
     const r = recipients.find((x) => x.organ_id === paperDraft.organ_id);
     // The unit may have received the document since the form was opened.
-    if (r && notReceived(r.state)) paperForm(id, r, forms, true);
+    if (r && notReceived(r)) paperForm(id, r, forms, true);
     else paperDraft = null;
   }
   const number = [h.code && h.code.code_number, h.code && h.code.code_notation].filter(Boolean).join('/');
