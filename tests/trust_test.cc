@@ -15,8 +15,8 @@
 #include "absl/time/clock.h"
 #include "common/file_util.h"
 #include "gtest/gtest.h"
-#include "hub/keys.h"
-#include "hub/rocksdb_store.h"
+#include "hub/store/key_layout.h"
+#include "hub/store/rocksdb_store.h"
 #include "tests/province.h"
 #include "truc/internal/records.pb.h"
 

@@ -15,8 +15,8 @@
 #include "common/status_macros.h"
 #include "common/text_proto.h"
 #include "common/time_util.h"
-#include "hub/event_log.h"
-#include "hub/service_table.h"
+#include "common/hub_event_log.h"
+#include "hub/ops/monthly_report.h"
 #include "truc/v1/console.pb.h"
 
 namespace truc::hub {

@@ -46,12 +46,12 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "hub/accounts.h"
-#include "hub/alerts.h"
-#include "hub/change_feed.h"
+#include "hub/ops/accounts.h"
+#include "hub/ops/alerts.h"
+#include "hub/exchange/change_feed.h"
 #include "hub/console/sessions.h"
-#include "hub/directory.h"
-#include "hub/ledger.h"
+#include "hub/exchange/directory.h"
+#include "hub/exchange/ledger.h"
 
 namespace truc::hub {
 

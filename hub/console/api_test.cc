@@ -2,7 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "common/text_proto.h"
-#include "hub/hub_test_util.h"
+#include "hub/testing/hub_fixture.h"
 #include "truc/v1/console.pb.h"
 
 namespace truc::hub {

@@ -10,9 +10,9 @@
 #include "common/status_macros.h"
 #include "common/text_proto.h"
 #include "hub/console/assets.h"
-#include "hub/event_log.h"
-#include "hub/http_listen.h"
-#include "hub/trust.h"
+#include "common/hub_event_log.h"
+#include "hub/http/http_listen.h"
+#include "hub/exchange/trust.h"
 #include "truc/v1/console.pb.h"
 
 namespace truc::hub {

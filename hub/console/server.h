@@ -23,7 +23,7 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
-#include "hub/change_feed.h"
+#include "hub/exchange/change_feed.h"
 #include "hub/console/api.h"
 #include "truc/v1/config.pb.h"
 

@@ -15,7 +15,7 @@
 #include "common/file_util.h"
 #include "common/status_macros.h"
 #include "common/tls.h"
-#include "hub/rocksdb_options.h"
+#include "hub/store/rocksdb_options.h"
 #include "tests/process.h"
 #include "truc/bench/bench.grpc.pb.h"
 

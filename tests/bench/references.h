@@ -13,7 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "hub/store.h"
+#include "hub/store/store.h"
 #include "truc/v1/config.pb.h"
 
 namespace truc::bench {

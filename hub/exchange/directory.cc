@@ -1,0 +1,237 @@
+#include "hub/exchange/directory.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/identity.h"
+#include "common/status_macros.h"
+#include "hub/store/key_layout.h"
+
+namespace truc::hub {
+
+namespace {
+
+truc::v1::AuditEvent AgencyEvent(absl::string_view kind, const Identity& by,
+                                 const std::string& code, std::string detail) {
+  truc::v1::AuditEvent e = NewAuditEvent(kind, by, std::move(detail));
+  e.set_agency(code);
+  return e;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Directory>> Directory::Load(
+    Store* store, AuditLog* audit, Clock clock,
+    int64_t silence_threshold_micros) {
+  std::unique_ptr<Directory> dir(
+      new Directory(store, audit, std::move(clock), silence_threshold_micros));
+  absl::MutexLock lock(&dir->mu_);
+  absl::Status parse_error;
+  TRUC_RETURN_IF_ERROR(
+      store->ScanPrefix(keys::kAgencyPrefix, [&](auto k, auto v) {
+        truc::internal::AgencyRecord r;
+        if (!r.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+          parse_error =
+              absl::DataLossError(absl::StrCat("corrupt agency record ", k));
+          return false;
+        }
+        dir->agencies_[r.code()] = r;
+        return true;
+      }));
+  TRUC_RETURN_IF_ERROR(parse_error);
+  TRUC_RETURN_IF_ERROR(
+      store->ScanPrefix(keys::kLastPollPrefix, [&](auto k, auto v) {
+        std::string code(k.substr(keys::kLastPollPrefix.size()));
+        int64_t t = static_cast<int64_t>(keys::DecodeFixed64(v));
+        dir->last_poll_[code] = t;
+        dir->persisted_poll_[code] = t;
+        return true;
+      }));
+  return dir;
+}
+
+truc::v1::Agency Directory::ToAgency(
+    const truc::internal::AgencyRecord& r) const {
+  truc::v1::Agency a;
+  a.set_code(r.code());
+  a.set_name(r.name());
+  a.set_parent_code(r.parent_code());
+  a.set_state(r.state());
+  a.mutable_registered_at()->set_unix_micros(r.registered_at_micros());
+  auto it = last_poll_.find(r.code());
+  int64_t last = it == last_poll_.end() ? 0 : it->second;
+  if (last != 0) a.mutable_last_poll_at()->set_unix_micros(last);
+  a.set_silent(last == 0 || clock_() - last > silence_micros_);
+  return a;
+}
+
+absl::StatusOr<truc::v1::Agency> Directory::Register(
+    const std::string& code, const std::string& name,
+    const std::string& parent_code, const Identity& by) {
+  TRUC_RETURN_IF_ERROR(ValidateAgencyCode(code));
+  if (name.empty() || name.size() > 512) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("agency ", code, ": name must be 1 to 512 bytes"));
+  }
+  absl::MutexLock lock(&mu_);
+  if (!parent_code.empty() && !agencies_.count(parent_code)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "agency ", code, ": parent ", parent_code, " is not registered"));
+  }
+  auto it = agencies_.find(code);
+  if (it != agencies_.end()) {
+    if (it->second.name() == name && it->second.parent_code() == parent_code) {
+      return ToAgency(it->second);
+    }
+    return absl::AlreadyExistsError(absl::StrCat("agency ", code,
+                                                 " is already registered as \"",
+                                                 it->second.name(), "\""));
+  }
+  truc::internal::AgencyRecord r;
+  r.set_code(code);
+  r.set_name(name);
+  r.set_parent_code(parent_code);
+  r.set_state(truc::v1::AGENCY_STATE_ACTIVE);
+  r.set_registered_at_micros(clock_());
+  WriteBatch b;
+  b.Put(keys::Agency(code), r.SerializeAsString());
+  TRUC_RETURN_IF_ERROR(
+      audit_
+          ->Commit(
+              b, {AgencyEvent(
+                     "agency_registered", by, code,
+                     absl::StrCat("name=", name, " parent=",
+                                  parent_code.empty() ? "none" : parent_code))})
+          .status());
+  agencies_[code] = r;
+  return ToAgency(r);
+}
+
+absl::StatusOr<truc::v1::Agency> Directory::SetState(
+    const std::string& code, truc::v1::AgencyState state, const Identity& by) {
+  absl::MutexLock lock(&mu_);
+  auto it = agencies_.find(code);
+  if (it == agencies_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("agency ", code, " is not registered"));
+  }
+  if (it->second.state() == state) return ToAgency(it->second);
+  truc::internal::AgencyRecord r = it->second;
+  r.set_state(state);
+  WriteBatch b;
+  b.Put(keys::Agency(code), r.SerializeAsString());
+  TRUC_RETURN_IF_ERROR(
+      audit_
+          ->Commit(b, {AgencyEvent(state == truc::v1::AGENCY_STATE_SUSPENDED
+                                       ? "agency_suspended"
+                                       : "agency_resumed",
+                                   by, code, absl::StrCat("name=", r.name()))})
+          .status());
+  it->second = r;
+  return ToAgency(r);
+}
+
+std::optional<truc::internal::AgencyRecord> Directory::Find(
+    const std::string& code) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = agencies_.find(code);
+  if (it == agencies_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string Directory::NameOf(const std::string& code) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = agencies_.find(code);
+  return it == agencies_.end() ? "" : it->second.name();
+}
+
+std::vector<truc::v1::Agency> Directory::List() const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<truc::v1::Agency> out;
+  for (const auto& [code, r] : agencies_) out.push_back(ToAgency(r));
+  return out;
+}
+
+std::optional<truc::v1::Agency> Directory::Describe(
+    const std::string& code) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = agencies_.find(code);
+  if (it == agencies_.end()) return std::nullopt;
+  return ToAgency(it->second);
+}
+
+absl::Status Directory::CheckCaller(const std::string& code) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = agencies_.find(code);
+  if (it == agencies_.end()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("agency ", code,
+                     " is not registered with this hub (ask an operator: "
+                     "truc agency add)"));
+  }
+  if (it->second.state() == truc::v1::AGENCY_STATE_SUSPENDED) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "agency ", code, " (", it->second.name(), ") is suspended"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Directory::CheckRecipients(
+    const std::vector<std::string>& codes) const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<std::string> unknown, suspended;
+  for (const auto& code : codes) {
+    auto it = agencies_.find(code);
+    if (it == agencies_.end()) {
+      unknown.push_back(code);
+    } else if (it->second.state() == truc::v1::AGENCY_STATE_SUSPENDED) {
+      suspended.push_back(absl::StrCat(code, " (", it->second.name(), ")"));
+    }
+  }
+  if (unknown.empty() && suspended.empty()) return absl::OkStatus();
+  std::vector<std::string> parts;
+  if (!unknown.empty()) {
+    parts.push_back(absl::StrCat("unknown recipient",
+                                 unknown.size() > 1 ? "s" : "", ": ",
+                                 absl::StrJoin(unknown, ", ")));
+  }
+  if (!suspended.empty()) {
+    parts.push_back(absl::StrCat("suspended recipient",
+                                 suspended.size() > 1 ? "s" : "", ": ",
+                                 absl::StrJoin(suspended, ", ")));
+  }
+  return absl::InvalidArgumentError(absl::StrJoin(parts, "; "));
+}
+
+void Directory::RecordPoll(const std::string& code) {
+  int64_t now = clock_();
+  bool persist = false;
+  {
+    absl::MutexLock lock(&mu_);
+    last_poll_[code] = now;
+    int64_t& persisted = persisted_poll_[code];
+    if (now - persisted >= 10'000'000) {
+      persisted = now;
+      persist = true;
+    }
+  }
+  if (persist) {
+    WriteBatch b;
+    b.Put(keys::LastPoll(code),
+          keys::EncodeFixed64(static_cast<uint64_t>(now)));
+    // Soft state: losing the last few seconds of it in a power cut is fine.
+    (void)store_->Write(b, {.sync = false});
+  }
+}
+
+int64_t Directory::LastPoll(const std::string& code) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = last_poll_.find(code);
+  return it == last_poll_.end() ? 0 : it->second;
+}
+
+bool Directory::IsSilent(const std::string& code) const {
+  int64_t last = LastPoll(code);
+  return last == 0 || clock_() - last > silence_micros_;
+}
+
+}  // namespace truc::hub

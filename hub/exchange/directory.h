@@ -1,0 +1,96 @@
+// The province's directory of agencies, and when each agency's agent last
+// polled. Agencies are few (thousands at most) and are all kept in memory,
+// loaded once at start from the a/ and l/ key ranges (not a store scan).
+// Each change (a registration, a suspension, a resumption) is written with
+// its audit event, naming the operator who made it.
+//
+// Thread-safety: all methods are thread-safe.
+#ifndef TRUC_HUB_EXCHANGE_DIRECTORY_H_
+#define TRUC_HUB_EXCHANGE_DIRECTORY_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "common/identity.h"
+#include "hub/exchange/audit_log.h"
+#include "hub/store/store.h"
+#include "truc/internal/records.pb.h"
+#include "truc/v1/operator.pb.h"
+
+namespace truc::hub {
+
+using Clock = std::function<int64_t()>;  // Unix micros
+
+class Directory {
+ public:
+  // Loads the agencies and their last polls. `audit` (which must outlive
+  // the directory) records its changes. Fails with the store's error.
+  static absl::StatusOr<std::unique_ptr<Directory>> Load(
+      Store* store, AuditLog* audit, Clock clock,
+      int64_t silence_threshold_micros);
+
+  // Adds an agency, on behalf of `by`. INVALID_ARGUMENT for a malformed
+  // code, an empty name or an unknown parent; ALREADY_EXISTS if the code is
+  // registered with another name or parent (the same again returns the
+  // agency and records nothing); the store's error.
+  absl::StatusOr<truc::v1::Agency> Register(const std::string& code,
+                                            const std::string& name,
+                                            const std::string& parent_code,
+                                            const Identity& by);
+  // Suspends or resumes, on behalf of `by`. NOT_FOUND for an unknown code.
+  // A state the agency already has is returned and nothing is recorded.
+  absl::StatusOr<truc::v1::Agency> SetState(const std::string& code,
+                                            truc::v1::AgencyState state,
+                                            const Identity& by);
+
+  std::optional<truc::internal::AgencyRecord> Find(
+      const std::string& code) const;
+  // The agency's name, or "" if unknown.
+  std::string NameOf(const std::string& code) const;
+  std::vector<truc::v1::Agency> List() const;
+  std::optional<truc::v1::Agency> Describe(const std::string& code) const;
+
+  // May `code` call the exchange service? PERMISSION_DENIED if it is not
+  // registered or is suspended.
+  absl::Status CheckCaller(const std::string& code) const;
+  // May a document be sent to all of `codes`? INVALID_ARGUMENT naming every
+  // unknown and every suspended code.
+  absl::Status CheckRecipients(const std::vector<std::string>& codes) const;
+
+  // Records a poll now. Kept in memory at once; written to the store
+  // (unsynced: soft state) at most every 10 s per agency.
+  void RecordPoll(const std::string& code);
+  int64_t LastPoll(const std::string& code) const;  // 0: never
+  bool IsSilent(const std::string& code) const;
+  int64_t silence_threshold_micros() const { return silence_micros_; }
+
+ private:
+  Directory(Store* store, AuditLog* audit, Clock clock, int64_t silence_micros)
+      : store_(store),
+        audit_(audit),
+        clock_(std::move(clock)),
+        silence_micros_(silence_micros) {}
+  truc::v1::Agency ToAgency(const truc::internal::AgencyRecord& r) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
+  Store* const store_;
+  AuditLog* const audit_;
+  const Clock clock_;
+  const int64_t silence_micros_;
+  mutable absl::Mutex mu_;
+  std::map<std::string, truc::internal::AgencyRecord> agencies_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int64_t> last_poll_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int64_t> persisted_poll_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace truc::hub
+
+#endif  // TRUC_HUB_EXCHANGE_DIRECTORY_H_

@@ -1,0 +1,258 @@
+// The ledger: documents, their deliveries and queues, over a Store. Plain
+// logic (no gRPC): the RPC handlers are thin wrappers around it, and its
+// tests run against the in-memory store.
+//
+// Each change is one WriteBatch with its audit event (hub/audit_log.h),
+// synced before the method returns:
+//   Accept          document + idempotency key + one delivery, one queue
+//                   entry and one "not yet received" entry per recipient;
+//                   event "accepted" (or "revoke")
+//   Lease           event "leased" per delivery offered (unsynced: a lease
+//                   is soft state)
+//   Acknowledge     delivery (status 01) - queue entry - pending entry;
+//                   event "arrived"
+//   ReportStatus    delivery (02..06 appended to its history); "status".
+//                   02 before the arrival (refused on arrival: the agent
+//                   stored nothing): - queue entry, "not yet received"
+//                   entry marked R (it stays: not received). 02 after the
+//                   arrival (refused by the unit): + refusal entry (f/)
+//   Resend          each delivery's resend count and queue entry (put
+//                   back for one refused on arrival, which is QUEUED
+//                   again, its "not yet received" entry unmarked); "resent"
+//   RecordPaperCopy delivery (PAPER, with the copy) + its "not yet
+//                   received" entry marked as delivered by paper; its
+//                   queue entry stays, for its agent; "paper_copy"
+// If the event cannot be recorded the change fails: no answer without its
+// record. A document carries the hub's signed acceptance receipt; each
+// status carries the recipient agent's signed statement (hub/trust.h
+// checks them). Leases (which agent holds which delivery until when) are
+// soft state kept in memory: after a restart every unacknowledged delivery
+// is offered again, and the agent recognises what it already stored.
+// After each commit the change is published on the ChangeFeed, if one is
+// set.
+//
+// Thread-safety: all methods are thread-safe. Operations on one document
+// are serialised by a striped lock; different documents proceed in
+// parallel, so concurrent sends share WAL syncs.
+#ifndef TRUC_HUB_EXCHANGE_LEDGER_H_
+#define TRUC_HUB_EXCHANGE_LEDGER_H_
+
+#include <array>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "common/identity.h"
+#include "hub/exchange/audit_log.h"
+#include "hub/exchange/change_feed.h"
+#include "hub/exchange/directory.h"
+#include "hub/store/store.h"
+#include "hub/exchange/trust.h"
+#include "truc/internal/records.pb.h"
+#include "truc/v1/exchange.pb.h"
+#include "truc/v1/operator.pb.h"
+
+namespace truc::hub {
+
+struct LedgerOptions {
+  int64_t lease_micros = 60'000'000;
+};
+
+class Ledger {
+ public:
+  // All pointers must outlive the ledger.
+  Ledger(Store* store, Directory* directory, AuditLog* audit,
+         const HubTrust* trust, Clock clock, LedgerOptions options);
+
+  // The earlier answer to a send with this (sender, idempotency key), if
+  // there was one.
+  absl::StatusOr<std::optional<truc::v1::SendResponse>> FindPriorSend(
+      const std::string& sender, const std::string& idempotency_key);
+
+  // Stores a validated document (its envelope's signature checked) for its
+  // recipients, durably, in one batch with its audit event and the hub's
+  // signed acceptance receipt, and calls the on-queued callback for each
+  // recipient. If the idempotency key was used meanwhile, returns the first
+  // answer (duplicate = true, with the first receipt) and stores nothing.
+  // Fails with the store's or the signer's error, and then nothing of the
+  // document is stored. `sender` is the caller (an agency identity).
+  absl::StatusOr<truc::v1::SendResponse> Accept(
+      const Identity& sender, const std::string& idempotency_key,
+      const truc::v1::Envelope& envelope,
+      const truc::v1::DocumentHeader& header);
+
+  // Leases up to `max` deliveries queued for `recipient` and not leased to it
+  // now, most urgent first, first in first out within a level, each
+  // recorded in the audit log. Fails with the store's error, and then
+  // nothing is leased.
+  absl::StatusOr<std::vector<truc::v1::Delivery>> Lease(
+      const Identity& recipient, uint32_t max);
+
+  // The earliest time (micros) at which a lease held by `recipient` ends,
+  // or 0 if it holds none: a parked poll wakes then.
+  int64_t NextLeaseExpiry(const std::string& recipient) const;
+
+  // Records 01 (arrived) with the agent's signed statement of it.
+  // NOT_FOUND if the document does not exist; PERMISSION_DENIED if it was
+  // not sent to `recipient`; HubTrust::CheckStatement's errors for the
+  // statement. Acknowledging again returns the first arrival time with
+  // already_acknowledged.
+  absl::StatusOr<truc::v1::AcknowledgeResponse> Acknowledge(
+      const Identity& recipient, const truc::v1::AcknowledgeRequest& request);
+
+  // Records 02..06 with the agent's signed statement. As Acknowledge for
+  // NOT_FOUND, PERMISSION_DENIED and the statement (a refusal on arrival
+  // may name another header digest: what the agent received and refused);
+  // INVALID_ARGUMENT for a status outside 02..06 or an oversized text;
+  // FAILED_PRECONDITION for 03..06 before the document arrived, for
+  // anything after a refusal by the unit or 06, and for 02 after 03;
+  // RESOURCE_EXHAUSTED past 64 statuses. A 02 before the arrival is a
+  // refusal on arrival (REFUSED_ON_ARRIVAL, not received: it stays in "who
+  // has not received" and is offered again only when resent); a 02 after
+  // it, a refusal by the unit (REFUSED, received: common/reception.h).
+  absl::StatusOr<truc::v1::ReportStatusResponse> ReportStatus(
+      const Identity& recipient, const truc::v1::ReportStatusRequest& request);
+
+  // NOT_FOUND if there is no such document.
+  absl::StatusOr<truc::internal::DocumentRecord> GetDocument(
+      const std::string& document_id);
+  // Whether `agency` is a recipient of the document.
+  absl::StatusOr<bool> IsRecipient(const std::string& document_id,
+                                   const std::string& agency);
+
+  // Per-recipient status, names and liveness from the directory. With
+  // `evidence`, also the envelope, the acceptance receipt and every
+  // recipient's signed statements.
+  absl::StatusOr<truc::v1::DocumentStatus> Status(
+      const std::string& document_id, bool evidence = false);
+
+  // Documents that some recipient has not received (common/reception.h:
+  // refused on arrival included, paper copies not), from the index.
+  absl::StatusOr<truc::v1::ListPendingResponse> ListPending(
+      const truc::v1::ListPendingRequest& request);
+
+  // What `sender` sent in the request's window, oldest first, each with the
+  // recipients that have not received it, those that have it by paper
+  // only and those that received and declined it: from the sent index and
+  // each document's part of the "not yet received" and refusal indexes,
+  // never a store scan.
+  absl::StatusOr<truc::v1::ListSentResponse> ListSent(
+      const std::string& sender, const truc::v1::ListSentRequest& request);
+  // The same for every sender (the province's board), from the t/ index.
+  absl::StatusOr<truc::v1::ListSentResponse> ListRecent(
+      const truc::v1::ListSentRequest& request);
+
+  // Offers the document again at once to each recipient that has not
+  // received it electronically (one with a paper copy only, and one whose
+  // agent refused it on arrival, included): its lease ends and its parked
+  // poll wakes, so its agent leases it anew; a recipient that has it is
+  // not offered it, so no inbox gets it twice.
+  // Returns those recipients. NOT_FOUND; FAILED_PRECONDITION if every
+  // recipient has received it; the store's error (nothing changed).
+  absl::StatusOr<std::vector<std::string>> Resend(
+      const std::string& document_id, const Identity& by);
+
+  // Records that a paper copy was carried to `recipient` and signed for:
+  // it counts as delivered (by paper) and leaves "who has not received";
+  // its agent is still offered the document, and a later arrival is
+  // recorded as ever. carried_by and signed_by are required (at most 256
+  // bytes), note at most 1000; carried_at defaults to now, and may be
+  // neither in the future nor before the document was sent
+  // (INVALID_ARGUMENT). NOT_FOUND; PERMISSION_DENIED if it was not sent to
+  // `recipient`; FAILED_PRECONDITION if it arrived already; ALREADY_EXISTS
+  // if a paper copy was recorded before; the store's error.
+  absl::StatusOr<truc::v1::RecipientStatus> RecordPaperCopy(
+      const std::string& document_id, const std::string& recipient,
+      truc::v1::PaperCopy paper, const Identity& by);
+
+  // The batch Accept writes for `doc` (its id, sender, idempotency key,
+  // urgency, recipients and accepted_at_micros set), without its audit
+  // event (AuditLog::Commit adds it): the document, its
+  // idempotency key and sent-index entry, and per recipient a queued
+  // delivery, a queue entry and a "not yet received" entry. Public so the
+  // bench can fill a store the way the hub does. Never fails.
+  static WriteBatch AcceptBatch(const truc::internal::DocumentRecord& doc);
+  // The audit event Accept records for `doc` (id, header digest and
+  // envelope set) sent by `sender` with `header`. Never fails.
+  static truc::v1::AuditEvent AcceptedEvent(
+      const truc::internal::DocumentRecord& doc, const Identity& sender,
+      const truc::v1::DocumentHeader& header);
+  // Adds to `b` what Acknowledge writes for a first arrival at `now`:
+  // `d` updated to 01 (state and history), its queue and "not yet
+  // received" entries removed. Never fails.
+  static void AddArrival(int64_t now, truc::internal::DeliveryRecord* d,
+                         WriteBatch* b,
+                         const truc::v1::Receipt* statement = nullptr);
+
+  // Called after a commit that queued something for `recipient`.
+  void SetOnQueued(std::function<void(const std::string& recipient)> fn) {
+    on_queued_ = std::move(fn);
+  }
+  // Where changes are published (it must outlive the ledger); set before
+  // the ledger is used.
+  void SetChangeFeed(ChangeFeed* feed) { feed_ = feed; }
+
+ private:
+  struct LeaseInfo {
+    int64_t expires = 0;
+    uint32_t attempts = 0;
+  };
+  absl::Mutex& StripeFor(absl::string_view key);
+  std::string NewDocumentId();
+  // The delivery of `doc` to `recipient`: PERMISSION_DENIED if it was not
+  // sent to it.
+  absl::StatusOr<truc::internal::DeliveryRecord> GetDelivery(
+      const truc::internal::DocumentRecord& doc, const std::string& recipient);
+  truc::v1::RecipientStatus ToRecipientStatus(
+      const truc::internal::DeliveryRecord& d) const;
+  void ForgetLease(const std::string& recipient,
+                   const std::string& document_id);
+  // A document's recipients as the "not yet received" index (p/) and the
+  // refusal index (f/) list them, each in code order.
+  struct Outstanding {
+    struct Entry {
+      std::string recipient;
+      bool refused_on_arrival = false;  // else queued or being fetched
+    };
+    std::vector<Entry> not_received;
+    std::vector<std::string> paper;    // by paper only
+    std::vector<std::string> refused;  // received and declined (02)
+  };
+  // The document's entries; the refusals only `with_refusals`.
+  absl::StatusOr<Outstanding> OutstandingOf(
+      const truc::internal::DocumentRecord& doc, bool with_refusals);
+  // A PendingDocument for `doc` with `outstanding` named, leased and silent
+  // recipients marked, and refusals with their reasons. Fails with the
+  // store's error.
+  absl::Status FillPending(const truc::internal::DocumentRecord& doc,
+                           const Outstanding& outstanding, int64_t now,
+                           truc::v1::PendingDocument* out);
+  // ListSent and ListRecent over the index under `prefix`.
+  absl::StatusOr<truc::v1::ListSentResponse> ListIndexed(
+      const std::string& prefix, const truc::v1::ListSentRequest& request);
+  void Publish(Change change);
+
+  Store* const store_;
+  Directory* const directory_;
+  AuditLog* const audit_;
+  const HubTrust* const trust_;
+  const Clock clock_;
+  const LedgerOptions options_;
+  std::function<void(const std::string&)> on_queued_;
+  ChangeFeed* feed_ = nullptr;
+  std::array<absl::Mutex, 64> stripes_;
+
+  mutable absl::Mutex lease_mu_;
+  // recipient -> document -> lease
+  std::map<std::string, std::map<std::string, LeaseInfo>> leases_
+      ABSL_GUARDED_BY(lease_mu_);
+};
+
+}  // namespace truc::hub
+
+#endif  // TRUC_HUB_EXCHANGE_LEDGER_H_

@@ -1,0 +1,103 @@
+// What the hub trusts and what it signs with: the province CA (every
+// signature it checks must come from a certificate the CA issued), the
+// certificates it has met (a revoked one is refused), and its own signing
+// key, which may be replaced on disk while the hub runs.
+//
+// Thread-safety: all methods are thread-safe.
+#ifndef TRUC_HUB_EXCHANGE_TRUST_H_
+#define TRUC_HUB_EXCHANGE_TRUST_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "common/identity.h"
+#include "common/signature.h"
+#include "hub/exchange/cert_registry.h"
+#include "hub/exchange/directory.h"
+#include "truc/internal/records.pb.h"
+#include "truc/v1/envelope.pb.h"
+#include "truc/v1/evidence.pb.h"
+
+namespace truc::hub {
+
+// The hub's own key and certificate (receipts, audit checkpoints, and the
+// console's TLS), read from two PEM files and read again when they change.
+class HubSigningKey {
+ public:
+  // Fails as Signer::FromFiles, or INVALID_ARGUMENT if the certificate is
+  // not a hub's (urn:truc:hub:...).
+  static absl::StatusOr<std::unique_ptr<HubSigningKey>> Load(
+      const std::string& key_path, const std::string& cert_path);
+
+  std::shared_ptr<const Signer> Current() const;
+
+  // Reads the files again if either changed (size or time): true if a new
+  // key is in use. On an error (a half-replaced pair, a key that is not the
+  // certificate's) the key in use stays and the error is returned.
+  absl::StatusOr<bool> Reload();
+
+ private:
+  HubSigningKey(std::string key_path, std::string cert_path)
+      : key_path_(std::move(key_path)), cert_path_(std::move(cert_path)) {}
+  std::string Stamp() const;  // size and mtime of both files
+
+  const std::string key_path_, cert_path_;
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const Signer> signer_ ABSL_GUARDED_BY(mu_);
+  std::string stamp_ ABSL_GUARDED_BY(mu_);
+};
+
+class HubTrust {
+ public:
+  // None may be null; all must outlive this object.
+  HubTrust(TrustAnchor anchor, CertificateRegistry* registry,
+           const HubSigningKey* key, Clock clock)
+      : anchor_(std::move(anchor)),
+        registry_(registry),
+        key_(key),
+        clock_(std::move(clock)) {}
+
+  // The sender's signature over the envelope's header: made now with a
+  // certificate of `sender_agency` from the CA, not revoked. Returns the
+  // signer. INVALID_ARGUMENT if there is no signature; UNAUTHENTICATED
+  // saying what does not check out (another agency's, another CA's,
+  // revoked, expired, altered).
+  absl::StatusOr<Identity> CheckEnvelope(
+      const truc::v1::Envelope& envelope,
+      const std::string& sender_agency) const;
+
+  // A recipient agent's signed statement (ReceiptBody KIND_STATUS) about
+  // `doc`: it verifies as common/evidence.h's VerifyReceipt does (so it
+  // will verify offline too), its certificate is `recipient`'s, not
+  // revoked and valid now, and it states this document, header digest,
+  // status and description. INVALID_ARGUMENT for a missing or mismatched
+  // statement, UNAUTHENTICATED for one that does not check out.
+  absl::Status CheckStatement(const truc::v1::Receipt& statement,
+                              const std::string& recipient,
+                              const truc::internal::DocumentRecord& doc,
+                              truc::v1::EdxmlStatus status,
+                              const std::string& description) const;
+
+  // The hub's acceptance receipt for a document about to be committed
+  // (its id, sender, recipients, header digest and time set). Fails
+  // with the signer's error.
+  absl::StatusOr<truc::v1::Receipt> SignAcceptance(
+      const truc::internal::DocumentRecord& doc) const;
+
+  std::shared_ptr<const Signer> signer() const { return key_->Current(); }
+  const TrustAnchor& anchor() const { return anchor_; }
+  CertificateRegistry* registry() const { return registry_; }
+
+ private:
+  const TrustAnchor anchor_;
+  CertificateRegistry* const registry_;
+  const HubSigningKey* const key_;
+  const Clock clock_;
+};
+
+}  // namespace truc::hub
+
+#endif  // TRUC_HUB_EXCHANGE_TRUST_H_

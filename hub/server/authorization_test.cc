@@ -1,0 +1,488 @@
+// The authorization matrix: every RPC of the hub's services, called by
+// each kind of caller, answers with the status its row says. The table is
+// the one place this is written; a service method without a row fails the
+// test, so a new RPC cannot ship without its decision.
+#include <google/protobuf/descriptor.h>
+#include <grpcpp/generic/generic_stub.h>
+
+#include <functional>
+#include <future>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "hub/ops/accounts.h"
+#include "hub/exchange/cert_registry.h"
+#include "hub/testing/server_fixture.h"
+
+namespace truc::hub {
+namespace {
+
+using namespace ::truc::hub::testing;  // NOLINT
+using grpc::StatusCode;
+
+// Who calls, relative to the party that owns what the request touches.
+enum Caller {
+  kOwn,       // the owner itself (the agency's or the operator's cert)
+  kOther,     // another registered agency (Sở Tài chính)
+  kOperator,  // an operator
+  kNoCert,    // a TLS client without a certificate
+  kOtherCa,   // the owner's identity in a certificate of another CA
+  kRevoked,   // the owner's certificate, revoked
+  kExpired,   // the owner's certificate, expired yesterday
+  kCallerCount
+};
+const char* const kCallerNames[] = {
+    "own agency", "another agency", "operator",           "no certificate",
+    "another CA", "revoked",        "expired certificate"};
+
+class AuthorizationTest;
+// Makes the call as `cert` (a certificate name of the fixture, or "" for
+// none), after any setup it needs, and returns its status.
+using Invoke =
+    std::function<grpc::Status(AuthorizationTest* t, const std::string& cert)>;
+
+struct Row {
+  std::string method;  // "truc.v1.Exchange/Send"
+  std::string owner;   // an agency code, or "operator"
+  Invoke invoke;
+  StatusCode expect[kCallerCount];
+};
+
+class AuthorizationTest : public ServerFixture {
+ protected:
+  void SetUp() override {
+    ServerFixture::SetUp();
+    const int64_t now = NowMicros() / 1'000'000;
+    for (const std::string owner : {kOffice, kHealth}) {
+      Issue(owner + "-revoked", {Role::kAgency, owner, owner, {}, {}, 30});
+      IssueRequest old{Role::kAgency, owner, owner};
+      old.not_before_unix = now - 400 * 86400;
+      old.not_after_unix = now - 86400;
+      Issue(owner + "-expired", old);
+      auto other = CreateCertificateAuthority("CA lạ");
+      auto foreign = IssueCertificate(*other, {Role::kAgency, owner, owner});
+      Write(owner + "-foreign.crt", foreign->cert_pem);
+      Write(owner + "-foreign.key", foreign->key_pem);
+    }
+    Issue("operator-revoked", {Role::kOperator, "van-thu", "", {}, {}, 30});
+    IssueRequest old{Role::kOperator, "van-thu", ""};
+    old.not_before_unix = now - 400 * 86400;
+    old.not_after_unix = now - 86400;
+    Issue("operator-expired", old);
+    auto other = CreateCertificateAuthority("CA lạ");
+    auto foreign = IssueCertificate(*other, {Role::kOperator, "van-thu", ""});
+    Write("operator-foreign.crt", foreign->cert_pem);
+    Write("operator-foreign.key", foreign->key_pem);
+    const Identity op = SetupOperator();
+    for (const char* name : {"000.01.00.H99-revoked", "000.07.00.H99-revoked",
+                             "operator-revoked"}) {
+      ASSERT_TRUE(hub_->certificates()
+                      ->Revoke(SerialOf(name), "phân quyền: thử thu hồi", op)
+                      .ok());
+    }
+  }
+
+ public:
+  // A channel presenting certificate `cert` ("" for none).
+  std::shared_ptr<grpc::Channel> As(const std::string& cert) {
+    if (!cert.empty()) return Channel(cert);
+    grpc::SslCredentialsOptions anon;
+    anon.pem_root_certs = ca_.cert_pem;
+    return grpc::CreateChannel(absl::StrCat("127.0.0.1:", hub_->port()),
+                               grpc::SslCredentials(anon));
+  }
+  std::unique_ptr<truc::v1::Exchange::Stub> Ex(const std::string& cert) {
+    return truc::v1::Exchange::NewStub(As(cert));
+  }
+  std::unique_ptr<truc::v1::Operator::Stub> Op(const std::string& cert) {
+    return truc::v1::Operator::NewStub(As(cert));
+  }
+  std::unique_ptr<truc::v1::Audit::Stub> Au(const std::string& cert) {
+    return truc::v1::Audit::NewStub(As(cert));
+  }
+  // A fresh document from the office to Sở Y tế, with one attachment.
+  std::string Doc() {
+    auto sent = Send(kOffice, {kHealth}, {{"Công văn.pdf", "nội dung"}});
+    EXPECT_TRUE(sent.ok()) << sent.status();
+    return sent.ok() ? sent->document_id() : "";
+  }
+  // A fresh clerk's account of the office, added directly.
+  std::string Account() {
+    truc::v1::AddAccountRequest req;
+    req.set_name(absl::StrCat("acct-", ++registered_));
+    req.set_display_name("Trần Văn Bình");
+    req.set_role(truc::v1::ACCOUNT_ROLE_CLERK);
+    req.set_agency(kOffice);
+    auto added = hub_->accounts()->Add(req, SetupOperator());
+    EXPECT_TRUE(added.ok()) << added.status();
+    return req.name();
+  }
+  std::string NextCode() {
+    return absl::StrFormat("000.%02d.40.H99", ++registered_);
+  }
+  template <typename Stub, typename Req, typename Resp>
+  static grpc::Status Unary(Stub* stub,
+                            grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                                         const Req&, Resp*),
+                            const Req& req) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(20));
+    Resp resp;
+    return (stub->*method)(&ctx, req, &resp);
+  }
+
+  int registered_ = 0;
+};
+
+using Ex = truc::v1::Exchange::Stub;
+using Op = truc::v1::Operator::Stub;
+using Au = truc::v1::Audit::Stub;
+
+// The decisions. A TLS client without a certificate, or with one the
+// handshake refuses (another CA, expired), never reaches a service: its
+// call fails UNAVAILABLE. A revoked certificate passes the handshake and is
+// refused at its first call, UNAUTHENTICATED.
+std::vector<Row> Table() {
+  constexpr StatusCode OK = StatusCode::OK;
+  constexpr StatusCode DENIED = StatusCode::PERMISSION_DENIED;
+  constexpr StatusCode UNAVAIL = StatusCode::UNAVAILABLE;
+  constexpr StatusCode UNAUTH = StatusCode::UNAUTHENTICATED;
+  return {
+      {"truc.v1.Exchange/Send",
+       kOffice,
+       [](AuthorizationTest* t, const std::string& cert) {
+         auto stub = t->Ex(cert);
+         grpc::ClientContext ctx;
+         ctx.set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::seconds(20));
+         truc::v1::SendResponse resp;
+         auto writer = stub->Send(&ctx, &resp);
+         writer->Write(t->SignedBegin(MakeHeader(kOffice, {kHealth}),
+                                      NewIdempotencyKey()));
+         writer->WritesDone();
+         return writer->Finish();
+       },
+       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Exchange/Poll",
+       kHealth,
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::PollRequest req;
+         req.set_wait_seconds(0);
+         return AuthorizationTest::Unary(t->Ex(cert).get(), &Ex::Poll, req);
+       },
+       // Another agency polls its own queue.
+       {OK, OK, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Exchange/Download",
+       kHealth,
+       [](AuthorizationTest* t, const std::string& cert) {
+         const std::string id = t->Doc();
+         auto stub = t->Ex(cert);
+         grpc::ClientContext ctx;
+         truc::v1::DownloadRequest req;
+         req.set_document_id(id);
+         auto reader = stub->Download(&ctx, req);
+         truc::v1::DownloadChunk chunk;
+         while (reader->Read(&chunk)) {
+         }
+         return reader->Finish();
+       },
+       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Exchange/Acknowledge",
+       kHealth,
+       [](AuthorizationTest* t, const std::string& cert) {
+         const std::string id = t->Doc();
+         return AuthorizationTest::Unary(t->Ex(cert).get(), &Ex::Acknowledge,
+                                         t->AckRequest(kHealth, id));
+       },
+       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Exchange/ReportStatus",
+       kHealth,
+       [](AuthorizationTest* t, const std::string& cert) {
+         const std::string id = t->Doc();
+         auto health = t->Ex(kHealth);
+         EXPECT_TRUE(AuthorizationTest::Unary(health.get(), &Ex::Acknowledge,
+                                              t->AckRequest(kHealth, id))
+                         .ok());
+         return AuthorizationTest::Unary(
+             t->Ex(cert).get(), &Ex::ReportStatus,
+             t->ReportRequest(kHealth, id, truc::v1::EDXML_STATUS_ACCEPTED));
+       },
+       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Exchange/GetDocumentStatus",
+       kOffice,
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::GetDocumentStatusRequest req;
+         req.set_document_id(t->Doc());
+         return AuthorizationTest::Unary(t->Ex(cert).get(),
+                                         &Ex::GetDocumentStatus, req);
+       },
+       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Exchange/ListSent",
+       kOffice,
+       [](AuthorizationTest* t, const std::string& cert) {
+         return AuthorizationTest::Unary(t->Ex(cert).get(), &Ex::ListSent,
+                                         truc::v1::ListSentRequest());
+       },
+       // Another agency lists what it sent itself.
+       {OK, OK, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Exchange/Resend",
+       kOffice,
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::ResendRequest req;
+         req.set_document_id(t->Doc());
+         return AuthorizationTest::Unary(t->Ex(cert).get(), &Ex::Resend, req);
+       },
+       // Only its sender; another agency may not resend it.
+       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/RegisterAgency",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::RegisterAgencyRequest req;
+         req.set_code(t->NextCode());
+         req.set_name("Sở Du lịch");
+         return AuthorizationTest::Unary(t->Op(cert).get(), &Op::RegisterAgency,
+                                         req);
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/ListAgencies",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         return AuthorizationTest::Unary(t->Op(cert).get(), &Op::ListAgencies,
+                                         truc::v1::ListAgenciesRequest());
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/SuspendAgency",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::SetAgencyStateRequest req;
+         req.set_code(kYTich);
+         return AuthorizationTest::Unary(t->Op(cert).get(), &Op::SuspendAgency,
+                                         req);
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/ResumeAgency",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::SetAgencyStateRequest req;
+         req.set_code(kYTich);
+         return AuthorizationTest::Unary(t->Op(cert).get(), &Op::ResumeAgency,
+                                         req);
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/GetDocumentStatus",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::GetDocumentStatusRequest req;
+         req.set_document_id(t->Doc());
+         return AuthorizationTest::Unary(t->Op(cert).get(),
+                                         &Op::GetDocumentStatus, req);
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/Resend",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::ResendRequest req;
+         req.set_document_id(t->Doc());
+         return AuthorizationTest::Unary(t->Op(cert).get(), &Op::Resend, req);
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/ListPending",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         return AuthorizationTest::Unary(t->Op(cert).get(), &Op::ListPending,
+                                         truc::v1::ListPendingRequest());
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/RevokeCertificate",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         const std::string name = absl::StrCat("lost-", ++t->registered_);
+         t->Issue(name, {Role::kAgency, kYTich, "", {}, {}, 30});
+         truc::v1::RevokeCertificateRequest req;
+         req.set_serial(t->SerialOf(name));
+         req.set_reason("máy tính xã bị mất");
+         return AuthorizationTest::Unary(t->Op(cert).get(),
+                                         &Op::RevokeCertificate, req);
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/ListCertificates",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         return AuthorizationTest::Unary(t->Op(cert).get(),
+                                         &Op::ListCertificates,
+                                         truc::v1::ListCertificatesRequest());
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/AddAccount",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::AddAccountRequest req;
+         req.set_name(absl::StrCat("clerk-", ++t->registered_));
+         req.set_display_name("Nguyễn Thị Lan");
+         req.set_role(truc::v1::ACCOUNT_ROLE_CLERK);
+         req.set_agency(kOffice);
+         return AuthorizationTest::Unary(t->Op(cert).get(), &Op::AddAccount,
+                                         req);
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/GetServiceTable",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::ServiceTableRequest req;
+         req.set_month("2026-11");
+         return AuthorizationTest::Unary(t->Op(cert).get(),
+                                         &Op::GetServiceTable, req);
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/ListAlerts",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         return AuthorizationTest::Unary(t->Op(cert).get(), &Op::ListAlerts,
+                                         truc::v1::ListAlertsRequest());
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/ListAccounts",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         return AuthorizationTest::Unary(t->Op(cert).get(), &Op::ListAccounts,
+                                         truc::v1::ListAccountsRequest());
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/DisableAccount",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::AccountRequest req;
+         req.set_name(t->Account());
+         return AuthorizationTest::Unary(t->Op(cert).get(), &Op::DisableAccount,
+                                         req);
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/EnableAccount",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::AccountRequest req;
+         req.set_name(t->Account());
+         return AuthorizationTest::Unary(t->Op(cert).get(), &Op::EnableAccount,
+                                         req);
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/ResetAccount",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::ResetAccountRequest req;
+         req.set_name(t->Account());
+         return AuthorizationTest::Unary(t->Op(cert).get(), &Op::ResetAccount,
+                                         req);
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Audit/GetCheckpoint",
+       kHealth,
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::GetCheckpointRequest req;
+         req.set_fresh(true);
+         return AuthorizationTest::Unary(t->Au(cert).get(), &Au::GetCheckpoint,
+                                         req);
+       },
+       {OK, OK, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Audit/GetConsistencyProof",
+       kHealth,
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::GetConsistencyProofRequest req;
+         req.set_old_size(1);
+         req.set_new_size(t->hub_->audit()->size());
+         return AuthorizationTest::Unary(t->Au(cert).get(),
+                                         &Au::GetConsistencyProof, req);
+       },
+       {OK, OK, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Audit/ProveDocument",
+       kHealth,
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::ProveDocumentRequest req;
+         req.set_document_id(t->Doc());
+         return AuthorizationTest::Unary(t->Au(cert).get(), &Au::ProveDocument,
+                                         req);
+       },
+       // Its sender, its recipients and operators; not another agency.
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Audit/VerifyLog",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         return AuthorizationTest::Unary(t->Au(cert).get(), &Au::VerifyLog,
+                                         truc::v1::VerifyLogRequest());
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      // Health checking is open to every certificate of the province, and
+      // refuses a revoked one like every other call.
+      {"grpc.health.v1.Health/Check",
+       kHealth,
+       [](AuthorizationTest* t, const std::string& cert) {
+         grpc::GenericStub generic(t->As(cert));
+         grpc::ClientContext ctx;
+         ctx.set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::seconds(20));
+         grpc::Slice empty("");
+         grpc::ByteBuffer request(&empty, 1), response;
+         std::promise<grpc::Status> done;
+         generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check",
+                           grpc::StubOptions(), &request, &response,
+                           [&](grpc::Status s) { done.set_value(s); });
+         return done.get_future().get();
+       },
+       {OK, OK, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+  };
+}
+
+// The certificate file a caller presents for a row.
+std::string CertOf(const Row& row, Caller caller) {
+  switch (caller) {
+    case kOwn:
+      return row.owner;
+    case kOther:
+      return kFinance;
+    case kOperator:
+      return "operator";
+    case kNoCert:
+      return "";
+    case kOtherCa:
+      return row.owner + "-foreign";
+    case kRevoked:
+      return row.owner + "-revoked";
+    case kExpired:
+      return row.owner + "-expired";
+    default:
+      return "";
+  }
+}
+
+TEST_F(AuthorizationTest, EveryRpcAnswersEveryCallerAsItsRowSays) {
+  for (const Row& row : Table()) {
+    for (int c = 0; c < kCallerCount; ++c) {
+      const grpc::Status got = row.invoke(this, CertOf(row, Caller(c)));
+      EXPECT_EQ(got.error_code(), row.expect[c])
+          << row.method << " called by " << kCallerNames[c] << " ("
+          << CertOf(row, Caller(c)) << "): " << got.error_message();
+    }
+  }
+}
+
+TEST_F(AuthorizationTest, EveryMethodOfEveryServiceHasARow) {
+  std::set<std::string> rows;
+  for (const Row& row : Table()) rows.insert(row.method);
+  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
+  for (const char* service :
+       {"truc.v1.Exchange", "truc.v1.Operator", "truc.v1.Audit"}) {
+    const auto* s = pool->FindServiceByName(service);
+    ASSERT_NE(s, nullptr) << service;
+    for (int i = 0; i < s->method_count(); ++i) {
+      const std::string name = absl::StrCat(service, "/", s->method(i)->name());
+      EXPECT_TRUE(rows.count(name))
+          << name << " has no row in the authorization table: decide who "
+          << "may call it, and add the row";
+    }
+  }
+}
+
+}  // namespace
+}  // namespace truc::hub

@@ -1,0 +1,126 @@
+// The hub's key layout, in one place. All keys are byte strings in one
+// ordered key space; numbers are fixed-width big-endian so that byte order
+// is numeric order. docs/ARCHITECTURE.md has the same table.
+//
+//   a/<agency>                          AgencyRecord
+//   l/<agency>                          last poll time (8 bytes, micros)
+//   d/<document>                        DocumentRecord (envelope and facts)
+//   i/<sender>\0<idempotency key>       document id
+//   r/<document>/<recipient>            DeliveryRecord
+//   q/<recipient>/<rank><time><document>    queue entry (not yet acknowledged)
+//   p/<rank><time><document>/<recipient>    "not yet received" index ("",
+//                                       "R": refused on arrival, or "P":
+//                                       a paper copy only)
+//   f/<document>/<recipient>            empty: the unit received the
+//                                       document and declined it (02)
+//   s/<sender>/<time><document>         documents a sender sent
+//   t/<time><document>                  every document, by acceptance time
+//   u/<name>                            AccountRecord: a console account
+//   w/<alert id>                        AlertRecord: an alert raised
+//   n/<seq>                             NotificationRecord: to send
+//   g/<day>                             the day's digests were sent
+//   v/e/<index>                         AuditEvent: a leaf of the audit log
+//   v/n/<level><index>                  hash of a complete subtree of it
+//   v/size                              the audit log's size (8 bytes)
+//   v/d/<document>/<index>              empty: the document's audit events
+//   v/c/<size>                          SignedCheckpoint of the log at size
+//   v/cp                                the latest SignedCheckpoint
+//   c/<serial>                          CertificateRecord (seen or revoked)
+//
+// <index> and <size> are 8 bytes, <level> one byte.
+// <rank> is one byte, 0 for express (both kinds), 1 very urgent, 2 urgent,
+// 3 normal, so a scan meets the most urgent first; <time> is the hub's
+// acceptance time, 8 bytes, so first in is first out within a rank.
+#ifndef TRUC_HUB_STORE_KEY_LAYOUT_H_
+#define TRUC_HUB_STORE_KEY_LAYOUT_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "truc/v1/envelope.pb.h"
+
+namespace truc::hub::keys {
+
+// 0 express (and express by a stated time), 1 very urgent, 2 urgent,
+// 3 normal (and unspecified).
+uint8_t UrgencyRank(truc::v1::Urgency urgency);
+
+std::string EncodeFixed64(uint64_t v);
+uint64_t DecodeFixed64(absl::string_view eight_bytes);
+
+// The audit log (hub/audit_log.h).
+std::string AuditEvent(uint64_t index);
+inline constexpr absl::string_view kAuditEventPrefix = "v/e/";
+std::string AuditNode(int level, uint64_t index);
+// The first key of level `level`'s stored hashes.
+std::string AuditNodeLevelPrefix(int level);
+inline constexpr absl::string_view kAuditSize = "v/size";
+std::string AuditDocument(absl::string_view document_id, uint64_t index);
+std::string AuditDocumentPrefix(absl::string_view document_id);
+std::string AuditCheckpoint(uint64_t size);
+inline constexpr absl::string_view kAuditCheckpointPrefix = "v/c/";
+inline constexpr absl::string_view kAuditLatestCheckpoint = "v/cp";
+
+std::string CertificateRecord(absl::string_view serial_hex);
+inline constexpr absl::string_view kCertificatePrefix = "c/";
+
+std::string Agency(absl::string_view code);
+inline constexpr absl::string_view kAgencyPrefix = "a/";
+std::string LastPoll(absl::string_view code);
+inline constexpr absl::string_view kLastPollPrefix = "l/";
+std::string Document(absl::string_view document_id);
+std::string Idempotency(absl::string_view sender, absl::string_view key);
+std::string Delivery(absl::string_view document_id,
+                     absl::string_view recipient);
+std::string DeliveryPrefix(absl::string_view document_id);
+std::string Queue(absl::string_view recipient, uint8_t rank,
+                  int64_t time_micros, absl::string_view document_id);
+std::string QueuePrefix(absl::string_view recipient);
+std::string Pending(uint8_t rank, int64_t time_micros,
+                    absl::string_view document_id, absl::string_view recipient);
+inline constexpr absl::string_view kPendingPrefix = "p/";
+std::string PendingRankPrefix(uint8_t rank);
+std::string Sent(absl::string_view sender, int64_t time_micros,
+                 absl::string_view document_id);
+std::string SentPrefix(absl::string_view sender);
+// Every document by its acceptance time (the console's board).
+std::string Recent(int64_t time_micros, absl::string_view document_id);
+inline constexpr absl::string_view kRecentPrefix = "t/";
+// The value of a p/ entry: "" for a recipient that has not received the
+// document, kPendingRefusedOnArrival for one whose agent refused it on
+// arrival (not received either, but no longer queued for its agent),
+// kPendingPaper for one that has it by paper only.
+inline constexpr absl::string_view kPendingPaper = "P";
+inline constexpr absl::string_view kPendingRefusedOnArrival = "R";
+// A unit's refusal (02) of a document it received, for the lists of sent
+// documents.
+std::string Refusal(absl::string_view document_id, absl::string_view recipient);
+std::string RefusalPrefix(absl::string_view document_id);
+
+// The console (hub/accounts.h, hub/alerts.h, hub/notifier.h).
+std::string Account(absl::string_view name);
+inline constexpr absl::string_view kAccountPrefix = "u/";
+std::string Alert(absl::string_view id);
+inline constexpr absl::string_view kAlertPrefix = "w/";
+std::string Notification(uint64_t seq);
+inline constexpr absl::string_view kNotificationPrefix = "n/";
+std::string Digest(absl::string_view day);  // day: "2026-12-01"
+inline constexpr absl::string_view kDigestPrefix = "g/";
+
+// Splits a queue key's tail (after QueuePrefix) into its document id.
+absl::string_view DocumentOfQueueKey(absl::string_view key,
+                                     absl::string_view recipient);
+
+struct PendingKey {
+  uint8_t rank;
+  int64_t time_micros;
+  std::string document_id;
+  std::string recipient;
+};
+// Parses a p/ key; false if malformed.
+bool ParsePendingKey(absl::string_view key, PendingKey* out);
+
+}  // namespace truc::hub::keys
+
+#endif  // TRUC_HUB_STORE_KEY_LAYOUT_H_

@@ -1,0 +1,23 @@
+#include "hub/testing/fault_store.h"
+
+namespace truc::hub {
+
+void FaultInjectingStore::FailWrites(int count, absl::Status error) {
+  error_ = std::move(error);
+  remaining_.store(count);
+}
+
+absl::Status FaultInjectingStore::Write(const WriteBatch& batch,
+                                        const WriteOptions& options) {
+  int r = remaining_.load();
+  while (r != 0) {
+    int next = r > 0 ? r - 1 : r;
+    if (remaining_.compare_exchange_weak(r, next)) {
+      failed_.fetch_add(1);
+      return error_;
+    }
+  }
+  return base_->Write(batch, options);
+}
+
+}  // namespace truc::hub
