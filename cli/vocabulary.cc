@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/time_util.h"
+#include "common/urgency.h"
 
 namespace truc::cli {
 namespace {
@@ -40,37 +41,18 @@ absl::StatusOr<Urgency> ParseUrgency(absl::string_view word) {
 }
 
 std::string UrgencyWord(Urgency urgency) {
-  switch (urgency) {
-    case truc::v1::URGENCY_NORMAL:
-      return "normal";
-    case truc::v1::URGENCY_URGENT:
-      return "urgent";
-    case truc::v1::URGENCY_VERY_URGENT:
-      return "very-urgent";
-    case truc::v1::URGENCY_EXPRESS:
-      return "express";
-    case truc::v1::URGENCY_EXPRESS_TIMED:
-      return "express-timed";
-    default:
-      return "unspecified";
-  }
+  return absl::StrReplaceAll(UrgencyName(urgency), {{"_", "-"}});
 }
 
 std::string UrgencyLabel(Urgency urgency) {
-  switch (urgency) {
-    case truc::v1::URGENCY_NORMAL:
-      return "Thường (normal)";
-    case truc::v1::URGENCY_URGENT:
-      return "Khẩn (urgent)";
-    case truc::v1::URGENCY_VERY_URGENT:
-      return "Thượng khẩn (very-urgent)";
-    case truc::v1::URGENCY_EXPRESS:
-      return "Hỏa tốc (express)";
-    case truc::v1::URGENCY_EXPRESS_TIMED:
-      return "Hỏa tốc hẹn giờ (express-timed)";
-    default:
-      return absl::StrCat("urgency not set (", static_cast<int>(urgency), ")");
+  const absl::string_view name = UrgencyName(urgency);
+  if (name == "unspecified") {
+    return absl::StrCat("urgency not set (", static_cast<int>(urgency), ")");
   }
+  // Each Vietnamese name begins with an ASCII letter.
+  std::string vietnamese(UrgencyVietnamese(urgency));
+  vietnamese[0] = absl::ascii_toupper(static_cast<unsigned char>(vietnamese[0]));
+  return absl::StrCat(vietnamese, " (", UrgencyWord(urgency), ")");
 }
 
 absl::StatusOr<Secrecy> ParseSecrecy(absl::string_view word) {

@@ -15,6 +15,7 @@
 #include "common/status_macros.h"
 #include "common/text_proto.h"
 #include "common/time_util.h"
+#include "common/urgency.h"
 #include "common/hub_event_log.h"
 #include "hub/ops/monthly_report.h"
 #include "truc/v1/console.pb.h"
@@ -103,9 +104,8 @@ void SortForTheBoard(std::vector<PendingDocument>* docs) {
       });
 }
 
-bool IsUrgentEnough(truc::v1::Urgency u) {
-  return u >= truc::v1::URGENCY_VERY_URGENT;
-}
+// Counted apart on the agencies' page: express and very urgent.
+bool IsUrgentEnough(truc::v1::Urgency u) { return UrgencyRank(u) <= 1; }
 
 }  // namespace
 
@@ -418,7 +418,7 @@ absl::StatusOr<HttpResponse> ConsoleApi::Document(const HttpRequest& request,
   TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, false, false));
   TRUC_RETURN_IF_ERROR(VisibleDocument(caller.user, id).status());
   TRUC_ASSIGN_OR_RETURN(truc::v1::DocumentStatus status,
-                        d_.ledger->Status(id, /*evidence=*/true));
+                        d_.ledger->StatusOf(id, /*evidence=*/true));
   truc::v1::DocumentPage page;
   if (!page.mutable_header()->ParseFromString(status.envelope().header())) {
     return absl::DataLossError(absl::StrCat("document ", id,
@@ -475,9 +475,6 @@ absl::StatusOr<HttpResponse> ConsoleApi::Paper(const HttpRequest& request,
 
 absl::StatusOr<HttpResponse> ConsoleApi::Service(const HttpRequest& request) {
   TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, false, false));
-  if (d_.store == nullptr) {
-    return absl::UnavailableError("the service table is not served here");
-  }
   truc::v1::ServiceTableRequest ask;
   auto month = request.query.find("month");
   ask.set_month(month == request.query.end() || month->second.empty()
@@ -485,7 +482,7 @@ absl::StatusOr<HttpResponse> ConsoleApi::Service(const HttpRequest& request) {
                     : month->second);
   if (!caller.user.is_operator()) ask.set_sender(caller.user.agency);
   TRUC_ASSIGN_OR_RETURN(auto table,
-                        BuildServiceTable(d_.store, d_.ledger, ask));
+                        BuildMonthlyReport(d_.ledger, ask));
   return Json(table);
 }
 

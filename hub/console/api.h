@@ -85,7 +85,6 @@ struct ConsoleDeps {
   SessionTable* sessions;
   std::function<int64_t()> clock;  // Unix micros
   AlertEngine* alerts = nullptr;   // the alerts on the board, if any
-  Store* store = nullptr;          // for the service table
 };
 
 class ConsoleApi {

@@ -578,9 +578,6 @@ TEST_F(ConsoleApiTest, TheBoardShowsTheAlertsOfWhatItShows) {
 }
 
 TEST_F(ConsoleApiTest, TheServiceTableOfAClerkHoldsItsOwnDocuments) {
-  api_ = std::make_unique<ConsoleApi>(ConsoleDeps{
-      ledger_.get(), directory_.get(), accounts_.get(), sessions_.get(),
-      [this] { return now_.load(); }, nullptr, faulty_.get()});
   Send(kOffice, {kYTich}, truc::v1::URGENCY_EXPRESS, "a");
   Send(kHealth, {kFinance}, truc::v1::URGENCY_NORMAL, "b");
   auto op = LogIn("an.op");

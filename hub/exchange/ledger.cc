@@ -1,6 +1,7 @@
 #include "hub/exchange/ledger.h"
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 #include <random>
 
@@ -13,6 +14,7 @@
 #include "common/sha256.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
+#include "common/urgency.h"
 #include "hub/exchange/header_validation.h"
 #include "hub/store/key_layout.h"
 
@@ -70,7 +72,7 @@ absl::StatusOr<Proto> ParseRecord(const std::string& bytes,
 constexpr int kMaxHistory = 64;
 
 void RemoveFromQueues(const DeliveryRecord& d, WriteBatch* b) {
-  uint8_t rank = keys::UrgencyRank(d.urgency());
+  uint8_t rank = UrgencyRank(d.urgency());
   b->Delete(keys::Queue(d.recipient(), rank, d.doc_accepted_at_micros(),
                         d.document_id()));
   b->Delete(keys::Pending(rank, d.doc_accepted_at_micros(), d.document_id(),
@@ -112,14 +114,14 @@ std::string LatestRefusal(const DeliveryRecord& d) {
 void PutPending(const DeliveryRecord& d, absl::string_view value,
                 WriteBatch* b) {
   b->Put(
-      keys::Pending(keys::UrgencyRank(d.urgency()), d.doc_accepted_at_micros(),
+      keys::Pending(UrgencyRank(d.urgency()), d.doc_accepted_at_micros(),
                     d.document_id(), d.recipient()),
       value);
 }
 
 // The queue entry that offers `d` to its recipient's agent.
 void PutQueued(const DeliveryRecord& d, WriteBatch* b) {
-  b->Put(keys::Queue(d.recipient(), keys::UrgencyRank(d.urgency()),
+  b->Put(keys::Queue(d.recipient(), UrgencyRank(d.urgency()),
                      d.doc_accepted_at_micros(), d.document_id()),
          "");
 }
@@ -129,7 +131,7 @@ void PutQueued(const DeliveryRecord& d, WriteBatch* b) {
 WriteBatch Ledger::AcceptBatch(const DocumentRecord& doc) {
   const int64_t now = doc.accepted_at_micros();
   const std::string& id = doc.document_id();
-  const uint8_t rank = keys::UrgencyRank(doc.urgency());
+  const uint8_t rank = UrgencyRank(doc.urgency());
   WriteBatch b;
   b.Put(keys::Document(id), doc.SerializeAsString());
   b.Put(keys::Idempotency(doc.sender(), doc.idempotency_key()), id);
@@ -526,7 +528,7 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
       // received it. It is no longer offered to the agent (which would
       // refuse it again) but stays in "who has not received", marked,
       // until it is resent, carried on paper or arrives.
-      b.Delete(keys::Queue(recipient, keys::UrgencyRank(d.urgency()),
+      b.Delete(keys::Queue(recipient, UrgencyRank(d.urgency()),
                            d.doc_accepted_at_micros(), document_id));
       if (d.state() != truc::v1::DELIVERY_STATE_PAPER) {
         PutPending(d, keys::kPendingRefusedOnArrival, &b);
@@ -609,7 +611,7 @@ truc::v1::RecipientStatus Ledger::ToRecipientStatus(
   return r;
 }
 
-absl::StatusOr<truc::v1::DocumentStatus> Ledger::Status(
+absl::StatusOr<truc::v1::DocumentStatus> Ledger::StatusOf(
     const std::string& document_id, bool evidence) {
   TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(document_id));
   truc::v1::DocumentStatus out;
@@ -659,6 +661,50 @@ absl::StatusOr<truc::v1::DocumentStatus> Ledger::Status(
   return out;
 }
 
+absl::Status Ledger::ForEachOutstanding(
+    const std::array<int64_t, kUrgencyRanks>& accepted_before,
+    const std::function<bool(const OutstandingDelivery&)>& fn) {
+  bool more = true;
+  for (uint8_t rank = 0; rank < kUrgencyRanks && more; ++rank) {
+    if (accepted_before[rank] <= 0) continue;
+    const std::string start = keys::PendingRankPrefix(rank);
+    const std::string end = absl::StrCat(
+        start,
+        keys::EncodeFixed64(static_cast<uint64_t>(accepted_before[rank])));
+    TRUC_RETURN_IF_ERROR(store_->Scan(start, end, [&](auto k, auto v) {
+      if (v == keys::kPendingPaper) return true;  // delivered by paper
+      keys::PendingKey pk;
+      if (!keys::ParsePendingKey(k, &pk)) return true;
+      OutstandingDelivery d;
+      d.document_id = std::move(pk.document_id);
+      d.recipient = std::move(pk.recipient);
+      d.rank = pk.rank;
+      d.accepted_at_micros = pk.time_micros;
+      d.refused_on_arrival = v == keys::kPendingRefusedOnArrival;
+      more = fn(d);
+      return more;
+    }));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Ledger::ForEachOutstanding(
+    const std::function<bool(const OutstandingDelivery&)>& fn) {
+  std::array<int64_t, kUrgencyRanks> all;
+  all.fill(std::numeric_limits<int64_t>::max());
+  return ForEachOutstanding(all, fn);
+}
+
+absl::Status Ledger::ForEachAccepted(
+    int64_t from_micros, int64_t to_micros,
+    const std::function<bool(const std::string&)>& fn) {
+  return store_->Scan(keys::Recent(from_micros, ""), keys::Recent(to_micros, ""),
+                      [&](absl::string_view k, absl::string_view) {
+                        return fn(std::string(
+                            k.substr(keys::kRecentPrefix.size() + 8)));
+                      });
+}
+
 absl::StatusOr<truc::v1::ListPendingResponse> Ledger::ListPending(
     const truc::v1::ListPendingRequest& request) {
   uint32_t limit =
@@ -666,7 +712,7 @@ absl::StatusOr<truc::v1::ListPendingResponse> Ledger::ListPending(
   const uint8_t max_rank =
       request.min_urgency() == truc::v1::URGENCY_UNSPECIFIED
           ? 3
-          : keys::UrgencyRank(request.min_urgency());
+          : UrgencyRank(request.min_urgency());
   const int64_t now = clock_();
   const int64_t cutoff =
       now - static_cast<int64_t>(std::min<uint64_t>(
@@ -677,26 +723,21 @@ absl::StatusOr<truc::v1::ListPendingResponse> Ledger::ListPending(
   // document id -> recipients not yet received, in index order.
   std::vector<std::pair<std::string, Outstanding>> found;
   bool truncated = false;
-  for (uint8_t rank = 0; rank <= max_rank && !truncated; ++rank) {
-    std::string start = keys::PendingRankPrefix(rank);
-    std::string end = absl::StrCat(
-        start, keys::EncodeFixed64(static_cast<uint64_t>(cutoff) + 1));
-    TRUC_RETURN_IF_ERROR(store_->Scan(start, end, [&](auto k, auto v) {
-      if (v == keys::kPendingPaper) return true;  // delivered by paper
-      keys::PendingKey pk;
-      if (!keys::ParsePendingKey(k, &pk)) return true;
-      if (found.empty() || found.back().first != pk.document_id) {
-        if (found.size() == limit) {
-          truncated = true;
-          return false;
+  std::array<int64_t, kUrgencyRanks> before{};
+  for (uint8_t rank = 0; rank <= max_rank; ++rank) before[rank] = cutoff + 1;
+  TRUC_RETURN_IF_ERROR(
+      ForEachOutstanding(before, [&](const OutstandingDelivery& d) {
+        if (found.empty() || found.back().first != d.document_id) {
+          if (found.size() == limit) {
+            truncated = true;
+            return false;
+          }
+          found.emplace_back(d.document_id, Outstanding{});
         }
-        found.emplace_back(pk.document_id, Outstanding{});
-      }
-      found.back().second.not_received.push_back(
-          {pk.recipient, v == keys::kPendingRefusedOnArrival});
-      return true;
-    }));
-  }
+        found.back().second.not_received.push_back(
+            {d.recipient, d.refused_on_arrival});
+        return true;
+      }));
   out.set_truncated(truncated);
   for (const auto& [doc_id, outstanding] : found) {
     TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(doc_id));
@@ -811,7 +852,7 @@ absl::StatusOr<Ledger::Outstanding> Ledger::OutstandingOf(
     const DocumentRecord& doc, bool with_refusals) {
   Outstanding out;
   const std::string prefix =
-      keys::Pending(keys::UrgencyRank(doc.urgency()), doc.accepted_at_micros(),
+      keys::Pending(UrgencyRank(doc.urgency()), doc.accepted_at_micros(),
                     doc.document_id(), "");
   TRUC_RETURN_IF_ERROR(store_->ScanPrefix(prefix, [&](auto k, auto v) {
     std::string r(k.substr(prefix.size()));

@@ -48,6 +48,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "common/identity.h"
+#include "common/urgency.h"
 #include "hub/exchange/audit_log.h"
 #include "hub/exchange/change_feed.h"
 #include "hub/exchange/directory.h"
@@ -128,8 +129,37 @@ class Ledger {
   // Per-recipient status, names and liveness from the directory. With
   // `evidence`, also the envelope, the acceptance receipt and every
   // recipient's signed statements.
-  absl::StatusOr<truc::v1::DocumentStatus> Status(
+  absl::StatusOr<truc::v1::DocumentStatus> StatusOf(
       const std::string& document_id, bool evidence = false);
+
+  // A delivery that has not been received (common/reception.h: refused on
+  // arrival included, a paper copy not), as the "not yet received" index
+  // lists it.
+  struct OutstandingDelivery {
+    std::string document_id;
+    std::string recipient;
+    uint8_t rank = 0;  // common/urgency.h
+    int64_t accepted_at_micros = 0;
+    bool refused_on_arrival = false;
+  };
+  // Calls `fn` for each outstanding delivery of a document accepted before
+  // `accepted_before[rank]` (0: none of that rank), the most urgent rank
+  // first and the oldest first within a rank, until `fn` returns false.
+  // Reads only the index: `fn` runs inside a store scan and must not call
+  // back into the ledger or the store. Fails with the store's error.
+  absl::Status ForEachOutstanding(
+      const std::array<int64_t, kUrgencyRanks>& accepted_before,
+      const std::function<bool(const OutstandingDelivery&)>& fn);
+  // ForEachOutstanding over every delivery, however recent.
+  absl::Status ForEachOutstanding(
+      const std::function<bool(const OutstandingDelivery&)>& fn);
+
+  // Calls `fn` with each document accepted in [from_micros, to_micros),
+  // oldest first, until it returns false; from the acceptance-time index,
+  // never a store scan. As ForEachOutstanding, `fn` must not call back.
+  absl::Status ForEachAccepted(
+      int64_t from_micros, int64_t to_micros,
+      const std::function<bool(const std::string& document_id)>& fn);
 
   // Documents that some recipient has not received (common/reception.h:
   // refused on arrival included, paper copies not), from the index.

@@ -18,7 +18,7 @@ TEST_F(LedgerTest, AcceptQueuesOneDeliveryPerRecipient) {
   ASSERT_TRUE(sent.ok()) << sent.status();
   EXPECT_FALSE(sent->duplicate());
   EXPECT_EQ(sent->edxml_document_id(), "000.01.00.H99,2026/11/22,123/UBND-VP");
-  auto status = ledger_->Status(sent->document_id());
+  auto status = ledger_->StatusOf(sent->document_id());
   ASSERT_TRUE(status.ok());
   EXPECT_EQ(status->recipient_count(), 3u);
   EXPECT_EQ(status->received_count(), 0u);
@@ -93,7 +93,7 @@ TEST_F(LedgerTest, LeaseHidesThenReoffersAfterExpiry) {
   ASSERT_EQ(first->size(), 1u);
   EXPECT_EQ((*first)[0].attempt(), 1u);
   EXPECT_TRUE(ledger_->Lease(Who(kHealth), 10)->empty());
-  EXPECT_EQ(ledger_->Status(sent->document_id())->recipients(0).state(),
+  EXPECT_EQ(ledger_->StatusOf(sent->document_id())->recipients(0).state(),
             truc::v1::DELIVERY_STATE_LEASED);
   EXPECT_EQ(ledger_->NextLeaseExpiry(kHealth), now_ + 60'000'000);
   now_ += 61'000'000;
@@ -122,7 +122,7 @@ TEST_F(LedgerTest, AcknowledgeRecordsArrivalOnce) {
   // No longer offered, even after the lease would have ended.
   now_ += 120'000'000;
   EXPECT_TRUE(ledger_->Lease(Who(kHealth), 10)->empty());
-  auto status = ledger_->Status(id);
+  auto status = ledger_->StatusOf(id);
   EXPECT_EQ(status->received_count(), 1u);
   EXPECT_EQ(status->recipients(0).state(), truc::v1::DELIVERY_STATE_ARRIVED);
   EXPECT_EQ(status->recipients(0).history(0).status(),
@@ -172,7 +172,7 @@ TEST_F(LedgerTest, StatusHistoryAndReadReceipt) {
   req.set_status(truc::v1::EDXML_STATUS_ARRIVED);
   EXPECT_THAT(Report(kHealth, req),
               StatusIs(absl::StatusCode::kInvalidArgument, "acknowledging"));
-  auto r = ledger_->Status(id)->recipients(0);
+  auto r = ledger_->StatusOf(id)->recipients(0);
   EXPECT_EQ(r.state(), truc::v1::DELIVERY_STATE_ASSIGNED);
   EXPECT_EQ(r.accepted_at().unix_micros(), now_);
   ASSERT_EQ(r.history_size(), 3);
@@ -194,7 +194,7 @@ TEST_F(LedgerTest, ARefusalOnArrivalIsNotReceived) {
   now_ += 61'000'000;  // past the lease: still not offered again
   EXPECT_TRUE(ledger_->Lease(Who(kYTich), 10)->empty());
 
-  auto status = ledger_->Status(id);
+  auto status = ledger_->StatusOf(id);
   ASSERT_TRUE(status.ok()) << status.status();
   EXPECT_EQ(status->recipients(1).state(),
             truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL);
@@ -247,7 +247,7 @@ TEST_F(LedgerTest, ARefusalByTheUnitIsReceivedAndListedAsRefused) {
   req.set_description("Không thuộc thẩm quyền của Sở Y tế");
   TRUC_ASSERT_OK(Report(kHealth, req).status());
 
-  auto status = ledger_->Status(id);
+  auto status = ledger_->StatusOf(id);
   EXPECT_EQ(status->recipients(0).state(), truc::v1::DELIVERY_STATE_REFUSED);
   EXPECT_EQ(status->recipients(0).refusal_reason(),
             "Không thuộc thẩm quyền của Sở Y tế");
@@ -303,7 +303,7 @@ TEST_F(LedgerTest, AResendAfterARefusalOnArrivalDeliversAndClearsIt) {
   auto again = ledger_->Resend(id, Who(kOffice));
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(*again, std::vector<std::string>{kYTich});
-  auto status = ledger_->Status(id);
+  auto status = ledger_->StatusOf(id);
   EXPECT_EQ(status->recipients(0).state(), truc::v1::DELIVERY_STATE_QUEUED);
   EXPECT_EQ(status->recipients(0).resends(), 1u);
   EXPECT_EQ(status->recipients(0).history(0).status(),
@@ -314,7 +314,7 @@ TEST_F(LedgerTest, AResendAfterARefusalOnArrivalDeliversAndClearsIt) {
             truc::v1::DELIVERY_STATE_QUEUED);
   ASSERT_EQ(ledger_->Lease(Who(kYTich), 10)->size(), 1u) << "offered again";
   TRUC_ASSERT_OK(Ack(kYTich, id).status());
-  status = ledger_->Status(id);
+  status = ledger_->StatusOf(id);
   EXPECT_EQ(status->recipients(0).state(), truc::v1::DELIVERY_STATE_ARRIVED);
   EXPECT_EQ(status->received_count(), 1u);
   EXPECT_EQ(ledger_->ListPending({})->documents_size(), 0);
@@ -338,14 +338,14 @@ TEST_F(LedgerTest, APaperCopyAfterARefusalOnArrival) {
   paper.set_signed_by("Lò Thị Pếnh");
   TRUC_ASSERT_OK(
       ledger_->RecordPaperCopy(id, kYTich, paper, Operator()).status());
-  EXPECT_EQ(ledger_->Status(id)->recipients(0).state(),
+  EXPECT_EQ(ledger_->StatusOf(id)->recipients(0).state(),
             truc::v1::DELIVERY_STATE_PAPER);
   EXPECT_EQ(ledger_->ListPending({})->documents_size(), 0);
   EXPECT_TRUE(ledger_->Lease(Who(kYTich), 10)->empty());
   TRUC_ASSERT_OK(ledger_->Resend(id, Operator()).status());
   ASSERT_EQ(ledger_->Lease(Who(kYTich), 10)->size(), 1u);
   TRUC_ASSERT_OK(Ack(kYTich, id).status());
-  EXPECT_EQ(ledger_->Status(id)->recipients(0).state(),
+  EXPECT_EQ(ledger_->StatusOf(id)->recipients(0).state(),
             truc::v1::DELIVERY_STATE_ARRIVED);
 }
 
@@ -480,7 +480,7 @@ TEST_F(LedgerTest, EverythingSurvivesReopen) {
   auto sent = Accept(MakeHeader(kOffice, {kHealth, kYTich}), "k");
   ASSERT_TRUE(Ack(kHealth, sent->document_id()).ok());
   Open();
-  auto status = ledger_->Status(sent->document_id());
+  auto status = ledger_->StatusOf(sent->document_id());
   ASSERT_TRUE(status.ok());
   EXPECT_EQ(status->received_count(), 1u);
   auto leased = ledger_->Lease(Who(kYTich), 10);
@@ -567,7 +567,7 @@ TEST_F(LedgerEvidenceTest, EachStepOfADocumentIsLoggedAndProvable) {
   TRUC_EXPECT_OK(audit_->Verify(&keys_.anchor()).status());
 
   // The evidence view carries every signed piece, each checkable offline.
-  auto status = ledger_->Status(id, /*evidence=*/true);
+  auto status = ledger_->StatusOf(id, /*evidence=*/true);
   ASSERT_TRUE(status.ok());
   TRUC_EXPECT_OK(
       VerifyReceipt(keys_.anchor(), status->acceptance_receipt()).status());
@@ -580,7 +580,7 @@ TEST_F(LedgerEvidenceTest, EachStepOfADocumentIsLoggedAndProvable) {
     EXPECT_EQ(v->body.status(), step.status());
   }
   // Without evidence the answer stays small.
-  EXPECT_FALSE(ledger_->Status(id)->recipients(0).history(0).has_receipt());
+  EXPECT_FALSE(ledger_->StatusOf(id)->recipients(0).history(0).has_receipt());
 }
 
 TEST_F(LedgerEvidenceTest, ARevokingDocumentIsLoggedAsARevoke) {
@@ -638,7 +638,7 @@ TEST_F(LedgerEvidenceTest, AStatementThatDoesNotFitIsRefusedAndChangesNothing) {
   (*req.mutable_receipt()->mutable_body())[5] ^= 0x01;
   EXPECT_FALSE(ledger_->Acknowledge(Who(kHealth), req).ok());
   EXPECT_EQ(AllKeys(), before);
-  EXPECT_EQ(ledger_->Status(id)->received_count(), 0u);
+  EXPECT_EQ(ledger_->StatusOf(id)->received_count(), 0u);
   *req.mutable_receipt() = good;
   TRUC_EXPECT_OK(ledger_->Acknowledge(Who(kHealth), req).status());
 }
@@ -656,7 +656,7 @@ TEST_F(LedgerEvidenceTest, ARefusalStatesWhatTheAgentReceived) {
       keys_.signer(kHealth), id, Sha256::Of("altered"),
       truc::v1::EDXML_STATUS_REFUSED, req.description(), now_.load());
   ASSERT_TRUE(ledger_->ReportStatus(Who(kHealth), req).ok());
-  auto status = ledger_->Status(id, true);
+  auto status = ledger_->StatusOf(id, true);
   ASSERT_EQ(status->recipients(0).state(),
             truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL);
   auto v =
@@ -685,7 +685,7 @@ TEST_F(LedgerEvidenceTest, ARefusalAfterTheArrivalIsAboutTheStoredHeader) {
       keys_.signer(kHealth), id, HeaderDigest(id),
       truc::v1::EDXML_STATUS_REFUSED, req.description(), now_.load());
   TRUC_ASSERT_OK(ledger_->ReportStatus(Who(kHealth), req).status());
-  EXPECT_EQ(ledger_->Status(id)->recipients(0).state(),
+  EXPECT_EQ(ledger_->StatusOf(id)->recipients(0).state(),
             truc::v1::DELIVERY_STATE_REFUSED);
 }
 
@@ -705,7 +705,7 @@ TEST_F(LedgerEvidenceTest, NoChangeWithoutItsRecord) {
   faulty_->FailWrites(1);
   EXPECT_THAT(Ack(kHealth, id),
               StatusIs(absl::StatusCode::kUnavailable, "injected"));
-  EXPECT_EQ(ledger_->Status(id)->received_count(), 0u);
+  EXPECT_EQ(ledger_->StatusOf(id)->received_count(), 0u);
   faulty_->FailWrites(1);
   EXPECT_FALSE(
       directory_->Register("000.40.00.H99", "Sở Du lịch", "", Operator()).ok());
@@ -810,7 +810,7 @@ TEST_F(LedgerConsoleTest, AResendOffersTheDocumentAgainOnlyToThoseWithoutIt) {
   EXPECT_EQ((*leased)[0].attempt(), 2u);
   EXPECT_TRUE(ledger_->Lease(Who(kHealth), 10)->empty())
       << "Sở Y tế has it: not offered again";
-  auto status = ledger_->Status(id);
+  auto status = ledger_->StatusOf(id);
   EXPECT_EQ(status->recipients(0).resends(), 0u);
   EXPECT_EQ(status->recipients(1).resends(), 1u);
   auto changes = Changes();
@@ -846,7 +846,7 @@ TEST_F(LedgerConsoleTest, APaperCopyCountsAsDeliveredAndALaterArrivalStill) {
   ASSERT_EQ(board->documents(0).paper_size(), 1);
   EXPECT_EQ(board->documents(0).paper(0).organ_id(), kYTich);
   EXPECT_EQ(board->documents(0).paper(0).name(), "UBND xã Y Tịch");
-  auto status = ledger_->Status(id);
+  auto status = ledger_->StatusOf(id);
   EXPECT_EQ(status->paper_count(), 1u);
   EXPECT_EQ(status->received_count(), 0u) << "not electronically";
   EXPECT_EQ(Kinds(id).back(), "paper_copy");
@@ -862,7 +862,7 @@ TEST_F(LedgerConsoleTest, APaperCopyCountsAsDeliveredAndALaterArrivalStill) {
   now_ += 3'600'000'000;
   ASSERT_EQ(ledger_->Lease(Who(kYTich), 10)->size(), 1u);
   TRUC_ASSERT_OK(Ack(kYTich, id).status());
-  status = ledger_->Status(id);
+  status = ledger_->StatusOf(id);
   EXPECT_EQ(status->recipients(1).state(), truc::v1::DELIVERY_STATE_ARRIVED);
   EXPECT_EQ(status->recipients(1).paper().carried_by(),
             "Nguyễn Văn An, văn thư UBND tỉnh");
@@ -906,7 +906,7 @@ TEST_F(LedgerConsoleTest, BadPaperCopiesAreNamedAndChangeNothing) {
   EXPECT_THAT(ledger_->RecordPaperCopy(id, kHealth, Paper(), Operator()),
               StatusIs(absl::StatusCode::kPermissionDenied, "was not sent to"));
   EXPECT_EQ(audit_->size(), events);
-  EXPECT_EQ(ledger_->Status(id)->recipients(0).state(),
+  EXPECT_EQ(ledger_->StatusOf(id)->recipients(0).state(),
             truc::v1::DELIVERY_STATE_QUEUED);
 }
 

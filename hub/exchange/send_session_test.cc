@@ -63,7 +63,7 @@ TEST_F(SendSessionTest, SendsTwoAttachmentsInChunks) {
   ASSERT_TRUE(done.ok()) << done.status();
   EXPECT_TRUE(blobs_->Exists(Sha256::Of(a)));
   EXPECT_EQ(*ReadFile(blobs_->PathOf(Sha256::Of(b))), b);
-  EXPECT_EQ(ledger_->Status(done->document_id())->recipient_count(), 2u);
+  EXPECT_EQ(ledger_->StatusOf(done->document_id())->recipient_count(), 2u);
 }
 
 TEST_F(SendSessionTest, SameBytesAreStoredOnce) {

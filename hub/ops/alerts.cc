@@ -1,11 +1,13 @@
 #include "hub/ops/alerts.h"
 
 #include <algorithm>
+#include <array>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
+#include "common/urgency.h"
 #include "common/hub_event_log.h"
 #include "hub/store/key_layout.h"
 #include "truc/internal/records.pb.h"
@@ -16,21 +18,6 @@ namespace {
 using truc::v1::Alert;
 
 constexpr int64_t kSecond = 1'000'000;
-
-std::string UrgencyWord(truc::v1::Urgency u) {
-  switch (u) {
-    case truc::v1::URGENCY_EXPRESS:
-      return "hỏa tốc";
-    case truc::v1::URGENCY_EXPRESS_TIMED:
-      return "hỏa tốc hẹn giờ";
-    case truc::v1::URGENCY_VERY_URGENT:
-      return "thượng khẩn";
-    case truc::v1::URGENCY_URGENT:
-      return "khẩn";
-    default:
-      return "thường";
-  }
-}
 
 std::string NameOrCode(const std::string& name, const std::string& code) {
   return name.empty() ? code : absl::StrCat(name, " (", code, ")");
@@ -54,7 +41,7 @@ AlertThresholds AlertThresholds::From(const truc::v1::AlertRules& rules) {
 }
 
 uint32_t AlertThresholds::ForUrgency(truc::v1::Urgency urgency) const {
-  switch (keys::UrgencyRank(urgency)) {
+  switch (UrgencyRank(urgency)) {
     case 0:
       return express;
     case 1:
@@ -101,66 +88,61 @@ absl::StatusOr<std::map<std::string, Alert>> AlertEngine::Wanted(int64_t now) {
       thresholds_.silent_agency == 0
           ? 0
           : now - int64_t{thresholds_.silent_agency} * kSecond;
-  for (uint8_t rank = 0; rank < 4; ++rank) {
-    static constexpr truc::v1::Urgency kOfRank[] = {
-        truc::v1::URGENCY_EXPRESS, truc::v1::URGENCY_VERY_URGENT,
-        truc::v1::URGENCY_URGENT, truc::v1::URGENCY_NORMAL};
-    const uint32_t late_after = thresholds_.ForUrgency(kOfRank[rank]);
-    const int64_t late_cutoff =
-        late_after == 0 ? 0 : now - int64_t{late_after} * kSecond;
-    const int64_t cutoff = std::max(late_cutoff, silent_cutoff);
-    if (cutoff <= 0) continue;
-    const std::string start = keys::PendingRankPrefix(rank);
-    const std::string limit =
-        absl::StrCat(start, keys::EncodeFixed64(static_cast<uint64_t>(cutoff)));
-    // The late entries first: the store may not be read from inside its
-    // own scan.
-    std::vector<std::pair<keys::PendingKey, bool>> late;  // refused on arrival
-    TRUC_RETURN_IF_ERROR(store_->Scan(
-        start, limit, [&](absl::string_view k, absl::string_view v) {
-          if (++scanned > kMaxScan) return false;
-          if (v == keys::kPendingPaper) return true;  // delivered by paper
-          keys::PendingKey pk;
-          if (!keys::ParsePendingKey(k, &pk)) return true;
-          if (silent_cutoff != 0 && pk.time_micros < silent_cutoff) {
-            auto [it, fresh] =
-                oldest_wait.emplace(pk.recipient, pk.time_micros);
-            if (!fresh) it->second = std::min(it->second, pk.time_micros);
-          }
-          if (late_cutoff != 0 && pk.time_micros < late_cutoff)
-            late.emplace_back(std::move(pk),
-                              v == keys::kPendingRefusedOnArrival);
-          return true;
-        }));
-    for (const auto& [pk, refused_on_arrival] : late) {
-      auto found = docs.find(pk.document_id);
-      if (found == docs.end()) {
-        TRUC_ASSIGN_OR_RETURN(auto doc, ledger_->GetDocument(pk.document_id));
-        found = docs.emplace(pk.document_id, std::move(doc)).first;
-      }
-      const auto& doc = found->second;
-      Alert a;
-      a.set_id(absl::StrCat("late/", pk.document_id, "/", pk.recipient));
-      a.set_kind(Alert::KIND_LATE_DELIVERY);
-      a.set_agency(pk.recipient);
-      a.set_agency_name(directory_->NameOf(pk.recipient));
-      a.set_document_id(pk.document_id);
-      a.set_subject(doc.subject());
-      a.set_urgency(doc.urgency());
-      a.set_sender(doc.sender());
-      a.set_sender_name(directory_->NameOf(doc.sender()));
-      a.mutable_since()->set_unix_micros(doc.accepted_at_micros());
-      a.set_threshold_seconds(late_after);
-      a.set_summary(absl::StrCat(
-          "Văn bản ", UrgencyWord(doc.urgency()), " \"", doc.subject(),
-          "\" chưa đến ", NameOrCode(a.agency_name(), pk.recipient), " sau ",
-          FormatAge(now - doc.accepted_at_micros()),
-          refused_on_arrival
-              ? " (máy trạm của đơn vị đã từ chối khi nhận vì văn bản không "
-                "qua được kiểm tra: hãy gửi lại)"
-              : ""));
-      wanted[a.id()] = std::move(a);
+  // Per rank: the time before which a delivery is late (0: no rule), and
+  // before which the index is read at all (late, or waiting long enough to
+  // count for the silence of an agency that never polled).
+  std::array<int64_t, kUrgencyRanks> late_before{}, read_before{};
+  std::array<uint32_t, kUrgencyRanks> late_after{};
+  for (int rank = 0; rank < kUrgencyRanks; ++rank) {
+    late_after[rank] = thresholds_.ForUrgency(UrgencyOfRank(rank));
+    late_before[rank] =
+        late_after[rank] == 0 ? 0 : now - int64_t{late_after[rank]} * kSecond;
+    read_before[rank] = std::max(late_before[rank], silent_cutoff);
+  }
+  // The late entries first: the store may not be read from inside the
+  // ledger's scan of its index.
+  std::vector<Ledger::OutstandingDelivery> late;
+  TRUC_RETURN_IF_ERROR(ledger_->ForEachOutstanding(
+      read_before, [&](const Ledger::OutstandingDelivery& d) {
+        if (++scanned > kMaxScan) return false;
+        if (silent_cutoff != 0 && d.accepted_at_micros < silent_cutoff) {
+          auto [it, fresh] =
+              oldest_wait.emplace(d.recipient, d.accepted_at_micros);
+          if (!fresh) it->second = std::min(it->second, d.accepted_at_micros);
+        }
+        if (d.accepted_at_micros < late_before[d.rank]) late.push_back(d);
+        return true;
+      }));
+  for (const Ledger::OutstandingDelivery& pk : late) {
+    const bool refused_on_arrival = pk.refused_on_arrival;
+    const uint32_t threshold = late_after[pk.rank];
+    auto found = docs.find(pk.document_id);
+    if (found == docs.end()) {
+      TRUC_ASSIGN_OR_RETURN(auto doc, ledger_->GetDocument(pk.document_id));
+      found = docs.emplace(pk.document_id, std::move(doc)).first;
     }
+    const auto& doc = found->second;
+    Alert a;
+    a.set_id(absl::StrCat("late/", pk.document_id, "/", pk.recipient));
+    a.set_kind(Alert::KIND_LATE_DELIVERY);
+    a.set_agency(pk.recipient);
+    a.set_agency_name(directory_->NameOf(pk.recipient));
+    a.set_document_id(pk.document_id);
+    a.set_subject(doc.subject());
+    a.set_urgency(doc.urgency());
+    a.set_sender(doc.sender());
+    a.set_sender_name(directory_->NameOf(doc.sender()));
+    a.mutable_since()->set_unix_micros(doc.accepted_at_micros());
+    a.set_threshold_seconds(threshold);
+    a.set_summary(absl::StrCat(
+        "Văn bản ", UrgencyVietnamese(doc.urgency()), " \"", doc.subject(),
+        "\" chưa đến ", NameOrCode(a.agency_name(), pk.recipient), " sau ",
+        FormatAge(now - doc.accepted_at_micros()),
+        refused_on_arrival
+            ? " (máy trạm của đơn vị đã từ chối khi nhận vì văn bản không "
+              "qua được kiểm tra: hãy gửi lại)"
+            : ""));
+    wanted[a.id()] = std::move(a);
   }
   scan_complete_ = scanned <= kMaxScan;
   if (!scan_complete_) {

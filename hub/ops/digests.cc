@@ -21,21 +21,17 @@ using truc::v1::Digest;
 absl::StatusOr<std::vector<Digest>> DigestJob::Build(const std::string& day) {
   // The index is ordered by urgency and then time: items come out most
   // urgent, then oldest, first.
-  std::vector<std::pair<keys::PendingKey, bool>> pending;  // refused on arrival
-  TRUC_RETURN_IF_ERROR(store_->ScanPrefix(
-      keys::kPendingPrefix, [&](absl::string_view k, absl::string_view v) {
-        if (v == keys::kPendingPaper) return true;
-        keys::PendingKey pk;
-        if (keys::ParsePendingKey(k, &pk))
-          pending.emplace_back(std::move(pk),
-                               v == keys::kPendingRefusedOnArrival);
+  std::vector<Ledger::OutstandingDelivery> pending;
+  TRUC_RETURN_IF_ERROR(
+      ledger_->ForEachOutstanding([&](const Ledger::OutstandingDelivery& d) {
+        pending.push_back(d);
         return pending.size() < kMaxScan;
       }));
   std::map<std::string, truc::internal::DocumentRecord> docs;
   std::map<std::string, Digest> by_recipient, by_sender;
   // A sender's item per document, with every unit that lacks it.
   std::map<std::string, size_t> sender_item;
-  for (const auto& [pk, refused_on_arrival] : pending) {
+  for (const Ledger::OutstandingDelivery& pk : pending) {
     auto found = docs.find(pk.document_id);
     if (found == docs.end()) {
       TRUC_ASSIGN_OR_RETURN(auto doc, ledger_->GetDocument(pk.document_id));
@@ -68,7 +64,7 @@ absl::StatusOr<std::vector<Digest>> DigestJob::Build(const std::string& day) {
     s.mutable_items(static_cast<int>(at->second))
         ->add_missing(absl::StrCat(
             name.empty() ? pk.recipient : name,
-            refused_on_arrival ? " (từ chối khi nhận: hãy gửi lại)" : ""));
+            pk.refused_on_arrival ? " (từ chối khi nhận: hãy gửi lại)" : ""));
   }
   std::vector<Digest> out;
   for (auto& [code, d] : by_recipient) out.push_back(std::move(d));

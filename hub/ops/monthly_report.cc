@@ -11,18 +11,12 @@
 #include "common/reception.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
-#include "hub/store/key_layout.h"
+#include "common/urgency.h"
 
 namespace truc::hub {
 namespace {
 
 using truc::v1::Urgency;
-
-Urgency Bucket(Urgency u) {
-  return u == truc::v1::URGENCY_EXPRESS_TIMED ? truc::v1::URGENCY_EXPRESS
-         : u == truc::v1::URGENCY_UNSPECIFIED ? truc::v1::URGENCY_NORMAL
-                                              : u;
-}
 
 struct Figures {
   uint32_t documents = 0;
@@ -47,9 +41,8 @@ double Percentile(std::vector<double> values, double p) {
   return values[std::clamp<size_t>(rank, 1, values.size()) - 1];
 }
 
-absl::StatusOr<truc::v1::ServiceTable> BuildServiceTable(
-    Store* store, Ledger* ledger,
-    const truc::v1::ServiceTableRequest& request) {
+absl::StatusOr<truc::v1::ServiceTable> BuildMonthlyReport(
+    Ledger* ledger, const truc::v1::ServiceTableRequest& request) {
   std::vector<absl::string_view> parts = absl::StrSplit(request.month(), '-');
   int year = 0, month = 0;
   if (parts.size() != 2 || parts[0].size() != 4 || parts[1].size() != 2 ||
@@ -72,23 +65,22 @@ absl::StatusOr<truc::v1::ServiceTable> BuildServiceTable(
 
   std::vector<std::string> ids;
   TRUC_RETURN_IF_ERROR(
-      store->Scan(keys::Recent(from, ""), keys::Recent(to, ""),
-                  [&](absl::string_view k, absl::string_view) {
-                    if (ids.size() >= kMaxServiceDocuments) {
-                      table.set_truncated(true);
-                      return false;
-                    }
-                    ids.emplace_back(k.substr(keys::kRecentPrefix.size() + 8));
-                    return true;
-                  }));
+      ledger->ForEachAccepted(from, to, [&](const std::string& id) {
+        if (ids.size() >= kMaxReportDocuments) {
+          table.set_truncated(true);
+          return false;
+        }
+        ids.push_back(id);
+        return true;
+      }));
 
   std::map<std::string, Unit> units;
   for (const std::string& id : ids) {
-    TRUC_ASSIGN_OR_RETURN(truc::v1::DocumentStatus doc, ledger->Status(id));
+    TRUC_ASSIGN_OR_RETURN(truc::v1::DocumentStatus doc, ledger->StatusOf(id));
     if (!request.sender().empty() && doc.sender() != request.sender()) continue;
     table.set_documents(table.documents() + 1);
     const int64_t sent = doc.accepted_at().unix_micros();
-    const Urgency urgency = Bucket(doc.urgency());
+    const Urgency urgency = UrgencyGroup(doc.urgency());
     for (const truc::v1::RecipientStatus& r : doc.recipients()) {
       Unit& unit = units[r.organ_id()];
       unit.name = r.name();

@@ -15,7 +15,7 @@ class ServiceTableTest : public HubFixture {
     truc::v1::ServiceTableRequest req;
     req.set_month(month);
     req.set_sender(sender);
-    return BuildServiceTable(faulty_.get(), ledger_.get(), req);
+    return BuildMonthlyReport(ledger_.get(), req);
   }
 };
 

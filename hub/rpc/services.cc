@@ -713,7 +713,7 @@ grpc::ServerUnaryReactor* ExchangeService::GetDocumentStatus(
                                            caller, "read its status"));
         TRUC_ASSIGN_OR_RETURN(
             *response,
-            core_.ledger->Status(request->document_id(), request->evidence()));
+            core_.ledger->StatusOf(request->document_id(), request->evidence()));
         return absl::OkStatus();
       });
 }
@@ -753,7 +753,7 @@ grpc::ServerUnaryReactor* OperatorService::GetServiceTable(
       ctx, core_.pool, [this, ctx, request, response]() -> absl::Status {
         TRUC_RETURN_IF_ERROR(RequireOperator(core_.auth, *ctx).status());
         TRUC_ASSIGN_OR_RETURN(
-            *response, BuildServiceTable(core_.store, core_.ledger, *request));
+            *response, BuildMonthlyReport(core_.ledger, *request));
         return absl::OkStatus();
       });
 }
@@ -928,7 +928,7 @@ grpc::ServerUnaryReactor* OperatorService::GetDocumentStatus(
         TRUC_RETURN_IF_ERROR(RequireOperator(core_.auth, *ctx).status());
         TRUC_ASSIGN_OR_RETURN(
             *response,
-            core_.ledger->Status(request->document_id(), request->evidence()));
+            core_.ledger->StatusOf(request->document_id(), request->evidence()));
         return absl::OkStatus();
       });
 }

@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "common/status_macros.h"
+#include "common/urgency.h"
 #include "hub/http/http_listen.h"
 
 namespace truc::hub {
@@ -142,25 +143,11 @@ void Histogram::Observe(double v) {
   ++count;
 }
 
-std::string UrgencyMetricLabel(truc::v1::Urgency urgency) {
-  switch (urgency) {
-    case truc::v1::URGENCY_EXPRESS:
-    case truc::v1::URGENCY_EXPRESS_TIMED:
-      return "express";
-    case truc::v1::URGENCY_VERY_URGENT:
-      return "very_urgent";
-    case truc::v1::URGENCY_URGENT:
-      return "urgent";
-    default:
-      return "normal";
-  }
-}
-
 Metrics::Metrics() {
   absl::MutexLock lock(&mu_);
   for (auto u : {truc::v1::URGENCY_EXPRESS, truc::v1::URGENCY_VERY_URGENT,
                  truc::v1::URGENCY_URGENT, truc::v1::URGENCY_NORMAL}) {
-    const std::string label = UrgencyMetricLabel(u);
+    const std::string label(UrgencyName(u));
     accepted_[label] = 0;
     arrived_[label] = 0;
     to_arrive_[label] = NewHistogram(kDeliveryBounds);
@@ -169,7 +156,7 @@ Metrics::Metrics() {
 }
 
 void Metrics::Observe(const Change& c) {
-  const std::string urgency = UrgencyMetricLabel(c.urgency);
+  const std::string urgency(UrgencyName(UrgencyGroup(c.urgency)));
   absl::MutexLock lock(&mu_);
   switch (c.kind) {
     case Change::Kind::kAccepted:

@@ -89,9 +89,6 @@ class Metrics {
       ABSL_GUARDED_BY(mu_);
 };
 
-// "express", "very_urgent", "urgent", "normal" (express_timed counts as
-// express).
-std::string UrgencyMetricLabel(truc::v1::Urgency urgency);
 
 // Serves `metrics` on `address` (HOST:PORT; port 0 picks one).
 class MetricsServer {

@@ -14,6 +14,7 @@
 #include "common/status_macros.h"
 #include "common/time_util.h"
 #include "common/tls.h"
+#include "common/urgency.h"
 #include "hub/ops/accounts.h"
 #include "hub/ops/alerts.h"
 #include "hub/exchange/audit_log.h"
@@ -28,7 +29,6 @@
 #include "hub/ops/digests.h"
 #include "hub/exchange/directory.h"
 #include "common/hub_event_log.h"
-#include "hub/store/key_layout.h"
 #include "hub/exchange/ledger.h"
 #include "hub/server/metrics.h"
 #include "hub/ops/notifier.h"
@@ -206,7 +206,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
         [sessions](const std::string& name) { sessions->EndAccount(name); });
     hub->console_api_ = std::make_unique<ConsoleApi>(ConsoleDeps{
         hub->ledger_.get(), hub->directory_.get(), hub->accounts_.get(),
-        sessions, NowMicros, hub->alerts_.get(), hub->store_});
+        sessions, NowMicros, hub->alerts_.get()});
     // The console presents the hub's TLS pair: the signing key when that
     // is the same files (the default), else a pair of its own, reloaded
     // with it.
@@ -373,25 +373,18 @@ std::vector<GaugeFamily> HubServer::Gauges() {
   const int64_t now = NowMicros();
   // Deliveries not received, by urgency, and the oldest express one.
   std::map<std::string, double> outstanding;
-  for (auto u : {truc::v1::URGENCY_EXPRESS, truc::v1::URGENCY_VERY_URGENT,
-                 truc::v1::URGENCY_URGENT, truc::v1::URGENCY_NORMAL})
-    outstanding[UrgencyMetricLabel(u)] = 0;
-  static const char* const kRankLabel[] = {"express", "very_urgent", "urgent",
-                                           "normal"};
+  for (int rank = 0; rank < kUrgencyRanks; ++rank)
+    outstanding[std::string(UrgencyName(UrgencyOfRank(rank)))] = 0;
   int64_t oldest_express = 0;
   double refused_on_arrival = 0;
-  (void)store_->ScanPrefix(
-      keys::kPendingPrefix, [&](absl::string_view k, absl::string_view v) {
-        if (v == keys::kPendingPaper) return true;
-        keys::PendingKey pk;
-        if (!keys::ParsePendingKey(k, &pk) || pk.rank > 3) return true;
-        outstanding[kRankLabel[pk.rank]] += 1;
-        if (v == keys::kPendingRefusedOnArrival) refused_on_arrival += 1;
-        if (pk.rank == 0 &&
-            (oldest_express == 0 || pk.time_micros < oldest_express))
-          oldest_express = pk.time_micros;
-        return true;
-      });
+  (void)ledger_->ForEachOutstanding([&](const Ledger::OutstandingDelivery& d) {
+    outstanding[std::string(UrgencyName(UrgencyOfRank(d.rank)))] += 1;
+    if (d.refused_on_arrival) refused_on_arrival += 1;
+    if (d.rank == 0 &&
+        (oldest_express == 0 || d.accepted_at_micros < oldest_express))
+      oldest_express = d.accepted_at_micros;
+    return true;
+  });
   GaugeFamily& o = out.emplace_back();
   o.name = "truc_deliveries_outstanding";
   o.help =

@@ -4,20 +4,6 @@
 
 namespace truc::hub::keys {
 
-uint8_t UrgencyRank(truc::v1::Urgency urgency) {
-  switch (urgency) {
-    case truc::v1::URGENCY_EXPRESS:
-    case truc::v1::URGENCY_EXPRESS_TIMED:
-      return 0;
-    case truc::v1::URGENCY_VERY_URGENT:
-      return 1;
-    case truc::v1::URGENCY_URGENT:
-      return 2;
-    default:
-      return 3;
-  }
-}
-
 std::string EncodeFixed64(uint64_t v) {
   std::string out(8, '\0');
   for (int i = 7; i >= 0; --i) {
@@ -32,12 +18,12 @@ std::string AuditEvent(uint64_t index) {
 }
 
 std::string AuditNode(int level, uint64_t index) {
-  return absl::StrCat("v/n/", std::string(1, static_cast<char>(level)),
+  return absl::StrCat(kAuditNodePrefix, std::string(1, static_cast<char>(level)),
                       EncodeFixed64(index));
 }
 
 std::string AuditNodeLevelPrefix(int level) {
-  return absl::StrCat("v/n/", std::string(1, static_cast<char>(level)));
+  return absl::StrCat(kAuditNodePrefix, std::string(1, static_cast<char>(level)));
 }
 
 std::string AuditDocument(absl::string_view document_id, uint64_t index) {
@@ -45,7 +31,7 @@ std::string AuditDocument(absl::string_view document_id, uint64_t index) {
 }
 
 std::string AuditDocumentPrefix(absl::string_view document_id) {
-  return absl::StrCat("v/d/", document_id, "/");
+  return absl::StrCat(kAuditDocumentPrefix, document_id, "/");
 }
 
 std::string AuditCheckpoint(uint64_t size) {
@@ -70,21 +56,21 @@ std::string Agency(absl::string_view code) {
 std::string LastPoll(absl::string_view code) {
   return absl::StrCat(kLastPollPrefix, code);
 }
-std::string Document(absl::string_view id) { return absl::StrCat("d/", id); }
+std::string Document(absl::string_view id) { return absl::StrCat(kDocumentPrefix, id); }
 
 std::string Idempotency(absl::string_view sender, absl::string_view key) {
-  return absl::StrCat("i/", sender, absl::string_view("\0", 1), key);
+  return absl::StrCat(kIdempotencyPrefix, sender, absl::string_view("\0", 1), key);
 }
 
 std::string Delivery(absl::string_view id, absl::string_view recipient) {
-  return absl::StrCat("r/", id, "/", recipient);
+  return absl::StrCat(kDeliveryPrefix, id, "/", recipient);
 }
 std::string DeliveryPrefix(absl::string_view id) {
-  return absl::StrCat("r/", id, "/");
+  return absl::StrCat(kDeliveryPrefix, id, "/");
 }
 
 std::string QueuePrefix(absl::string_view recipient) {
-  return absl::StrCat("q/", recipient, "/");
+  return absl::StrCat(kQueuePrefix, recipient, "/");
 }
 
 std::string Queue(absl::string_view recipient, uint8_t rank, int64_t t,
@@ -128,11 +114,11 @@ std::string Refusal(absl::string_view id, absl::string_view recipient) {
   return absl::StrCat(RefusalPrefix(id), recipient);
 }
 std::string RefusalPrefix(absl::string_view id) {
-  return absl::StrCat("f/", id, "/");
+  return absl::StrCat(kRefusalPrefix, id, "/");
 }
 
 std::string SentPrefix(absl::string_view sender) {
-  return absl::StrCat("s/", sender, "/");
+  return absl::StrCat(kSentPrefix, sender, "/");
 }
 
 std::string Sent(absl::string_view sender, int64_t t, absl::string_view id) {

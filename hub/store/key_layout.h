@@ -1,6 +1,7 @@
 // The hub's key layout, in one place. All keys are byte strings in one
 // ordered key space; numbers are fixed-width big-endian so that byte order
-// is numeric order. docs/ARCHITECTURE.md has the same table.
+// is numeric order. docs/ARCHITECTURE.md shows the same table, with who
+// writes each; key_layout_test checks that it names exactly kTables.
 //
 //   a/<agency>                          AgencyRecord
 //   l/<agency>                          last poll time (8 bytes, micros)
@@ -28,8 +29,8 @@
 //   c/<serial>                          CertificateRecord (seen or revoked)
 //
 // <index> and <size> are 8 bytes, <level> one byte.
-// <rank> is one byte, 0 for express (both kinds), 1 very urgent, 2 urgent,
-// 3 normal, so a scan meets the most urgent first; <time> is the hub's
+// <rank> is one byte, common/urgency.h's UrgencyRank (0 express ... 3
+// normal), so a scan meets the most urgent first; <time> is the hub's
 // acceptance time, 8 bytes, so first in is first out within a rank.
 #ifndef TRUC_HUB_STORE_KEY_LAYOUT_H_
 #define TRUC_HUB_STORE_KEY_LAYOUT_H_
@@ -42,33 +43,57 @@
 
 namespace truc::hub::keys {
 
-// 0 express (and express by a stated time), 1 very urgent, 2 urgent,
-// 3 normal (and unspecified).
-uint8_t UrgencyRank(truc::v1::Urgency urgency);
+// The prefix of each table; every key of the store begins with one.
+inline constexpr absl::string_view kAgencyPrefix = "a/";
+inline constexpr absl::string_view kLastPollPrefix = "l/";
+inline constexpr absl::string_view kDocumentPrefix = "d/";
+inline constexpr absl::string_view kIdempotencyPrefix = "i/";
+inline constexpr absl::string_view kDeliveryPrefix = "r/";
+inline constexpr absl::string_view kQueuePrefix = "q/";
+inline constexpr absl::string_view kPendingPrefix = "p/";
+inline constexpr absl::string_view kRefusalPrefix = "f/";
+inline constexpr absl::string_view kSentPrefix = "s/";
+inline constexpr absl::string_view kRecentPrefix = "t/";
+inline constexpr absl::string_view kAccountPrefix = "u/";
+inline constexpr absl::string_view kAlertPrefix = "w/";
+inline constexpr absl::string_view kNotificationPrefix = "n/";
+inline constexpr absl::string_view kDigestPrefix = "g/";
+inline constexpr absl::string_view kAuditEventPrefix = "v/e/";
+inline constexpr absl::string_view kAuditNodePrefix = "v/n/";
+inline constexpr absl::string_view kAuditSize = "v/size";
+inline constexpr absl::string_view kAuditDocumentPrefix = "v/d/";
+inline constexpr absl::string_view kAuditCheckpointPrefix = "v/c/";
+inline constexpr absl::string_view kAuditLatestCheckpoint = "v/cp";
+inline constexpr absl::string_view kCertificatePrefix = "c/";
+
+// Every table, as listed above and in docs/ARCHITECTURE.md's storage
+// table (key_layout_test checks the page against this list).
+inline constexpr absl::string_view kTables[] = {
+    kAgencyPrefix,         kLastPollPrefix,        kDocumentPrefix,
+    kIdempotencyPrefix,    kDeliveryPrefix,        kQueuePrefix,
+    kPendingPrefix,        kRefusalPrefix,         kSentPrefix,
+    kRecentPrefix,         kAccountPrefix,         kAlertPrefix,
+    kNotificationPrefix,   kDigestPrefix,          kAuditEventPrefix,
+    kAuditNodePrefix,      kAuditSize,             kAuditDocumentPrefix,
+    kAuditCheckpointPrefix, kAuditLatestCheckpoint, kCertificatePrefix,
+};
 
 std::string EncodeFixed64(uint64_t v);
 uint64_t DecodeFixed64(absl::string_view eight_bytes);
 
 // The audit log (hub/audit_log.h).
 std::string AuditEvent(uint64_t index);
-inline constexpr absl::string_view kAuditEventPrefix = "v/e/";
 std::string AuditNode(int level, uint64_t index);
 // The first key of level `level`'s stored hashes.
 std::string AuditNodeLevelPrefix(int level);
-inline constexpr absl::string_view kAuditSize = "v/size";
 std::string AuditDocument(absl::string_view document_id, uint64_t index);
 std::string AuditDocumentPrefix(absl::string_view document_id);
 std::string AuditCheckpoint(uint64_t size);
-inline constexpr absl::string_view kAuditCheckpointPrefix = "v/c/";
-inline constexpr absl::string_view kAuditLatestCheckpoint = "v/cp";
 
 std::string CertificateRecord(absl::string_view serial_hex);
-inline constexpr absl::string_view kCertificatePrefix = "c/";
 
 std::string Agency(absl::string_view code);
-inline constexpr absl::string_view kAgencyPrefix = "a/";
 std::string LastPoll(absl::string_view code);
-inline constexpr absl::string_view kLastPollPrefix = "l/";
 std::string Document(absl::string_view document_id);
 std::string Idempotency(absl::string_view sender, absl::string_view key);
 std::string Delivery(absl::string_view document_id,
@@ -79,14 +104,12 @@ std::string Queue(absl::string_view recipient, uint8_t rank,
 std::string QueuePrefix(absl::string_view recipient);
 std::string Pending(uint8_t rank, int64_t time_micros,
                     absl::string_view document_id, absl::string_view recipient);
-inline constexpr absl::string_view kPendingPrefix = "p/";
 std::string PendingRankPrefix(uint8_t rank);
 std::string Sent(absl::string_view sender, int64_t time_micros,
                  absl::string_view document_id);
 std::string SentPrefix(absl::string_view sender);
 // Every document by its acceptance time (the console's board).
 std::string Recent(int64_t time_micros, absl::string_view document_id);
-inline constexpr absl::string_view kRecentPrefix = "t/";
 // The value of a p/ entry: "" for a recipient that has not received the
 // document, kPendingRefusedOnArrival for one whose agent refused it on
 // arrival (not received either, but no longer queued for its agent),
@@ -100,13 +123,9 @@ std::string RefusalPrefix(absl::string_view document_id);
 
 // The console (hub/accounts.h, hub/alerts.h, hub/notifier.h).
 std::string Account(absl::string_view name);
-inline constexpr absl::string_view kAccountPrefix = "u/";
 std::string Alert(absl::string_view id);
-inline constexpr absl::string_view kAlertPrefix = "w/";
 std::string Notification(uint64_t seq);
-inline constexpr absl::string_view kNotificationPrefix = "n/";
 std::string Digest(absl::string_view day);  // day: "2026-12-01"
-inline constexpr absl::string_view kDigestPrefix = "g/";
 
 // Splits a queue key's tail (after QueuePrefix) into its document id.
 absl::string_view DocumentOfQueueKey(absl::string_view key,
