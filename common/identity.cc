@@ -176,14 +176,6 @@ std::string Certificate::Der() const {
   return der;
 }
 
-std::string Certificate::Pem() const {
-  std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
-  if (PEM_write_bio_X509(bio.get(), cert_.get()) != 1) return "";
-  char* data = nullptr;
-  long len = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<size_t>(len));
-}
-
 std::string Certificate::serial_hex() const { return SerialHex(cert_.get()); }
 
 int64_t Certificate::not_before_unix() const {

@@ -62,7 +62,6 @@ class Certificate {
   absl::StatusOr<Identity> GetIdentity() const;
 
   std::string Der() const;
-  std::string Pem() const;
   std::string serial_hex() const;
   int64_t not_before_unix() const;
   int64_t not_after_unix() const;

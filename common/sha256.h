@@ -32,8 +32,6 @@ class Sha256 {
 
 // Lower-case hex of `bytes`.
 std::string HexEncode(absl::string_view bytes);
-// Inverse of HexEncode; empty string on odd length or a non-hex character.
-std::string HexDecode(absl::string_view hex);
 
 }  // namespace truc
 

@@ -10,13 +10,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/hub_event_log.h"
 #include "common/secret.h"
 #include "common/sha256.h"
 #include "common/status_macros.h"
 #include "common/text_proto.h"
 #include "common/time_util.h"
 #include "common/urgency.h"
-#include "common/hub_event_log.h"
 #include "hub/ops/monthly_report.h"
 #include "truc/v1/console.pb.h"
 
@@ -75,15 +75,6 @@ absl::Status RequireEmptyBody(const HttpRequest& request) {
   if (request.body.empty()) return absl::OkStatus();
   truc::v1::Empty empty;
   TRUC_RETURN_IF_ERROR(ParseJson(request.body, &empty));
-  return absl::OkStatus();
-}
-
-absl::Status RequireOperator(const ConsoleUser& user) {
-  if (!user.is_operator()) {
-    return absl::PermissionDeniedError(
-        "only an operator account may do this; a clerk's account acts on "
-        "its own agency's documents");
-  }
   return absl::OkStatus();
 }
 
@@ -367,8 +358,7 @@ absl::StatusOr<HttpResponse> ConsoleApi::Board(const HttpRequest& request) {
   list.set_since_seconds(days * 86400);
   list.set_limit(1000);
   absl::StatusOr<truc::v1::ListSentResponse> sent =
-      caller.user.is_operator() ? d_.ledger->ListRecent(list)
-                                : d_.ledger->ListSent(caller.user.agency, list);
+      d_.operations->ListSent(caller.actor(), list);
   TRUC_RETURN_IF_ERROR(sent.status());
   std::vector<PendingDocument> docs(sent->documents().begin(),
                                     sent->documents().end());
@@ -402,23 +392,14 @@ absl::StatusOr<HttpResponse> ConsoleApi::Board(const HttpRequest& request) {
   return Json(board);
 }
 
-absl::StatusOr<truc::internal::DocumentRecord> ConsoleApi::VisibleDocument(
-    const ConsoleUser& user, const std::string& id) {
-  absl::StatusOr<truc::internal::DocumentRecord> doc =
-      d_.ledger->GetDocument(id);
-  if (!doc.ok() && !absl::IsNotFound(doc.status())) return doc.status();
-  if (!doc.ok() || (!user.is_operator() && doc->sender() != user.agency)) {
-    return absl::NotFoundError(absl::StrCat("no document ", id));
-  }
-  return doc;
-}
-
 absl::StatusOr<HttpResponse> ConsoleApi::Document(const HttpRequest& request,
                                                   const std::string& id) {
   TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, false, false));
-  TRUC_RETURN_IF_ERROR(VisibleDocument(caller.user, id).status());
+  truc::v1::GetDocumentStatusRequest ask;
+  ask.set_document_id(id);
+  ask.set_evidence(true);
   TRUC_ASSIGN_OR_RETURN(truc::v1::DocumentStatus status,
-                        d_.ledger->StatusOf(id, /*evidence=*/true));
+                        d_.operations->StatusOf(caller.actor(), ask));
   truc::v1::DocumentPage page;
   if (!page.mutable_header()->ParseFromString(status.envelope().header())) {
     return absl::DataLossError(absl::StrCat("document ", id,
@@ -437,52 +418,40 @@ absl::StatusOr<HttpResponse> ConsoleApi::Document(const HttpRequest& request,
 absl::StatusOr<HttpResponse> ConsoleApi::Resend(const HttpRequest& request,
                                                 const std::string& id) {
   TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, true, false));
-  TRUC_RETURN_IF_ERROR(VisibleDocument(caller.user, id).status());
+  TRUC_RETURN_IF_ERROR(
+      d_.operations->SentDocument(caller.actor(), id, "resend it").status());
   TRUC_RETURN_IF_ERROR(RequireEmptyBody(request));
-  TRUC_ASSIGN_OR_RETURN(std::vector<std::string> again,
-                        d_.ledger->Resend(id, caller.user.Actor()));
-  LogEvent("resent", absl::StrCat("document=", id, " recipients=", again.size(),
-                                  " by=account:", caller.user.account));
+  truc::v1::ResendRequest ask;
+  ask.set_document_id(id);
+  TRUC_ASSIGN_OR_RETURN(truc::v1::ResendResponse again,
+                        d_.operations->Resend(caller.actor(), ask));
   truc::v1::ResendResult result;
-  for (auto& code : again) result.add_recipients(std::move(code));
+  *result.mutable_recipients() = std::move(*again.mutable_recipients());
   return Json(result);
 }
 
 absl::StatusOr<HttpResponse> ConsoleApi::Paper(const HttpRequest& request,
                                                const std::string& id) {
   TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, true, false));
-  TRUC_RETURN_IF_ERROR(VisibleDocument(caller.user, id).status());
+  TRUC_RETURN_IF_ERROR(
+      d_.operations
+          ->SentDocument(caller.actor(), id, "record a paper copy of it")
+          .status());
   TRUC_ASSIGN_OR_RETURN(auto ask,
                         ParseBody<truc::v1::PaperCopyRequest>(request));
-  truc::v1::PaperCopy paper;
-  paper.set_carried_by(
-      std::string(absl::StripAsciiWhitespace(ask.carried_by())));
-  paper.set_signed_by(std::string(absl::StripAsciiWhitespace(ask.signed_by())));
-  paper.set_note(std::string(absl::StripAsciiWhitespace(ask.note())));
-  if (!absl::StripAsciiWhitespace(ask.carried_at()).empty()) {
-    TRUC_ASSIGN_OR_RETURN(int64_t at, ParseVietnamDateTime(ask.carried_at()));
-    paper.mutable_carried_at()->set_unix_micros(at);
-  }
   TRUC_ASSIGN_OR_RETURN(
       truc::v1::RecipientStatus recipient,
-      d_.ledger->RecordPaperCopy(id, ask.recipient(), std::move(paper),
-                                 caller.user.Actor()));
-  LogEvent("paper_copy",
-           absl::StrCat("document=", id, " recipient=", ask.recipient(),
-                        " by=account:", caller.user.account));
+      d_.operations->RecordPaperCopy(caller.actor(), id, ask));
   return Json(recipient);
 }
 
 absl::StatusOr<HttpResponse> ConsoleApi::Service(const HttpRequest& request) {
   TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, false, false));
   truc::v1::ServiceTableRequest ask;
-  auto month = request.query.find("month");
-  ask.set_month(month == request.query.end() || month->second.empty()
-                    ? VietnamMonth(d_.clock())
-                    : month->second);
-  if (!caller.user.is_operator()) ask.set_sender(caller.user.agency);
+  if (auto month = request.query.find("month"); month != request.query.end())
+    ask.set_month(month->second);
   TRUC_ASSIGN_OR_RETURN(auto table,
-                        BuildMonthlyReport(d_.ledger, ask));
+                        d_.operations->MonthlyReport(caller.actor(), ask));
   return Json(table);
 }
 
@@ -495,7 +464,8 @@ absl::StatusOr<HttpResponse> ConsoleApi::Agencies(const HttpRequest& request) {
   if (caller.user.is_operator()) {
     truc::v1::ListPendingRequest pending;
     pending.set_limit(1000);
-    TRUC_ASSIGN_OR_RETURN(auto list, d_.ledger->ListPending(pending));
+    TRUC_ASSIGN_OR_RETURN(auto list,
+                          d_.operations->ListPending(caller.actor(), pending));
     outstanding.assign(list.documents().begin(), list.documents().end());
     truncated = list.truncated();
   } else {
@@ -504,7 +474,7 @@ absl::StatusOr<HttpResponse> ConsoleApi::Agencies(const HttpRequest& request) {
     sent.set_outstanding_only(true);
     sent.set_limit(1000);
     TRUC_ASSIGN_OR_RETURN(auto list,
-                          d_.ledger->ListSent(caller.user.agency, sent));
+                          d_.operations->ListSent(caller.actor(), sent));
     outstanding.assign(list.documents().begin(), list.documents().end());
     truncated = list.truncated();
   }
@@ -532,19 +502,11 @@ absl::StatusOr<HttpResponse> ConsoleApi::Agencies(const HttpRequest& request) {
 absl::StatusOr<HttpResponse> ConsoleApi::RegisterAgency(
     const HttpRequest& request) {
   TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, true, false));
-  TRUC_RETURN_IF_ERROR(RequireOperator(caller.user));
+  TRUC_RETURN_IF_ERROR(Operations::RequireOperator(caller.actor()));
   TRUC_ASSIGN_OR_RETURN(auto ask,
                         ParseBody<truc::v1::RegisterAgencyRequest>(request));
-  TRUC_ASSIGN_OR_RETURN(
-      truc::v1::Agency agency,
-      d_.directory->Register(
-          std::string(absl::StripAsciiWhitespace(ask.code())),
-          std::string(absl::StripAsciiWhitespace(ask.name())),
-          std::string(absl::StripAsciiWhitespace(ask.parent_code())),
-          caller.user.Actor()));
-  LogEvent("agency_registered",
-           absl::StrCat("agency=", agency.code(),
-                        " by=account:", caller.user.account));
+  TRUC_ASSIGN_OR_RETURN(truc::v1::Agency agency,
+                        d_.operations->RegisterAgency(caller.actor(), ask));
   return Json(agency);
 }
 
@@ -556,37 +518,34 @@ absl::StatusOr<HttpResponse> ConsoleApi::SetAgencyState(
         "no such action: ", action, " (an agency is suspended or resumed)"));
   }
   TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, true, false));
-  TRUC_RETURN_IF_ERROR(RequireOperator(caller.user));
+  TRUC_RETURN_IF_ERROR(Operations::RequireOperator(caller.actor()));
   TRUC_RETURN_IF_ERROR(RequireEmptyBody(request));
   TRUC_ASSIGN_OR_RETURN(
       truc::v1::Agency agency,
-      d_.directory->SetState(code,
-                             action == "suspend"
-                                 ? truc::v1::AGENCY_STATE_SUSPENDED
-                                 : truc::v1::AGENCY_STATE_ACTIVE,
-                             caller.user.Actor()));
-  LogEvent(action == "suspend" ? "agency_suspended" : "agency_resumed",
-           absl::StrCat("agency=", code, " by=account:", caller.user.account));
+      d_.operations->SetAgencyState(caller.actor(), code,
+                                    action == "suspend"
+                                        ? truc::v1::AGENCY_STATE_SUSPENDED
+                                        : truc::v1::AGENCY_STATE_ACTIVE));
   return Json(agency);
 }
 
 absl::StatusOr<HttpResponse> ConsoleApi::Accounts(const HttpRequest& request) {
   TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, false, false));
-  TRUC_RETURN_IF_ERROR(RequireOperator(caller.user));
+  TRUC_ASSIGN_OR_RETURN(auto accounts,
+                        d_.operations->ListAccounts(caller.actor()));
   truc::v1::ListAccountsResult result;
-  for (auto& a : d_.accounts->List()) *result.add_accounts() = std::move(a);
+  *result.mutable_accounts() = std::move(*accounts.mutable_accounts());
   return Json(result);
 }
 
 absl::StatusOr<HttpResponse> ConsoleApi::AddAccount(
     const HttpRequest& request) {
   TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, true, false));
-  TRUC_RETURN_IF_ERROR(RequireOperator(caller.user));
+  TRUC_RETURN_IF_ERROR(Operations::RequireOperator(caller.actor()));
   TRUC_ASSIGN_OR_RETURN(auto ask,
                         ParseBody<truc::v1::AddAccountRequest>(request));
-  TRUC_ASSIGN_OR_RETURN(auto added, d_.accounts->Add(ask, caller.user.Actor()));
-  LogEvent("account_added", absl::StrCat("account=", ask.name(),
-                                         " by=account:", caller.user.account));
+  TRUC_ASSIGN_OR_RETURN(auto added,
+                        d_.operations->AddAccount(caller.actor(), ask));
   return Json(added);
 }
 
@@ -599,23 +558,20 @@ absl::StatusOr<HttpResponse> ConsoleApi::AccountAction(
                      " (an account is disabled, enabled or reset)"));
   }
   TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, true, false));
-  TRUC_RETURN_IF_ERROR(RequireOperator(caller.user));
+  TRUC_RETURN_IF_ERROR(Operations::RequireOperator(caller.actor()));
   TRUC_RETURN_IF_ERROR(RequireEmptyBody(request));
-  HttpResponse answer;
   if (action == "reset") {
     // The console draws the password: none travels in the request.
+    truc::v1::ResetAccountRequest ask;
+    ask.set_name(name);
     TRUC_ASSIGN_OR_RETURN(auto reset,
-                          d_.accounts->Reset(name, "", caller.user.Actor()));
-    answer = Json(reset);
-  } else {
-    TRUC_ASSIGN_OR_RETURN(auto account,
-                          d_.accounts->SetDisabled(name, action == "disable",
-                                                   caller.user.Actor()));
-    answer = Json(account);
+                          d_.operations->ResetAccount(caller.actor(), ask));
+    return Json(reset);
   }
-  LogEvent(absl::StrCat("account_", action),
-           absl::StrCat("account=", name, " by=account:", caller.user.account));
-  return answer;
+  TRUC_ASSIGN_OR_RETURN(auto account,
+                        d_.operations->SetAccountDisabled(caller.actor(), name,
+                                                          action == "disable"));
+  return Json(account);
 }
 
 }  // namespace truc::hub

@@ -30,9 +30,9 @@
 // an account whose password must change may only read its session, change
 // its password and log out (403); a clerk sees and acts on the documents
 // its agency sent and nothing else: another agency's document is "not
-// found" (404), as if it did not exist. Each change is written by the
-// ledger, directory or account store with its audit event, naming the
-// account.
+// found" (404), as if it did not exist. Who may read or change what is
+// Operations' rule (hub/operations/operations.h), the same as for the
+// gRPC services; each change carries its audit event naming the account.
 //
 // Thread-safety: thread-safe; Handle may run on many threads at once.
 #ifndef TRUC_HUB_CONSOLE_API_H_
@@ -46,12 +46,13 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "hub/ops/accounts.h"
-#include "hub/ops/alerts.h"
-#include "hub/exchange/change_feed.h"
 #include "hub/console/sessions.h"
+#include "hub/exchange/change_feed.h"
 #include "hub/exchange/directory.h"
 #include "hub/exchange/ledger.h"
+#include "hub/operations/operations.h"
+#include "hub/ops/accounts.h"
+#include "hub/ops/alerts.h"
 
 namespace truc::hub {
 
@@ -79,9 +80,9 @@ struct HttpResponse {
 int HttpStatusFor(absl::StatusCode code);
 
 struct ConsoleDeps {
-  Ledger* ledger;
-  Directory* directory;
-  AccountStore* accounts;
+  Operations* operations;  // every read and change of the hub's state
+  Directory* directory;    // names, liveness and the silence threshold
+  AccountStore* accounts;  // log-ins and the users' own passwords
   SessionTable* sessions;
   std::function<int64_t()> clock;  // Unix micros
   AlertEngine* alerts = nullptr;   // the alerts on the board, if any
@@ -119,6 +120,8 @@ class ConsoleApi {
     ConsoleUser user;
     Session session;
     std::string token;
+    // What Operations acts as: the account, concealing others' documents.
+    Actor actor() const { return Actor::ForAccount(user); }
   };
   // The caller of a request that needs a session; with `change`, also its
   // CSRF token. `may_have_old_password` lets an account whose password
@@ -150,9 +153,6 @@ class ConsoleApi {
                                              const std::string& name,
                                              const std::string& action);
 
-  // The document `id` if `user` may see it; NOT_FOUND otherwise.
-  absl::StatusOr<truc::internal::DocumentRecord> VisibleDocument(
-      const ConsoleUser& user, const std::string& id);
   // SessionInfo for `user`, with a Set-Cookie for `fresh` if given.
   HttpResponse SessionAnswer(const ConsoleUser& user,
                              const std::string& csrf_token,

@@ -25,8 +25,11 @@ class ConsoleApiTest : public HubFixture {
     sessions_ = std::make_unique<SessionTable>([this] { return now_.load(); });
     accounts_->AddOnRevoked(
         [this](const std::string& name) { sessions_->EndAccount(name); });
+    operations_ = std::make_unique<Operations>(OperationsDeps{
+        ledger_.get(), directory_.get(), registry_.get(), accounts_.get(),
+        audit_.get(), trust_.get(), nullptr, [this] { return now_.load(); }});
     api_ = std::make_unique<ConsoleApi>(
-        ConsoleDeps{ledger_.get(), directory_.get(), accounts_.get(),
+        ConsoleDeps{operations_.get(), directory_.get(), accounts_.get(),
                     sessions_.get(), [this] { return now_.load(); }});
     AddAccount("an.op", truc::v1::ACCOUNT_ROLE_OPERATOR, "", kPassword);
     AddAccount("lan.vp", truc::v1::ACCOUNT_ROLE_CLERK, kOffice, kPassword);
@@ -116,6 +119,7 @@ class ConsoleApiTest : public HubFixture {
 
   std::unique_ptr<AccountStore> accounts_;
   std::unique_ptr<SessionTable> sessions_;
+  std::unique_ptr<Operations> operations_;
   std::unique_ptr<ConsoleApi> api_;
 };
 
@@ -558,7 +562,7 @@ TEST_F(ConsoleApiTest, TheBoardShowsTheAlertsOfWhatItShows) {
       "hub:hub");
   ASSERT_TRUE(engine.ok()) << engine.status();
   api_ = std::make_unique<ConsoleApi>(ConsoleDeps{
-      ledger_.get(), directory_.get(), accounts_.get(), sessions_.get(),
+      operations_.get(), directory_.get(), accounts_.get(), sessions_.get(),
       [this] { return now_.load(); }, engine->get()});
   const std::string id =
       Send(kOffice, {kYTich}, truc::v1::URGENCY_EXPRESS, "k");

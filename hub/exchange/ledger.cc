@@ -58,16 +58,6 @@ truc::v1::DeliveryState StateOf(truc::v1::EdxmlStatus s) {
   }
 }
 
-template <typename Proto>
-absl::StatusOr<Proto> ParseRecord(const std::string& bytes,
-                                  absl::string_view key) {
-  Proto p;
-  if (!p.ParseFromString(bytes)) {
-    return absl::DataLossError(absl::StrCat("corrupt record at ", key));
-  }
-  return p;
-}
-
 // Statuses kept per delivery: a handling history, not a chat.
 constexpr int kMaxHistory = 64;
 
@@ -101,22 +91,12 @@ std::string StatementDigest(const truc::v1::Receipt& r) {
   return HexEncode(Sha256::Of(r.body()));
 }
 
-// The reason the recipient gave with its latest refusal (02), if any.
-std::string LatestRefusal(const DeliveryRecord& d) {
-  for (int i = d.history_size() - 1; i >= 0; --i) {
-    if (d.history(i).status() == truc::v1::EDXML_STATUS_REFUSED)
-      return d.history(i).description();
-  }
-  return "";
-}
-
 // The "not yet received" entry of `d`, with `value` ("", R or P).
 void PutPending(const DeliveryRecord& d, absl::string_view value,
                 WriteBatch* b) {
-  b->Put(
-      keys::Pending(UrgencyRank(d.urgency()), d.doc_accepted_at_micros(),
-                    d.document_id(), d.recipient()),
-      value);
+  b->Put(keys::Pending(UrgencyRank(d.urgency()), d.doc_accepted_at_micros(),
+                       d.document_id(), d.recipient()),
+         value);
 }
 
 // The queue entry that offers `d` to its recipient's agent.
@@ -185,11 +165,13 @@ void Ledger::AddArrival(int64_t now, DeliveryRecord* d, WriteBatch* b,
 }
 
 Ledger::Ledger(Store* store, Directory* directory, AuditLog* audit,
-               const HubTrust* trust, Clock clock, LedgerOptions options)
+               const HubTrust* trust, Offers* offers, Clock clock,
+               LedgerOptions options)
     : store_(store),
       directory_(directory),
       audit_(audit),
       trust_(trust),
+      offers_(offers),
       clock_(std::move(clock)),
       options_(options) {}
 
@@ -269,9 +251,7 @@ absl::StatusOr<truc::v1::SendResponse> Ledger::Accept(
     response.mutable_accepted_at()->set_unix_micros(now);
     response.set_edxml_document_id(doc.edxml_document_id());
     *response.mutable_receipt() = doc.receipt();
-    if (on_queued_) {
-      for (const auto& r : recipients) on_queued_(r);
-    }
+    for (const auto& r : recipients) offers_->Queued(r);
     Publish({.kind = Change::Kind::kAccepted,
              .document_id = id,
              .sender = sender,
@@ -291,10 +271,11 @@ absl::StatusOr<std::vector<truc::v1::Delivery>> Ledger::Lease(
   const int64_t now = clock_();
   std::vector<truc::v1::Delivery> out;
   // What each lease replaced, to put back if its record cannot be written.
-  std::vector<std::pair<std::string, std::optional<LeaseInfo>>> replaced;
+  std::vector<std::pair<std::string, std::optional<Offers::Lease>>> replaced;
   {
-    absl::MutexLock lock(&lease_mu_);  // two polls of one agency never share
-    auto& mine = leases_[recipient];
+    // Two polls of one agency never share; other agencies go on meanwhile.
+    auto held = offers_->Hold(recipient);
+    Offers::Leases& mine = held->leases();
     std::vector<std::string> candidates;
     TRUC_RETURN_IF_ERROR(
         store_->ScanPrefix(keys::QueuePrefix(recipient), [&](auto k, auto) {
@@ -310,10 +291,10 @@ absl::StatusOr<std::vector<truc::v1::Delivery>> Ledger::Lease(
       bytes += doc.envelope().ByteSizeLong() + 64;
       if (!out.empty() && bytes > kMaxAnswerBytes) break;
       auto it = mine.find(doc_id);
-      replaced.emplace_back(doc_id, it == mine.end()
-                                        ? std::nullopt
-                                        : std::optional<LeaseInfo>(it->second));
-      LeaseInfo& l = mine[doc_id];
+      replaced.emplace_back(
+          doc_id, it == mine.end() ? std::nullopt
+                                   : std::optional<Offers::Lease>(it->second));
+      Offers::Lease& l = mine[doc_id];
       l.attempts++;
       l.expires = now + options_.lease_micros;
       truc::v1::Delivery& d = out.emplace_back();
@@ -336,8 +317,8 @@ absl::StatusOr<std::vector<truc::v1::Delivery>> Ledger::Lease(
   absl::Status recorded =
       audit_->Commit(WriteBatch(), std::move(events), {.sync = false}).status();
   if (!recorded.ok()) {
-    absl::MutexLock lock(&lease_mu_);
-    auto& mine = leases_[recipient];
+    auto held = offers_->Hold(recipient);
+    Offers::Leases& mine = held->leases();
     for (auto& [doc_id, before] : replaced) {
       if (before) {
         mine[doc_id] = *before;
@@ -348,58 +329,6 @@ absl::StatusOr<std::vector<truc::v1::Delivery>> Ledger::Lease(
     return recorded;
   }
   return out;
-}
-
-int64_t Ledger::NextLeaseExpiry(const std::string& recipient) const {
-  absl::MutexLock lock(&lease_mu_);
-  auto it = leases_.find(recipient);
-  if (it == leases_.end()) return 0;
-  int64_t next = 0;
-  for (const auto& [doc, l] : it->second) {
-    if (next == 0 || l.expires < next) next = l.expires;
-  }
-  return next;
-}
-
-void Ledger::ForgetLease(const std::string& recipient,
-                         const std::string& document_id) {
-  absl::MutexLock lock(&lease_mu_);
-  auto it = leases_.find(recipient);
-  if (it != leases_.end()) it->second.erase(document_id);
-}
-
-absl::StatusOr<DocumentRecord> Ledger::GetDocument(
-    const std::string& document_id) {
-  if (document_id.empty()) {
-    return absl::InvalidArgumentError("required field missing: document_id");
-  }
-  auto bytes = store_->Get(keys::Document(document_id));
-  if (absl::IsNotFound(bytes.status())) {
-    return absl::NotFoundError(absl::StrCat("no document ", document_id));
-  }
-  if (!bytes.ok()) return bytes.status();
-  return ParseRecord<DocumentRecord>(*bytes, keys::Document(document_id));
-}
-
-absl::StatusOr<DeliveryRecord> Ledger::GetDelivery(
-    const DocumentRecord& doc, const std::string& recipient) {
-  std::string key = keys::Delivery(doc.document_id(), recipient);
-  auto bytes = store_->Get(key);
-  if (absl::IsNotFound(bytes.status())) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "document ", doc.document_id(), " was not sent to agency ", recipient));
-  }
-  if (!bytes.ok()) return bytes.status();
-  return ParseRecord<DeliveryRecord>(*bytes, key);
-}
-
-absl::StatusOr<bool> Ledger::IsRecipient(const std::string& document_id,
-                                         const std::string& agency) {
-  TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(document_id));
-  auto d = GetDelivery(doc, agency);
-  if (absl::IsPermissionDenied(d.status())) return false;
-  if (!d.ok()) return d.status();
-  return true;
 }
 
 absl::StatusOr<truc::v1::AcknowledgeResponse> Ledger::Acknowledge(
@@ -416,8 +345,6 @@ absl::StatusOr<truc::v1::AcknowledgeResponse> Ledger::Acknowledge(
       response.mutable_arrived_at()->set_unix_micros(d.arrived_at_micros());
       response.set_already_acknowledged(true);
     } else {
-      if (doc.header_sha256().empty())
-        doc.set_header_sha256(Sha256::Of(doc.envelope().header()));
       TRUC_RETURN_IF_ERROR(
           trust_->CheckStatement(request.receipt(), recipient, doc,
                                  truc::v1::EDXML_STATUS_ARRIVED, ""));
@@ -441,7 +368,7 @@ absl::StatusOr<truc::v1::AcknowledgeResponse> Ledger::Acknowledge(
                        .delay_micros = now - doc.accepted_at_micros()};
     }
   }
-  ForgetLease(recipient, document_id);
+  offers_->Settled(recipient, document_id);
   if (arrived) Publish(std::move(*arrived));
   return response;
 }
@@ -502,8 +429,6 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
           "document ", document_id, " has ", kMaxHistory, " statuses from ",
           recipient, " already; no more are kept"));
     }
-    if (doc.header_sha256().empty())
-      doc.set_header_sha256(Sha256::Of(doc.envelope().header()));
     const bool arrived = IsReceived(d.state());
     if (status == truc::v1::EDXML_STATUS_REFUSED && !arrived) {
       // A refusal of an arrival states what the agent received, which may
@@ -567,311 +492,9 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
     changed.sender = doc.sender();
     changed.urgency = doc.urgency();
   }
-  if (ended_delivery) ForgetLease(recipient, document_id);
+  if (ended_delivery) offers_->Settled(recipient, document_id);
   Publish(std::move(changed));
   return response;
-}
-
-truc::v1::RecipientStatus Ledger::ToRecipientStatus(
-    const DeliveryRecord& d) const {
-  truc::v1::RecipientStatus r;
-  r.set_organ_id(d.recipient());
-  r.set_name(directory_->NameOf(d.recipient()));
-  r.set_state(d.state());
-  r.set_reception(ReceptionOf(d.state()));
-  r.mutable_queued_at()->set_unix_micros(d.queued_at_micros());
-  if (d.arrived_at_micros())
-    r.mutable_arrived_at()->set_unix_micros(d.arrived_at_micros());
-  if (d.accepted_at_micros())
-    r.mutable_accepted_at()->set_unix_micros(d.accepted_at_micros());
-  *r.mutable_history() = d.history();
-  if (d.has_paper()) *r.mutable_paper() = d.paper();
-  r.set_resends(d.resends());
-  if (d.state() == truc::v1::DELIVERY_STATE_REFUSED ||
-      d.state() == truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL) {
-    r.set_refusal_reason(LatestRefusal(d));
-  }
-  {
-    absl::MutexLock lock(&lease_mu_);
-    auto it = leases_.find(d.recipient());
-    if (it != leases_.end()) {
-      auto l = it->second.find(d.document_id());
-      if (l != it->second.end()) {
-        r.set_delivery_attempts(l->second.attempts);
-        if (d.state() == truc::v1::DELIVERY_STATE_QUEUED &&
-            l->second.expires > clock_()) {
-          r.set_state(truc::v1::DELIVERY_STATE_LEASED);
-        }
-      }
-    }
-  }
-  int64_t last = directory_->LastPoll(d.recipient());
-  if (last) r.mutable_last_poll_at()->set_unix_micros(last);
-  r.set_silent(directory_->IsSilent(d.recipient()));
-  return r;
-}
-
-absl::StatusOr<truc::v1::DocumentStatus> Ledger::StatusOf(
-    const std::string& document_id, bool evidence) {
-  TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(document_id));
-  truc::v1::DocumentStatus out;
-  out.set_document_id(doc.document_id());
-  out.set_sender(doc.sender());
-  out.set_sender_name(directory_->NameOf(doc.sender()));
-  out.set_subject(doc.subject());
-  out.set_urgency(doc.urgency());
-  out.mutable_accepted_at()->set_unix_micros(doc.accepted_at_micros());
-  out.set_edxml_document_id(doc.edxml_document_id());
-  absl::Status parse;
-  std::vector<DeliveryRecord> deliveries;
-  TRUC_RETURN_IF_ERROR(store_->ScanPrefix(
-      keys::DeliveryPrefix(document_id), [&](auto k, auto v) {
-        DeliveryRecord& d = deliveries.emplace_back();
-        if (!d.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-          parse = absl::DataLossError(absl::StrCat("corrupt record at ", k));
-          return false;
-        }
-        return true;
-      }));
-  TRUC_RETURN_IF_ERROR(parse);
-  // Outside the scan: ToRecipientStatus takes the lease lock, which Lease
-  // holds while it scans.
-  for (const auto& d : deliveries) *out.add_recipients() = ToRecipientStatus(d);
-  if (evidence) {
-    *out.mutable_acceptance_receipt() = doc.receipt();
-    *out.mutable_envelope() = doc.envelope();
-  } else {
-    for (auto& r : *out.mutable_recipients()) {
-      for (auto& e : *r.mutable_history()) e.clear_receipt();
-    }
-  }
-  uint32_t received = 0, paper = 0, refused = 0, refused_on_arrival = 0;
-  for (const auto& r : out.recipients()) {
-    received += IsReceived(r.state()) ? 1 : 0;
-    paper += r.state() == truc::v1::DELIVERY_STATE_PAPER ? 1 : 0;
-    refused += r.state() == truc::v1::DELIVERY_STATE_REFUSED ? 1 : 0;
-    refused_on_arrival +=
-        r.state() == truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL ? 1 : 0;
-  }
-  out.set_received_count(received);
-  out.set_paper_count(paper);
-  out.set_refused_count(refused);
-  out.set_refused_on_arrival_count(refused_on_arrival);
-  out.set_recipient_count(static_cast<uint32_t>(out.recipients_size()));
-  return out;
-}
-
-absl::Status Ledger::ForEachOutstanding(
-    const std::array<int64_t, kUrgencyRanks>& accepted_before,
-    const std::function<bool(const OutstandingDelivery&)>& fn) {
-  bool more = true;
-  for (uint8_t rank = 0; rank < kUrgencyRanks && more; ++rank) {
-    if (accepted_before[rank] <= 0) continue;
-    const std::string start = keys::PendingRankPrefix(rank);
-    const std::string end = absl::StrCat(
-        start,
-        keys::EncodeFixed64(static_cast<uint64_t>(accepted_before[rank])));
-    TRUC_RETURN_IF_ERROR(store_->Scan(start, end, [&](auto k, auto v) {
-      if (v == keys::kPendingPaper) return true;  // delivered by paper
-      keys::PendingKey pk;
-      if (!keys::ParsePendingKey(k, &pk)) return true;
-      OutstandingDelivery d;
-      d.document_id = std::move(pk.document_id);
-      d.recipient = std::move(pk.recipient);
-      d.rank = pk.rank;
-      d.accepted_at_micros = pk.time_micros;
-      d.refused_on_arrival = v == keys::kPendingRefusedOnArrival;
-      more = fn(d);
-      return more;
-    }));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status Ledger::ForEachOutstanding(
-    const std::function<bool(const OutstandingDelivery&)>& fn) {
-  std::array<int64_t, kUrgencyRanks> all;
-  all.fill(std::numeric_limits<int64_t>::max());
-  return ForEachOutstanding(all, fn);
-}
-
-absl::Status Ledger::ForEachAccepted(
-    int64_t from_micros, int64_t to_micros,
-    const std::function<bool(const std::string&)>& fn) {
-  return store_->Scan(keys::Recent(from_micros, ""), keys::Recent(to_micros, ""),
-                      [&](absl::string_view k, absl::string_view) {
-                        return fn(std::string(
-                            k.substr(keys::kRecentPrefix.size() + 8)));
-                      });
-}
-
-absl::StatusOr<truc::v1::ListPendingResponse> Ledger::ListPending(
-    const truc::v1::ListPendingRequest& request) {
-  uint32_t limit =
-      request.limit() == 0 ? 100 : std::min<uint32_t>(request.limit(), 1000);
-  const uint8_t max_rank =
-      request.min_urgency() == truc::v1::URGENCY_UNSPECIFIED
-          ? 3
-          : UrgencyRank(request.min_urgency());
-  const int64_t now = clock_();
-  const int64_t cutoff =
-      now - static_cast<int64_t>(std::min<uint64_t>(
-                request.older_than_seconds(), uint64_t{1} << 40)) *
-                1'000'000;
-  truc::v1::ListPendingResponse out;
-  if (cutoff < 0) return out;  // older than the epoch: nothing
-  // document id -> recipients not yet received, in index order.
-  std::vector<std::pair<std::string, Outstanding>> found;
-  bool truncated = false;
-  std::array<int64_t, kUrgencyRanks> before{};
-  for (uint8_t rank = 0; rank <= max_rank; ++rank) before[rank] = cutoff + 1;
-  TRUC_RETURN_IF_ERROR(
-      ForEachOutstanding(before, [&](const OutstandingDelivery& d) {
-        if (found.empty() || found.back().first != d.document_id) {
-          if (found.size() == limit) {
-            truncated = true;
-            return false;
-          }
-          found.emplace_back(d.document_id, Outstanding{});
-        }
-        found.back().second.not_received.push_back(
-            {d.recipient, d.refused_on_arrival});
-        return true;
-      }));
-  out.set_truncated(truncated);
-  for (const auto& [doc_id, outstanding] : found) {
-    TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(doc_id));
-    TRUC_RETURN_IF_ERROR(
-        FillPending(doc, outstanding, now, out.add_documents()));
-  }
-  return out;
-}
-
-absl::Status Ledger::FillPending(const DocumentRecord& doc,
-                                 const Outstanding& outstanding, int64_t now,
-                                 truc::v1::PendingDocument* p) {
-  p->set_document_id(doc.document_id());
-  p->set_sender(doc.sender());
-  p->set_sender_name(directory_->NameOf(doc.sender()));
-  p->set_subject(doc.subject());
-  p->set_urgency(doc.urgency());
-  p->mutable_accepted_at()->set_unix_micros(doc.accepted_at_micros());
-  p->set_recipient_count(static_cast<uint32_t>(doc.recipients_size()));
-  const auto describe = [&](const std::string& r, truc::v1::DeliveryState state,
-                            truc::v1::PendingRecipient* pr) -> absl::Status {
-    pr->set_organ_id(r);
-    pr->set_name(directory_->NameOf(r));
-    pr->set_state(state);
-    pr->set_silent(directory_->IsSilent(r));
-    int64_t last = directory_->LastPoll(r);
-    if (last) pr->mutable_last_poll_at()->set_unix_micros(last);
-    if (state == truc::v1::DELIVERY_STATE_REFUSED ||
-        state == truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL) {
-      TRUC_ASSIGN_OR_RETURN(DeliveryRecord d, GetDelivery(doc, r));
-      pr->set_refusal_reason(LatestRefusal(d));
-    }
-    return absl::OkStatus();
-  };
-  for (const auto& entry : outstanding.not_received) {
-    truc::v1::DeliveryState state =
-        entry.refused_on_arrival ? truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL
-                                 : truc::v1::DELIVERY_STATE_QUEUED;
-    if (!entry.refused_on_arrival) {
-      absl::MutexLock lock(&lease_mu_);
-      auto it = leases_.find(entry.recipient);
-      if (it != leases_.end()) {
-        auto l = it->second.find(doc.document_id());
-        if (l != it->second.end() && l->second.expires > now) {
-          state = truc::v1::DELIVERY_STATE_LEASED;
-        }
-      }
-    }
-    TRUC_RETURN_IF_ERROR(describe(entry.recipient, state, p->add_recipients()));
-  }
-  for (const auto& r : outstanding.paper) {
-    TRUC_RETURN_IF_ERROR(
-        describe(r, truc::v1::DELIVERY_STATE_PAPER, p->add_paper()));
-  }
-  for (const auto& r : outstanding.refused) {
-    TRUC_RETURN_IF_ERROR(
-        describe(r, truc::v1::DELIVERY_STATE_REFUSED, p->add_refused()));
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<truc::v1::ListSentResponse> Ledger::ListSent(
-    const std::string& sender, const truc::v1::ListSentRequest& request) {
-  return ListIndexed(keys::SentPrefix(sender), request);
-}
-
-absl::StatusOr<truc::v1::ListSentResponse> Ledger::ListRecent(
-    const truc::v1::ListSentRequest& request) {
-  return ListIndexed(std::string(keys::kRecentPrefix), request);
-}
-
-absl::StatusOr<truc::v1::ListSentResponse> Ledger::ListIndexed(
-    const std::string& prefix, const truc::v1::ListSentRequest& request) {
-  constexpr uint64_t kMaxWindow = uint64_t{366} * 86400;
-  const uint64_t window = request.since_seconds() == 0
-                              ? uint64_t{7} * 86400
-                              : std::min(request.since_seconds(), kMaxWindow);
-  const uint32_t limit =
-      request.limit() == 0 ? 100 : std::min<uint32_t>(request.limit(), 1000);
-  const int64_t now = clock_();
-  const int64_t since =
-      std::max<int64_t>(0, now - static_cast<int64_t>(window) * 1'000'000);
-  // The index, from `since` on: one range read.
-  std::vector<std::string> ids;
-  TRUC_RETURN_IF_ERROR(store_->Scan(
-      absl::StrCat(prefix, keys::EncodeFixed64(static_cast<uint64_t>(since))),
-      PrefixSuccessor(prefix), [&](auto k, auto) {
-        ids.emplace_back(k.substr(prefix.size() + 8));
-        return true;
-      }));
-  truc::v1::ListSentResponse out;
-  const bool filtered = request.outstanding_only() || request.refused_only();
-  for (const auto& id : ids) {
-    TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(id));
-    TRUC_ASSIGN_OR_RETURN(Outstanding outstanding, OutstandingOf(doc, true));
-    const bool wanted =
-        !filtered ||
-        (request.outstanding_only() && !outstanding.not_received.empty()) ||
-        (request.refused_only() && !outstanding.refused.empty());
-    if (!wanted) continue;
-    if (static_cast<uint32_t>(out.documents_size()) == limit) {
-      out.set_truncated(true);
-      break;
-    }
-    TRUC_RETURN_IF_ERROR(
-        FillPending(doc, outstanding, now, out.add_documents()));
-  }
-  return out;
-}
-
-absl::StatusOr<Ledger::Outstanding> Ledger::OutstandingOf(
-    const DocumentRecord& doc, bool with_refusals) {
-  Outstanding out;
-  const std::string prefix =
-      keys::Pending(UrgencyRank(doc.urgency()), doc.accepted_at_micros(),
-                    doc.document_id(), "");
-  TRUC_RETURN_IF_ERROR(store_->ScanPrefix(prefix, [&](auto k, auto v) {
-    std::string r(k.substr(prefix.size()));
-    if (v == keys::kPendingPaper) {
-      out.paper.push_back(std::move(r));
-    } else {
-      out.not_received.push_back(
-          {std::move(r), v == keys::kPendingRefusedOnArrival});
-    }
-    return true;
-  }));
-  if (with_refusals) {
-    const std::string refusals = keys::RefusalPrefix(doc.document_id());
-    TRUC_RETURN_IF_ERROR(store_->ScanPrefix(refusals, [&](auto k, auto) {
-      out.refused.emplace_back(k.substr(refusals.size()));
-      return true;
-    }));
-  }
-  return out;
 }
 
 absl::StatusOr<std::vector<std::string>> Ledger::Resend(
@@ -914,18 +537,7 @@ absl::StatusOr<std::vector<std::string>> Ledger::Resend(
             .status());
   }
   // A new lease at the next poll, which is woken now.
-  {
-    absl::MutexLock lock(&lease_mu_);
-    for (const auto& r : again) {
-      auto it = leases_.find(r);
-      if (it == leases_.end()) continue;
-      auto l = it->second.find(document_id);
-      if (l != it->second.end()) l->second.expires = 0;  // attempts kept
-    }
-  }
-  if (on_queued_) {
-    for (const auto& r : again) on_queued_(r);
-  }
+  for (const auto& r : again) offers_->Reoffer(r, document_id);
   Publish({.kind = Change::Kind::kResent,
            .document_id = document_id,
            .sender = doc.sender(),

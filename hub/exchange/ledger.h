@@ -26,10 +26,12 @@
 // record. A document carries the hub's signed acceptance receipt; each
 // status carries the recipient agent's signed statement (hub/trust.h
 // checks them). Leases (which agent holds which delivery until when) are
-// soft state kept in memory: after a restart every unacknowledged delivery
-// is offered again, and the agent recognises what it already stored.
-// After each commit the change is published on the ChangeFeed, if one is
-// set.
+// soft state kept by Offers (hub/exchange/offers.h), which the ledger tells
+// what each commit queued (a send, a resend) or settled (an arrival, a
+// refusal) so that it wakes the polls concerned: after a restart every
+// unacknowledged delivery is offered again, and the agent recognises what
+// it already stored. After each commit the change is published on the
+// ChangeFeed, if one is set.
 //
 // Thread-safety: all methods are thread-safe. Operations on one document
 // are serialised by a striped lock; different documents proceed in
@@ -52,8 +54,9 @@
 #include "hub/exchange/audit_log.h"
 #include "hub/exchange/change_feed.h"
 #include "hub/exchange/directory.h"
-#include "hub/store/store.h"
+#include "hub/exchange/offers.h"
 #include "hub/exchange/trust.h"
+#include "hub/store/store.h"
 #include "truc/internal/records.pb.h"
 #include "truc/v1/exchange.pb.h"
 #include "truc/v1/operator.pb.h"
@@ -66,9 +69,11 @@ struct LedgerOptions {
 
 class Ledger {
  public:
-  // All pointers must outlive the ledger.
+  // All pointers must outlive the ledger. `offers` holds the leases and
+  // is told what each commit queued or settled.
   Ledger(Store* store, Directory* directory, AuditLog* audit,
-         const HubTrust* trust, Clock clock, LedgerOptions options);
+         const HubTrust* trust, Offers* offers, Clock clock,
+         LedgerOptions options);
 
   // The earlier answer to a send with this (sender, idempotency key), if
   // there was one.
@@ -89,14 +94,11 @@ class Ledger {
 
   // Leases up to `max` deliveries queued for `recipient` and not leased to it
   // now, most urgent first, first in first out within a level, each
-  // recorded in the audit log. Fails with the store's error, and then
+  // recorded in the audit log. Holds only `recipient`'s lease table (other
+  // agencies lease meanwhile). Fails with the store's error, and then
   // nothing is leased.
   absl::StatusOr<std::vector<truc::v1::Delivery>> Lease(
       const Identity& recipient, uint32_t max);
-
-  // The earliest time (micros) at which a lease held by `recipient` ends,
-  // or 0 if it holds none: a parked poll wakes then.
-  int64_t NextLeaseExpiry(const std::string& recipient) const;
 
   // Records 01 (arrived) with the agent's signed statement of it.
   // NOT_FOUND if the document does not exist; PERMISSION_DENIED if it was
@@ -219,19 +221,11 @@ class Ledger {
                          WriteBatch* b,
                          const truc::v1::Receipt* statement = nullptr);
 
-  // Called after a commit that queued something for `recipient`.
-  void SetOnQueued(std::function<void(const std::string& recipient)> fn) {
-    on_queued_ = std::move(fn);
-  }
   // Where changes are published (it must outlive the ledger); set before
   // the ledger is used.
   void SetChangeFeed(ChangeFeed* feed) { feed_ = feed; }
 
  private:
-  struct LeaseInfo {
-    int64_t expires = 0;
-    uint32_t attempts = 0;
-  };
   absl::Mutex& StripeFor(absl::string_view key);
   std::string NewDocumentId();
   // The delivery of `doc` to `recipient`: PERMISSION_DENIED if it was not
@@ -240,8 +234,6 @@ class Ledger {
       const truc::internal::DocumentRecord& doc, const std::string& recipient);
   truc::v1::RecipientStatus ToRecipientStatus(
       const truc::internal::DeliveryRecord& d) const;
-  void ForgetLease(const std::string& recipient,
-                   const std::string& document_id);
   // A document's recipients as the "not yet received" index (p/) and the
   // refusal index (f/) list them, each in code order.
   struct Outstanding {
@@ -271,16 +263,11 @@ class Ledger {
   Directory* const directory_;
   AuditLog* const audit_;
   const HubTrust* const trust_;
+  Offers* const offers_;
   const Clock clock_;
   const LedgerOptions options_;
-  std::function<void(const std::string&)> on_queued_;
   ChangeFeed* feed_ = nullptr;
   std::array<absl::Mutex, 64> stripes_;
-
-  mutable absl::Mutex lease_mu_;
-  // recipient -> document -> lease
-  std::map<std::string, std::map<std::string, LeaseInfo>> leases_
-      ABSL_GUARDED_BY(lease_mu_);
 };
 
 }  // namespace truc::hub

@@ -1,8 +1,8 @@
 #include "hub/exchange/ledger.h"
 
 #include "common/evidence.h"
-#include "hub/testing/hub_fixture.h"
 #include "hub/store/key_layout.h"
+#include "hub/testing/hub_fixture.h"
 
 namespace truc::hub {
 namespace {
@@ -95,7 +95,7 @@ TEST_F(LedgerTest, LeaseHidesThenReoffersAfterExpiry) {
   EXPECT_TRUE(ledger_->Lease(Who(kHealth), 10)->empty());
   EXPECT_EQ(ledger_->StatusOf(sent->document_id())->recipients(0).state(),
             truc::v1::DELIVERY_STATE_LEASED);
-  EXPECT_EQ(ledger_->NextLeaseExpiry(kHealth), now_ + 60'000'000);
+  EXPECT_EQ(offers_->NextExpiry(kHealth), now_ + 60'000'000);
   now_ += 61'000'000;
   auto again = ledger_->Lease(Who(kHealth), 10);
   ASSERT_EQ(again->size(), 1u);
@@ -470,8 +470,7 @@ TEST_F(LedgerTest, ASenderSeesItsRecentDocumentsAndWhoLacksThem) {
   // Only the caller's own documents.
   auto finance = ledger_->ListSent(kFinance, {});
   ASSERT_TRUE(finance.ok()) << finance.status();
-  for (const auto& d : finance->documents())
-    ADD_FAILURE() << d.document_id();
+  for (const auto& d : finance->documents()) ADD_FAILURE() << d.document_id();
   EXPECT_EQ(ledger_->ListSent(kHealth, {})->documents(0).document_id(),
             theirs->document_id());
 }
@@ -697,7 +696,7 @@ TEST_F(LedgerEvidenceTest, NoChangeWithoutItsRecord) {
   faulty_->FailWrites(1);
   EXPECT_THAT(ledger_->Lease(Who(kHealth), 10),
               StatusIs(absl::StatusCode::kUnavailable, "injected"));
-  EXPECT_EQ(ledger_->NextLeaseExpiry(kHealth), 0);
+  EXPECT_EQ(offers_->NextExpiry(kHealth), 0);
   auto leased = ledger_->Lease(Who(kHealth), 10);
   ASSERT_EQ(leased->size(), 1u);
   EXPECT_EQ((*leased)[0].attempt(), 1u);

@@ -7,7 +7,10 @@
 
 namespace truc::hub {
 
-PollWaiters::PollWaiters() : worker_([this] { Run(); }) {}
+PollWaiters::PollWaiters(Post post)
+    : post_(post ? std::move(post)
+                 : Post([](std::function<void()> fn) { fn(); })),
+      worker_([this] { Run(); }) {}
 
 PollWaiters::~PollWaiters() {
   Shutdown();
@@ -143,23 +146,38 @@ void PollWaiters::Run() {
     }
     for (size_t i = 0; i < woken.size(); ++i) {
       auto& [token, waiter] = woken[i];
-      bool finished = waiter.fn(deadline_passed[i]);
-      absl::MutexLock lock(&mu_);
-      in_flight_.erase(token);
-      bool cancelled = cancelled_in_flight_.erase(token) > 0;
-      if (finished) continue;
-      // Parked again: wake it at once if its agency was notified while its
-      // function ran, or its call was cancelled meanwhile.
-      if (cancelled || generation_[waiter.agency] != generation_seen[i]) {
-        ready_.insert(waiter.agency);
-      }
-      InsertLocked(token, std::move(waiter));
+      post_([this, token = token, waiter = std::move(waiter),
+             passed = static_cast<bool>(deadline_passed[i]),  // not a proxy
+             seen = generation_seen[i]]() mutable {
+        const bool finished = waiter.fn(passed);
+        AfterWake(token, std::move(waiter), finished, seen);
+      });
     }
     if (stopping) {
       absl::MutexLock lock(&mu_);
-      if (waiters_.empty()) return;
+      // Done once every waiter was woken and every wake has run.
+      if (waiters_.empty() && in_flight_.empty()) return;
+      if (ready_.empty() && waiters_.empty())
+        cv_.WaitWithTimeout(&mu_, absl::Milliseconds(100));
     }
   }
+}
+
+void PollWaiters::AfterWake(uint64_t token, Waiter waiter, bool finished,
+                            uint64_t generation_seen) {
+  absl::MutexLock lock(&mu_);
+  in_flight_.erase(token);
+  const bool cancelled = cancelled_in_flight_.erase(token) > 0;
+  if (!finished) {
+    // Parked again: wake it at once if its agency was notified while its
+    // function ran, if its call was cancelled meanwhile, or if the waiters
+    // are stopping.
+    if (cancelled || stop_ || generation_[waiter.agency] != generation_seen) {
+      ready_.insert(waiter.agency);
+    }
+    InsertLocked(token, std::move(waiter));
+  }
+  cv_.Signal();
 }
 
 }  // namespace truc::hub

@@ -1,7 +1,10 @@
 // Parked long polls. A poll that finds nothing parks here with a deadline;
 // it is woken when something is queued for its agency (Notify), when one of
-// its agency's leases ends (NotifyAt), or at its deadline. Wake functions
-// run on this object's own thread, never under its lock.
+// its agency's leases ends (NotifyAt), or at its deadline. This object's
+// thread only keeps time: each wake function is handed to `post` (the
+// hub's work pool), never run under the lock, so that the polls of many
+// agencies woken at once (an express document to 250 units) lease in
+// parallel. Offers (offers.h) owns one, with the lease table.
 //
 // The rule that keeps a call from finishing twice: whoever removes a waiter
 // from the table (the worker when waking it, or Cancel) is the only one that
@@ -29,8 +32,14 @@ class PollWaiters {
   // parked until its deadline (nothing was left for it after all).
   using WakeFn = std::function<bool(bool deadline_passed)>;
 
-  PollWaiters();
-  // Shuts down (see Shutdown) and joins the worker.
+  // Runs a wake function somewhere (it must run each, even after its
+  // owner stopped taking work: the hub's WorkPool runs late work inline).
+  using Post = std::function<void(std::function<void()>)>;
+
+  // `post` defaults to running the wake on this object's own thread.
+  explicit PollWaiters(Post post = nullptr);
+  // Shuts down (see Shutdown), waits for the wakes in flight and joins the
+  // worker.
   ~PollWaiters();
 
   // How many times `agency` was notified so far. A poll reads it before it
@@ -62,6 +71,10 @@ class PollWaiters {
     WakeFn fn;
   };
   void Run();
+  // After a wake function ran: forgets it, or parks it again (woken at
+  // once if its agency was notified meanwhile or its call was cancelled).
+  void AfterWake(uint64_t token, Waiter waiter, bool finished,
+                 uint64_t generation_seen);
   void NotifyLocked(const std::string& agency)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void InsertLocked(uint64_t token, Waiter w)
@@ -82,6 +95,7 @@ class PollWaiters {
   // them whose call was cancelled meanwhile (woken again at once).
   std::set<uint64_t> in_flight_ ABSL_GUARDED_BY(mu_);
   std::set<uint64_t> cancelled_in_flight_ ABSL_GUARDED_BY(mu_);
+  const Post post_;
   std::thread worker_;
 };
 

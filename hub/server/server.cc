@@ -11,33 +11,35 @@
 #include "absl/time/time.h"
 #include "common/file_util.h"
 #include "common/grpc_status.h"
+#include "common/hub_event_log.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
 #include "common/tls.h"
 #include "common/urgency.h"
-#include "hub/ops/accounts.h"
-#include "hub/ops/alerts.h"
-#include "hub/exchange/audit_log.h"
-#include "hub/rpc/authenticator.h"
-#include "hub/exchange/blob_store.h"
-#include "hub/rpc/call_tracker.h"
-#include "hub/exchange/cert_registry.h"
-#include "hub/exchange/change_feed.h"
 #include "hub/console/api.h"
 #include "hub/console/server.h"
 #include "hub/console/sessions.h"
-#include "hub/ops/digests.h"
+#include "hub/exchange/audit_log.h"
+#include "hub/exchange/blob_store.h"
+#include "hub/exchange/cert_registry.h"
+#include "hub/exchange/change_feed.h"
 #include "hub/exchange/directory.h"
-#include "common/hub_event_log.h"
 #include "hub/exchange/ledger.h"
-#include "hub/server/metrics.h"
-#include "hub/ops/notifier.h"
-#include "hub/exchange/poll_waiters.h"
-#include "hub/store/rocksdb_store.h"
-#include "hub/rpc/send_admission.h"
-#include "hub/rpc/services.h"
+#include "hub/exchange/offers.h"
 #include "hub/exchange/trust.h"
+#include "hub/ops/accounts.h"
+#include "hub/ops/alerts.h"
+#include "hub/ops/digests.h"
+#include "hub/ops/notifier.h"
+#include "hub/rpc/audit_service.h"
+#include "hub/rpc/authenticator.h"
+#include "hub/rpc/call_tracker.h"
+#include "hub/rpc/exchange_service.h"
+#include "hub/rpc/operator_service.h"
+#include "hub/rpc/send_admission.h"
 #include "hub/rpc/work_pool.h"
+#include "hub/server/metrics.h"
+#include "hub/store/rocksdb_store.h"
 
 namespace truc::hub {
 namespace {
@@ -86,9 +88,14 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
                                            hub->directory_.get(), NowMicros));
   hub->trust_ = std::make_unique<HubTrust>(
       std::move(anchor), hub->certificates_.get(), key, NowMicros);
+  hub->pool_ =
+      std::make_unique<WorkPool>(static_cast<int>(config.worker_threads()));
+  WorkPool* pool = hub->pool_.get();
+  hub->offers_ = std::make_unique<Offers>(
+      [pool](std::function<void()> wake) { pool->Run(std::move(wake)); });
   hub->ledger_ = std::make_unique<Ledger>(
       hub->store_, hub->directory_.get(), hub->audit_.get(), hub->trust_.get(),
-      NowMicros,
+      hub->offers_.get(), NowMicros,
       LedgerOptions{.lease_micros =
                         int64_t{config.lease_seconds()} * 1'000'000});
   hub->feed_ = std::make_unique<ChangeFeed>();
@@ -116,17 +123,11 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   Metrics* metrics = hub->metrics_.get();
   hub->feed_->Observe([metrics](const Change& c) { metrics->Observe(c); });
   metrics->AddGauges([self = hub.get()] { return self->Gauges(); });
-  hub->waiters_ = std::make_unique<PollWaiters>();
-  PollWaiters* waiters = hub->waiters_.get();
-  hub->ledger_->SetOnQueued(
-      [waiters](const std::string& r) { waiters->Notify(r); });
 
   const auto& sl = config.send_limits();
   hub->admission_ = std::make_unique<SendAdmission>(AdmissionLimits{
       sl.max_in_flight(), sl.per_second(), sl.burst(), sl.max_waiting()});
 
-  hub->pool_ =
-      std::make_unique<WorkPool>(static_cast<int>(config.worker_threads()));
   hub->calls_ = std::make_unique<CallTracker>(
       CallLimits{config.max_streams_per_caller(),
                  int64_t{config.max_call_seconds()} * 1'000'000},
@@ -146,27 +147,23 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
       });
   hub->auth_ = std::make_shared<Authenticator>(hub->certificates_.get());
 
-  HubCore core{
-      hub->directory_.get(),
-      hub->ledger_.get(),
-      hub->blobs_.get(),
-      hub->waiters_.get(),
-      hub->admission_.get(),
-      hub->pool_.get(),
-      hub->auth_.get(),
-      hub->certificates_.get(),
-      hub->accounts_.get(),
-      hub->alerts_.get(),
-      hub->calls_.get(),
-      hub->audit_.get(),
+  hub->operations_ = std::make_unique<Operations>(OperationsDeps{
+      hub->ledger_.get(), hub->directory_.get(), hub->certificates_.get(),
+      hub->accounts_.get(), hub->audit_.get(), hub->trust_.get(),
+      hub->alerts_.get(), NowMicros});
+  Operations* operations = hub->operations_.get();
+  hub->exchange_ = std::make_unique<ExchangeService>(ExchangeDeps{
+      operations, hub->auth_.get(), hub->directory_.get(), hub->ledger_.get(),
+      hub->blobs_.get(), hub->offers_.get(), hub->admission_.get(),
+      hub->pool_.get(), hub->calls_.get(), hub->certificates_.get(),
       hub->trust_.get(),
       HeaderLimits{config.max_header_bytes(), config.max_attachment_bytes(),
                    config.max_attachments(), config.max_recipients()},
-      config.max_poll_wait_seconds(),
-      hub->store_};
-  hub->exchange_ = std::make_unique<ExchangeService>(core);
-  hub->operator_ = std::make_unique<OperatorService>(core);
-  hub->audit_service_ = std::make_unique<AuditService>(core);
+      config.max_poll_wait_seconds()});
+  hub->operator_ = std::make_unique<OperatorService>(
+      OperatorDeps{operations, hub->auth_.get(), hub->pool_.get()});
+  hub->audit_service_ = std::make_unique<AuditService>(AuditDeps{
+      operations, hub->auth_.get(), hub->directory_.get(), hub->pool_.get()});
 
   TRUC_ASSIGN_OR_RETURN(
       auto creds,
@@ -204,9 +201,9 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
     SessionTable* sessions = hub->sessions_.get();
     hub->accounts_->AddOnRevoked(
         [sessions](const std::string& name) { sessions->EndAccount(name); });
-    hub->console_api_ = std::make_unique<ConsoleApi>(ConsoleDeps{
-        hub->ledger_.get(), hub->directory_.get(), hub->accounts_.get(),
-        sessions, NowMicros, hub->alerts_.get()});
+    hub->console_api_ = std::make_unique<ConsoleApi>(
+        ConsoleDeps{operations, hub->directory_.get(), hub->accounts_.get(),
+                    sessions, NowMicros, hub->alerts_.get()});
     // The console presents the hub's TLS pair: the signing key when that
     // is the same files (the default), else a pair of its own, reloaded
     // with it.
@@ -348,7 +345,7 @@ void HubServer::Shutdown() {
   if (notifier_) notifier_->Stop();
   if (feed_) feed_->Close();
   if (console_) console_->Stop();
-  if (waiters_) waiters_->Shutdown();
+  if (offers_) offers_->Shutdown();
   if (admission_) admission_->Shutdown();
   if (server_) {
     server_->Shutdown(std::chrono::system_clock::now() +
@@ -356,9 +353,9 @@ void HubServer::Shutdown() {
   }
   // Calls still in flight were finished on the pool; drain and join it.
   if (pool_) pool_->Shutdown();
-  // Parked polls were all answered by the waiters' shutdown; join its thread
-  // before the ledger it calls goes away.
-  waiters_.reset();
+  // Parked polls were all answered by the offers' shutdown, on the pool;
+  // its thread is joined when it is destroyed, before the ledger and the
+  // pool (hub/server/server.h orders them).
   // What was logged last is covered by a signed checkpoint.
   if (audit_) (void)audit_->Checkpoint();
   if (certificates_) (void)certificates_->Flush();

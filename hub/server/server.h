@@ -51,8 +51,9 @@ class ExchangeService;
 class HubSigningKey;
 class HubTrust;
 class Ledger;
+class Operations;
 class OperatorService;
-class PollWaiters;
+class Offers;
 class SendAdmission;
 class WorkPool;
 
@@ -125,14 +126,18 @@ class HubServer {
   std::unique_ptr<SessionTable> sessions_;
   std::unique_ptr<ConsoleApi> console_api_;
   std::unique_ptr<ConsoleServer> console_;
-  std::unique_ptr<PollWaiters> waiters_;
   // Outlives the server: sends end (Release) until the server is gone.
   std::unique_ptr<SendAdmission> admission_;
   // Outlives the server: calls in flight finish on it during shutdown.
   std::unique_ptr<WorkPool> pool_;
+  // After the ledger and the pool: it holds the leases the ledger records
+  // and posts parked polls' wakes to the pool; destroyed (its thread
+  // joined) before either.
+  std::unique_ptr<Offers> offers_;
   // Outlive the server: calls remove themselves as they end.
   std::unique_ptr<CallTracker> calls_;
   std::shared_ptr<Authenticator> auth_;
+  std::unique_ptr<Operations> operations_;
   std::unique_ptr<ExchangeService> exchange_;
   std::unique_ptr<OperatorService> operator_;
   std::unique_ptr<AuditService> audit_service_;

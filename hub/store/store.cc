@@ -2,12 +2,6 @@
 
 namespace truc::hub {
 
-size_t WriteBatch::ApproximateBytes() const {
-  size_t n = 0;
-  for (const auto& op : ops_) n += op.key.size() + op.value.size() + 8;
-  return n;
-}
-
 std::string PrefixSuccessor(absl::string_view prefix) {
   std::string s(prefix);
   while (!s.empty()) {

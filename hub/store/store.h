@@ -43,7 +43,6 @@ class WriteBatch {
   }
   const std::vector<Op>& ops() const { return ops_; }
   bool empty() const { return ops_.empty(); }
-  size_t ApproximateBytes() const;
 
  private:
   std::vector<Op> ops_;

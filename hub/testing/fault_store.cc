@@ -10,9 +10,8 @@ void FaultInjectingStore::FailWrites(int count, absl::Status error) {
 absl::Status FaultInjectingStore::Write(const WriteBatch& batch,
                                         const WriteOptions& options) {
   int r = remaining_.load();
-  while (r != 0) {
-    int next = r > 0 ? r - 1 : r;
-    if (remaining_.compare_exchange_weak(r, next)) {
+  while (r > 0) {
+    if (remaining_.compare_exchange_weak(r, r - 1)) {
       failed_.fetch_add(1);
       return error_;
     }

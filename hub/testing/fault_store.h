@@ -17,11 +17,9 @@ class FaultInjectingStore : public Store {
  public:
   explicit FaultInjectingStore(Store* base) : base_(base) {}
 
-  // The next `count` calls to Write fail with `error` (a negative count:
-  // every call until Heal).
+  // The next `count` calls to Write fail with `error`.
   void FailWrites(int count, absl::Status error = absl::UnavailableError(
                                  "store write failed: injected sync error"));
-  void Heal() { remaining_.store(0); }
   int failed_writes() const { return failed_.load(); }
 
   absl::StatusOr<std::string> Get(absl::string_view key) override {

@@ -19,11 +19,12 @@
 #include "hub/exchange/blob_store.h"
 #include "hub/exchange/cert_registry.h"
 #include "hub/exchange/directory.h"
-#include "hub/testing/fault_store.h"
-#include "hub/store/key_layout.h"
 #include "hub/exchange/ledger.h"
-#include "hub/store/memory_store.h"
+#include "hub/exchange/offers.h"
 #include "hub/exchange/trust.h"
+#include "hub/store/key_layout.h"
+#include "hub/store/memory_store.h"
+#include "hub/testing/fault_store.h"
 #include "truc/internal/records.pb.h"
 
 namespace truc::hub::testing {
@@ -167,9 +168,10 @@ class HubFixture : public ::testing::Test {
     registry_ = std::move(*registry);
     trust_ =
         std::make_unique<HubTrust>(keys_.anchor(), registry_.get(), key, clock);
+    offers_ = std::make_unique<Offers>();
     ledger_ = std::make_unique<Ledger>(
-        faulty_.get(), directory_.get(), audit_.get(), trust_.get(), clock,
-        LedgerOptions{.lease_micros = 60'000'000});
+        faulty_.get(), directory_.get(), audit_.get(), trust_.get(),
+        offers_.get(), clock, LedgerOptions{.lease_micros = 60'000'000});
     auto blobs = BlobStore::Open(tmp_.path());
     ASSERT_TRUE(blobs.ok()) << blobs.status();
     blobs_ = std::move(*blobs);
@@ -271,6 +273,7 @@ class HubFixture : public ::testing::Test {
   std::unique_ptr<Directory> directory_;
   std::unique_ptr<CertificateRegistry> registry_;
   std::unique_ptr<HubTrust> trust_;
+  std::unique_ptr<Offers> offers_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<BlobStore> blobs_;
 };

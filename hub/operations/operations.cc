@@ -1,0 +1,368 @@
+#include "hub/operations/operations.h"
+
+#include <map>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/hub_event_log.h"
+#include "common/status_macros.h"
+#include "common/time_util.h"
+#include "hub/ops/monthly_report.h"
+
+namespace truc::hub {
+namespace {
+
+std::string Trimmed(absl::string_view s) {
+  return std::string(absl::StripAsciiWhitespace(s));
+}
+
+absl::Status RequireAgency(const Actor& actor) {
+  if (actor.kind == Actor::Kind::kAgency && !actor.agency.empty())
+    return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      absl::StrCat("only a recipient agency's agent may do this; ",
+                   actor.Principal(), " is not one"));
+}
+
+}  // namespace
+
+Actor Actor::ForCertificate(const Identity& identity) {
+  Actor a;
+  a.identity = identity;
+  if (identity.role == Role::kOperator) {
+    a.kind = Kind::kOperator;
+  } else {
+    a.kind = Kind::kAgency;
+    if (identity.role == Role::kAgency) a.agency = identity.name;
+  }
+  return a;
+}
+
+Actor Actor::ForAccount(const ConsoleUser& user) {
+  Actor a;
+  a.identity = user.Actor();
+  a.kind = user.is_operator() ? Kind::kOperator : Kind::kAgency;
+  if (!user.is_operator()) a.agency = user.agency;
+  a.conceal_others = true;
+  return a;
+}
+
+absl::Status Operations::RequireOperator(const Actor& actor) {
+  if (actor.is_operator()) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      "only an operator may do this; ", actor.Principal(),
+      " acts for agency ", actor.agency, " and its own documents only"));
+}
+
+absl::Status Operations::NotVisible(const Actor& actor,
+                                    const std::string& document_id,
+                                    std::string why) const {
+  if (actor.conceal_others) {
+    return absl::NotFoundError(absl::StrCat("no document ", document_id));
+  }
+  return absl::PermissionDeniedError(std::move(why));
+}
+
+absl::StatusOr<truc::internal::DocumentRecord> Operations::SentDocument(
+    const Actor& actor, const std::string& document_id, absl::string_view act) {
+  absl::StatusOr<truc::internal::DocumentRecord> doc =
+      d_.ledger->GetDocument(document_id);
+  if (!doc.ok()) {
+    if (absl::IsNotFound(doc.status()) && actor.conceal_others) {
+      return absl::NotFoundError(absl::StrCat("no document ", document_id));
+    }
+    return doc.status();
+  }
+  if (actor.is_operator() || doc->sender() == actor.agency) return doc;
+  return NotVisible(actor, document_id,
+                    absl::StrCat("document ", document_id,
+                                 " was not sent by agency ", actor.agency,
+                                 ": only its sender (or an operator) may ",
+                                 act));
+}
+
+absl::StatusOr<truc::internal::DocumentRecord> Operations::ReadableDocument(
+    const Actor& actor, const std::string& document_id) {
+  TRUC_ASSIGN_OR_RETURN(auto doc, d_.ledger->GetDocument(document_id));
+  if (actor.is_operator() || doc.sender() == actor.agency) return doc;
+  TRUC_ASSIGN_OR_RETURN(bool recipient,
+                        d_.ledger->IsRecipient(document_id, actor.agency));
+  if (recipient) return doc;
+  return NotVisible(actor, document_id,
+                    absl::StrCat("document ", document_id,
+                                 " was neither sent by nor sent to agency ",
+                                 actor.agency));
+}
+
+absl::StatusOr<truc::v1::DocumentStatus> Operations::StatusOf(
+    const Actor& actor, const truc::v1::GetDocumentStatusRequest& request) {
+  TRUC_RETURN_IF_ERROR(
+      SentDocument(actor, request.document_id(), "read its status").status());
+  return d_.ledger->StatusOf(request.document_id(), request.evidence());
+}
+
+absl::StatusOr<truc::v1::ResendResponse> Operations::Resend(
+    const Actor& actor, const truc::v1::ResendRequest& request) {
+  TRUC_RETURN_IF_ERROR(
+      SentDocument(actor, request.document_id(), "resend it").status());
+  TRUC_ASSIGN_OR_RETURN(std::vector<std::string> again,
+                        d_.ledger->Resend(request.document_id(), actor.identity));
+  LogEvent("resent", absl::StrCat("document=", request.document_id(),
+                                  " recipients=", again.size(),
+                                  " by=", actor.Principal()));
+  truc::v1::ResendResponse response;
+  for (auto& code : again) response.add_recipients(std::move(code));
+  return response;
+}
+
+absl::StatusOr<truc::v1::RecipientStatus> Operations::RecordPaperCopy(
+    const Actor& actor, const std::string& document_id,
+    const truc::v1::PaperCopyRequest& request) {
+  TRUC_RETURN_IF_ERROR(
+      SentDocument(actor, document_id, "record a paper copy of it").status());
+  truc::v1::PaperCopy paper;
+  paper.set_carried_by(Trimmed(request.carried_by()));
+  paper.set_signed_by(Trimmed(request.signed_by()));
+  paper.set_note(Trimmed(request.note()));
+  if (!Trimmed(request.carried_at()).empty()) {
+    TRUC_ASSIGN_OR_RETURN(int64_t at,
+                          ParseVietnamDateTime(request.carried_at()));
+    paper.mutable_carried_at()->set_unix_micros(at);
+  }
+  TRUC_ASSIGN_OR_RETURN(
+      truc::v1::RecipientStatus recipient,
+      d_.ledger->RecordPaperCopy(document_id, Trimmed(request.recipient()),
+                                 std::move(paper), actor.identity));
+  LogEvent("paper_copy",
+           absl::StrCat("document=", document_id, " recipient=",
+                        recipient.organ_id(), " by=", actor.Principal()));
+  return recipient;
+}
+
+absl::StatusOr<truc::v1::ListSentResponse> Operations::ListSent(
+    const Actor& actor, const truc::v1::ListSentRequest& request) {
+  if (actor.is_operator()) return d_.ledger->ListRecent(request);
+  TRUC_RETURN_IF_ERROR(RequireAgency(actor));
+  return d_.ledger->ListSent(actor.agency, request);
+}
+
+absl::StatusOr<truc::v1::ListPendingResponse> Operations::ListPending(
+    const Actor& actor, const truc::v1::ListPendingRequest& request) {
+  TRUC_RETURN_IF_ERROR(RequireOperator(actor));
+  return d_.ledger->ListPending(request);
+}
+
+absl::StatusOr<truc::v1::ServiceTable> Operations::MonthlyReport(
+    const Actor& actor, truc::v1::ServiceTableRequest request) {
+  if (!actor.is_operator()) {
+    TRUC_RETURN_IF_ERROR(RequireAgency(actor));
+    request.set_sender(actor.agency);
+  }
+  if (request.month().empty()) request.set_month(VietnamMonth(d_.clock()));
+  return BuildMonthlyReport(d_.ledger, request);
+}
+
+absl::StatusOr<truc::v1::ListAlertsResponse> Operations::ListAlerts(
+    const Actor& actor) {
+  TRUC_RETURN_IF_ERROR(RequireOperator(actor));
+  truc::v1::ListAlertsResponse response;
+  if (d_.alerts != nullptr) {
+    for (auto& a : d_.alerts->Active()) *response.add_alerts() = std::move(a);
+  }
+  return response;
+}
+
+absl::StatusOr<truc::v1::AcknowledgeResponse> Operations::Acknowledge(
+    const Actor& actor, const truc::v1::AcknowledgeRequest& request) {
+  TRUC_RETURN_IF_ERROR(RequireAgency(actor));
+  TRUC_ASSIGN_OR_RETURN(auto response,
+                        d_.ledger->Acknowledge(actor.identity, request));
+  if (!response.already_acknowledged()) {
+    LogEvent("arrived", absl::StrCat("agency=", actor.agency,
+                                     " document=", request.document_id()));
+  }
+  return response;
+}
+
+absl::StatusOr<truc::v1::ReportStatusResponse> Operations::ReportStatus(
+    const Actor& actor, const truc::v1::ReportStatusRequest& request) {
+  TRUC_RETURN_IF_ERROR(RequireAgency(actor));
+  TRUC_ASSIGN_OR_RETURN(auto response,
+                        d_.ledger->ReportStatus(actor.identity, request));
+  LogEvent("status", absl::StrCat("agency=", actor.agency,
+                                  " document=", request.document_id(),
+                                  " status=", static_cast<int>(request.status())));
+  return response;
+}
+
+absl::StatusOr<truc::v1::Agency> Operations::RegisterAgency(
+    const Actor& actor, const truc::v1::RegisterAgencyRequest& request) {
+  TRUC_RETURN_IF_ERROR(RequireOperator(actor));
+  TRUC_ASSIGN_OR_RETURN(
+      truc::v1::Agency agency,
+      d_.directory->Register(Trimmed(request.code()), Trimmed(request.name()),
+                             Trimmed(request.parent_code()), actor.identity));
+  LogEvent("agency_registered", absl::StrCat("agency=", agency.code(),
+                                             " by=", actor.Principal()));
+  return agency;
+}
+
+absl::StatusOr<truc::v1::Agency> Operations::SetAgencyState(
+    const Actor& actor, const std::string& code, truc::v1::AgencyState state) {
+  TRUC_RETURN_IF_ERROR(RequireOperator(actor));
+  TRUC_ASSIGN_OR_RETURN(
+      truc::v1::Agency agency,
+      d_.directory->SetState(Trimmed(code), state, actor.identity));
+  LogEvent(state == truc::v1::AGENCY_STATE_SUSPENDED ? "agency_suspended"
+                                                     : "agency_resumed",
+           absl::StrCat("agency=", agency.code(), " by=", actor.Principal()));
+  return agency;
+}
+
+absl::StatusOr<truc::v1::ListAgenciesResponse> Operations::ListAgencies(
+    const Actor& actor) {
+  TRUC_RETURN_IF_ERROR(RequireOperator(actor));
+  const int64_t now = d_.clock();
+  const std::map<std::string, int64_t> expiries =
+      d_.certificates->LatestExpiries();
+  truc::v1::ListAgenciesResponse response;
+  for (auto& a : d_.directory->List()) {
+    auto found =
+        expiries.find(absl::StrCat(RoleName(Role::kAgency), ":", a.code()));
+    const int64_t expiry = found == expiries.end() ? 0 : found->second;
+    if (expiry != 0) {
+      a.mutable_certificate_expires_at()->set_unix_micros(expiry * 1'000'000);
+      a.set_certificate_expiring(expiry * 1'000'000 - now <
+                                 d_.certificates->warning_micros());
+    }
+    *response.add_agencies() = std::move(a);
+  }
+  return response;
+}
+
+absl::StatusOr<truc::v1::CertificateInfo> Operations::RevokeCertificate(
+    const Actor& actor, const truc::v1::RevokeCertificateRequest& request) {
+  TRUC_RETURN_IF_ERROR(RequireOperator(actor));
+  TRUC_ASSIGN_OR_RETURN(auto info,
+                        d_.certificates->Revoke(Trimmed(request.serial()),
+                                                request.reason(),
+                                                actor.identity));
+  LogEvent("certificate_revoked",
+           absl::StrCat("serial=", info.serial(), " principal=",
+                        info.principal(), " by=", actor.Principal()));
+  return info;
+}
+
+absl::StatusOr<truc::v1::ListCertificatesResponse>
+Operations::ListCertificates(const Actor& actor,
+                             const truc::v1::ListCertificatesRequest& request) {
+  TRUC_RETURN_IF_ERROR(RequireOperator(actor));
+  truc::v1::ListCertificatesResponse response;
+  for (auto& c : d_.certificates->List(Trimmed(request.principal())))
+    *response.add_certificates() = std::move(c);
+  return response;
+}
+
+absl::StatusOr<truc::v1::AccountPassword> Operations::AddAccount(
+    const Actor& actor, const truc::v1::AddAccountRequest& request) {
+  TRUC_RETURN_IF_ERROR(RequireOperator(actor));
+  TRUC_ASSIGN_OR_RETURN(auto added,
+                        d_.accounts->Add(request, actor.identity));
+  LogEvent("account_added", absl::StrCat("account=", request.name(),
+                                         " by=", actor.Principal()));
+  return added;
+}
+
+absl::StatusOr<truc::v1::ListAccountsResponse> Operations::ListAccounts(
+    const Actor& actor) {
+  TRUC_RETURN_IF_ERROR(RequireOperator(actor));
+  truc::v1::ListAccountsResponse response;
+  for (auto& a : d_.accounts->List()) *response.add_accounts() = std::move(a);
+  return response;
+}
+
+absl::StatusOr<truc::v1::Account> Operations::SetAccountDisabled(
+    const Actor& actor, const std::string& name, bool disabled) {
+  TRUC_RETURN_IF_ERROR(RequireOperator(actor));
+  TRUC_ASSIGN_OR_RETURN(
+      auto account, d_.accounts->SetDisabled(name, disabled, actor.identity));
+  LogEvent(disabled ? "account_disabled" : "account_enabled",
+           absl::StrCat("account=", name, " by=", actor.Principal()));
+  return account;
+}
+
+absl::StatusOr<truc::v1::AccountPassword> Operations::ResetAccount(
+    const Actor& actor, const truc::v1::ResetAccountRequest& request) {
+  TRUC_RETURN_IF_ERROR(RequireOperator(actor));
+  TRUC_ASSIGN_OR_RETURN(auto reset,
+                        d_.accounts->Reset(request.name(), request.password(),
+                                           actor.identity));
+  LogEvent("password_reset", absl::StrCat("account=", request.name(),
+                                          " by=", actor.Principal()));
+  return reset;
+}
+
+absl::StatusOr<truc::v1::SignedCheckpoint> Operations::GetCheckpoint(
+    const Actor&, const truc::v1::GetCheckpointRequest& request) {
+  auto latest = d_.audit->LatestCheckpoint();
+  if (!request.fresh() && latest) return *latest;
+  return d_.audit->Checkpoint();
+}
+
+absl::StatusOr<truc::v1::ConsistencyProof> Operations::GetConsistencyProof(
+    const Actor&, const truc::v1::GetConsistencyProofRequest& request) {
+  if (request.old_size() > request.new_size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("old_size ", request.old_size(),
+                     " is larger than new_size ", request.new_size()));
+  }
+  TRUC_ASSIGN_OR_RETURN(
+      std::vector<std::string> path,
+      d_.audit->ConsistencyProof(request.old_size(), request.new_size()));
+  truc::v1::ConsistencyProof proof;
+  proof.set_old_size(request.old_size());
+  proof.set_new_size(request.new_size());
+  for (auto& h : path) proof.add_path(std::move(h));
+  return proof;
+}
+
+absl::StatusOr<truc::v1::DocumentProof> Operations::ProveDocument(
+    const Actor& actor, const truc::v1::ProveDocumentRequest& request) {
+  TRUC_ASSIGN_OR_RETURN(auto doc,
+                        ReadableDocument(actor, request.document_id()));
+  std::function<bool(const truc::v1::AuditEvent&)> include;
+  // A recipient sees the document's acceptance (or revocation) and what it
+  // did itself, not what the other recipients did.
+  if (!actor.is_operator() && doc.sender() != actor.agency) {
+    include = [principal = actor.Principal()](const truc::v1::AuditEvent& e) {
+      return e.actor() == principal || e.kind() == "accepted" ||
+             e.kind() == "revoke";
+    };
+  }
+  return d_.audit->ProveDocument(request.document_id(), include);
+}
+
+absl::StatusOr<truc::v1::VerifyLogResponse> Operations::VerifyLog(
+    const Actor& actor) {
+  TRUC_RETURN_IF_ERROR(RequireOperator(actor));
+  truc::v1::VerifyLogResponse response;
+  auto report = d_.audit->Verify(&d_.trust->anchor());
+  if (report.ok()) {
+    response.set_intact(true);
+    response.set_events(report->events);
+    response.set_checkpoints(report->checkpoints);
+  } else if (absl::IsDataLoss(report.status())) {
+    response.set_intact(false);
+    response.set_problem(std::string(report.status().message()));
+    LogEvent("audit_log_broken",
+             absl::StrCat("by=", actor.Principal(), " problem=\"",
+                          report.status().message(), "\""));
+  } else {
+    return report.status();
+  }
+  if (auto latest = d_.audit->LatestCheckpoint())
+    *response.mutable_latest_checkpoint() = *latest;
+  return response;
+}
+
+}  // namespace truc::hub

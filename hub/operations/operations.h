@@ -1,0 +1,182 @@
+// Operations: what the hub's front doors (the gRPC services, the web
+// console) may ask of it, as plain logic. An actor and a request in,
+// absl::StatusOr<response> out. Each operation states its access rule once,
+// normalises what the request says (codes and names trimmed), calls the
+// ledger, directory, certificate registry, account store or audit log,
+// whose changes carry their audit events naming the actor, and writes one
+// log line in one vocabulary ("event=<what> ... by=<principal>").
+//
+// The doors keep only what is theirs: which certificate may use which gRPC
+// service (rpc/), sessions, CSRF and JSON (console/). A rule about who may
+// read or change a document, an agency, a certificate or an account lives
+// here and nowhere else.
+//
+// The rules:
+//   a document's status, resend, paper copy   its sender or an operator
+//   documents sent (ListSent)                 an agency: its own; an
+//                                             operator: every sender's
+//   pending, agencies, certificates, accounts,
+//   alerts, verifying the audit log           an operator
+//   the monthly report                        an operator; an agency: its
+//                                             own documents
+//   acknowledge, report a status              the recipient agency
+//   audit checkpoints and consistency proofs  anyone admitted
+//   a document's audit proof                  an operator; its sender; a
+//                                             recipient (the acceptance and
+//                                             its own events only)
+// A document the actor may not see is PERMISSION_DENIED, or NOT_FOUND for
+// an actor that conceals others' documents (the console's clerks).
+//
+// Thread-safety: thread-safe; every method may run on many threads.
+#ifndef TRUC_HUB_OPERATIONS_OPERATIONS_H_
+#define TRUC_HUB_OPERATIONS_OPERATIONS_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/identity.h"
+#include "hub/exchange/audit_log.h"
+#include "hub/exchange/cert_registry.h"
+#include "hub/exchange/directory.h"
+#include "hub/exchange/ledger.h"
+#include "hub/exchange/trust.h"
+#include "hub/ops/accounts.h"
+#include "hub/ops/alerts.h"
+#include "truc/internal/records.pb.h"
+#include "truc/v1/audit.pb.h"
+#include "truc/v1/console.pb.h"
+#include "truc/v1/exchange.pb.h"
+#include "truc/v1/operator.pb.h"
+
+namespace truc::hub {
+
+// Who asks: an agency (its certificate, or a clerk's console account bound
+// to it) or an operator (its certificate, or an operator's account).
+struct Actor {
+  enum class Kind { kAgency, kOperator };
+  Kind kind = Kind::kAgency;
+  // kAgency: the agency it acts for.
+  std::string agency;
+  // As the audit log and the hub's log name it: agency:<code>,
+  // operator:<name>, account:<name>.
+  Identity identity;
+  // Others' documents are answered NOT_FOUND, as if they did not exist,
+  // rather than PERMISSION_DENIED.
+  bool conceal_others = false;
+
+  // An agency's or an operator's certificate (another role is an agency
+  // of no name, which every rule refuses).
+  static Actor ForCertificate(const Identity& identity);
+  // A console account: an operator, or a clerk of its agency; others'
+  // documents concealed.
+  static Actor ForAccount(const ConsoleUser& user);
+
+  bool is_operator() const { return kind == Kind::kOperator; }
+  std::string Principal() const { return identity.Principal(); }
+};
+
+struct OperationsDeps {
+  Ledger* ledger;
+  Directory* directory;
+  CertificateRegistry* certificates;
+  AccountStore* accounts;
+  AuditLog* audit;
+  const HubTrust* trust;
+  AlertEngine* alerts = nullptr;  // no alerts listed without one
+  std::function<int64_t()> clock;  // Unix micros
+};
+
+class Operations {
+ public:
+  // Every pointer must outlive this object.
+  explicit Operations(OperationsDeps deps) : d_(std::move(deps)) {}
+
+  // PERMISSION_DENIED unless `actor` is an operator.
+  static absl::Status RequireOperator(const Actor& actor);
+
+  // --- documents ---
+  // The document as `actor` may see it: sent by it (any agency), or any
+  // (an operator). NOT_FOUND; PERMISSION_DENIED (or NOT_FOUND when
+  // concealing) otherwise, saying only its sender or an operator may `act`.
+  absl::StatusOr<truc::internal::DocumentRecord> SentDocument(
+      const Actor& actor, const std::string& document_id,
+      absl::string_view act);
+  // The document as `actor` may read it: one it sent or that was sent to
+  // it (an agency), any (an operator). Errors as SentDocument's.
+  absl::StatusOr<truc::internal::DocumentRecord> ReadableDocument(
+      const Actor& actor, const std::string& document_id);
+  absl::StatusOr<truc::v1::DocumentStatus> StatusOf(
+      const Actor& actor, const truc::v1::GetDocumentStatusRequest& request);
+  absl::StatusOr<truc::v1::ResendResponse> Resend(
+      const Actor& actor, const truc::v1::ResendRequest& request);
+  // Texts trimmed; `carried_at` as a clerk writes it (dd/MM/yyyy HH:mm,
+  // Vietnam time), empty for now.
+  absl::StatusOr<truc::v1::RecipientStatus> RecordPaperCopy(
+      const Actor& actor, const std::string& document_id,
+      const truc::v1::PaperCopyRequest& request);
+  absl::StatusOr<truc::v1::ListSentResponse> ListSent(
+      const Actor& actor, const truc::v1::ListSentRequest& request);
+  absl::StatusOr<truc::v1::ListPendingResponse> ListPending(
+      const Actor& actor, const truc::v1::ListPendingRequest& request);
+  // An agency's report holds its own documents only, whatever it asks.
+  absl::StatusOr<truc::v1::ServiceTable> MonthlyReport(
+      const Actor& actor, truc::v1::ServiceTableRequest request);
+  absl::StatusOr<truc::v1::ListAlertsResponse> ListAlerts(const Actor& actor);
+
+  // --- a recipient's agent ---
+  absl::StatusOr<truc::v1::AcknowledgeResponse> Acknowledge(
+      const Actor& actor, const truc::v1::AcknowledgeRequest& request);
+  absl::StatusOr<truc::v1::ReportStatusResponse> ReportStatus(
+      const Actor& actor, const truc::v1::ReportStatusRequest& request);
+
+  // --- the directory ---
+  // Code, name and parent trimmed.
+  absl::StatusOr<truc::v1::Agency> RegisterAgency(
+      const Actor& actor, const truc::v1::RegisterAgencyRequest& request);
+  absl::StatusOr<truc::v1::Agency> SetAgencyState(const Actor& actor,
+                                                  const std::string& code,
+                                                  truc::v1::AgencyState state);
+  // Each agency with its latest certificate's expiry.
+  absl::StatusOr<truc::v1::ListAgenciesResponse> ListAgencies(
+      const Actor& actor);
+
+  // --- certificates ---
+  absl::StatusOr<truc::v1::CertificateInfo> RevokeCertificate(
+      const Actor& actor, const truc::v1::RevokeCertificateRequest& request);
+  absl::StatusOr<truc::v1::ListCertificatesResponse> ListCertificates(
+      const Actor& actor, const truc::v1::ListCertificatesRequest& request);
+
+  // --- console accounts ---
+  absl::StatusOr<truc::v1::AccountPassword> AddAccount(
+      const Actor& actor, const truc::v1::AddAccountRequest& request);
+  absl::StatusOr<truc::v1::ListAccountsResponse> ListAccounts(
+      const Actor& actor);
+  absl::StatusOr<truc::v1::Account> SetAccountDisabled(const Actor& actor,
+                                                       const std::string& name,
+                                                       bool disabled);
+  // A password drawn by the hub when the request gives none.
+  absl::StatusOr<truc::v1::AccountPassword> ResetAccount(
+      const Actor& actor, const truc::v1::ResetAccountRequest& request);
+
+  // --- the audit log ---
+  absl::StatusOr<truc::v1::SignedCheckpoint> GetCheckpoint(
+      const Actor& actor, const truc::v1::GetCheckpointRequest& request);
+  absl::StatusOr<truc::v1::ConsistencyProof> GetConsistencyProof(
+      const Actor& actor, const truc::v1::GetConsistencyProofRequest& request);
+  absl::StatusOr<truc::v1::DocumentProof> ProveDocument(
+      const Actor& actor, const truc::v1::ProveDocumentRequest& request);
+  absl::StatusOr<truc::v1::VerifyLogResponse> VerifyLog(const Actor& actor);
+
+ private:
+  // NOT_FOUND, or PERMISSION_DENIED as the actor's conceal_others says,
+  // for a document `actor` may not see.
+  absl::Status NotVisible(const Actor& actor, const std::string& document_id,
+                          std::string why) const;
+  const OperationsDeps d_;
+};
+
+}  // namespace truc::hub
+
+#endif  // TRUC_HUB_OPERATIONS_OPERATIONS_H_

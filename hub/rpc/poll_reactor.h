@@ -1,0 +1,28 @@
+// The long Poll's reactor: leases what is queued for the agency and answers
+// at once, or parks in Offers until something is queued for it, one of its
+// leases ends, or its wait (capped by the hub) runs out. Every step that
+// reads the store (recording the poll, leasing) runs on the work pool:
+// the first on the reactor's start, each wake as Offers posts it.
+//
+// Thread-safety: driven by gRPC and the work pool.
+#ifndef TRUC_HUB_RPC_POLL_REACTOR_H_
+#define TRUC_HUB_RPC_POLL_REACTOR_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include "common/identity.h"
+#include "hub/rpc/exchange_deps.h"
+#include "truc/v1/exchange.pb.h"
+
+namespace truc::hub {
+
+// A reactor for one Poll of `agency` (checked by the caller).
+grpc::ServerUnaryReactor* NewPollReactor(grpc::CallbackServerContext* ctx,
+                                         const ExchangeDeps& deps,
+                                         Identity agency,
+                                         const truc::v1::PollRequest& request,
+                                         truc::v1::PollResponse* response);
+
+}  // namespace truc::hub
+
+#endif  // TRUC_HUB_RPC_POLL_REACTOR_H_
