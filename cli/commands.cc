@@ -10,7 +10,7 @@
 #include "absl/strings/strip.h"
 #include "cli/agency_csv.h"
 #include "cli/evidence.h"
-#include "cli/report.h"
+#include "cli/format.h"
 #include "cli/text.h"
 #include "cli/vocabulary.h"
 #include "common/file_util.h"

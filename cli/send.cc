@@ -6,7 +6,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "cli/evidence.h"
-#include "cli/report.h"
+#include "cli/format.h"
 #include "cli/text.h"
 #include "cli/vocabulary.h"
 #include "common/evidence.h"

@@ -95,7 +95,8 @@ Agent::Agent(AgentSettings settings, std::string agency,
       agency_(std::move(agency)),
       keys_(std::move(keys)),
       stub_(std::move(stub)),
-      log_(log ? std::move(log) : std::make_unique<EventLog>(agency_)),
+      log_(log ? std::move(log)
+               : std::make_unique<EventLog>("truc-agent", agency_)),
       lock_fd_(lock_fd) {}
 
 Agent::~Agent() {

@@ -10,8 +10,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/event_log.h"
 #include "edge-agent/config.h"
-#include "edge-agent/event_log.h"
 #include "edge-agent/keys.h"
 #include "edge-agent/stop_signal.h"
 #include "truc/v1/exchange.grpc.pb.h"

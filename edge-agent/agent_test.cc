@@ -12,7 +12,7 @@
 #include "common/test_util.h"
 #include "common/tls.h"
 #include "edge-agent/fake_exchange.h"
-#include "edge-agent/report.h"
+#include "edge-agent/status_report.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -48,11 +48,12 @@ TEST(AgentTest, ReceivesSendsAndStopsWithinASecond) {
   settings.outbox_settle = absl::ZeroDuration();
   auto log_text = std::make_shared<std::string>();
   auto log_mu = std::make_shared<absl::Mutex>();
-  auto log = std::make_unique<EventLog>(
-      "000.00.12.H42", [log_text, log_mu](const std::string& line) {
-        absl::MutexLock lock(log_mu.get());
-        *log_text += line;
-      });
+  auto log =
+      std::make_unique<EventLog>("truc-agent", "000.00.12.H42",
+                                 [log_text, log_mu](const std::string& line) {
+                                   absl::MutexLock lock(log_mu.get());
+                                   *log_text += line;
+                                 });
   auto agent = Agent::CreateForTest(
       settings, "000.00.12.H42", testing::TestPki::Get().Keys("000.00.12.H42"),
       hub.stub(), std::move(log));

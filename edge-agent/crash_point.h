@@ -3,9 +3,10 @@
 //
 // CrashPoint("after_download") is reached when every attachment of a
 // document is downloaded and verified, its folder is built in staging and
-// state/incoming/<id>/ready is written, before the rename into the inbox;
-// CrashPoint("after_inbox") after the rename into the inbox and the durable
-// "received" marker, before the Acknowledge call.
+// the durable "received" marker (state/received/<id>) is written, before
+// the rename into the inbox (edge-agent/inbox.h, steps 4 and 5);
+// CrashPoint("after_inbox") after that rename, before the Acknowledge
+// call.
 //
 // Thread-safety: thread-safe.
 #ifndef TRUC_EDGE_AGENT_CRASH_POINT_H_

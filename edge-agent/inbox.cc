@@ -117,38 +117,36 @@ absl::Status InboxWriter::CheckEnvelope(
 }
 
 absl::StatusOr<truc::v1::Receipt> InboxWriter::ArrivalStatement(
-    const std::string& marker, const truc::v1::Delivery& delivery) const {
-  const Certificate& current = keys_->signer->certificate();
-  std::string header_sha256 = Sha256::Of(delivery.envelope().header());
-  int64_t at = NowMicros();
-  auto text = ReadFile(marker, 1 << 20);
-  if (text.ok()) {
-    auto bytes = Dearmor(kReceiptLabel, *text);
-    truc::v1::Receipt statement;
-    truc::v1::ReceiptBody body;
-    if (bytes.ok() && statement.ParseFromString(*bytes) &&
-        body.ParseFromString(statement.body())) {
-      if (statement.signature().certificate() == current.Der())
-        return statement;
-      // Signed with the certificate the agent had before its rotation,
-      // which the hub may have revoked since: the arrival is stated again
-      // with the current one, as of when it happened if that certificate
-      // was valid then.
-      header_sha256 = body.header_sha256();
-      if (body.at().unix_micros() / 1'000'000 >= current.not_before_unix())
-        at = body.at().unix_micros();
-    }
+    const std::string& marker) const {
+  TRUC_ASSIGN_OR_RETURN(std::string text, ReadFile(marker, 1 << 20));
+  auto bytes = Dearmor(kReceiptLabel, text);
+  truc::v1::Receipt statement;
+  truc::v1::ReceiptBody body;
+  if (!bytes.ok() || !statement.ParseFromString(*bytes) ||
+      !body.ParseFromString(statement.body())) {
+    return absl::DataLossError(absl::StrCat(
+        "the marker ", marker,
+        " does not hold this agent's signed statement of the arrival (the "
+        "file was altered); move it aside to have the document stored "
+        "again"));
   }
-  // Else a marker of an agent of an earlier version: the arrival is stated
-  // now, about the header the hub offers again.
+  const Certificate& current = keys_->signer->certificate();
+  if (statement.signature().certificate() == current.Der()) return statement;
+  // Signed with the certificate the agent had before its rotation, which
+  // the hub may have revoked since: the arrival is stated again with the
+  // current one, as of when it happened if that certificate was valid
+  // then.
+  const int64_t at =
+      body.at().unix_micros() / 1'000'000 >= current.not_before_unix()
+          ? body.at().unix_micros()
+          : NowMicros();
   TRUC_ASSIGN_OR_RETURN(
       truc::v1::Receipt fresh,
-      SignStatusStatement(*keys_->signer, delivery.document_id(), header_sha256,
-                          truc::v1::EDXML_STATUS_ARRIVED, "", at));
-  if (text.ok()) {
-    TRUC_RETURN_IF_ERROR(WriteFileDurably(
-        marker, Armor(kReceiptLabel, fresh.SerializeAsString())));
-  }
+      SignStatusStatement(*keys_->signer, body.document_id(),
+                          body.header_sha256(), truc::v1::EDXML_STATUS_ARRIVED,
+                          "", at));
+  TRUC_RETURN_IF_ERROR(WriteFileDurably(
+      marker, Armor(kReceiptLabel, fresh.SerializeAsString())));
   return fresh;
 }
 
@@ -160,7 +158,6 @@ absl::StatusOr<InboxWriter::Stored> InboxWriter::Store(
   const std::string final_dir = JoinPath(folders_.inbox, id);
   const std::string staging = JoinPath(folders_.incoming(), id);
   const std::string doc = JoinPath(staging, "document");
-  const std::string ready = JoinPath(staging, "ready");
   Stored result;
   const bool staged = PathExists(doc);
   // The marker is written once the document is complete in staging, just
@@ -172,24 +169,13 @@ absl::StatusOr<InboxWriter::Stored> InboxWriter::Store(
     log_->Event("stored", {{"document", id},
                            {"completed", "rename into the inbox"},
                            {"folder", final_dir}});
-    TRUC_ASSIGN_OR_RETURN(result.statement, ArrivalStatement(marker, delivery));
+    TRUC_ASSIGN_OR_RETURN(result.statement, ArrivalStatement(marker));
     return result;
   }
   // Stored before. The marker alone tells it, even if the clerk has moved
-  // the folder out of the inbox since. An inbox folder without a marker,
-  // or "ready" without "document" in staging, were left by an agent of an
-  // earlier version, which wrote "ready", renamed, then wrote the marker.
-  if (PathExists(marker) || PathExists(final_dir) ||
-      (PathExists(ready) && !staged)) {
-    if (!PathExists(marker)) {
-      TRUC_ASSIGN_OR_RETURN(result.statement,
-                            ArrivalStatement(marker, delivery));
-      TRUC_RETURN_IF_ERROR(WriteFileDurably(
-          marker, Armor(kReceiptLabel, result.statement.SerializeAsString())));
-    } else {
-      TRUC_ASSIGN_OR_RETURN(result.statement,
-                            ArrivalStatement(marker, delivery));
-    }
+  // the folder out of the inbox since.
+  if (PathExists(marker)) {
+    TRUC_ASSIGN_OR_RETURN(result.statement, ArrivalStatement(marker));
     RemoveStaging(id, staging);
     result.already_stored = true;
     return result;
@@ -219,14 +205,6 @@ absl::StatusOr<InboxWriter::Stored> InboxWriter::Store(
     return result;
   }
 
-  // "ready" with "document" (an earlier version's crash before its rename)
-  // must go before the document folder is rebuilt, or a crash while
-  // rebuilding would leave "ready" without "document", which reads as
-  // stored.
-  if (PathExists(ready)) {
-    TRUC_RETURN_IF_ERROR(RemoveAll(ready));
-    TRUC_RETURN_IF_ERROR(SyncDirectory(staging));
-  }
   TRUC_RETURN_IF_ERROR(MakeDirectories(staging));
   std::vector<std::string> parts;
   for (int i = 0; i < header.attachments_size(); ++i) {

@@ -15,10 +15,7 @@
 //      rename: the rename is done now (step 5). If the marker exists
 //      otherwise, the document was stored before (a redelivery after a
 //      crash, even if the clerk has moved the folder out of the inbox
-//      since): nothing is written. An inbox/<id> without a marker, or
-//      state/incoming/<id>/ready without "document" (left by an earlier
-//      version of the agent, which wrote "ready", renamed, then the
-//      marker), also count as stored; the marker is written.
+//      since): nothing is written.
 //   2. Each attachment is downloaded into state/incoming/<id>/<index>.part,
 //      resuming from the part's size, one range (kDownloadRange) per call
 //      so that no more than a range is ever buffered, hashed while it
@@ -57,9 +54,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/event_log.h"
 #include "edge-agent/backoff.h"
 #include "edge-agent/config.h"
-#include "edge-agent/event_log.h"
 #include "edge-agent/keys.h"
 #include "edge-agent/stop_signal.h"
 #include "truc/v1/exchange.grpc.pb.h"
@@ -113,12 +110,13 @@ class InboxWriter {
   // the document; another code if the check itself failed.
   absl::Status CheckEnvelope(const truc::v1::Delivery& delivery,
                              truc::v1::DocumentHeader* header) const;
-  // The statement in the marker. A new one, written over the marker
-  // durably, if the marker's was signed with another certificate (the
-  // agent's before a rotation) or was written by an agent of an earlier
-  // version. Fails with the signer's or the file's error.
+  // The agent's signed statement of the arrival, from the marker: as
+  // stored, or stated again with the current certificate (and written
+  // durably) if the marker's was signed with another (the agent's before a
+  // rotation). DATA_LOSS for a marker that holds no statement (altered);
+  // the signer's or the file's error otherwise.
   absl::StatusOr<truc::v1::Receipt> ArrivalStatement(
-      const std::string& marker, const truc::v1::Delivery& delivery) const;
+      const std::string& marker) const;
   // RenameDurably of the staged document to the inbox; the error names
   // the document (and the one-filesystem rule when it is the cause).
   absl::Status MoveIntoInbox(const std::string& id, const std::string& doc,

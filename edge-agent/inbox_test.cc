@@ -44,7 +44,7 @@ std::string Read(const std::string& path) {
 class InboxTest : public ::testing::Test {
  protected:
   InboxTest()
-      : log_("000.00.12.H42",
+      : log_("truc-agent", "000.00.12.H42",
              [this](const std::string& line) {
                absl::MutexLock lock(&log_mu_);
                log_text_ += line;
@@ -158,75 +158,10 @@ TEST_F(InboxTest, RedeliveryIsOnlyAcknowledged) {
   EXPECT_THAT(LogText(), HasSubstr("event=redelivered document=D7"));
 }
 
-TEST_F(InboxTest, InboxFolderWithoutMarkerIsOnlyAcknowledged) {
-  // A crash after the rename into the inbox, before the marker.
-  TRUC_ASSERT_OK(MakeDirectories(JoinPath(folders_.inbox, "D8")));
-  TRUC_ASSERT_OK(MakeDirectories(JoinPath(folders_.incoming(), "D8")));
-  TRUC_ASSERT_OK(
-      WriteFileDurably(JoinPath(folders_.incoming(), "D8/ready"), ""));
-  TRUC_ASSERT_OK(
-      WriteFileDurably(JoinPath(folders_.incoming(), "D8/0.part"), "x"));
-  OfferDocument("D8", {{"a.pdf", "x"}});
-  TRUC_ASSERT_OK(receiver_.PollOnce());
-  EXPECT_THAT(hub_.service().acks(), ElementsAre("D8"));
-  EXPECT_TRUE(hub_.service().downloads().empty());
-  EXPECT_TRUE(PathExists(JoinPath(folders_.received(), "D8")));
-  // The staging folder (with its hard-linked part) is gone.
-  EXPECT_FALSE(PathExists(JoinPath(folders_.incoming(), "D8")));
-}
-
-// The window between the rename into the inbox and the marker: "ready" was
-// written, the document renamed into the inbox, then the agent died before
-// the marker, and the clerk moved the folder out of the inbox before the
-// agent came back. The redelivery must not store a second copy.
-TEST_F(InboxTest, StoredThenMovedAwayBeforeTheMarkerIsOnlyAcknowledged) {
-  const std::string pdf = RandomBytes(70000, 30);
-  truc::v1::Delivery d =
-      MakeDelivery("D30", SampleHeader({{"Công văn 30.pdf", pdf}}));
-  hub_.service().SetAttachment("D30", 0, Blob::Of(pdf));
-  TRUC_ASSERT_OK(writer_.Store(d).status());
-  ASSERT_EQ(hub_.service().downloads().size(), 1u);
-  // Back to the moment of the crash: no marker; in staging "ready" and the
-  // part (a hard link to the attachment in the inbox), no "document".
-  const std::string staging = JoinPath(folders_.incoming(), "D30");
-  const std::string stored = JoinPath(folders_.inbox, "D30");
-  TRUC_ASSERT_OK(RemoveAll(JoinPath(folders_.received(), "D30")));
-  TRUC_ASSERT_OK(MakeDirectories(staging));
-  TRUC_ASSERT_OK(WriteFileDurably(JoinPath(staging, "ready"), ""));
-  ASSERT_EQ(::link(JoinPath(stored, "attachments/Công văn 30.pdf").c_str(),
-                   JoinPath(staging, "0.part").c_str()),
-            0);
-  // The clerk takes the document out of the inbox.
-  TRUC_ASSERT_OK(MakeDirectories(tmp_.Sub("van-thu")));
-  TRUC_ASSERT_OK(RenameDurably(stored, tmp_.Sub("van-thu/D30")));
-
-  const size_t log_before = LogText().size();
-  truc::v1::Delivery again = d;
-  again.set_attempt(2);
-  hub_.service().Offer(again);
-  TRUC_ASSERT_OK(receiver_.PollOnce());
-
-  EXPECT_THAT(hub_.service().acks(), ElementsAre("D30"));
-  EXPECT_EQ(hub_.service().downloads().size(), 1u);  // nothing fetched again
-  EXPECT_FALSE(PathExists(stored));                  // no second copy
-  EXPECT_TRUE(PathExists(JoinPath(folders_.received(), "D30")));
-  EXPECT_FALSE(PathExists(staging));
-  EXPECT_EQ(Read(tmp_.Sub("van-thu/D30/attachments/Công văn 30.pdf")), pdf);
-  const std::string log_after = LogText().substr(log_before);
-  EXPECT_THAT(log_after, HasSubstr("event=redelivered document=D30"));
-  EXPECT_THAT(log_after, ::testing::Not(HasSubstr("event=stored")));
-
-  // Offered once more (the acknowledgement was lost): still only that.
-  hub_.service().Offer(again);
-  TRUC_ASSERT_OK(receiver_.PollOnce());
-  EXPECT_THAT(hub_.service().acks(), ElementsAre("D30", "D30"));
-  EXPECT_FALSE(PathExists(stored));
-}
-
-// An earlier version of the agent crashed after "ready" but before its
-// rename: the document is not in the inbox and there is no marker, so it
-// is built again (from the verified part) and stored.
-TEST_F(InboxTest, ReadyButNotRenamedIsStored) {
+// A crash while the document folder was being built (step 3): there is no
+// marker, so it is built again from scratch (from the verified part,
+// downloading nothing) and stored.
+TEST_F(InboxTest, AHalfBuiltDocumentFolderIsBuiltAgain) {
   const std::string pdf = RandomBytes(5000, 31);
   truc::v1::Delivery d =
       MakeDelivery("D31", SampleHeader({{"Công văn 31.pdf", pdf}}));
@@ -235,7 +170,6 @@ TEST_F(InboxTest, ReadyButNotRenamedIsStored) {
   TRUC_ASSERT_OK(MakeDirectories(JoinPath(staging, "document/attachments")));
   TRUC_ASSERT_OK(WriteFileDurably(JoinPath(staging, "document/rác.txt"), "cũ"));
   TRUC_ASSERT_OK(WriteFileDurably(JoinPath(staging, "0.part"), pdf));
-  TRUC_ASSERT_OK(WriteFileDurably(JoinPath(staging, "ready"), ""));
   hub_.service().Offer(d);
   TRUC_ASSERT_OK(receiver_.PollOnce());
   EXPECT_THAT(hub_.service().acks(), ElementsAre("D31"));
@@ -243,7 +177,6 @@ TEST_F(InboxTest, ReadyButNotRenamedIsStored) {
   const std::string doc = JoinPath(folders_.inbox, "D31");
   EXPECT_EQ(Read(JoinPath(doc, "attachments/Công văn 31.pdf")), pdf);
   EXPECT_FALSE(PathExists(JoinPath(doc, "rác.txt")));
-  EXPECT_FALSE(PathExists(JoinPath(doc, "ready")));
   EXPECT_TRUE(PathExists(JoinPath(folders_.received(), "D31")));
   EXPECT_FALSE(PathExists(staging));
   EXPECT_THAT(LogText(), HasSubstr("event=stored document=D31"));

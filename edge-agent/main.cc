@@ -22,7 +22,7 @@
 #include "edge-agent/agent.h"
 #include "edge-agent/config.h"
 #include "edge-agent/names.h"
-#include "edge-agent/report.h"
+#include "edge-agent/status_report.h"
 
 namespace truc::agent {
 namespace {

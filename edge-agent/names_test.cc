@@ -3,8 +3,8 @@
 #include <initializer_list>
 #include <string>
 
+#include "common/event_log.h"
 #include "common/test_util.h"
-#include "edge-agent/event_log.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -68,19 +68,6 @@ TEST(NamesTest, DocumentIds) {
         << bad;
   }
   EXPECT_FALSE(ValidateDocumentId(std::string(129, 'a')).ok());
-}
-
-TEST(EventLogTest, OneLinePerEventQuotedWhereNeeded) {
-  std::string out;
-  EventLog log("000.07.00.H99", [&](const std::string& line) { out += line; });
-  log.Event("stored", {{"document", "D1"},
-                       {"folder", "/srv/Sở Y tế/inbox/D1"},
-                       {"error", "dòng 1\ndòng \"2\""},
-                       {"empty", ""}});
-  EXPECT_EQ(out,
-            "truc-agent agency=000.07.00.H99 event=stored document=D1 "
-            "folder=\"/srv/Sở Y tế/inbox/D1\" "
-            "error=\"dòng 1\\ndòng \\\"2\\\"\" empty=\"\"\n");
 }
 
 }  // namespace

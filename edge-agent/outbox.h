@@ -46,10 +46,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/event_log.h"
 #include "common/exchange_client.h"
 #include "edge-agent/backoff.h"
 #include "edge-agent/config.h"
-#include "edge-agent/event_log.h"
 #include "edge-agent/stop_signal.h"
 #include "truc/v1/exchange.grpc.pb.h"
 

@@ -8,9 +8,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/exchange_client.h"
 #include "common/armor.h"
 #include "common/evidence.h"
+#include "common/exchange_client.h"
 #include "common/file_util.h"
 #include "common/sha256.h"
 #include "common/test_util.h"
@@ -58,7 +58,8 @@ std::string Read(const std::string& path) {
 class OutboxTest : public ::testing::Test {
  protected:
   OutboxTest()
-      : log_(kAgency, [this](const std::string& line) { log_text_ += line; }) {
+      : log_("truc-agent", kAgency,
+             [this](const std::string& line) { log_text_ += line; }) {
     folders_.inbox = tmp_.Sub("inbox");
     folders_.outbox = tmp_.Sub("outbox");
     folders_.sent = tmp_.Sub("sent");
@@ -148,12 +149,14 @@ TEST_F(OutboxTest, SendsFolderAndMovesItToSent) {
               HasSubstr("event=sent folder=cong-van-123 document=D1"));
   // Signed by the agency, over the header bytes it sent.
   const TrustAnchor anchor = testing::TestPki::Get().Anchor();
-  auto who = VerifySignature(anchor, kHeaderContext, sends[0].header_bytes,
-                             sends[0].signature, absl::ToUnixSeconds(absl::Now()));
+  auto who =
+      VerifySignature(anchor, kHeaderContext, sends[0].header_bytes,
+                      sends[0].signature, absl::ToUnixSeconds(absl::Now()));
   ASSERT_TRUE(who.ok()) << who.status();
   EXPECT_EQ(who->name, kAgency);
   // The hub's signed receipt is kept beside the readable answer.
-  auto bytes = Dearmor(kReceiptLabel, Read(JoinPath(sent, "acceptance.receipt")));
+  auto bytes =
+      Dearmor(kReceiptLabel, Read(JoinPath(sent, "acceptance.receipt")));
   ASSERT_TRUE(bytes.ok()) << bytes.status();
   truc::v1::Receipt hub_receipt;
   ASSERT_TRUE(hub_receipt.ParseFromString(*bytes));

@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "common/hub_event_log.h"
+#include "common/event_log.h"
 #include "common/secret.h"
 #include "common/sha256.h"
 #include "common/status_macros.h"
@@ -145,9 +145,9 @@ HttpResponse ConsoleApi::Handle(const HttpRequest& request) {
   absl::StatusOr<HttpResponse> answer = Route(request);
   if (answer.ok()) return *std::move(answer);
   if (HttpStatusFor(answer.status().code()) == 500) {
-    LogEvent("console_error",
-             absl::StrCat("method=", request.method, " path=", request.path,
-                          " reason=\"", answer.status().ToString(), "\""));
+    LogEvent("console_error", {{"method", request.method},
+                               {"path", request.path},
+                               {"reason", answer.status().ToString()}});
   }
   HttpResponse error = Error(answer.status());
   if (error.status == 401) {
@@ -301,9 +301,9 @@ absl::StatusOr<HttpResponse> ConsoleApi::Login(const HttpRequest& request) {
       d_.accounts->Login(login.name(), login.password());
   if (!user.ok()) {
     LogEvent("console_login_failed",
-             absl::StrCat("account=\"", absl::CHexEscape(login.name()),
-                          "\" remote=", request.remote, " reason=\"",
-                          user.status().message(), "\""));
+             {{"account", login.name()},
+              {"remote", request.remote},
+              {"reason", std::string(user.status().message())}});
     return user.status();
   }
   TRUC_ASSIGN_OR_RETURN(NewSession fresh, d_.sessions->Create(user->account));
@@ -312,7 +312,7 @@ absl::StatusOr<HttpResponse> ConsoleApi::Login(const HttpRequest& request) {
   const std::string old = CookieValue(request, kCookieName);
   if (!old.empty()) d_.sessions->End(old);
   LogEvent("console_login",
-           absl::StrCat("account=", user->account, " remote=", request.remote));
+           {{"account", user->account}, {"remote", request.remote}});
   return SessionAnswer(*user, "", &fresh);
 }
 
@@ -320,7 +320,7 @@ absl::StatusOr<HttpResponse> ConsoleApi::Logout(const HttpRequest& request) {
   TRUC_ASSIGN_OR_RETURN(Caller caller, RequireSession(request, true, true));
   TRUC_RETURN_IF_ERROR(RequireEmptyBody(request));
   d_.sessions->End(caller.token);
-  LogEvent("console_logout", absl::StrCat("account=", caller.user.account));
+  LogEvent("console_logout", {{"account", caller.user.account}});
   HttpResponse r = Json(truc::v1::Empty());
   r.headers.emplace_back("Set-Cookie", SessionCookie("", true));
   return r;

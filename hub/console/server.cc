@@ -6,13 +6,13 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/event_log.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
 #include "common/text_proto.h"
 #include "hub/console/assets.h"
-#include "common/hub_event_log.h"
-#include "hub/http/http_listen.h"
 #include "hub/exchange/trust.h"
+#include "hub/http/http_listen.h"
 #include "truc/v1/console.pb.h"
 
 namespace truc::hub {
@@ -151,8 +151,7 @@ void ConsoleServer::Routes() {
   });
   s.set_exception_handler([](const httplib::Request& req,
                              httplib::Response& res, std::exception_ptr) {
-    LogEvent("console_error",
-             absl::StrCat("path=", req.path, " reason=\"exception\""));
+    LogEvent("console_error", {{"path", req.path}, {"reason", "exception"}});
     Reply(ConsoleApi::Error(absl::InternalError("exception")), res);
   });
 

@@ -11,10 +11,11 @@
 #include "common/time_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "hub/testing/fault_store.h"
 #include "hub/store/key_layout.h"
 #include "hub/store/memory_store.h"
 #include "hub/store/rocksdb_store.h"
+#include "hub/testing/fault_store.h"
+#include "hub/testing/test_stores.h"
 
 namespace truc::hub {
 namespace {
@@ -75,8 +76,37 @@ void CommitEvents(AuditLog* log, int n, int from = 0) {
   }
 }
 
-TEST(AuditLogTest, AnEventIsWrittenWithTheChangeItRecords) {
-  MemoryStore store;
+// The audit log's tests run over the in-memory store and over RocksDB.
+class AuditStoreTest : public ::testing::TestWithParam<testing::StoreKind> {
+ protected:
+  // The test's store, opened on first use.
+  Store& TestStore() {
+    if (!store_)
+      store_ = testing::OpenTestStore(GetParam(), memory_, dir_.Sub("db"));
+    return *store_;
+  }
+
+ private:
+  TempDir dir_;
+  std::shared_ptr<MemoryStore::Data> memory_ =
+      std::make_shared<MemoryStore::Data>();
+  std::unique_ptr<Store> store_;
+};
+class AuditLogTest : public AuditStoreTest {};
+class AuditCheckpointTest : public AuditStoreTest {};
+class AuditLogVerifyTest : public AuditStoreTest {};
+class AuditLogOpenTest : public AuditStoreTest {};
+INSTANTIATE_TEST_SUITE_P(Stores, AuditLogTest, testing::kBothStores,
+                         testing::StoreKindName);
+INSTANTIATE_TEST_SUITE_P(Stores, AuditCheckpointTest, testing::kBothStores,
+                         testing::StoreKindName);
+INSTANTIATE_TEST_SUITE_P(Stores, AuditLogVerifyTest, testing::kBothStores,
+                         testing::StoreKindName);
+INSTANTIATE_TEST_SUITE_P(Stores, AuditLogOpenTest, testing::kBothStores,
+                         testing::StoreKindName);
+
+TEST_P(AuditLogTest, AnEventIsWrittenWithTheChangeItRecords) {
+  Store& store = TestStore();
   auto log = OpenLog(&store);
   EXPECT_EQ(log->size(), 0u);
   EXPECT_EQ(log->root(), merkle::EmptyRoot());
@@ -129,8 +159,8 @@ class SyncRecordingStore final : public Store {
   Store* base_;
 };
 
-TEST(AuditLogTest, EventsOfSoftStateAreWrittenUnsynced) {
-  MemoryStore base;
+TEST_P(AuditLogTest, EventsOfSoftStateAreWrittenUnsynced) {
+  Store& base = TestStore();
   SyncRecordingStore store(&base);
   auto log = OpenLog(&store);
   WriteBatch none;
@@ -143,8 +173,8 @@ TEST(AuditLogTest, EventsOfSoftStateAreWrittenUnsynced) {
   TRUC_EXPECT_OK(log->Verify().status());
 }
 
-TEST(AuditLogTest, AFailedWriteStoresNeitherTheChangeNorItsRecord) {
-  MemoryStore base;
+TEST_P(AuditLogTest, AFailedWriteStoresNeitherTheChangeNorItsRecord) {
+  Store& base = TestStore();
   FaultInjectingStore store(&base);
   auto log = OpenLog(&store);
   CommitEvents(log.get(), 3);
@@ -166,8 +196,8 @@ TEST(AuditLogTest, AFailedWriteStoresNeitherTheChangeNorItsRecord) {
   TRUC_EXPECT_OK(log->Verify().status());
 }
 
-TEST(AuditLogTest, ConcurrentCommitsKeepOneOrderAndShareWrites) {
-  MemoryStore base;
+TEST_P(AuditLogTest, ConcurrentCommitsKeepOneOrderAndShareWrites) {
+  Store& base = TestStore();
   CountingStore store(&base);
   auto log = OpenLog(&store);
   constexpr int kThreads = 8;
@@ -205,7 +235,7 @@ TEST(AuditLogTest, ConcurrentCommitsKeepOneOrderAndShareWrites) {
               store.writes());
 }
 
-TEST(AuditLogTest, ReopenedLogGoesOnWithTheSameTree) {
+TEST(AuditLogRocksDbTest, ReopenedLogGoesOnWithTheSameTree) {
   TempDir dir;
   std::string root;
   {
@@ -228,8 +258,8 @@ TEST(AuditLogTest, ReopenedLogGoesOnWithTheSameTree) {
   TRUC_EXPECT_OK(merkle::VerifyConsistency(13, 21, *proof, root, log->root()));
 }
 
-TEST(AuditLogTest, ProofsFromTheStoreVerify) {
-  MemoryStore store;
+TEST_P(AuditLogTest, ProofsFromTheStoreVerify) {
+  Store& store = TestStore();
   auto log = OpenLog(&store);
   CommitEvents(log.get(), 37);
   for (uint64_t size : {1u, 5u, 16u, 37u}) {
@@ -358,9 +388,9 @@ struct HubKey {
 
 int64_t RealNow() { return NowMicros(); }
 
-TEST(AuditCheckpointTest, CheckpointsAreSignedKeptAndExtendEachOther) {
+TEST_P(AuditCheckpointTest, CheckpointsAreSignedKeptAndExtendEachOther) {
   HubKey key;
-  MemoryStore store;
+  Store& store = TestStore();
   auto log = *AuditLog::Open(&store, RealNow, key.fn());
   EXPECT_THAT(log->Checkpoint(),
               StatusIs(absl::StatusCode::kFailedPrecondition, "empty"));
@@ -391,7 +421,7 @@ TEST(AuditCheckpointTest, CheckpointsAreSignedKeptAndExtendEachOther) {
   EXPECT_EQ(report->checkpoints, 2u);
 }
 
-TEST(AuditCheckpointTest, CheckpointsStayConsistentAcrossRestarts) {
+TEST(AuditCheckpointRocksDbTest, CheckpointsStayConsistentAcrossRestarts) {
   HubKey key;
   TempDir dir;
   truc::v1::SignedCheckpoint before;
@@ -417,9 +447,9 @@ TEST(AuditCheckpointTest, CheckpointsStayConsistentAcrossRestarts) {
       VerifyCheckpointConsistency(*key.anchor, before, after, proof));
 }
 
-TEST(AuditCheckpointTest, ADocumentsEventsAreProvenAgainstASignedCheckpoint) {
+TEST_P(AuditCheckpointTest, ADocumentsEventsAreProvenAgainstASignedCheckpoint) {
   HubKey key;
-  MemoryStore store;
+  Store& store = TestStore();
   auto log = *AuditLog::Open(&store, RealNow, key.fn());
   CommitEvents(log.get(), 4);
   WriteBatch change;
@@ -453,9 +483,9 @@ TEST(AuditCheckpointTest, ADocumentsEventsAreProvenAgainstASignedCheckpoint) {
               StatusIs(absl::StatusCode::kNotFound, "that the caller may see"));
 }
 
-TEST(AuditLogVerifyTest, ALogBeingAppendedToVerifiesAsOfWhenTheCheckBegan) {
+TEST_P(AuditLogVerifyTest, ALogBeingAppendedToVerifiesAsOfWhenTheCheckBegan) {
   HubKey key;
-  MemoryStore store;
+  Store& store = TestStore();
   auto log = *AuditLog::Open(&store, RealNow, key.fn());
   CommitEvents(log.get(), 50);
   std::atomic<bool> stop{false};
@@ -484,9 +514,9 @@ TEST(AuditLogVerifyTest, ALogBeingAppendedToVerifiesAsOfWhenTheCheckBegan) {
   TRUC_EXPECT_OK(log->Verify(key.anchor.get()).status());
 }
 
-TEST(AuditCheckpointTest, AHistoryRewrittenWithItsHashesFailsTheCheckpoints) {
+TEST_P(AuditCheckpointTest, AHistoryRewrittenWithItsHashesFailsTheCheckpoints) {
   HubKey key;
-  MemoryStore store;
+  Store& store = TestStore();
   auto log = *AuditLog::Open(&store, RealNow, key.fn());
   CommitEvents(log.get(), 8);
   ASSERT_TRUE(log->Checkpoint().ok());
@@ -515,9 +545,9 @@ TEST(AuditCheckpointTest, AHistoryRewrittenWithItsHashesFailsTheCheckpoints) {
               StatusIs(absl::StatusCode::kDataLoss, "events 8 to 15"));
 }
 
-TEST(AuditCheckpointTest, EventsRemovedFromTheEndFailTheCheckpoint) {
+TEST_P(AuditCheckpointTest, EventsRemovedFromTheEndFailTheCheckpoint) {
   HubKey key;
-  MemoryStore store;
+  Store& store = TestStore();
   auto log = *AuditLog::Open(&store, RealNow, key.fn());
   CommitEvents(log.get(), 6);
   ASSERT_TRUE(log->Checkpoint().ok());
@@ -531,9 +561,9 @@ TEST(AuditCheckpointTest, EventsRemovedFromTheEndFailTheCheckpoint) {
               StatusIs(absl::StatusCode::kDataLoss, "events were removed"));
 }
 
-TEST(AuditCheckpointTest, ALogCutBackToAnOlderCheckpointIsNamed) {
+TEST_P(AuditCheckpointTest, ALogCutBackToAnOlderCheckpointIsNamed) {
   HubKey key;
-  MemoryStore store;
+  Store& store = TestStore();
   auto log = *AuditLog::Open(&store, RealNow, key.fn());
   CommitEvents(log.get(), 4);
   ASSERT_TRUE(log->Checkpoint().ok());
@@ -559,9 +589,9 @@ TEST(AuditCheckpointTest, ALogCutBackToAnOlderCheckpointIsNamed) {
                        "4"));
 }
 
-TEST(AuditCheckpointTest, ACheckpointNotSignedByTheHubIsNamed) {
+TEST_P(AuditCheckpointTest, ACheckpointNotSignedByTheHubIsNamed) {
   HubKey key, other;
-  MemoryStore store;
+  Store& store = TestStore();
   auto log = *AuditLog::Open(&store, RealNow, other.fn());
   CommitEvents(log.get(), 3);
   ASSERT_TRUE(log->Checkpoint().ok());
@@ -570,8 +600,8 @@ TEST(AuditCheckpointTest, ACheckpointNotSignedByTheHubIsNamed) {
                        "checkpoint of 3 events is not the hub's"));
 }
 
-TEST(AuditLogVerifyTest, ALongLogIsVerifiedInPieces) {
-  MemoryStore store;
+TEST_P(AuditLogVerifyTest, ALongLogIsVerifiedInPieces) {
+  Store& store = TestStore();
   auto log = OpenLog(&store);
   // More than one piece of Verify's reading, not a power of two.
   constexpr int kEvents = (1 << 16) + 1234;
@@ -593,8 +623,8 @@ TEST(AuditLogVerifyTest, ALongLogIsVerifiedInPieces) {
                                       "audit event 66000 was altered"));
 }
 
-TEST(AuditLogOpenTest, BrokenSizeRecordIsRefused) {
-  MemoryStore store;
+TEST_P(AuditLogOpenTest, BrokenSizeRecordIsRefused) {
+  Store& store = TestStore();
   {
     auto log = OpenLog(&store);
     CommitEvents(log.get(), 3);

@@ -11,9 +11,14 @@ using namespace ::truc::hub::testing;  // NOLINT
 using ::truc::testing::StatusIs;
 using truc::v1::DeliveryState;
 
-class LedgerTest : public HubFixture {};
+class LedgerTest : public HubFixture,
+                   public ::testing::WithParamInterface<StoreKind> {
+ protected:
+  StoreKind store_kind() const override { return GetParam(); }
+};
+INSTANTIATE_TEST_SUITE_P(Stores, LedgerTest, kBothStores, StoreKindName);
 
-TEST_F(LedgerTest, AcceptQueuesOneDeliveryPerRecipient) {
+TEST_P(LedgerTest, AcceptQueuesOneDeliveryPerRecipient) {
   auto sent = Accept(MakeHeader(kOffice, {kHealth, kFinance, kYTich}), "k1");
   ASSERT_TRUE(sent.ok()) << sent.status();
   EXPECT_FALSE(sent->duplicate());
@@ -30,7 +35,7 @@ TEST_F(LedgerTest, AcceptQueuesOneDeliveryPerRecipient) {
   EXPECT_EQ(status->recipients(2).name(), "UBND xã Y Tịch");
 }
 
-TEST_F(LedgerTest, SameIdempotencyKeyStoresNothingTwice) {
+TEST_P(LedgerTest, SameIdempotencyKeyStoresNothingTwice) {
   auto first = Accept(MakeHeader(kOffice, {kHealth}), "same");
   ASSERT_TRUE(first.ok());
   size_t keys_after_first = AllKeys().size();
@@ -45,7 +50,7 @@ TEST_F(LedgerTest, SameIdempotencyKeyStoresNothingTwice) {
   EXPECT_NE(other->document_id(), first->document_id());
 }
 
-TEST_F(LedgerTest, FailedWriteLeavesNothingAndRetrySucceeds) {
+TEST_P(LedgerTest, FailedWriteLeavesNothingAndRetrySucceeds) {
   auto before = AllKeys();
   faulty_->FailWrites(1);
   EXPECT_THAT(Accept(MakeHeader(kOffice, {kHealth, kYTich}), "k"),
@@ -59,7 +64,7 @@ TEST_F(LedgerTest, FailedWriteLeavesNothingAndRetrySucceeds) {
   EXPECT_FALSE(retry->duplicate());
 }
 
-TEST_F(LedgerTest, ExpressFirstThenFifoWithinLevel) {
+TEST_P(LedgerTest, ExpressFirstThenFifoWithinLevel) {
   std::vector<std::pair<truc::v1::Urgency, std::string>> sends = {
       {truc::v1::URGENCY_NORMAL, "n1"},
       {truc::v1::URGENCY_URGENT, "u1"},
@@ -86,7 +91,7 @@ TEST_F(LedgerTest, ExpressFirstThenFifoWithinLevel) {
                                              "n2"}));
 }
 
-TEST_F(LedgerTest, LeaseHidesThenReoffersAfterExpiry) {
+TEST_P(LedgerTest, LeaseHidesThenReoffersAfterExpiry) {
   auto sent = Accept(MakeHeader(kOffice, {kHealth}), "k");
   ASSERT_TRUE(sent.ok());
   auto first = ledger_->Lease(Who(kHealth), 10);
@@ -104,7 +109,7 @@ TEST_F(LedgerTest, LeaseHidesThenReoffersAfterExpiry) {
   EXPECT_TRUE(ledger_->Lease(Who(kFinance), 10)->empty());
 }
 
-TEST_F(LedgerTest, AcknowledgeRecordsArrivalOnce) {
+TEST_P(LedgerTest, AcknowledgeRecordsArrivalOnce) {
   auto sent = Accept(MakeHeader(kOffice, {kHealth, kYTich}), "k");
   ASSERT_TRUE(sent.ok());
   const std::string id = sent->document_id();
@@ -135,7 +140,7 @@ TEST_F(LedgerTest, AcknowledgeRecordsArrivalOnce) {
   EXPECT_EQ(pending->documents(0).recipients(0).name(), "UBND xã Y Tịch");
 }
 
-TEST_F(LedgerTest, OnlyTheRecipientMayAcknowledgeOrReport) {
+TEST_P(LedgerTest, OnlyTheRecipientMayAcknowledgeOrReport) {
   auto sent = Accept(MakeHeader(kOffice, {kHealth}), "k");
   ASSERT_TRUE(sent.ok());
   EXPECT_THAT(Ack(kFinance, sent->document_id()),
@@ -150,7 +155,7 @@ TEST_F(LedgerTest, OnlyTheRecipientMayAcknowledgeOrReport) {
               StatusIs(absl::StatusCode::kPermissionDenied, "was not sent"));
 }
 
-TEST_F(LedgerTest, StatusHistoryAndReadReceipt) {
+TEST_P(LedgerTest, StatusHistoryAndReadReceipt) {
   auto sent = Accept(MakeHeader(kOffice, {kHealth}), "k");
   const std::string id = sent->document_id();
   truc::v1::ReportStatusRequest req;
@@ -181,7 +186,7 @@ TEST_F(LedgerTest, StatusHistoryAndReadReceipt) {
 
 // The agent refuses a document that fails its checks and stores nothing:
 // the unit has not received it, and every view says so.
-TEST_F(LedgerTest, ARefusalOnArrivalIsNotReceived) {
+TEST_P(LedgerTest, ARefusalOnArrivalIsNotReceived) {
   auto sent = Accept(MakeHeader(kOffice, {kHealth, kYTich}), "k");
   const std::string id = sent->document_id();
   TRUC_ASSERT_OK(Ack(kHealth, id).status());
@@ -237,7 +242,7 @@ TEST_F(LedgerTest, ARefusalOnArrivalIsNotReceived) {
 }
 
 // A clerk's refusal after the arrival: the unit has it and declined it.
-TEST_F(LedgerTest, ARefusalByTheUnitIsReceivedAndListedAsRefused) {
+TEST_P(LedgerTest, ARefusalByTheUnitIsReceivedAndListedAsRefused) {
   auto sent = Accept(MakeHeader(kOffice, {kHealth, kYTich}), "k");
   const std::string id = sent->document_id();
   TRUC_ASSERT_OK(Ack(kHealth, id).status());
@@ -288,7 +293,7 @@ TEST_F(LedgerTest, ARefusalByTheUnitIsReceivedAndListedAsRefused) {
 
 // Resending to a unit whose agent refused the document on arrival offers
 // it again; a good copy that arrives clears it everywhere.
-TEST_F(LedgerTest, AResendAfterARefusalOnArrivalDeliversAndClearsIt) {
+TEST_P(LedgerTest, AResendAfterARefusalOnArrivalDeliversAndClearsIt) {
   auto sent =
       Accept(MakeHeader(kOffice, {kYTich}, truc::v1::URGENCY_EXPRESS), "k");
   const std::string id = sent->document_id();
@@ -325,7 +330,7 @@ TEST_F(LedgerTest, AResendAfterARefusalOnArrivalDeliversAndClearsIt) {
 
 // A paper copy carried to a unit whose agent refused the document: it is
 // delivered by paper, and a resend still offers its agent a copy.
-TEST_F(LedgerTest, APaperCopyAfterARefusalOnArrival) {
+TEST_P(LedgerTest, APaperCopyAfterARefusalOnArrival) {
   auto sent = Accept(MakeHeader(kOffice, {kYTich}), "k");
   const std::string id = sent->document_id();
   truc::v1::ReportStatusRequest req;
@@ -349,7 +354,7 @@ TEST_F(LedgerTest, APaperCopyAfterARefusalOnArrival) {
             truc::v1::DELIVERY_STATE_ARRIVED);
 }
 
-TEST_F(LedgerTest, StatusesFollowTheHandlingOrder) {
+TEST_P(LedgerTest, StatusesFollowTheHandlingOrder) {
   auto sent = Accept(MakeHeader(kOffice, {kHealth, kYTich}), "k");
   const std::string id = sent->document_id();
   truc::v1::ReportStatusRequest req;
@@ -377,7 +382,7 @@ TEST_F(LedgerTest, StatusesFollowTheHandlingOrder) {
                        "already completed (06)"));
 }
 
-TEST_F(LedgerTest, StatusReportsAreBounded) {
+TEST_P(LedgerTest, StatusReportsAreBounded) {
   auto sent = Accept(MakeHeader(kOffice, {kHealth}), "k");
   ASSERT_TRUE(Ack(kHealth, sent->document_id()).ok());
   truc::v1::ReportStatusRequest req;
@@ -392,7 +397,7 @@ TEST_F(LedgerTest, StatusReportsAreBounded) {
               StatusIs(absl::StatusCode::kResourceExhausted, "64 statuses"));
 }
 
-TEST_F(LedgerTest, APollAnswerStaysUnderItsByteLimit) {
+TEST_P(LedgerTest, APollAnswerStaysUnderItsByteLimit) {
   for (int i = 0; i < 4; ++i) {
     auto h = MakeHeader(kOffice, {kHealth});
     h.set_content(std::string(10 << 20, 'a' + i));
@@ -405,7 +410,7 @@ TEST_F(LedgerTest, APollAnswerStaysUnderItsByteLimit) {
   EXPECT_EQ(second->size(), 1u) << "the rest comes with the next poll";
 }
 
-TEST_F(LedgerTest, PendingFiltersByUrgencyAndAge) {
+TEST_P(LedgerTest, PendingFiltersByUrgencyAndAge) {
   auto normal =
       Accept(MakeHeader(kOffice, {kHealth}, truc::v1::URGENCY_NORMAL), "n");
   now_ += 600'000'000;  // 10 minutes later
@@ -434,7 +439,7 @@ TEST_F(LedgerTest, PendingFiltersByUrgencyAndAge) {
   EXPECT_TRUE(cut->truncated());
 }
 
-TEST_F(LedgerTest, ASenderSeesItsRecentDocumentsAndWhoLacksThem) {
+TEST_P(LedgerTest, ASenderSeesItsRecentDocumentsAndWhoLacksThem) {
   auto old = Accept(MakeHeader(kOffice, {kHealth}), "old");
   now_ += 8LL * 86400 * 1'000'000;  // eight days later
   auto a = Accept(MakeHeader(kOffice, {kHealth, kYTich}), "a");
@@ -475,7 +480,7 @@ TEST_F(LedgerTest, ASenderSeesItsRecentDocumentsAndWhoLacksThem) {
             theirs->document_id());
 }
 
-TEST_F(LedgerTest, EverythingSurvivesReopen) {
+TEST_P(LedgerTest, EverythingSurvivesReopen) {
   auto sent = Accept(MakeHeader(kOffice, {kHealth, kYTich}), "k");
   ASSERT_TRUE(Ack(kHealth, sent->document_id()).ok());
   Open();
@@ -490,7 +495,7 @@ TEST_F(LedgerTest, EverythingSurvivesReopen) {
   EXPECT_TRUE(dup->duplicate());
 }
 
-TEST_F(LedgerTest, DirectoryChecksAndLiveness) {
+TEST_P(LedgerTest, DirectoryChecksAndLiveness) {
   EXPECT_THAT(directory_->CheckRecipients({kHealth, "000.99.00.H99"}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "unknown recipient: 000.99.00.H99"));
@@ -524,406 +529,5 @@ TEST_F(LedgerTest, DirectoryChecksAndLiveness) {
 }
 
 // Evidence: every change has its audit event, every status its statement.
-class LedgerEvidenceTest : public HubFixture {
- protected:
-  std::vector<truc::v1::AuditEvent> EventsOf(const std::string& document_id) {
-    std::vector<truc::v1::AuditEvent> out;
-    auto proof = audit_->ProveDocument(document_id);
-    if (!proof.ok()) return out;
-    auto v = VerifyDocumentProof(keys_.anchor(), *proof);
-    EXPECT_TRUE(v.ok()) << v.status();
-    return v.ok() ? v->events : out;
-  }
-  std::vector<std::string> Kinds(const std::string& document_id) {
-    std::vector<std::string> kinds;
-    for (const auto& e : EventsOf(document_id)) kinds.push_back(e.kind());
-    return kinds;
-  }
-};
-
-TEST_F(LedgerEvidenceTest, EachStepOfADocumentIsLoggedAndProvable) {
-  auto sent = Accept(MakeHeader(kOffice, {kHealth, kYTich}), "k");
-  ASSERT_TRUE(sent.ok()) << sent.status();
-  const std::string id = sent->document_id();
-  ASSERT_EQ(ledger_->Lease(Who(kHealth), 10)->size(), 1u);
-  ASSERT_TRUE(Ack(kHealth, id).ok());
-  truc::v1::ReportStatusRequest req;
-  req.set_document_id(id);
-  req.set_status(truc::v1::EDXML_STATUS_ACCEPTED);
-  req.set_description("Đã vào sổ văn bản đến số 1024");
-  ASSERT_TRUE(Report(kHealth, req).ok());
-  EXPECT_EQ(Kinds(id), (std::vector<std::string>{"accepted", "leased",
-                                                 "arrived", "status"}));
-  auto events = EventsOf(id);
-  EXPECT_EQ(events[0].actor(), "agency:000.01.00.H99");
-  EXPECT_EQ(events[0].actor_certificate(), Who(kOffice).serial_hex);
-  EXPECT_NE(
-      events[0].detail().find("header_sha256=" + HexEncode(HeaderDigest(id))),
-      std::string::npos)
-      << events[0].detail();
-  EXPECT_EQ(events[2].actor(), "agency:000.07.00.H99");
-  EXPECT_NE(events[3].detail().find("status=03"), std::string::npos);
-  TRUC_EXPECT_OK(audit_->Verify(&keys_.anchor()).status());
-
-  // The evidence view carries every signed piece, each checkable offline.
-  auto status = ledger_->StatusOf(id, /*evidence=*/true);
-  ASSERT_TRUE(status.ok());
-  TRUC_EXPECT_OK(
-      VerifyReceipt(keys_.anchor(), status->acceptance_receipt()).status());
-  const auto& health = status->recipients(0);
-  ASSERT_EQ(health.history_size(), 2);
-  for (const auto& step : health.history()) {
-    auto v = VerifyReceipt(keys_.anchor(), step.receipt());
-    ASSERT_TRUE(v.ok()) << v.status();
-    EXPECT_EQ(v->body.recipient(), kHealth);
-    EXPECT_EQ(v->body.status(), step.status());
-  }
-  // Without evidence the answer stays small.
-  EXPECT_FALSE(ledger_->StatusOf(id)->recipients(0).history(0).has_receipt());
-}
-
-TEST_F(LedgerEvidenceTest, ARevokingDocumentIsLoggedAsARevoke) {
-  auto first = Accept(MakeHeader(kOffice, {kHealth}), "k");
-  auto h = MakeHeader(kOffice, {kHealth});
-  h.mutable_business()->set_type(truc::v1::BUSINESS_TYPE_REVOKE);
-  h.mutable_business()->set_reason("Ban hành nhầm");
-  h.mutable_business()->set_target_document_id(first->document_id());
-  auto revoke = Accept(h, "revoke");
-  ASSERT_TRUE(revoke.ok()) << revoke.status();
-  auto events = EventsOf(revoke->document_id());
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].kind(), "revoke");
-  EXPECT_NE(events[0].detail().find("target=" + first->document_id()),
-            std::string::npos)
-      << events[0].detail();
-}
-
-TEST_F(LedgerEvidenceTest, AStatementThatDoesNotFitIsRefusedAndChangesNothing) {
-  auto sent = Accept(MakeHeader(kOffice, {kHealth}), "k");
-  const std::string id = sent->document_id();
-  auto other = Accept(MakeHeader(kOffice, {kHealth}), "other");
-  const auto before = AllKeys();
-  truc::v1::AcknowledgeRequest req;
-  req.set_document_id(id);
-  EXPECT_THAT(ledger_->Acknowledge(Who(kHealth), req),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "must carry the agent's signed statement"));
-  auto statement = [&](const std::string& signer, const std::string& doc,
-                       const std::string& digest, truc::v1::EdxmlStatus st) {
-    return *SignStatusStatement(keys_.signer(signer), doc, digest, st, "",
-                                now_.load());
-  };
-  *req.mutable_receipt() = statement(kHealth, other->document_id(),
-                                     HeaderDigest(other->document_id()),
-                                     truc::v1::EDXML_STATUS_ARRIVED);
-  EXPECT_THAT(
-      ledger_->Acknowledge(Who(kHealth), req),
-      StatusIs(absl::StatusCode::kInvalidArgument, "is about document"));
-  *req.mutable_receipt() = statement(kHealth, id, Sha256::Of("another header"),
-                                     truc::v1::EDXML_STATUS_ARRIVED);
-  EXPECT_THAT(ledger_->Acknowledge(Who(kHealth), req),
-              StatusIs(absl::StatusCode::kInvalidArgument, "another header"));
-  *req.mutable_receipt() =
-      statement(kHealth, id, HeaderDigest(id), truc::v1::EDXML_STATUS_ACCEPTED);
-  EXPECT_THAT(ledger_->Acknowledge(Who(kHealth), req),
-              StatusIs(absl::StatusCode::kInvalidArgument, "says status 03"));
-  // Sở Tài chính signing for Sở Y tế.
-  *req.mutable_receipt() =
-      statement(kFinance, id, HeaderDigest(id), truc::v1::EDXML_STATUS_ARRIVED);
-  EXPECT_FALSE(ledger_->Acknowledge(Who(kHealth), req).ok());
-  auto good =
-      statement(kHealth, id, HeaderDigest(id), truc::v1::EDXML_STATUS_ARRIVED);
-  *req.mutable_receipt() = good;
-  (*req.mutable_receipt()->mutable_body())[5] ^= 0x01;
-  EXPECT_FALSE(ledger_->Acknowledge(Who(kHealth), req).ok());
-  EXPECT_EQ(AllKeys(), before);
-  EXPECT_EQ(ledger_->StatusOf(id)->received_count(), 0u);
-  *req.mutable_receipt() = good;
-  TRUC_EXPECT_OK(ledger_->Acknowledge(Who(kHealth), req).status());
-}
-
-TEST_F(LedgerEvidenceTest, ARefusalStatesWhatTheAgentReceived) {
-  auto sent = Accept(MakeHeader(kOffice, {kHealth}), "k");
-  const std::string id = sent->document_id();
-  truc::v1::ReportStatusRequest req;
-  req.set_document_id(id);
-  req.set_status(truc::v1::EDXML_STATUS_REFUSED);
-  req.set_description("chữ ký của bên gửi không hợp lệ");
-  // The agent received other header bytes than the hub stored: it refuses
-  // them, and that is what is recorded.
-  *req.mutable_receipt() = *SignStatusStatement(
-      keys_.signer(kHealth), id, Sha256::Of("altered"),
-      truc::v1::EDXML_STATUS_REFUSED, req.description(), now_.load());
-  ASSERT_TRUE(ledger_->ReportStatus(Who(kHealth), req).ok());
-  auto status = ledger_->StatusOf(id, true);
-  ASSERT_EQ(status->recipients(0).state(),
-            truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL);
-  auto v =
-      VerifyReceipt(keys_.anchor(), status->recipients(0).history(0).receipt());
-  ASSERT_TRUE(v.ok());
-  EXPECT_EQ(v->body.header_sha256(), Sha256::Of("altered"));
-}
-
-TEST_F(LedgerEvidenceTest, ARefusalAfterTheArrivalIsAboutTheStoredHeader) {
-  auto sent = Accept(MakeHeader(kOffice, {kHealth}), "k");
-  const std::string id = sent->document_id();
-  ASSERT_EQ(ledger_->Lease(Who(kHealth), 10)->size(), 1u);
-  TRUC_ASSERT_OK(Ack(kHealth, id).status());
-  truc::v1::ReportStatusRequest req;
-  req.set_document_id(id);
-  req.set_status(truc::v1::EDXML_STATUS_REFUSED);
-  req.set_description("không thuộc thẩm quyền");
-  // The agent acknowledged the stored header: a refusal now of other
-  // bytes does not fit.
-  *req.mutable_receipt() = *SignStatusStatement(
-      keys_.signer(kHealth), id, Sha256::Of("altered"),
-      truc::v1::EDXML_STATUS_REFUSED, req.description(), now_.load());
-  EXPECT_THAT(ledger_->ReportStatus(Who(kHealth), req),
-              StatusIs(absl::StatusCode::kInvalidArgument, "another header"));
-  *req.mutable_receipt() = *SignStatusStatement(
-      keys_.signer(kHealth), id, HeaderDigest(id),
-      truc::v1::EDXML_STATUS_REFUSED, req.description(), now_.load());
-  TRUC_ASSERT_OK(ledger_->ReportStatus(Who(kHealth), req).status());
-  EXPECT_EQ(ledger_->StatusOf(id)->recipients(0).state(),
-            truc::v1::DELIVERY_STATE_REFUSED);
-}
-
-TEST_F(LedgerEvidenceTest, NoChangeWithoutItsRecord) {
-  auto sent = Accept(MakeHeader(kOffice, {kHealth}), "k");
-  const std::string id = sent->document_id();
-  const uint64_t events = audit_->size();
-  // A lease whose record cannot be written is not a lease.
-  faulty_->FailWrites(1);
-  EXPECT_THAT(ledger_->Lease(Who(kHealth), 10),
-              StatusIs(absl::StatusCode::kUnavailable, "injected"));
-  EXPECT_EQ(offers_->NextExpiry(kHealth), 0);
-  auto leased = ledger_->Lease(Who(kHealth), 10);
-  ASSERT_EQ(leased->size(), 1u);
-  EXPECT_EQ((*leased)[0].attempt(), 1u);
-  // Nor an arrival, nor a registration.
-  faulty_->FailWrites(1);
-  EXPECT_THAT(Ack(kHealth, id),
-              StatusIs(absl::StatusCode::kUnavailable, "injected"));
-  EXPECT_EQ(ledger_->StatusOf(id)->received_count(), 0u);
-  faulty_->FailWrites(1);
-  EXPECT_FALSE(
-      directory_->Register("000.40.00.H99", "Sở Du lịch", "", Operator()).ok());
-  EXPECT_FALSE(directory_->Find("000.40.00.H99").has_value());
-  EXPECT_EQ(audit_->size(), events + 1) << "only the lease that went through";
-  TRUC_EXPECT_OK(audit_->Verify().status());
-}
-
-TEST_F(LedgerEvidenceTest, OperatorActionsNameTheOperator) {
-  ASSERT_TRUE(
-      directory_->Register("000.40.00.H99", "Sở Du lịch", "", Operator()).ok());
-  ASSERT_TRUE(directory_
-                  ->SetState("000.40.00.H99", truc::v1::AGENCY_STATE_SUSPENDED,
-                             Operator())
-                  .ok());
-  ASSERT_TRUE(
-      registry_
-          ->Revoke(Who(kYTich).serial_hex, "máy tính xã bị mất", Operator())
-          .ok());
-  const uint64_t n = audit_->size();
-  auto revoked = *audit_->Event(n - 1);
-  auto suspended = *audit_->Event(n - 2);
-  auto registered = *audit_->Event(n - 3);
-  EXPECT_EQ(registered.kind(), "agency_registered");
-  EXPECT_EQ(registered.agency(), "000.40.00.H99");
-  EXPECT_NE(registered.detail().find("Sở Du lịch"), std::string::npos);
-  EXPECT_EQ(suspended.kind(), "agency_suspended");
-  EXPECT_EQ(revoked.kind(), "certificate_revoked");
-  EXPECT_EQ(revoked.agency(), kYTich);
-  EXPECT_NE(revoked.detail().find("máy tính xã bị mất"), std::string::npos);
-  for (const auto& e : {registered, suspended, revoked}) {
-    EXPECT_EQ(e.actor(), "operator:van-thu");
-    EXPECT_EQ(e.actor_certificate(), Operator().serial_hex);
-  }
-  // Suspending again changes nothing and records nothing.
-  ASSERT_TRUE(directory_
-                  ->SetState("000.40.00.H99", truc::v1::AGENCY_STATE_SUSPENDED,
-                             Operator())
-                  .ok());
-  EXPECT_EQ(audit_->size(), n);
-}
-
-}  // namespace
-}  // namespace truc::hub
-
-namespace truc::hub {
-namespace {
-
-using namespace ::truc::hub::testing;  // NOLINT
-using ::truc::testing::StatusIs;
-
-// Resends, paper copies and the board, with the changes they publish.
-class LedgerConsoleTest : public HubFixture {
- protected:
-  void SetUp() override {
-    HubFixture::SetUp();
-    ledger_->SetChangeFeed(&feed_);
-    sub_ = feed_.Subscribe();
-  }
-  std::vector<Change> Changes() {
-    bool lost = false;
-    return sub_->Next(absl::Milliseconds(1), &lost);
-  }
-  std::vector<std::string> Kinds(const std::string& document_id) {
-    std::vector<std::string> kinds;
-    auto proof = audit_->ProveDocument(document_id);
-    if (!proof.ok()) return kinds;
-    auto v = VerifyDocumentProof(keys_.anchor(), *proof);
-    EXPECT_TRUE(v.ok()) << v.status();
-    if (v.ok()) {
-      for (const auto& e : v->events) kinds.push_back(e.kind());
-    }
-    return kinds;
-  }
-  truc::v1::PaperCopy Paper() {
-    truc::v1::PaperCopy p;
-    p.set_carried_by("Nguyễn Văn An, văn thư UBND tỉnh");
-    p.set_signed_by("Lò Thị Pếnh, văn thư xã");
-    p.mutable_carried_at()->set_unix_micros(now_.load());
-    return p;
-  }
-  ChangeFeed feed_;
-  std::unique_ptr<ChangeFeed::Subscription> sub_;
-};
-
-TEST_F(LedgerConsoleTest, AResendOffersTheDocumentAgainOnlyToThoseWithoutIt) {
-  auto sent = Accept(MakeHeader(kOffice, {kHealth, kYTich}), "k");
-  const std::string id = sent->document_id();
-  ASSERT_EQ(ledger_->Lease(Who(kHealth), 10)->size(), 1u);
-  TRUC_ASSERT_OK(Ack(kHealth, id).status());
-  // Y Tịch's agent took it and went quiet: its lease holds it.
-  ASSERT_EQ(ledger_->Lease(Who(kYTich), 10)->size(), 1u);
-  EXPECT_TRUE(ledger_->Lease(Who(kYTich), 10)->empty());
-  (void)Changes();
-
-  auto again = ledger_->Resend(id, Operator());
-  ASSERT_TRUE(again.ok()) << again.status();
-  EXPECT_EQ(*again, std::vector<std::string>{kYTich});
-  EXPECT_EQ(Kinds(id).back(), "resent");
-  auto leased = ledger_->Lease(Who(kYTich), 10);
-  ASSERT_EQ(leased->size(), 1u) << "a new lease at once";
-  EXPECT_EQ((*leased)[0].attempt(), 2u);
-  EXPECT_TRUE(ledger_->Lease(Who(kHealth), 10)->empty())
-      << "Sở Y tế has it: not offered again";
-  auto status = ledger_->StatusOf(id);
-  EXPECT_EQ(status->recipients(0).resends(), 0u);
-  EXPECT_EQ(status->recipients(1).resends(), 1u);
-  auto changes = Changes();
-  ASSERT_EQ(changes.size(), 1u);
-  EXPECT_EQ(changes[0].kind, Change::Kind::kResent);
-  EXPECT_EQ(changes[0].sender, kOffice);
-
-  TRUC_ASSERT_OK(Ack(kYTich, id).status());
-  EXPECT_THAT(
-      ledger_->Resend(id, Operator()),
-      StatusIs(absl::StatusCode::kFailedPrecondition, "nothing to resend"));
-  EXPECT_THAT(ledger_->Resend("20261122-000000000000", Operator()),
-              StatusIs(absl::StatusCode::kNotFound, "no document"));
-}
-
-TEST_F(LedgerConsoleTest, APaperCopyCountsAsDeliveredAndALaterArrivalStill) {
-  auto sent = Accept(
-      MakeHeader(kOffice, {kHealth, kYTich}, truc::v1::URGENCY_EXPRESS), "k");
-  const std::string id = sent->document_id();
-  (void)Changes();
-  auto recorded = ledger_->RecordPaperCopy(id, kYTich, Paper(), Operator());
-  ASSERT_TRUE(recorded.ok()) << recorded.status();
-  EXPECT_EQ(recorded->state(), truc::v1::DELIVERY_STATE_PAPER);
-  EXPECT_EQ(recorded->paper().signed_by(), "Lò Thị Pếnh, văn thư xã");
-  EXPECT_EQ(recorded->paper().recorded_by(), "operator:van-thu");
-  // Not among those who have not received it any more...
-  auto pending = ledger_->ListPending({});
-  ASSERT_EQ(pending->documents_size(), 1);
-  ASSERT_EQ(pending->documents(0).recipients_size(), 1);
-  EXPECT_EQ(pending->documents(0).recipients(0).organ_id(), kHealth);
-  auto board = ledger_->ListRecent({});
-  ASSERT_EQ(board->documents_size(), 1);
-  ASSERT_EQ(board->documents(0).paper_size(), 1);
-  EXPECT_EQ(board->documents(0).paper(0).organ_id(), kYTich);
-  EXPECT_EQ(board->documents(0).paper(0).name(), "UBND xã Y Tịch");
-  auto status = ledger_->StatusOf(id);
-  EXPECT_EQ(status->paper_count(), 1u);
-  EXPECT_EQ(status->received_count(), 0u) << "not electronically";
-  EXPECT_EQ(Kinds(id).back(), "paper_copy");
-  auto changes = Changes();
-  ASSERT_EQ(changes.size(), 1u);
-  EXPECT_EQ(changes[0].kind, Change::Kind::kPaper);
-  EXPECT_EQ(changes[0].agency, kYTich);
-  EXPECT_THAT(
-      ledger_->RecordPaperCopy(id, kYTich, Paper(), Operator()),
-      StatusIs(absl::StatusCode::kAlreadyExists, "carried by Nguyễn Văn An"));
-
-  // ...but its agent still gets it, and the arrival is recorded.
-  now_ += 3'600'000'000;
-  ASSERT_EQ(ledger_->Lease(Who(kYTich), 10)->size(), 1u);
-  TRUC_ASSERT_OK(Ack(kYTich, id).status());
-  status = ledger_->StatusOf(id);
-  EXPECT_EQ(status->recipients(1).state(), truc::v1::DELIVERY_STATE_ARRIVED);
-  EXPECT_EQ(status->recipients(1).paper().carried_by(),
-            "Nguyễn Văn An, văn thư UBND tỉnh");
-  EXPECT_EQ(status->received_count(), 1u);
-  EXPECT_EQ(status->paper_count(), 0u);
-  changes = Changes();
-  ASSERT_EQ(changes.size(), 1u);
-  EXPECT_EQ(changes[0].kind, Change::Kind::kArrived);
-  EXPECT_EQ(changes[0].delay_micros, 3'600'000'000);
-  EXPECT_TRUE(ledger_->ListRecent({})->documents(0).paper().empty());
-  EXPECT_THAT(ledger_->RecordPaperCopy(id, kYTich, Paper(), Operator()),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       "already arrived electronically"));
-}
-
-TEST_F(LedgerConsoleTest, BadPaperCopiesAreNamedAndChangeNothing) {
-  auto sent = Accept(MakeHeader(kOffice, {kYTich}), "k");
-  const std::string id = sent->document_id();
-  const uint64_t events = audit_->size();
-  auto p = Paper();
-  p.set_carried_by("   ");
-  EXPECT_THAT(ledger_->RecordPaperCopy(id, kYTich, p, Operator()),
-              StatusIs(absl::StatusCode::kInvalidArgument, "carried_by"));
-  p = Paper();
-  p.clear_signed_by();
-  EXPECT_THAT(ledger_->RecordPaperCopy(id, kYTich, p, Operator()),
-              StatusIs(absl::StatusCode::kInvalidArgument, "signed_by"));
-  p = Paper();
-  p.mutable_carried_at()->set_unix_micros(now_.load() + 86'400'000'000);
-  EXPECT_THAT(ledger_->RecordPaperCopy(id, kYTich, p, Operator()),
-              StatusIs(absl::StatusCode::kInvalidArgument, "in the future"));
-  p = Paper();
-  p.mutable_carried_at()->set_unix_micros(now_.load() - 86'400'000'000);
-  EXPECT_THAT(
-      ledger_->RecordPaperCopy(id, kYTich, p, Operator()),
-      StatusIs(absl::StatusCode::kInvalidArgument, "before the document"));
-  p = Paper();
-  p.set_note(std::string(1001, 'x'));
-  EXPECT_THAT(ledger_->RecordPaperCopy(id, kYTich, p, Operator()),
-              StatusIs(absl::StatusCode::kInvalidArgument, "note is longer"));
-  EXPECT_THAT(ledger_->RecordPaperCopy(id, kHealth, Paper(), Operator()),
-              StatusIs(absl::StatusCode::kPermissionDenied, "was not sent to"));
-  EXPECT_EQ(audit_->size(), events);
-  EXPECT_EQ(ledger_->StatusOf(id)->recipients(0).state(),
-            truc::v1::DELIVERY_STATE_QUEUED);
-}
-
-TEST_F(LedgerConsoleTest, TheBoardListsEverySendersDocumentsOldestFirst) {
-  auto first = Accept(MakeHeader(kOffice, {kHealth}), "a");
-  now_ += 1'000'000;
-  auto second = Accept(MakeHeader(kHealth, {kOffice, kYTich}), "b");
-  truc::v1::ListSentRequest req;
-  auto board = ledger_->ListRecent(req);
-  ASSERT_EQ(board->documents_size(), 2);
-  EXPECT_EQ(board->documents(0).document_id(), first->document_id());
-  EXPECT_EQ(board->documents(1).sender(), kHealth);
-  EXPECT_EQ(board->documents(1).recipients_size(), 2);
-  EXPECT_EQ(ledger_->ListSent(kHealth, req)->documents_size(), 1);
-  req.set_since_seconds(1);
-  now_ += 5'000'000;
-  EXPECT_EQ(ledger_->ListRecent(req)->documents_size(), 0);
-}
-
 }  // namespace
 }  // namespace truc::hub

@@ -4,7 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "common/hub_event_log.h"
+#include "common/event_log.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
 #include "hub/ops/monthly_report.h"
@@ -50,8 +50,8 @@ Actor Actor::ForAccount(const ConsoleUser& user) {
 absl::Status Operations::RequireOperator(const Actor& actor) {
   if (actor.is_operator()) return absl::OkStatus();
   return absl::PermissionDeniedError(absl::StrCat(
-      "only an operator may do this; ", actor.Principal(),
-      " acts for agency ", actor.agency, " and its own documents only"));
+      "only an operator may do this; ", actor.Principal(), " acts for agency ",
+      actor.agency, " and its own documents only"));
 }
 
 absl::Status Operations::NotVisible(const Actor& actor,
@@ -74,11 +74,11 @@ absl::StatusOr<truc::internal::DocumentRecord> Operations::SentDocument(
     return doc.status();
   }
   if (actor.is_operator() || doc->sender() == actor.agency) return doc;
-  return NotVisible(actor, document_id,
-                    absl::StrCat("document ", document_id,
-                                 " was not sent by agency ", actor.agency,
-                                 ": only its sender (or an operator) may ",
-                                 act));
+  return NotVisible(
+      actor, document_id,
+      absl::StrCat("document ", document_id, " was not sent by agency ",
+                   actor.agency, ": only its sender (or an operator) may ",
+                   act));
 }
 
 absl::StatusOr<truc::internal::DocumentRecord> Operations::ReadableDocument(
@@ -88,10 +88,10 @@ absl::StatusOr<truc::internal::DocumentRecord> Operations::ReadableDocument(
   TRUC_ASSIGN_OR_RETURN(bool recipient,
                         d_.ledger->IsRecipient(document_id, actor.agency));
   if (recipient) return doc;
-  return NotVisible(actor, document_id,
-                    absl::StrCat("document ", document_id,
-                                 " was neither sent by nor sent to agency ",
-                                 actor.agency));
+  return NotVisible(
+      actor, document_id,
+      absl::StrCat("document ", document_id,
+                   " was neither sent by nor sent to agency ", actor.agency));
 }
 
 absl::StatusOr<truc::v1::DocumentStatus> Operations::StatusOf(
@@ -105,11 +105,12 @@ absl::StatusOr<truc::v1::ResendResponse> Operations::Resend(
     const Actor& actor, const truc::v1::ResendRequest& request) {
   TRUC_RETURN_IF_ERROR(
       SentDocument(actor, request.document_id(), "resend it").status());
-  TRUC_ASSIGN_OR_RETURN(std::vector<std::string> again,
-                        d_.ledger->Resend(request.document_id(), actor.identity));
-  LogEvent("resent", absl::StrCat("document=", request.document_id(),
-                                  " recipients=", again.size(),
-                                  " by=", actor.Principal()));
+  TRUC_ASSIGN_OR_RETURN(
+      std::vector<std::string> again,
+      d_.ledger->Resend(request.document_id(), actor.identity));
+  LogEvent("resent", {{"document", request.document_id()},
+                      {"recipients", absl::StrCat(again.size())},
+                      {"by", actor.Principal()}});
   truc::v1::ResendResponse response;
   for (auto& code : again) response.add_recipients(std::move(code));
   return response;
@@ -133,9 +134,9 @@ absl::StatusOr<truc::v1::RecipientStatus> Operations::RecordPaperCopy(
       truc::v1::RecipientStatus recipient,
       d_.ledger->RecordPaperCopy(document_id, Trimmed(request.recipient()),
                                  std::move(paper), actor.identity));
-  LogEvent("paper_copy",
-           absl::StrCat("document=", document_id, " recipient=",
-                        recipient.organ_id(), " by=", actor.Principal()));
+  LogEvent("paper_copy", {{"document", document_id},
+                          {"recipient", recipient.organ_id()},
+                          {"by", actor.Principal()}});
   return recipient;
 }
 
@@ -178,8 +179,8 @@ absl::StatusOr<truc::v1::AcknowledgeResponse> Operations::Acknowledge(
   TRUC_ASSIGN_OR_RETURN(auto response,
                         d_.ledger->Acknowledge(actor.identity, request));
   if (!response.already_acknowledged()) {
-    LogEvent("arrived", absl::StrCat("agency=", actor.agency,
-                                     " document=", request.document_id()));
+    LogEvent("arrived",
+             {{"agency", actor.agency}, {"document", request.document_id()}});
   }
   return response;
 }
@@ -189,9 +190,10 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Operations::ReportStatus(
   TRUC_RETURN_IF_ERROR(RequireAgency(actor));
   TRUC_ASSIGN_OR_RETURN(auto response,
                         d_.ledger->ReportStatus(actor.identity, request));
-  LogEvent("status", absl::StrCat("agency=", actor.agency,
-                                  " document=", request.document_id(),
-                                  " status=", static_cast<int>(request.status())));
+  LogEvent("status",
+           {{"agency", actor.agency},
+            {"document", request.document_id()},
+            {"status", absl::StrCat(static_cast<int>(request.status()))}});
   return response;
 }
 
@@ -202,8 +204,8 @@ absl::StatusOr<truc::v1::Agency> Operations::RegisterAgency(
       truc::v1::Agency agency,
       d_.directory->Register(Trimmed(request.code()), Trimmed(request.name()),
                              Trimmed(request.parent_code()), actor.identity));
-  LogEvent("agency_registered", absl::StrCat("agency=", agency.code(),
-                                             " by=", actor.Principal()));
+  LogEvent("agency_registered",
+           {{"agency", agency.code()}, {"by", actor.Principal()}});
   return agency;
 }
 
@@ -215,7 +217,7 @@ absl::StatusOr<truc::v1::Agency> Operations::SetAgencyState(
       d_.directory->SetState(Trimmed(code), state, actor.identity));
   LogEvent(state == truc::v1::AGENCY_STATE_SUSPENDED ? "agency_suspended"
                                                      : "agency_resumed",
-           absl::StrCat("agency=", agency.code(), " by=", actor.Principal()));
+           {{"agency", agency.code()}, {"by", actor.Principal()}});
   return agency;
 }
 
@@ -243,19 +245,17 @@ absl::StatusOr<truc::v1::ListAgenciesResponse> Operations::ListAgencies(
 absl::StatusOr<truc::v1::CertificateInfo> Operations::RevokeCertificate(
     const Actor& actor, const truc::v1::RevokeCertificateRequest& request) {
   TRUC_RETURN_IF_ERROR(RequireOperator(actor));
-  TRUC_ASSIGN_OR_RETURN(auto info,
-                        d_.certificates->Revoke(Trimmed(request.serial()),
-                                                request.reason(),
-                                                actor.identity));
-  LogEvent("certificate_revoked",
-           absl::StrCat("serial=", info.serial(), " principal=",
-                        info.principal(), " by=", actor.Principal()));
+  TRUC_ASSIGN_OR_RETURN(
+      auto info, d_.certificates->Revoke(Trimmed(request.serial()),
+                                         request.reason(), actor.identity));
+  LogEvent("certificate_revoked", {{"serial", info.serial()},
+                                   {"principal", info.principal()},
+                                   {"by", actor.Principal()}});
   return info;
 }
 
-absl::StatusOr<truc::v1::ListCertificatesResponse>
-Operations::ListCertificates(const Actor& actor,
-                             const truc::v1::ListCertificatesRequest& request) {
+absl::StatusOr<truc::v1::ListCertificatesResponse> Operations::ListCertificates(
+    const Actor& actor, const truc::v1::ListCertificatesRequest& request) {
   TRUC_RETURN_IF_ERROR(RequireOperator(actor));
   truc::v1::ListCertificatesResponse response;
   for (auto& c : d_.certificates->List(Trimmed(request.principal())))
@@ -266,10 +266,9 @@ Operations::ListCertificates(const Actor& actor,
 absl::StatusOr<truc::v1::AccountPassword> Operations::AddAccount(
     const Actor& actor, const truc::v1::AddAccountRequest& request) {
   TRUC_RETURN_IF_ERROR(RequireOperator(actor));
-  TRUC_ASSIGN_OR_RETURN(auto added,
-                        d_.accounts->Add(request, actor.identity));
-  LogEvent("account_added", absl::StrCat("account=", request.name(),
-                                         " by=", actor.Principal()));
+  TRUC_ASSIGN_OR_RETURN(auto added, d_.accounts->Add(request, actor.identity));
+  LogEvent("account_added",
+           {{"account", request.name()}, {"by", actor.Principal()}});
   return added;
 }
 
@@ -287,18 +286,18 @@ absl::StatusOr<truc::v1::Account> Operations::SetAccountDisabled(
   TRUC_ASSIGN_OR_RETURN(
       auto account, d_.accounts->SetDisabled(name, disabled, actor.identity));
   LogEvent(disabled ? "account_disabled" : "account_enabled",
-           absl::StrCat("account=", name, " by=", actor.Principal()));
+           {{"account", name}, {"by", actor.Principal()}});
   return account;
 }
 
 absl::StatusOr<truc::v1::AccountPassword> Operations::ResetAccount(
     const Actor& actor, const truc::v1::ResetAccountRequest& request) {
   TRUC_RETURN_IF_ERROR(RequireOperator(actor));
-  TRUC_ASSIGN_OR_RETURN(auto reset,
-                        d_.accounts->Reset(request.name(), request.password(),
-                                           actor.identity));
-  LogEvent("password_reset", absl::StrCat("account=", request.name(),
-                                          " by=", actor.Principal()));
+  TRUC_ASSIGN_OR_RETURN(
+      auto reset,
+      d_.accounts->Reset(request.name(), request.password(), actor.identity));
+  LogEvent("password_reset",
+           {{"account", request.name()}, {"by", actor.Principal()}});
   return reset;
 }
 
@@ -355,8 +354,8 @@ absl::StatusOr<truc::v1::VerifyLogResponse> Operations::VerifyLog(
     response.set_intact(false);
     response.set_problem(std::string(report.status().message()));
     LogEvent("audit_log_broken",
-             absl::StrCat("by=", actor.Principal(), " problem=\"",
-                          report.status().message(), "\""));
+             {{"by", actor.Principal()},
+              {"problem", std::string(report.status().message())}});
   } else {
     return report.status();
   }

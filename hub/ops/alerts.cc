@@ -5,10 +5,10 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "common/event_log.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
 #include "common/urgency.h"
-#include "common/hub_event_log.h"
 #include "hub/store/key_layout.h"
 #include "truc/internal/records.pb.h"
 
@@ -146,9 +146,8 @@ absl::StatusOr<std::map<std::string, Alert>> AlertEngine::Wanted(int64_t now) {
   }
   scan_complete_ = scanned <= kMaxScan;
   if (!scan_complete_) {
-    LogEvent("alerts_scan_cut",
-             absl::StrCat("entries=", kMaxScan,
-                          " (the oldest late deliveries are alerted first)"));
+    LogEvent("alerts_scan_cut", {{"entries", absl::StrCat(kMaxScan)},
+                                 {"first", "the oldest late deliveries"}});
   }
   if (thresholds_.silent_agency != 0) {
     for (const truc::v1::Agency& agency : directory_->List()) {
@@ -201,9 +200,9 @@ absl::Status AlertEngine::Write(const Alert& alert, bool cleared, int64_t now) {
   event.set_agency(alert.agency());
   event.set_detail(alert.id());
   TRUC_RETURN_IF_ERROR(audit_->Commit(batch, {event}).status());
-  LogEvent(
-      cleared ? "alert_cleared" : "alert_raised",
-      absl::StrCat("id=", alert.id(), " channels=", queue_->channels().size()));
+  LogEvent(cleared ? "alert_cleared" : "alert_raised",
+           {{"id", alert.id()},
+            {"channels", absl::StrCat(queue_->channels().size())}});
   if (feed_ != nullptr) {
     Change c;
     c.kind = Change::Kind::kAlert;

@@ -6,9 +6,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/event_log.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
-#include "common/hub_event_log.h"
 #include "hub/store/key_layout.h"
 
 namespace truc::hub {
@@ -108,7 +108,11 @@ absl::StatusOr<size_t> DigestJob::RunIfDue() {
                                 " senders=", digests.size() - recipients,
                                 " channels=", queue_->channels().size()));
   TRUC_RETURN_IF_ERROR(audit_->Commit(batch, {event}).status());
-  LogEvent("digests_queued", event.detail());
+  LogEvent("digests_queued",
+           {{"day", day},
+            {"recipients", absl::StrCat(recipients)},
+            {"senders", absl::StrCat(digests.size() - recipients)},
+            {"channels", absl::StrCat(queue_->channels().size())}});
   return digests.size();
 }
 

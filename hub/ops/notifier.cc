@@ -11,11 +11,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "common/event_log.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
 #include "common/text_proto.h"
 #include "common/time_util.h"
-#include "common/hub_event_log.h"
 #include "hub/store/key_layout.h"
 
 namespace truc::hub {
@@ -356,8 +356,7 @@ absl::StatusOr<size_t> Notifier::RunOnce() {
       keys::kNotificationPrefix, [&](absl::string_view k, absl::string_view v) {
         NotificationRecord n;
         if (!n.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-          LogEvent("notification_unreadable",
-                   absl::StrCat("key=", absl::CHexEscape(k)));
+          LogEvent("notification_unreadable", {{"key", std::string(k)}});
           due.emplace_back(std::string(k), NotificationRecord());
           return due.size() < 100;
         }
@@ -373,28 +372,39 @@ absl::StatusOr<size_t> Notifier::RunOnce() {
       continue;
     }
     absl::Status sent = Deliver(n);
-    const std::string what = absl::StrCat(
-        "alert=", n.alert().id(), " event=", n.cleared() ? "cleared" : "raised",
-        " channel=", n.channel() == "email" ? "email" : "webhook");
+    const std::string subject =
+        n.has_digest() ? absl::StrCat("digest:", n.digest().agency())
+                       : n.alert().id();
+    const std::string change = n.has_digest() ? "digest"
+                               : n.cleared()  ? "cleared"
+                                              : "raised";
+    const std::string channel = n.channel() == "email" ? "email" : "webhook";
     if (sent.ok()) {
       b.Delete(key);
       ++delivered;
-      LogEvent("notification_sent", what);
+      LogEvent("notification_sent",
+               {{"alert", subject}, {"change", change}, {"channel", channel}});
     } else {
       n.set_attempts(n.attempts() + 1);
       n.set_last_error(std::string(sent.message()));
       if (n.attempts() >= config_.max_attempts()) {
         b.Delete(key);
         LogEvent("notification_dropped",
-                 absl::StrCat(what, " attempts=", n.attempts(), " reason=\"",
-                              sent.message(), "\""));
+                 {{"alert", subject},
+                  {"change", change},
+                  {"channel", channel},
+                  {"attempts", absl::StrCat(n.attempts())},
+                  {"reason", std::string(sent.message())}});
       } else {
         n.set_next_attempt_micros(clock_() + BackoffMicros(n.attempts()));
         b.Put(key, n.SerializeAsString());
         LogEvent("notification_failed",
-                 absl::StrCat(what, " attempts=", n.attempts(), " retry_in=",
-                              FormatAge(BackoffMicros(n.attempts())),
-                              " reason=\"", sent.message(), "\""));
+                 {{"alert", subject},
+                  {"change", change},
+                  {"channel", channel},
+                  {"attempts", absl::StrCat(n.attempts())},
+                  {"retry_in", FormatAge(BackoffMicros(n.attempts()))},
+                  {"reason", std::string(sent.message())}});
       }
     }
     TRUC_RETURN_IF_ERROR(store_->Write(b, {.sync = false}));
@@ -408,7 +418,7 @@ void Notifier::Start() {
       auto sent = RunOnce();
       if (!sent.ok()) {
         LogEvent("notifier_failed",
-                 absl::StrCat("reason=\"", sent.status().message(), "\""));
+                 {{"reason", std::string(sent.status().message())}});
       }
       absl::MutexLock lock(&mu_);
       if (mu_.AwaitWithTimeout(absl::Condition(&stop_), absl::Seconds(1)))

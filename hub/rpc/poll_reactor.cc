@@ -4,8 +4,8 @@
 #include <atomic>
 
 #include "absl/strings/str_cat.h"
+#include "common/event_log.h"
 #include "common/grpc_status.h"
-#include "common/hub_event_log.h"
 #include "common/time_util.h"
 #include "hub/rpc/call_util.h"
 
@@ -110,8 +110,8 @@ class PollReactor : public grpc::ServerUnaryReactor, public TrackedCall {
     if (leased->empty() && !deadline_passed) return false;
     for (auto& d : *leased) *response_->add_deliveries() = std::move(d);
     if (!leased->empty()) {
-      LogEvent("leased", absl::StrCat("agency=", agency_.name,
-                                      " documents=", leased->size()));
+      LogEvent("leased", {{"agency", agency_.name},
+                          {"documents", absl::StrCat(leased->size())}});
     }
     Finish(grpc::Status::OK);
     return true;

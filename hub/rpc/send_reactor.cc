@@ -5,8 +5,8 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "common/event_log.h"
 #include "common/grpc_status.h"
-#include "common/hub_event_log.h"
 #include "hub/exchange/send_session.h"
 #include "hub/rpc/call_util.h"
 
@@ -222,14 +222,13 @@ class SendReactor : public grpc::ServerReadReactor<truc::v1::SendRequest>,
     if (result.ok()) {
       *response_ = *result;
       LogEvent(result->duplicate() ? "send_duplicate" : "accepted",
-               absl::StrCat("sender=", caller_,
-                            " document=", result->document_id()));
+               {{"sender", caller_}, {"document", result->document_id()}});
       Finish(grpc::Status::OK);
     } else {
       LogEvent("send_refused",
-               absl::StrCat("sender=", caller_, " code=",
-                            absl::StatusCodeToString(result.status().code()),
-                            " reason=\"", result.status().message(), "\""));
+               {{"sender", caller_},
+                {"code", absl::StatusCodeToString(result.status().code())},
+                {"reason", std::string(result.status().message())}});
       Finish(ToGrpcStatus(result.status()));
     }
   }

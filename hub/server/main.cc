@@ -15,9 +15,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/event_log.h"
 #include "common/net_address.h"
 #include "hub/server/config.h"
-#include "common/hub_event_log.h"
 #include "hub/server/server.h"
 
 namespace {
@@ -111,8 +111,9 @@ int main(int argc, char** argv) {
         address, event,
         truc::PortZero::kPicksAFreePort);  // checked at load
     truc::hub::LogEvent(
-        event, absl::StrCat("url=", scheme, "://", hp.ok() ? hp->host : address,
-                            ":", port, path));
+        event,
+        {{"url", absl::StrCat(scheme, "://", hp.ok() ? hp->host : address, ":",
+                              port, path)}});
   };
   if ((*hub)->metrics_port() != 0) {
     log_url("metrics_serving", "http", config->metrics_listen_address(),

@@ -9,9 +9,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/event_log.h"
 #include "common/file_util.h"
 #include "common/grpc_status.h"
-#include "common/hub_event_log.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
 #include "common/tls.h"
@@ -142,8 +142,8 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
             absl::UnauthenticatedError(absl::StrCat(
                 "certificate ", revoked.serial(), " was revoked by ",
                 revoked.revoked_by(), ": ", revoked.revocation_reason())));
-        LogLine(absl::StrCat("event=revoked_calls_ended serial=",
-                             revoked.serial(), " calls=", ended));
+        LogEvent("revoked_calls_ended", {{"serial", revoked.serial()},
+                                         {"calls", absl::StrCat(ended)}});
       });
   hub->auth_ = std::make_shared<Authenticator>(hub->certificates_.get());
 
@@ -246,12 +246,12 @@ namespace {
 void ReloadKey(HubSigningKey* key, absl::string_view what) {
   auto reloaded = key->Reload();
   if (!reloaded.ok()) {
-    LogLine(absl::StrCat("event=", what, "_reload_failed reason=\"",
-                         reloaded.status().message(),
-                         "\" (the key in use stays)"));
+    LogEvent(absl::StrCat(what, "_reload_failed"),
+             {{"reason", std::string(reloaded.status().message())},
+              {"kept", "the key in use"}});
   } else if (*reloaded) {
-    LogLine(absl::StrCat("event=", what, "_reloaded serial=",
-                         key->Current()->identity().serial_hex));
+    LogEvent(absl::StrCat(what, "_reloaded"),
+             {{"serial", key->Current()->identity().serial_hex}});
   }
 }
 
@@ -272,8 +272,8 @@ void HubServer::Maintain(const truc::v1::HubConfig& config) {
       last_checkpoint = now;
       auto cp = audit_->Checkpoint();
       if (!cp.ok() && !absl::IsFailedPrecondition(cp.status())) {
-        LogLine(absl::StrCat("event=audit_checkpoint_failed reason=\"",
-                             cp.status().message(), "\""));
+        LogEvent("audit_checkpoint_failed",
+                 {{"reason", std::string(cp.status().message())}});
       }
     }
     if (now - last_reload >= reload_every) {
@@ -285,14 +285,14 @@ void HubServer::Maintain(const truc::v1::HubConfig& config) {
       last_alerts = now;
       auto checked = alerts_->Evaluate();
       if (!checked.ok()) {
-        LogLine(absl::StrCat("event=alert_check_failed reason=\"",
-                             checked.status().message(), "\""));
+        LogEvent("alert_check_failed",
+                 {{"reason", std::string(checked.status().message())}});
       }
       if (digests_) {
         auto queued = digests_->RunIfDue();
         if (!queued.ok()) {
-          LogLine(absl::StrCat("event=digests_failed reason=\"",
-                               queued.status().message(), "\""));
+          LogEvent("digests_failed",
+                   {{"reason", std::string(queued.status().message())}});
         }
       }
     }
@@ -314,12 +314,12 @@ void HubServer::Maintain(const truc::v1::HubConfig& config) {
       int64_t& last = warned[c.serial()];
       if (last != 0 && now - last < kRewarnMicros) continue;
       last = now;
-      LogLine(
-          absl::StrCat("event=certificate_expiring principal=", c.principal(),
-                       " serial=", c.serial(), " expires=\"",
-                       FormatVietnamTime(c.not_after().unix_micros()),
-                       "\" in=", FormatAge(c.not_after().unix_micros() - now),
-                       " (issue a new one with truc ca issue)"));
+      LogEvent("certificate_expiring",
+               {{"principal", c.principal()},
+                {"serial", c.serial()},
+                {"expires", FormatVietnamTime(c.not_after().unix_micros())},
+                {"in", FormatAge(c.not_after().unix_micros() - now)},
+                {"do", "issue a new one with truc ca issue"}});
     }
     absl::MutexLock lock(&maintenance_mu_);
     if (maintenance_mu_.AwaitWithTimeout(absl::Condition(&stop_maintenance_),

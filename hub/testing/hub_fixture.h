@@ -25,6 +25,7 @@
 #include "hub/store/key_layout.h"
 #include "hub/store/memory_store.h"
 #include "hub/testing/fault_store.h"
+#include "hub/testing/test_stores.h"
 #include "truc/internal/records.pb.h"
 
 namespace truc::hub::testing {
@@ -144,14 +145,28 @@ inline truc::v1::Envelope SignedEnvelope(const truc::v1::DocumentHeader& h,
   return env;
 }
 
+// The fixture, over the in-memory store unless a test suite says
+// otherwise (the ledger's run on both: test_stores.h).
 class HubFixture : public ::testing::Test {
  protected:
   void SetUp() override { Open(); }
 
+  virtual StoreKind store_kind() const { return StoreKind::kMemory; }
+
   // (Re)opens the audit log, directory, registry and ledger over the same
   // store contents.
   void Open() {
-    store_ = std::make_unique<MemoryStore>(data_);
+    // What runs over the store goes first; a RocksDB store is locked while
+    // it is open.
+    ledger_.reset();
+    trust_.reset();
+    registry_.reset();
+    directory_.reset();
+    audit_.reset();
+    faulty_.reset();
+    store_.reset();
+    store_ = OpenTestStore(store_kind(), data_, tmp_.Sub("db"));
+    ASSERT_NE(store_, nullptr);
     faulty_ = std::make_unique<FaultInjectingStore>(store_.get());
     const Clock clock = [this] { return now_.load(); };
     HubSigningKey* key = keys_.hub_key();
@@ -267,7 +282,7 @@ class HubFixture : public ::testing::Test {
   FixtureKeys keys_{tmp_.path()};
   std::shared_ptr<MemoryStore::Data> data_ =
       std::make_shared<MemoryStore::Data>();
-  std::unique_ptr<MemoryStore> store_;
+  std::unique_ptr<Store> store_;
   std::unique_ptr<FaultInjectingStore> faulty_;
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<Directory> directory_;

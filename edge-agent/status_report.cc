@@ -1,4 +1,4 @@
-#include "edge-agent/report.h"
+#include "edge-agent/status_report.h"
 
 #include <chrono>
 
@@ -89,15 +89,10 @@ absl::StatusOr<std::string> ReceivedHeaderDigest(
       body.ParseFromString(statement.body())) {
     return body.header_sha256();
   }
-  // A marker of an earlier version of the agent holds no statement.
-  auto header = ReadFile(
-      JoinPath(JoinPath(folders.inbox, document_id), kHeaderFile), 64 << 20);
-  if (header.ok()) return Sha256::Of(*header);
-  return absl::NotFoundError(
-      absl::StrCat("cannot tell which header of document ", document_id,
-                   " this agent received: its marker ", marker,
-                   " predates signed statements and inbox/", document_id,
-                   "/header.bin is gone"));
+  return absl::DataLossError(
+      absl::StrCat("the marker ", marker, " of document ", document_id,
+                   " does not hold this agent's signed statement of the "
+                   "arrival (the file was altered)"));
 }
 
 absl::StatusOr<truc::v1::ReportStatusResponse> ReportStatus(

@@ -1,20 +1,21 @@
-#include "edge-agent/event_log.h"
+#include "common/event_log.h"
 
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-namespace truc::agent {
+namespace truc {
 
-EventLog::EventLog(std::string agency)
-    : EventLog(std::move(agency), [](const std::string& line) {
+EventLog::EventLog(std::string program, std::string agency, Sink sink)
+    : prefix_(agency.empty()
+                  ? program
+                  : absl::StrCat(program, " agency=", LogValue(agency))),
+      agency_(std::move(agency)),
+      sink_(sink ? std::move(sink) : Sink([](const std::string& line) {
         std::fwrite(line.data(), 1, line.size(), stderr);
         std::fflush(stderr);
-      }) {}
-
-EventLog::EventLog(std::string agency, Sink sink)
-    : agency_(std::move(agency)), sink_(std::move(sink)) {}
+      })) {}
 
 std::string LogValue(absl::string_view value) {
   bool plain = !value.empty();
@@ -54,8 +55,7 @@ std::string LogValue(absl::string_view value) {
 
 void EventLog::Event(absl::string_view event,
                      std::initializer_list<Field> fields) {
-  std::string line = absl::StrCat("truc-agent agency=", LogValue(agency_),
-                                  " event=", LogValue(event));
+  std::string line = absl::StrCat(prefix_, " event=", LogValue(event));
   for (const Field& f : fields) {
     absl::StrAppend(&line, " ", f.first, "=", LogValue(f.second));
   }
@@ -64,4 +64,10 @@ void EventLog::Event(absl::string_view event,
   sink_(line);
 }
 
-}  // namespace truc::agent
+void HubLogEvent(absl::string_view event,
+                 std::initializer_list<LogField> fields) {
+  static EventLog* const log = new EventLog("truc-hub");
+  log->Event(event, fields);
+}
+
+}  // namespace truc

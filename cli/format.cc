@@ -1,4 +1,4 @@
-#include "cli/report.h"
+#include "cli/format.h"
 
 #include <algorithm>
 #include <vector>

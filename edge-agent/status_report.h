@@ -2,8 +2,8 @@
 // `truc-agent report` command sends them.
 //
 // Thread-safety: the functions are thread-safe.
-#ifndef TRUC_EDGE_AGENT_REPORT_H_
-#define TRUC_EDGE_AGENT_REPORT_H_
+#ifndef TRUC_EDGE_AGENT_STATUS_REPORT_H_
+#define TRUC_EDGE_AGENT_STATUS_REPORT_H_
 
 #include <string>
 
@@ -25,10 +25,9 @@ absl::StatusOr<truc::v1::EdxmlStatus> ParseStatusCode(absl::string_view text);
 std::string StatusCodeLabel(truc::v1::EdxmlStatus status);
 
 // The SHA-256 of the header this agent received for `document_id`: from
-// the arrival statement in its marker (state/received/<id>), or, for a
-// marker of an earlier version, from inbox/<id>/header.bin. NOT_FOUND
-// naming the id if this agent never received it, or cannot tell what it
-// received.
+// the arrival statement in its marker (state/received/<id>). NOT_FOUND
+// naming the id if this agent never received it; DATA_LOSS if the marker
+// holds no statement.
 absl::StatusOr<std::string> ReceivedHeaderDigest(
     const AgentFolders& folders, const std::string& document_id);
 
@@ -43,4 +42,4 @@ absl::StatusOr<truc::v1::ReportStatusResponse> ReportStatus(
 
 }  // namespace truc::agent
 
-#endif  // TRUC_EDGE_AGENT_REPORT_H_
+#endif  // TRUC_EDGE_AGENT_STATUS_REPORT_H_

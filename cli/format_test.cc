@@ -1,4 +1,4 @@
-#include "cli/report.h"
+#include "cli/format.h"
 
 #include <google/protobuf/util/json_util.h>
 

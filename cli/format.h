@@ -5,8 +5,8 @@
 // with an age where it helps.
 //
 // Thread-safety: pure functions, thread-safe.
-#ifndef TRUC_CLI_REPORT_H_
-#define TRUC_CLI_REPORT_H_
+#ifndef TRUC_CLI_FORMAT_H_
+#define TRUC_CLI_FORMAT_H_
 
 #include <google/protobuf/message.h>
 
@@ -98,4 +98,4 @@ std::string FormatSent(const truc::v1::ListSentResponse& response,
 
 }  // namespace truc::cli
 
-#endif  // TRUC_CLI_REPORT_H_
+#endif  // TRUC_CLI_FORMAT_H_
