@@ -31,93 +31,50 @@ truc::v1::DocumentHeader ClerkHeader(const std::string& from,
 }
 
 Province::Province() {
-  auto ca = CreateCertificateAuthority("CA tỉnh Lạng Sơn");
-  EXPECT_TRUE(ca.ok());
-  ca_ = *ca;
-  EXPECT_TRUE(WriteFileDurably(Path("ca.crt"), ca_.cert_pem).ok());
-  auto write = [&](const std::string& name, const KeyAndCert& kc) {
-    EXPECT_TRUE(WriteFileDurably(Path(name + ".crt"), kc.cert_pem).ok());
-    EXPECT_TRUE(WriteFileDurably(Path(name + ".key"), kc.key_pem, 0600).ok());
-  };
-  write("hub",
-        *IssueCertificate(
-            ca_,
-            {Role::kHub, "hub", "truc hub", {"localhost"}, {"127.0.0.1"}, 30}));
-  write("operator",
-        *IssueCertificate(ca_,
-                          {Role::kOperator, "van-thu", "Văn thư", {}, {}, 30}));
-  port_ = FreePort();
+  auto loopback = Loopback::Create(tmp_.path());
+  if (!loopback.ok()) {
+    ADD_FAILURE() << "cannot set up the province: " << loopback.status();
+    std::abort();
+  }
+  loopback_ = *std::move(loopback);
   WriteHubConfig();
 }
 
-Province::~Province() {
-  for (auto& [code, p] : agents_) {
-    if (p) p->Stop(std::chrono::seconds(3));
-  }
-  if (hub_) hub_->Stop(std::chrono::seconds(5));
-}
-
-std::string Province::address() const {
-  return absl::StrCat("127.0.0.1:", port_);
-}
+Province::~Province() = default;
 
 void Province::IssueAgency(const std::string& code) {
-  auto kc = IssueCertificate(ca_, {Role::kAgency, code, code, {}, {}, 30});
-  ASSERT_TRUE(kc.ok()) << kc.status();
-  ASSERT_TRUE(WriteFileDurably(Path(code + ".crt"), kc->cert_pem).ok());
-  ASSERT_TRUE(WriteFileDurably(Path(code + ".key"), kc->key_pem, 0600).ok());
+  absl::Status s = loopback_->IssueAgency(code);
+  ASSERT_TRUE(s.ok()) << s;
 }
 
 void Province::IssueFile(const std::string& file, const IssueRequest& request) {
-  auto kc = IssueCertificate(ca_, request);
-  ASSERT_TRUE(kc.ok()) << kc.status();
-  ASSERT_TRUE(WriteFileDurably(Path(file + ".crt"), kc->cert_pem).ok());
-  ASSERT_TRUE(WriteFileDurably(Path(file + ".key"), kc->key_pem, 0600).ok());
+  absl::Status s = loopback_->Issue(file, request);
+  ASSERT_TRUE(s.ok()) << s;
 }
 
 void Province::WriteHubConfig(const std::string& extra) {
-  std::string conf = absl::StrCat(
-      "listen_address: \"127.0.0.1:", port_, "\"\n", "data_dir: \"hub-data\"\n",
-      "port_file: \"hub.port\"\n",
-      "tls { ca_cert: \"ca.crt\" cert: \"hub.crt\" key: \"hub.key\" }\n",
-      "lease_seconds: 5\n", "silence_threshold_seconds: 30\n", extra);
-  ASSERT_TRUE(WriteFileDurably(Path("hub.conf"), conf).ok());
+  absl::Status s = loopback_->WriteHubConfig(absl::StrCat(
+      "lease_seconds: 5\n", "silence_threshold_seconds: 30\n", extra));
+  ASSERT_TRUE(s.ok()) << s;
 }
 
 void Province::StartHub(std::map<std::string, std::string> env) {
-  (void)RemoveAll(Path("hub.port"));
-  hub_ = std::make_unique<Process>(
-      std::vector<std::string>{TRUC_HUB_BIN, "--config", Path("hub.conf")},
-      Path("hub.log"), env);
-  bool up =
-      WaitFor([&] { return PathExists(Path("hub.port")) || !hub_->running(); },
-              std::chrono::seconds(20));
-  ASSERT_TRUE(up && hub_->running())
-      << "truc-hub did not start; see " << Path("hub.log") << ":\n"
-      << ReadFile(Path("hub.log")).value_or("");
+  absl::Status s =
+      loopback_->StartHub(std::move(env), std::chrono::seconds(20));
+  ASSERT_TRUE(s.ok()) << s;
 }
 
-void Province::KillHub() {
-  if (hub_) hub_->Kill9();
-}
+void Province::KillHub() { loopback_->KillHub(); }
 
-int Province::StopHub() { return hub_ ? hub_->Stop() : -1; }
+int Province::StopHub() { return loopback_->StopHub(std::chrono::seconds(5)); }
 
 std::unique_ptr<truc::v1::Exchange::Stub> Province::Exchange(
     const std::string& code) {
-  truc::v1::TlsFiles files;
-  files.set_ca_cert(Path("ca.crt"));
-  files.set_cert(Path(code + ".crt"));
-  files.set_key(Path(code + ".key"));
-  return truc::v1::Exchange::NewStub(*MakeChannel(address(), files));
+  return loopback_->Exchange(code);
 }
 
 std::unique_ptr<truc::v1::Operator::Stub> Province::Operator() {
-  truc::v1::TlsFiles files;
-  files.set_ca_cert(Path("ca.crt"));
-  files.set_cert(Path("operator.crt"));
-  files.set_key(Path("operator.key"));
-  return truc::v1::Operator::NewStub(*MakeChannel(address(), files));
+  return loopback_->Operator();
 }
 
 void Province::SmallProvince() {
@@ -140,46 +97,28 @@ int Province::PortIn(const std::string& file) const {
 
 void Province::Register(const std::string& code, const std::string& name) {
   IssueAgency(code);
-  auto op = Operator();
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  truc::v1::RegisterAgencyRequest req;
-  req.set_code(code);
-  req.set_name(name);
-  truc::v1::Agency agency;
-  auto s = op->RegisterAgency(&ctx, req, &agency);
-  ASSERT_TRUE(s.ok()) << s.error_message();
+  absl::Status s = loopback_->Register(code, name);
+  ASSERT_TRUE(s.ok()) << s;
 }
 
 std::string Province::AgentDir(const std::string& code) const {
-  return tmp_.Sub("agents/" + code);
+  return loopback_->AgentDir(code);
 }
 
 void Province::StartAgent(const std::string& code,
                           std::map<std::string, std::string> env,
                           const std::string& cert_name) {
-  std::string dir = AgentDir(code);
-  ASSERT_TRUE(MakeDirectories(dir).ok());
-  const std::string cert = cert_name.empty() ? code : cert_name;
-  std::string conf = absl::StrCat(
-      "hub_address: \"", address(), "\"\n", "tls { ca_cert: \"", Path("ca.crt"),
-      "\" cert: \"", Path(cert + ".crt"), "\" key: \"", Path(cert + ".key"),
-      "\" }\n", "base_dir: \".\"\n", "poll_wait_seconds: 5\n",
-      "outbox_scan_millis: 200\n", "retry_initial_millis: 100\n",
-      "retry_max_millis: 1000\n");
-  ASSERT_TRUE(WriteFileDurably(JoinPath(dir, "agent.conf"), conf).ok());
-  agents_[code] = std::make_unique<Process>(
-      std::vector<std::string>{TRUC_AGENT_BIN, "run", "--config",
-                               JoinPath(dir, "agent.conf")},
-      JoinPath(dir, "agent.log"), env);
+  absl::Status s =
+      loopback_->StartAgent(code, AgentTimings{}, std::move(env), cert_name);
+  ASSERT_TRUE(s.ok()) << s;
 }
 
 void Province::KillAgent(const std::string& code) {
-  if (agents_[code]) agents_[code]->Kill9();
+  loopback_->KillAgent(code);
 }
 
 int Province::StopAgent(const std::string& code) {
-  return agents_[code] ? agents_[code]->Stop() : -1;
+  return loopback_->StopAgent(code, std::chrono::seconds(5));
 }
 
 std::vector<std::string> Province::Inbox(const std::string& code) const {

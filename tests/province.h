@@ -1,8 +1,8 @@
-// A province on loopback for the cross-process tests: a fresh CA and
-// certificates, a real truc-hub process on a fixed free port with its data
-// in a temporary directory, and real truc-agent processes, one per agency,
-// each with its own folders. Binaries come from the build (paths set by
-// CMake as TRUC_HUB_BIN, TRUC_AGENT_BIN, TRUC_CLI_BIN).
+// A province on loopback for the cross-process tests: the shared harness
+// (tests/loopback.h: a fresh CA and certificates, a real truc-hub process on
+// a fixed free port, real truc-agent processes, one per agency) in a
+// temporary directory, with each step asserted, plus the clerk's and the
+// CLI's ways in. The CLI comes from the build (TRUC_CLI_BIN, set by CMake).
 #ifndef TRUC_TESTS_PROVINCE_H_
 #define TRUC_TESTS_PROVINCE_H_
 
@@ -15,6 +15,7 @@
 #include "common/exchange_client.h"
 #include "common/pki.h"
 #include "common/test_util.h"
+#include "tests/loopback.h"
 #include "tests/process.h"
 #include "truc/v1/exchange.grpc.pb.h"
 #include "truc/v1/operator.grpc.pb.h"
@@ -34,21 +35,22 @@ class Province {
 
   const std::string& dir() const { return tmp_.path(); }
   std::string Path(const std::string& name) const { return tmp_.Sub(name); }
-  int port() const { return port_; }
-  std::string address() const;
+  int port() const { return loopback_->port(); }
+  std::string address() const { return loopback_->address(); }
 
   // Certificates and keys for an agency: <dir>/<code>.crt / .key.
   void IssueAgency(const std::string& code);
   // Any certificate of the province CA, as <dir>/<file>.crt / .key.
   void IssueFile(const std::string& file, const IssueRequest& request);
-  const KeyAndCert& ca() const { return ca_; }
-  // Writes <dir>/hub.conf (extra text-format lines appended).
+  const KeyAndCert& ca() const { return loopback_->ca(); }
+  // Writes <dir>/hub.conf with 5 s leases and a 30 s silence threshold
+  // (extra text-format lines appended).
   void WriteHubConfig(const std::string& extra = "");
   // Starts truc-hub and waits until it serves (at most 20 s).
   void StartHub(std::map<std::string, std::string> env = {});
   void KillHub();  // kill -9
   int StopHub();   // SIGTERM; returns the exit code
-  Process* hub() { return hub_.get(); }
+  Process* hub() { return loopback_->hub(); }
 
   // Registers agencies through the operator service.
   void Register(const std::string& code, const std::string& name);
@@ -59,13 +61,14 @@ class Province {
   int PortIn(const std::string& file) const;
 
   // <dir>/agents/<code>/agent.conf, and starts truc-agent for it, with
-  // the certificate <dir>/<cert>.crt (default: <code>.crt).
+  // the certificate <dir>/<cert>.crt (default: <code>.crt), polling 5 s
+  // and scanning its outbox every 200 ms.
   void StartAgent(const std::string& code,
                   std::map<std::string, std::string> env = {},
                   const std::string& cert = "");
   void KillAgent(const std::string& code);
   int StopAgent(const std::string& code);
-  Process* agent(const std::string& code) { return agents_[code].get(); }
+  Process* agent(const std::string& code) { return loopback_->agent(code); }
   std::string AgentDir(const std::string& code) const;
   // Document ids in the agent's inbox.
   std::vector<std::string> Inbox(const std::string& code) const;
@@ -98,10 +101,7 @@ class Province {
 
  private:
   TempDir tmp_;
-  KeyAndCert ca_;
-  int port_ = 0;
-  std::unique_ptr<Process> hub_;
-  std::map<std::string, std::unique_ptr<Process>> agents_;
+  std::unique_ptr<Loopback> loopback_;
   int outgoing_ = 0;
 };
 

@@ -1,10 +1,11 @@
 // The hub's key-value store: an ordered map of byte strings with atomic,
 // durable batches. Everything the hub knows lives in one Store; the key
-// layout is in keys.h and docs/ARCHITECTURE.md.
+// layout is in key_layout.h and docs/ARCHITECTURE.md.
 //
 // Implementations: RocksDbStore (production), MemoryStore (tests, and a
-// reference for the contract), FaultInjectingStore (wraps another to fail
-// writes on purpose). store_contract_test.cc runs against all of them.
+// reference for the contract), and, for tests only, FaultInjectingStore
+// (hub/testing/fault_store.h: wraps another to fail writes on purpose).
+// store_contract_test.cc runs against all of them.
 //
 // Thread-safety: every method may be called concurrently from any thread.
 // Concurrent Write calls are applied in some serial order, each whole.

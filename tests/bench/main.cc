@@ -76,6 +76,13 @@ int Main(int argc, char** argv) {
   app.add_option("--large-mb", o.large_bytes,
                  "Size of the large attachment, MB (default 200)")
       ->check(CLI::Range(1, 100'000));
+  app.add_option("--hub", o.binaries.hub,
+                 "The truc-hub to measure (default: this build's); with "
+                 "--agent, compares another build under the same harness")
+      ->check(CLI::ExistingFile);
+  app.add_option("--agent", o.binaries.agent,
+                 "The truc-agent to measure (default: this build's)")
+      ->check(CLI::ExistingFile);
   CLI11_PARSE(app, argc, argv);
   if (app.count("--large-mb")) o.large_bytes *= 1'000'000;
   o.window = absl::Seconds(o.quick && !app.count("--window") ? 1 : window_s);
@@ -122,9 +129,10 @@ int Main(int argc, char** argv) {
   report.proto().set_machine(Machine());
   std::vector<std::string> args(argv, argv + argc);
   report.proto().set_command(absl::StrJoin(args, " "));
-  std::printf("truc-bench %s, %s\nrun directory %s\n\n",
+  std::printf("truc-bench %s, %s\nrun directory %s\nmeasuring %s and %s\n\n",
               o.quick ? "(quick)" : "", report.proto().machine().c_str(),
-              o.run_dir.c_str());
+              o.run_dir.c_str(), o.binaries.hub.c_str(),
+              o.binaries.agent.c_str());
 
   std::unique_ptr<RabbitBroker> broker;
   bool needs_rabbit = false;

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "tests/bench/report.h"
+#include "tests/bench/world.h"
 
 namespace truc::bench {
 
@@ -30,6 +31,7 @@ struct BenchOptions {
   int64_t preload_documents = 1'000'000;     // scenario 4 (quick: 20,000)
   uint64_t large_bytes = 200'000'000;        // scenario 3 (quick: 8 MB)
   absl::Duration window = absl::Seconds(5);  // each throughput run
+  Binaries binaries;  // the truc-hub and truc-agent to measure
 };
 
 struct Scenario {

@@ -1,8 +1,8 @@
-// A province on loopback for truc-bench: a fresh CA and certificates, a real
-// truc-hub process with its data in the run directory, agencies registered
-// through the operator service, and real truc-agent processes, each with its
-// own folders. Like tests/province.h, but reporting failures as statuses (the
-// bench is a program, not a test).
+// A province on loopback for truc-bench: the shared harness
+// (tests/loopback.h: a fresh CA and certificates, a real truc-hub process,
+// real truc-agent processes) in the run directory, with the bench's invented
+// agencies registered through the operator service and their signing keys.
+// Failures are statuses (the bench is a program, not a test).
 //
 // Thread-safety: one controlling thread; the stub factories are thread-safe.
 #ifndef TRUC_TESTS_BENCH_WORLD_H_
@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/pki.h"
 #include "common/signature.h"
+#include "tests/loopback.h"
 #include "tests/process.h"
 #include "truc/v1/config.pb.h"
 #include "truc/v1/exchange.grpc.pb.h"
@@ -38,18 +39,27 @@ std::vector<BenchAgency> BenchAgencies(int n, int first = 1);
 // The office that sends in every scenario: Văn phòng UBND tỉnh.
 inline constexpr char kOfficeCode[] = "000.01.00.H99";
 
+// The truc-hub and truc-agent a run drives: the build's by default.
+struct Binaries {
+  std::string hub = TRUC_HUB_BIN;
+  std::string agent = TRUC_AGENT_BIN;
+};
+
 class World {
  public:
   // Creates `dir` (which must not exist or be empty), the CA, the hub's and
   // the operator's certificates, and hub.conf on a free port. `hub_extra` is
   // appended to hub.conf (text format). Fails with the file error.
   static absl::StatusOr<std::unique_ptr<World>> Create(
-      const std::string& dir, const std::string& hub_extra = "");
+      const std::string& dir, const Binaries& binaries,
+      const std::string& hub_extra = "");
   ~World();  // stops every agent and the hub
 
-  const std::string& dir() const { return dir_; }
-  std::string Path(const std::string& name) const;
-  std::string address() const;
+  const std::string& dir() const { return loopback_->dir(); }
+  std::string Path(const std::string& name) const {
+    return loopback_->Path(name);
+  }
+  std::string address() const { return loopback_->address(); }
   std::string DataDir() const { return Path("hub-data"); }
 
   // Starts truc-hub and waits until it answers a health check (at most
@@ -57,13 +67,14 @@ class World {
   absl::Status StartHub();
   // SIGTERM and wait; fails INTERNAL if the exit code is not 0.
   absl::Status StopHub();
-  Process* hub() { return hub_.get(); }
+  Process* hub() { return loopback_->hub(); }
 
   // Issues each agency a certificate and registers it (the office is
   // registered at creation). Fails with the first error.
   absl::Status AddAgencies(const std::vector<BenchAgency>& agencies);
 
-  // Writes <dir>/agents/<code>/agent.conf and starts truc-agent for it.
+  // Writes <dir>/agents/<code>/agent.conf and starts truc-agent for it,
+  // long-polling 30 s (the bench sends through the hub, not the outbox).
   absl::Status StartAgent(const std::string& code);
   void StopAgents();
   std::string AgentDir(const std::string& code) const;
@@ -83,14 +94,8 @@ class World {
 
  private:
   World() = default;
-  absl::Status Issue(Role role, const std::string& name,
-                     const std::string& common_name);
 
-  std::string dir_;
-  KeyAndCert ca_;
-  int port_ = 0;
-  std::unique_ptr<Process> hub_;
-  std::map<std::string, std::unique_ptr<Process>> agents_;
+  std::unique_ptr<truc::testing::Loopback> loopback_;
   absl::Mutex signers_mu_;
   std::map<std::string, std::unique_ptr<truc::Signer>> signers_
       ABSL_GUARDED_BY(signers_mu_);
