@@ -51,7 +51,8 @@ std::string UrgencyLabel(Urgency urgency) {
   }
   // Each Vietnamese name begins with an ASCII letter.
   std::string vietnamese(UrgencyVietnamese(urgency));
-  vietnamese[0] = absl::ascii_toupper(static_cast<unsigned char>(vietnamese[0]));
+  vietnamese[0] =
+      absl::ascii_toupper(static_cast<unsigned char>(vietnamese[0]));
   return absl::StrCat(vietnamese, " (", UrgencyWord(urgency), ")");
 }
 
@@ -127,6 +128,15 @@ std::string EdxmlStatusLabel(EdxmlStatus status) {
       break;
     case truc::v1::EDXML_STATUS_COMPLETED:
       word = "completed";
+      break;
+    case truc::v1::EDXML_STATUS_RECALL_REQUESTED:
+      word = "recall requested";
+      break;
+    case truc::v1::EDXML_STATUS_RECALL_AGREED:
+      word = "recall agreed";
+      break;
+    case truc::v1::EDXML_STATUS_RECALL_REFUSED:
+      word = "recall refused";
       break;
     default:
       word = "unknown";

@@ -14,6 +14,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest
   librabbitmq-dev
   libcpp-httplib-dev libargon2-dev libcurl4-openssl-dev
+  libxml2-dev libxmlsec1-dev
+  clang libclang-rt-14-dev
   python3 python3-prometheus-client
 )
 # truc-bench compares truc with a RabbitMQ broker it starts itself (on its

@@ -34,14 +34,6 @@ absl::Status ValidDate(const truc::v1::Date& d, absl::string_view field) {
 
 }  // namespace
 
-std::string EdxmlDocumentId(const truc::v1::DocumentHeader& h) {
-  if (!h.edxml_document_id().empty()) return h.edxml_document_id();
-  const auto& d = h.promulgation().promulgation_date();
-  return absl::StrFormat("%s,%04d/%02d/%02d,%s/%s", h.from().organ_id(),
-                         d.year(), d.month(), d.day(), h.code().code_number(),
-                         h.code().code_notation());
-}
-
 absl::StatusOr<truc::v1::DocumentHeader> ParseAndValidateHeader(
     const std::string& bytes, const std::string& caller,
     const HeaderLimits& limits) {

@@ -29,10 +29,6 @@ absl::StatusOr<truc::v1::DocumentHeader> ParseAndValidateHeader(
     const std::string& header_bytes, const std::string& caller,
     const HeaderLimits& limits);
 
-// "<sender>,<yyyy/MM/dd>,<number>/<notation>" from the header's fields, or
-// the header's own edxml_document_id when it has one.
-std::string EdxmlDocumentId(const truc::v1::DocumentHeader& header);
-
 }  // namespace truc::hub
 
 #endif  // TRUC_HUB_EXCHANGE_HEADER_VALIDATION_H_

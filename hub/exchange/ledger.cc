@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/edxml/mapping.h"
 #include "common/reception.h"
 #include "common/sha256.h"
 #include "common/status_macros.h"
@@ -238,7 +239,7 @@ absl::StatusOr<truc::v1::SendResponse> Ledger::Accept(
     doc.set_accepted_at_micros(now);
     for (const auto& r : recipients) doc.add_recipients(r);
     doc.set_idempotency_key(idempotency_key);
-    doc.set_edxml_document_id(EdxmlDocumentId(header));
+    doc.set_edxml_document_id(edxml::DocumentIdOf(header));
     doc.set_header_sha256(Sha256::Of(envelope.header()));
     TRUC_ASSIGN_OR_RETURN(*doc.mutable_receipt(), trust_->SignAcceptance(doc));
 
