@@ -20,6 +20,9 @@ void AddEvidenceCommands(CommandLine& cl);
 // truc account add | list | disable | enable | reset
 void AddOperatorCommands(CommandLine& cl);
 
+// truc edxml check | import | export
+void AddEdxmlCommands(CommandLine& cl);
+
 }  // namespace truc::cli
 
 #endif  // TRUC_CLI_COMMAND_GROUPS_H_

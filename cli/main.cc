@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   truc::cli::AddCaCommands(cl);
   truc::cli::AddAgencyCommands(cl);
   truc::cli::AddDocumentCommands(cl);
+  truc::cli::AddEdxmlCommands(cl);
   truc::cli::AddEvidenceCommands(cl);
   truc::cli::AddOperatorCommands(cl);
   return cl.Run(argc, argv);

@@ -146,14 +146,23 @@ absl::Status RunSend(truc::v1::Exchange::StubInterface* stub,
     files.push_back(std::move(f));
   }
   TRUC_RETURN_IF_ERROR(CompleteHeader(sender.name, files, &header));
+  return SendPrepared(stub, signer, anchor, header, files,
+                      flags.idempotency_key, flags.receipt, json, out, err);
+}
 
-  if (flags.idempotency_key.size() > 128) {
+absl::Status SendPrepared(truc::v1::Exchange::StubInterface* stub,
+                          const Signer& signer, const TrustAnchor& anchor,
+                          const truc::v1::DocumentHeader& header,
+                          const std::vector<AttachmentFile>& files,
+                          const std::string& idempotency_key,
+                          const std::string& receipt_path, bool json,
+                          std::ostream& out, std::ostream& err) {
+  if (idempotency_key.size() > 128) {
     return absl::InvalidArgumentError(
         "--idempotency-key is longer than 128 bytes");
   }
-  const bool generated_key = flags.idempotency_key.empty();
-  const std::string key =
-      generated_key ? NewIdempotencyKey() : flags.idempotency_key;
+  const bool generated_key = idempotency_key.empty();
+  const std::string key = generated_key ? NewIdempotencyKey() : idempotency_key;
   auto response = SendDocument(stub, signer, header, files, key);
   if (!response.ok()) {
     // The hint only where the outcome is unknown (the hub may have stored
@@ -185,9 +194,9 @@ absl::Status RunSend(truc::v1::Exchange::StubInterface* stub,
                      checked.ok() ? "it names another document"
                                   : std::string(checked.status().message())));
   }
-  if (!flags.receipt.empty()) {
-    TRUC_RETURN_IF_ERROR(WriteReceiptFile(flags.receipt, response->receipt()));
-    err << "truc: the hub's signed receipt is saved in " << flags.receipt
+  if (!receipt_path.empty()) {
+    TRUC_RETURN_IF_ERROR(WriteReceiptFile(receipt_path, response->receipt()));
+    err << "truc: the hub's signed receipt is saved in " << receipt_path
         << "\n";
   }
   return absl::OkStatus();

@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/exchange_client.h"
 #include "common/identity.h"
 #include "common/signature.h"
 #include "truc/v1/exchange.grpc.pb.h"
@@ -67,6 +68,20 @@ absl::Status RunSend(truc::v1::Exchange::StubInterface* stub,
                      const Signer& signer, const TrustAnchor& anchor,
                      const SendFlags& flags, bool json, std::ostream& out,
                      std::ostream& err);
+
+// Sends `header` (its attachments described, in the order of `files`),
+// signed by `signer`, as RunSend does from there: with `idempotency_key`
+// (a new random one when empty, named in the error when the outcome of a
+// failed send is unknown), printing the document id (or JSON), noting a
+// duplicate on `err`, checking the hub's receipt against `anchor` and
+// saving it to `receipt_path` when set.
+absl::Status SendPrepared(truc::v1::Exchange::StubInterface* stub,
+                          const Signer& signer, const TrustAnchor& anchor,
+                          const truc::v1::DocumentHeader& header,
+                          const std::vector<AttachmentFile>& files,
+                          const std::string& idempotency_key,
+                          const std::string& receipt_path, bool json,
+                          std::ostream& out, std::ostream& err);
 
 }  // namespace truc::cli
 

@@ -1,8 +1,10 @@
 #include "common/exchange_client.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 
@@ -171,6 +173,114 @@ std::string NewIdempotencyKey() {
   std::string raw(16, '\0');
   for (auto& c : raw) c = static_cast<char>(rd());
   return HexEncode(raw);
+}
+
+absl::Status DownloadAttachment(truc::v1::Exchange::StubInterface* stub,
+                                const std::string& document_id, int index,
+                                const truc::v1::AttachmentDescriptor& desc,
+                                const std::string& part_path, uint64_t range,
+                                uint64_t* downloaded, const CallGuard& guard) {
+  const std::string what =
+      absl::StrCat("document ", document_id, ", attachment ", index, " (\"",
+                   desc.name(), "\")");
+  struct stat st;
+  uint64_t size = 0;
+  if (::stat(part_path.c_str(), &st) == 0) {
+    size = static_cast<uint64_t>(st.st_size);
+  } else if (errno != ENOENT) {
+    return ErrnoStatus(errno, absl::StrCat("stat ", part_path));
+  }
+  if (size > desc.size()) {
+    TRUC_RETURN_IF_ERROR(RemoveAll(part_path));
+    size = 0;
+  }
+  TRUC_ASSIGN_OR_RETURN(AppendFile part, AppendFile::Open(part_path));
+
+  // Resume: hash what an earlier offer left, then append the rest.
+  Sha256 sha;
+  TRUC_ASSIGN_OR_RETURN(size, part.ReadExisting([&](absl::string_view data) {
+    sha.Update(data);
+  }));
+  auto discard = [&](absl::Status why) {
+    (void)RemoveAll(part_path);
+    return why;
+  };
+  if (size > desc.size()) {
+    return discard(absl::DataLossError(
+        absl::StrCat(what, ": the part file grew past the declared size")));
+  }
+
+  // One range per call, so at most one range is ever in flight to us,
+  // whatever the HTTP/2 window grows to on a fast link.
+  while (size < desc.size()) {
+    const uint64_t before = size;
+    const uint64_t length = std::min(range, desc.size() - size);
+    grpc::ClientContext ctx;
+    // A safety net against a stalled stream, generous for slow links: 5 min
+    // plus 1 s per 256 KiB of the range. On expiry the part is kept and the
+    // next offer resumes.
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::minutes(5) +
+                     std::chrono::seconds(length >> 18));
+    std::shared_ptr<void> guarded = guard ? guard(&ctx) : nullptr;
+    truc::v1::DownloadRequest request;
+    request.set_document_id(document_id);
+    request.set_attachment_index(static_cast<uint32_t>(index));
+    request.set_offset(size);
+    request.set_length(length);
+    auto reader = stub->Download(&ctx, request);
+    truc::v1::DownloadChunk chunk;
+    absl::Status local;
+    // A hub that ignores `length` streams to the end: accepted, as long as
+    // the bytes follow on and stay within the declared size.
+    while (reader->Read(&chunk)) {
+      if (chunk.offset() != size) {
+        local = absl::DataLossError(
+            absl::StrCat(what, ": the hub sent bytes at offset ",
+                         chunk.offset(), " where ", size, " was expected"));
+        break;
+      }
+      if (chunk.data().size() > desc.size() - size) {
+        local = absl::DataLossError(
+            absl::StrCat(what, ": the hub sent more than the declared ",
+                         desc.size(), " bytes"));
+        break;
+      }
+      local = part.Append(chunk.data());
+      if (!local.ok()) break;
+      sha.Update(chunk.data());
+      size += chunk.data().size();
+      *downloaded += chunk.data().size();
+    }
+    if (!local.ok()) {
+      ctx.TryCancel();
+      (void)reader->Finish();
+      if (local.code() == absl::StatusCode::kDataLoss) return discard(local);
+      return local;
+    }
+    grpc::Status finished = reader->Finish();
+    if (!finished.ok()) {
+      // Keep what arrived: the next offer resumes from here.
+      (void)part.Sync();
+      absl::Status s = FromGrpcStatus(finished);
+      return absl::Status(
+          s.code(), absl::StrCat(what, ": download interrupted at byte ", size,
+                                 ": ", s.message()));
+    }
+    if (size == before) break;  // the hub has no more: checked below
+  }
+  TRUC_RETURN_IF_ERROR(part.Sync());
+  if (size != desc.size()) {
+    return discard(absl::DataLossError(
+        absl::StrCat(what, ": the hub sent ", size,
+                     " bytes, the header declares ", desc.size())));
+  }
+  if (sha.Finish() != desc.sha256()) {
+    return discard(absl::DataLossError(
+        absl::StrCat(what, ": the SHA-256 of the ", size,
+                     " bytes received does not match the header's")));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace truc

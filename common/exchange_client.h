@@ -8,6 +8,8 @@
 #define TRUC_COMMON_EXCHANGE_CLIENT_H_
 
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -64,6 +66,27 @@ absl::StatusOr<truc::v1::SendResponse> SendDocument(
 
 // A random idempotency key (32 hex characters).
 std::string NewIdempotencyKey();
+
+// Made for each call's context before it starts, and kept until the call
+// ends (to register the call for cancellation, say).
+using CallGuard = std::function<std::shared_ptr<void>(grpc::ClientContext*)>;
+
+// Downloads attachment `index` (described by `desc`) of `document_id` into
+// `part_path`, resuming from what the file already holds: `range` bytes
+// per Download call, so that at most one range is ever in flight to the
+// caller; each call's deadline is 5 min plus 1 s per 256 KiB. Hashes the
+// bytes as they arrive (never whole in memory) and adds their count to
+// `*downloaded`; the file is fdatasync'd. Fails DATA_LOSS (the part file
+// removed) when the bytes do not follow on, pass the declared size, or
+// end with another size or SHA-256; with the hub's status, naming the byte
+// it stopped at (the part kept, to resume), when a call fails; with the
+// file's error.
+absl::Status DownloadAttachment(truc::v1::Exchange::StubInterface* stub,
+                                const std::string& document_id, int index,
+                                const truc::v1::AttachmentDescriptor& desc,
+                                const std::string& part_path, uint64_t range,
+                                uint64_t* downloaded,
+                                const CallGuard& guard = nullptr);
 
 }  // namespace truc
 

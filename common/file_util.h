@@ -11,8 +11,10 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -56,6 +58,12 @@ std::string DirName(const std::string& path);
 
 // Joins `dir` and `name` with one '/'.
 std::string JoinPath(absl::string_view dir, absl::string_view name);
+
+// The names in `dir` that do not start with '.' and for which `keep` (given
+// the entry) is true, sorted. An unreadable `dir` lists nothing.
+std::vector<std::string> ListVisible(
+    const std::string& dir,
+    const std::function<bool(const std::filesystem::directory_entry&)>& keep);
 
 // `path` if absolute, else `base_dir`/`path`. Empty stays empty.
 std::string ResolvePath(const std::string& base_dir, const std::string& path);

@@ -80,6 +80,7 @@ port_file: "hub.port"
 tls { ca_cert: "../ca/ca.crt" cert: "../certs/hub.crt" key: "../certs/hub.key" }
 lease_seconds: 30
 silence_threshold_seconds: 120
+axis_organ_id: "000.00.00.H99"
 console { listen_address: "127.0.0.1:$CONSOLE_PORT" }
 # Short, for the demo: an agency is alerted as silent after 20 s (the
 # defaults are 10 min for express documents and an hour of silence).

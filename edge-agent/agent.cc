@@ -128,7 +128,8 @@ void Agent::Run() {
                           {"inbox", f.inbox},
                           {"outbox", f.outbox},
                           {"state", f.state}});
-  InboxWriter writer(f, stub_.get(), log_.get(), keys_.get());
+  InboxWriter writer(f, stub_.get(), log_.get(), keys_.get(),
+                     InboxWriter::kDownloadRange, settings_.write_edxml);
   Receiver::Options receive_options;
   receive_options.poll_wait_seconds = settings_.poll_wait_seconds;
   receive_options.retry_initial = settings_.retry_initial;
@@ -141,6 +142,13 @@ void Agent::Run() {
   send_options.settle_time = settings_.outbox_settle;
   OutboxSender sender(f, agency_, stub_.get(), log_.get(), send_options,
                       keys_->signer.get(), &stop_);
+  EdxmlDrops::Options drop_options;
+  drop_options.settle_time = settings_.outbox_settle;
+  drop_options.retry_initial = settings_.retry_initial;
+  drop_options.retry_max = settings_.retry_max;
+  EdxmlDrops drops(f, agency_, stub_.get(), keys_.get(), log_.get(),
+                   drop_options);
+  sender.AlsoTake(&drops);
 
   std::thread receiving([&] { receiver.Run(); });
   std::thread sending([&] { sender.Run(settings_.outbox_scan); });

@@ -28,6 +28,15 @@ class Backoff {
   uint64_t rng_state_;
 };
 
+// When something that failed is tried again: its back-off and the time of
+// its next attempt (an outbox folder, an edXML file). Not thread-safe.
+struct RetrySchedule {
+  RetrySchedule(absl::Duration initial, absl::Duration max)
+      : backoff(initial, max) {}
+  Backoff backoff;
+  absl::Time next_attempt = absl::InfinitePast();
+};
+
 }  // namespace truc::agent
 
 #endif  // TRUC_EDGE_AGENT_BACKOFF_H_

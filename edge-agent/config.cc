@@ -96,6 +96,10 @@ std::string AgentFolders::lock_file() const {
   return JoinPath(state, "agent.lock");
 }
 
+std::string AgentFolders::edxml_ids() const {
+  return JoinPath(state, "edxml-ids");
+}
+
 absl::StatusOr<AgentSettings> SettingsFromConfig(
     const truc::v1::AgentConfig& config, const std::string& config_dir) {
   AgentSettings s;
@@ -153,6 +157,7 @@ absl::StatusOr<AgentSettings> SettingsFromConfig(
         ") must not be less than retry_initial_millis (",
         absl::ToInt64Milliseconds(s.retry_initial), ")"));
   }
+  if (config.has_write_edxml()) s.write_edxml = config.write_edxml();
   return s;
 }
 
@@ -178,7 +183,8 @@ absl::StatusOr<AgentSettings> LoadAgentConfig(const std::string& path) {
 absl::Status CreateFolders(const AgentFolders& folders) {
   for (const std::string& dir :
        {folders.inbox, folders.outbox, folders.sent, folders.failed,
-        folders.state, folders.received(), folders.incoming()}) {
+        folders.state, folders.received(), folders.incoming(),
+        folders.edxml_ids()}) {
     absl::Status s = MakeDirectories(dir);
     if (!s.ok()) {
       return absl::Status(s.code(), absl::StrCat("cannot create folder ", dir,

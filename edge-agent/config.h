@@ -31,6 +31,11 @@ struct AgentFolders {
   // state/agent.lock: held (flock) by the running agent, so that only one
   // agent works on these folders.
   std::string lock_file() const;
+  // state/edxml-ids/: for each document stored, a file named by its edXML
+  // DocumentId's digest holding its document id, so that an edXML status
+  // from the agency's software finds the document (soft state: rebuilt
+  // from the inbox when missing).
+  std::string edxml_ids() const;
 };
 
 // How long an outbox folder must stay unmodified before it is sent: a
@@ -51,6 +56,8 @@ struct AgentSettings {
   // OutboxSender::Options::settle_time. Not in the configuration file;
   // tests set 0.
   absl::Duration outbox_settle = kOutboxSettleTime;
+  // AgentConfig.write_edxml: inbox/<id>/document.edxml beside the files.
+  bool write_edxml = true;
 };
 
 // Checks `config` and applies the defaults. Relative paths are resolved

@@ -344,8 +344,8 @@ const Signer& TestPki::Hub() {
   absl::MutexLock lock(&mu_);
   if (!hub_) {
     const int64_t now = absl::ToUnixSeconds(absl::Now());
-    IssueRequest req{Role::kHub, "hub", "truc hub", {"localhost"},
-                     {"127.0.0.1"}};
+    IssueRequest req{
+        Role::kHub, "hub", "truc hub", {"localhost"}, {"127.0.0.1"}};
     req.not_before_unix = now - 400 * 86400;
     req.not_after_unix = now + 800 * 86400;
     KeyAndCert kc = *IssueCertificate(ca_, req);

@@ -11,6 +11,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/armor.h"
+#include "common/edxml/mapping.h"
+#include "common/edxml/writer.h"
 #include "common/evidence.h"
 #include "common/exchange_client.h"
 #include "common/file_util.h"
@@ -20,6 +22,7 @@
 #include "common/text_proto.h"
 #include "common/time_util.h"
 #include "edge-agent/crash_point.h"
+#include "edge-agent/edxml_drops.h"
 #include "edge-agent/names.h"
 
 namespace truc::agent {
@@ -74,12 +77,14 @@ std::string DeliveryText(const truc::v1::Delivery& delivery) {
 
 InboxWriter::InboxWriter(AgentFolders folders,
                          truc::v1::Exchange::StubInterface* stub, EventLog* log,
-                         const AgentKeys* keys, uint64_t download_range)
+                         const AgentKeys* keys, uint64_t download_range,
+                         bool write_edxml)
     : folders_(std::move(folders)),
       stub_(stub),
       log_(log),
       keys_(keys),
-      download_range_(download_range) {}
+      download_range_(download_range),
+      write_edxml_(write_edxml) {}
 
 absl::Status InboxWriter::CheckEnvelope(
     const truc::v1::Delivery& delivery,
@@ -237,6 +242,13 @@ absl::StatusOr<InboxWriter::Stored> InboxWriter::Store(
                                        delivery.envelope().header()));
   TRUC_RETURN_IF_ERROR(
       WriteStagedFile(JoinPath(doc, kDeliveryFile), DeliveryText(delivery)));
+  if (write_edxml_) {
+    std::vector<std::string> files;
+    for (const auto& a : header.attachments()) {
+      files.push_back(JoinPath(attachments, a.name()));
+    }
+    TRUC_RETURN_IF_ERROR(WriteEdxml(id, header, files, doc));
+  }
   if (header.attachments_size() > 0) {
     TRUC_RETURN_IF_ERROR(SyncDirectory(attachments));
   }
@@ -250,6 +262,7 @@ absl::StatusOr<InboxWriter::Stored> InboxWriter::Store(
       SignStatusStatement(*keys_->signer, id,
                           Sha256::Of(delivery.envelope().header()),
                           truc::v1::EDXML_STATUS_ARRIVED, "", NowMicros()));
+  if (write_edxml_) NoteEdxmlId(id, header);
   TRUC_RETURN_IF_ERROR(WriteFileDurably(
       marker, Armor(kReceiptLabel, result.statement.SerializeAsString())));
 
@@ -279,6 +292,36 @@ absl::Status InboxWriter::MoveIntoInbox(const std::string& id,
                        : ""));
 }
 
+absl::Status InboxWriter::WriteEdxml(const std::string& id,
+                                     const truc::v1::DocumentHeader& header,
+                                     const std::vector<std::string>& files,
+                                     const std::string& doc) {
+  const std::string path = JoinPath(doc, kEdxmlFile);
+  absl::Status written;
+  {
+    TRUC_ASSIGN_OR_RETURN(AppendFile file, AppendFile::Open(path));
+    written = edxml::WriteDocument(
+        header, files, [&](absl::string_view s) { return file.Append(s); });
+    if (written.ok()) return file.Sync();
+  }
+  // What edXML cannot carry (a control character in a field, say) does not
+  // keep the document from the inbox: it is stored without its edXML.
+  TRUC_RETURN_IF_ERROR(RemoveAll(path));
+  if (written.code() != absl::StatusCode::kInvalidArgument) return written;
+  log_->Event("edxml_not_written",
+              {{"document", id}, {"error", std::string(written.message())}});
+  return absl::OkStatus();
+}
+
+void InboxWriter::NoteEdxmlId(const std::string& id,
+                              const truc::v1::DocumentHeader& header) {
+  absl::Status s = WriteEdxmlIdNote(folders_, edxml::DocumentIdOf(header), id);
+  if (!s.ok()) {
+    log_->Event("edxml_id_not_noted",
+                {{"document", id}, {"error", std::string(s.message())}});
+  }
+}
+
 void InboxWriter::RemoveStaging(const std::string& id,
                                 const std::string& staging) {
   // Only once the document is durably in the inbox and the marker written.
@@ -293,106 +336,12 @@ absl::Status InboxWriter::FetchAttachment(
     const std::string& document_id, int index,
     const truc::v1::AttachmentDescriptor& desc, const std::string& part_path,
     uint64_t* downloaded) {
-  const std::string what =
-      absl::StrCat("document ", document_id, ", attachment ", index, " (\"",
-                   desc.name(), "\")");
-  struct stat st;
-  uint64_t size = 0;
-  if (::stat(part_path.c_str(), &st) == 0) {
-    size = static_cast<uint64_t>(st.st_size);
-  } else if (errno != ENOENT) {
-    return ErrnoStatus(errno, absl::StrCat("stat ", part_path));
-  }
-  if (size > desc.size()) {
-    TRUC_RETURN_IF_ERROR(RemoveAll(part_path));
-    size = 0;
-  }
-  TRUC_ASSIGN_OR_RETURN(AppendFile part, AppendFile::Open(part_path));
-
-  // Resume: hash what an earlier offer left, then append the rest.
-  Sha256 sha;
-  TRUC_ASSIGN_OR_RETURN(size, part.ReadExisting([&](absl::string_view data) {
-    sha.Update(data);
-  }));
-  auto discard = [&](absl::Status why) {
-    (void)RemoveAll(part_path);
-    return why;
-  };
-  if (size > desc.size()) {
-    return discard(absl::DataLossError(
-        absl::StrCat(what, ": the part file grew past the declared size")));
-  }
-
-  // One range per call, so at most one range is ever in flight to us,
-  // whatever the HTTP/2 window grows to on a fast link.
-  while (size < desc.size()) {
-    const uint64_t before = size;
-    const uint64_t length = std::min(download_range_, desc.size() - size);
-    grpc::ClientContext ctx;
-    // A safety net against a stalled stream, generous for slow links: 5 min
-    // plus 1 s per 256 KiB of the range. On expiry the part is kept and the
-    // next offer resumes.
-    ctx.set_deadline(std::chrono::system_clock::now() +
-                     std::chrono::minutes(5) +
-                     std::chrono::seconds(length >> 18));
-    CancelOnStop cancel_on_stop(&ctx);
-    truc::v1::DownloadRequest request;
-    request.set_document_id(document_id);
-    request.set_attachment_index(static_cast<uint32_t>(index));
-    request.set_offset(size);
-    request.set_length(length);
-    auto reader = stub_->Download(&ctx, request);
-    truc::v1::DownloadChunk chunk;
-    absl::Status local;
-    // A hub that ignores `length` streams to the end: accepted, as long as
-    // the bytes follow on and stay within the declared size.
-    while (reader->Read(&chunk)) {
-      if (chunk.offset() != size) {
-        local = absl::DataLossError(
-            absl::StrCat(what, ": the hub sent bytes at offset ",
-                         chunk.offset(), " where ", size, " was expected"));
-        break;
-      }
-      if (chunk.data().size() > desc.size() - size) {
-        local = absl::DataLossError(
-            absl::StrCat(what, ": the hub sent more than the declared ",
-                         desc.size(), " bytes"));
-        break;
-      }
-      local = part.Append(chunk.data());
-      if (!local.ok()) break;
-      sha.Update(chunk.data());
-      size += chunk.data().size();
-      *downloaded += chunk.data().size();
-    }
-    if (!local.ok()) {
-      ctx.TryCancel();
-      (void)reader->Finish();
-      if (local.code() == absl::StatusCode::kDataLoss) return discard(local);
-      return local;
-    }
-    grpc::Status finished = reader->Finish();
-    if (!finished.ok()) {
-      // Keep what arrived: the next offer resumes from here.
-      (void)part.Sync();
-      return Annotate(
-          FromGrpcStatus(finished),
-          absl::StrCat(what, ": download interrupted at byte ", size));
-    }
-    if (size == before) break;  // the hub has no more: checked below
-  }
-  TRUC_RETURN_IF_ERROR(part.Sync());
-  if (size != desc.size()) {
-    return discard(absl::DataLossError(
-        absl::StrCat(what, ": the hub sent ", size,
-                     " bytes, the header declares ", desc.size())));
-  }
-  if (sha.Finish() != desc.sha256()) {
-    return discard(absl::DataLossError(
-        absl::StrCat(what, ": the SHA-256 of the ", size,
-                     " bytes received does not match the header's")));
-  }
-  return absl::OkStatus();
+  // Each call is cancelled by Stop() (under Receiver::Run's scope).
+  return DownloadAttachment(
+      stub_, document_id, index, desc, part_path, download_range_, downloaded,
+      [](grpc::ClientContext* ctx) -> std::shared_ptr<void> {
+        return std::make_shared<CancelOnStop>(ctx);
+      });
 }
 
 Receiver::Receiver(Options options, truc::v1::Exchange::StubInterface* stub,

@@ -22,18 +22,22 @@
 //      streams (never whole in memory), checked against the descriptor's
 //      size and SHA-256, and fdatasync'd.
 //   3. state/incoming/<id>/document/ is built from scratch: envelope.txtpb
-//      (readable), header.bin (the exact header bytes), delivery.txtpb, and
+//      (readable), header.bin (the exact header bytes), delivery.txtpb,
 //      each attachment as attachments/<name> (a hard link to its verified
-//      part). Attachments have a folder of their own, so any name the hub
-//      accepts (truc::ValidateAttachmentName) can be stored,
-//      "envelope.txtpb" included. The files are written in place and
+//      part), and, when asked (AgentConfig.write_edxml), document.edxml:
+//      the document as edXML, its attachments base64-encoded from those
+//      files as they are read. A header that edXML cannot carry is logged
+//      and the document stored without it. Attachments have a folder of their
+//      own, so any name the hub accepts (truc::ValidateAttachmentName) can be
+//      stored, "envelope.txtpb" included. The files are written in place and
 //      fdatasync'd, then attachments/, document/ and the staging folder are
 //      synced once each, bottom up.
 //   4. The marker state/received/<id> is written durably: from here on the
-//      document is received. It holds the agent's signed statement of the
-//      arrival (status 01: document id, header digest, time), an armored
-//      receipt (common/armor.h) that the acknowledgement carries and that
-//      `truc receipt verify` checks.
+//      document is received. (With edXML, state/edxml-ids/ first notes
+//      which document its edXML DocumentId names, unsynced: soft state.) It
+//      holds the agent's signed statement of the arrival (status 01: document
+//      id, header digest, time), an armored receipt (common/armor.h) that the
+//      acknowledgement carries and that `truc receipt verify` checks.
 //   5. document/ is renamed to inbox/<id> (both folders synced) and
 //      state/incoming/<id>/ (with the hard-linked parts) removed. Only then
 //      may the caller acknowledge.
@@ -41,7 +45,8 @@
 // offers the document again and it is built again (downloads resume). A
 // crash after step 4 leaves the marker: the next offer finishes the rename
 // or, if it was done, is only acknowledged. Ten syncs per document without
-// attachments, one more per attachment and one for attachments/. inbox/
+// attachments (eleven with document.edxml), one more per attachment and one
+// for attachments/. inbox/
 // and state/ must be on one filesystem.
 //
 // Thread-safety: InboxWriter and Receiver are not thread-safe; the agent
@@ -51,6 +56,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -88,9 +94,11 @@ class InboxWriter {
   // outlive the writer. Downloads are cancelled by the StopSignal of the
   // calling thread's CallCancellationScope, if any (Receiver::Run opens
   // one). `download_range` (> 0) is the bytes asked for per Download call.
+  // `write_edxml` adds document.edxml to each document (step 3).
   InboxWriter(AgentFolders folders, truc::v1::Exchange::StubInterface* stub,
               EventLog* log, const AgentKeys* keys,
-              uint64_t download_range = kDownloadRange);
+              uint64_t download_range = kDownloadRange,
+              bool write_edxml = false);
 
   // Stores `delivery` as described above. OK means the document is durably
   // in the inbox and may be acknowledged with Stored::statement, or was
@@ -117,6 +125,18 @@ class InboxWriter {
   // the signer's or the file's error otherwise.
   absl::StatusOr<truc::v1::Receipt> ArrivalStatement(
       const std::string& marker) const;
+  // Writes <doc>/document.edxml from the header and the attachment
+  // `files` (step 3), in place and fdatasync'd. INVALID_ARGUMENT from the
+  // mapping (a field edXML cannot carry) is logged and leaves no file; any
+  // other failure is returned.
+  absl::Status WriteEdxml(const std::string& id,
+                          const truc::v1::DocumentHeader& header,
+                          const std::vector<std::string>& files,
+                          const std::string& doc);
+  // Notes which document the header's edXML DocumentId names (step 4);
+  // a failure is logged: the note is soft state.
+  void NoteEdxmlId(const std::string& id,
+                   const truc::v1::DocumentHeader& header);
   // RenameDurably of the staged document to the inbox; the error names
   // the document (and the one-filesystem rule when it is the cause).
   absl::Status MoveIntoInbox(const std::string& id, const std::string& doc,
@@ -137,6 +157,7 @@ class InboxWriter {
   EventLog* log_;
   const AgentKeys* keys_;
   uint64_t download_range_;
+  bool write_edxml_;
 };
 
 class Receiver {

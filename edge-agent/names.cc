@@ -8,6 +8,12 @@
 #include "common/sha256.h"
 
 namespace truc::agent {
+
+bool IsReservedOutboxName(absl::string_view name) {
+  return name == kEnvelopeFile || name == kReceiptFile || name == kErrorFile ||
+         name == kIdempotencyKeyFile || name == kAcceptanceReceiptFile ||
+         name == kEdxmlFile;
+}
 namespace {
 
 // Shows a name in an error message: as is when printable, else in hex (a

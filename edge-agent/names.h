@@ -20,6 +20,10 @@ inline constexpr absl::string_view kEnvelopeFile = "envelope.txtpb";
 inline constexpr absl::string_view kHeaderFile = "header.bin";
 inline constexpr absl::string_view kDeliveryFile = "delivery.txtpb";
 inline constexpr absl::string_view kAttachmentsDir = "attachments";
+// The document as edXML (QCVN 102:2016), for software that reads edXML
+// (AgentConfig.write_edxml); in an outbox folder, the edXML file it came
+// from.
+inline constexpr absl::string_view kEdxmlFile = "document.edxml";
 // The files the agent writes into sent/ and failed/ outbox folders.
 inline constexpr absl::string_view kReceiptFile = "receipt.txtpb";
 // The hub's signed acceptance receipt, armored (common/armor.h).
@@ -30,6 +34,13 @@ inline constexpr absl::string_view kErrorFile = "error.txt";
 // first attempt; it moves with the folder to sent/ or failed/.
 inline constexpr absl::string_view kIdempotencyKeyFile =
     ".truc-idempotency-key";
+
+// The agent's own files in an outbox folder: the envelope, the idempotency
+// key, and what it writes there before moving the folder to sent/ or
+// failed/ (and document.edxml, the edXML file a folder was made from).
+// (The inbox keeps attachments in a folder of their own, so no other name
+// is reserved.)
+bool IsReservedOutboxName(absl::string_view name);
 
 // Every attachment name of `header` is allowed (truc::ValidateAttachmentName,
 // the hub's own rule, common/attachment_name.h) and unique within the

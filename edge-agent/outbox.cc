@@ -25,15 +25,6 @@
 namespace truc::agent {
 namespace {
 
-// The agent's own files in an outbox folder: the envelope, the idempotency
-// key, and what it writes there before moving the folder to sent/ or
-// failed/. (The inbox keeps attachments in a folder of their own, so no
-// other name is reserved.)
-bool IsReservedOutboxName(absl::string_view name) {
-  return name == kEnvelopeFile || name == kReceiptFile || name == kErrorFile ||
-         name == kIdempotencyKeyFile || name == kAcceptanceReceiptFile;
-}
-
 // Modification times further ahead than this are not taken as a sign that
 // a folder is being written (see OutboxSender::Options::settle_time).
 constexpr absl::Duration kMaxFutureMtime = absl::Minutes(5);
@@ -56,23 +47,6 @@ std::chrono::system_clock::time_point SendDeadline(
   for (const auto& a : header.attachments()) bytes += a.size();
   return std::chrono::system_clock::now() + std::chrono::hours(1) +
          std::chrono::seconds(bytes >> 16);
-}
-
-// The folders in `dir` whose names do not start with '.', sorted. An
-// unreadable `dir` lists nothing.
-std::vector<std::string> ListFolders(const std::string& dir) {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end;
-       it.increment(ec)) {
-    std::string name = it->path().filename().string();
-    if (name.empty() || name.front() == '.') continue;
-    std::error_code type_ec;
-    if (!it->is_directory(type_ec)) continue;
-    names.push_back(std::move(name));
-  }
-  std::sort(names.begin(), names.end());
-  return names;
 }
 
 }  // namespace
@@ -156,6 +130,8 @@ absl::StatusOr<OutboxDocument> ReadOutboxFolder(const std::string& dir,
   }
   for (int i = 0; i < declared.attachments_size(); ++i) {
     const auto& want = declared.attachments(i);
+    // An edXML document's ContentId travels with its descriptor.
+    doc.header.mutable_attachments(i)->set_content_id(want.content_id());
     const auto& got = doc.header.attachments(i);
     if (want.size() != 0 && want.size() != got.size()) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -311,7 +287,9 @@ OutboxSender::Outcome OutboxSender::SendFolder(const std::string& name) {
     return Outcome::kNotReady;
   }
   auto retry = [&](const absl::Status& why) {
-    RetryState& r = retries_.try_emplace(name, options_).first->second;
+    RetrySchedule& r =
+        retries_.try_emplace(name, options_.retry_initial, options_.retry_max)
+            .first->second;
     absl::Duration delay = r.backoff.Next();
     r.next_attempt = absl::Now() + delay;
     if (stop_ == nullptr || !stop_->stopped()) {
@@ -380,7 +358,13 @@ OutboxSender::Outcome OutboxSender::SendFolder(const std::string& name) {
 }
 
 void OutboxSender::ScanOnce(absl::Time now) {
-  std::vector<std::string> names = ListFolders(folders_.outbox);
+  // edXML files first: a document among them becomes a folder, sent below.
+  if (edxml_ != nullptr) edxml_->ScanOnce(now);
+  std::vector<std::string> names =
+      ListVisible(folders_.outbox, [](const auto& entry) {
+        std::error_code ec;
+        return entry.is_directory(ec);
+      });
   // Forget the back-off of folders that left the outbox.
   std::set<std::string> present(names.begin(), names.end());
   for (auto it = retries_.begin(); it != retries_.end();) {

@@ -50,6 +50,7 @@
 #include "common/exchange_client.h"
 #include "edge-agent/backoff.h"
 #include "edge-agent/config.h"
+#include "edge-agent/edxml_drops.h"
 #include "edge-agent/stop_signal.h"
 #include "truc/v1/exchange.grpc.pb.h"
 
@@ -123,8 +124,13 @@ class OutboxSender {
   // `stop`).
   Outcome SendFolder(const std::string& name);
 
-  // One pass over the outbox at `now`: tries each folder (sorted by name)
-  // whose back-off has passed. Stops early when stopped.
+  // Before each pass, `drops` takes the edXML files dropped into the outbox
+  // (edxml_drops.h); null: they are left alone. Must outlive the sender.
+  void AlsoTake(EdxmlDrops* drops) { edxml_ = drops; }
+
+  // One pass over the outbox at `now`: the edXML files (if AlsoTake), then
+  // each folder (sorted by name) whose back-off has passed. Stops early
+  // when stopped.
   void ScanOnce(absl::Time now);
 
   // ScanOnce every `interval` until stopped; an in-flight send is
@@ -132,13 +138,6 @@ class OutboxSender {
   void Run(absl::Duration interval);
 
  private:
-  struct RetryState {
-    explicit RetryState(const Options& o)
-        : backoff(o.retry_initial, o.retry_max) {}
-    Backoff backoff;
-    absl::Time next_attempt = absl::InfinitePast();
-  };
-
   // The key in outbox/<name>/.truc-idempotency-key, created (durably,
   // mode 0600) if missing.
   absl::StatusOr<std::string> LoadOrCreateKey(const std::string& name);
@@ -155,7 +154,8 @@ class OutboxSender {
   EventLog* log_;
   Options options_;
   StopSignal* stop_;
-  std::map<std::string, RetryState> retries_;
+  EdxmlDrops* edxml_ = nullptr;
+  std::map<std::string, RetrySchedule> retries_;
 };
 
 }  // namespace truc::agent

@@ -98,7 +98,11 @@ absl::StatusOr<truc::v1::DocumentStatus> Operations::StatusOf(
     const Actor& actor, const truc::v1::GetDocumentStatusRequest& request) {
   TRUC_RETURN_IF_ERROR(
       SentDocument(actor, request.document_id(), "read its status").status());
-  return d_.ledger->StatusOf(request.document_id(), request.evidence());
+  TRUC_ASSIGN_OR_RETURN(
+      truc::v1::DocumentStatus status,
+      d_.ledger->StatusOf(request.document_id(), request.evidence()));
+  status.set_axis_organ_id(d_.axis_organ_id);
+  return status;
 }
 
 absl::StatusOr<truc::v1::ResendResponse> Operations::Resend(

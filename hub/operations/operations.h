@@ -84,8 +84,10 @@ struct OperationsDeps {
   AccountStore* accounts;
   AuditLog* audit;
   const HubTrust* trust;
-  AlertEngine* alerts = nullptr;  // no alerts listed without one
+  AlertEngine* alerts = nullptr;   // no alerts listed without one
   std::function<int64_t()> clock;  // Unix micros
+  // The code this hub is known by on the axis (HubConfig.axis_organ_id).
+  std::string axis_organ_id = "";
 };
 
 class Operations {

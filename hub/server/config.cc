@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/file_util.h"
+#include "common/identity.h"
 #include "common/net_address.h"
 #include "common/status_macros.h"
 #include "common/text_proto.h"
@@ -92,6 +93,13 @@ absl::StatusOr<truc::v1::HubConfig> FinishHubConfig(
   }
   if (!c.metrics_port_file().empty())
     c.set_metrics_port_file(ResolvePath(base_dir, c.metrics_port_file()));
+  if (!c.axis_organ_id().empty()) {
+    absl::Status code = ValidateAgencyCode(c.axis_organ_id());
+    if (!code.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("axis_organ_id: ", code.message()));
+    }
+  }
   if (!console->port_file().empty())
     console->set_port_file(ResolvePath(base_dir, console->port_file()));
   if (console->session_idle_minutes() == 0)

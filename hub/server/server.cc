@@ -150,7 +150,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   hub->operations_ = std::make_unique<Operations>(OperationsDeps{
       hub->ledger_.get(), hub->directory_.get(), hub->certificates_.get(),
       hub->accounts_.get(), hub->audit_.get(), hub->trust_.get(),
-      hub->alerts_.get(), NowMicros});
+      hub->alerts_.get(), NowMicros, config.axis_organ_id()});
   Operations* operations = hub->operations_.get();
   hub->exchange_ = std::make_unique<ExchangeService>(ExchangeDeps{
       operations, hub->auth_.get(), hub->directory_.get(), hub->ledger_.get(),
