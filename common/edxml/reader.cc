@@ -438,6 +438,7 @@ void FillAttachmentFields(ParsedEdxml* parsed) {
 
 absl::StatusOr<ParsedEdxml> ReadEdxmlFrom(const Source& next,
                                           const ReadOptions& options) {
+  QuietLibxml2();
   Reader reader(options);
   while (true) {
     absl::StatusOr<absl::string_view> piece = next();

@@ -137,6 +137,7 @@ const char* SignatureResultName(SignatureResult result) {
 SignatureCheck CheckSignature(absl::string_view xml) {
   absl::MutexLock lock(&check_mu);
   if (!InitXmlsec()) return Unsupported("xmlsec1 could not be initialised");
+  QuietLibxml2();
   // A sender's stray bytes before the declaration (see reader.h).
   size_t lt = xml.find('<');
   if (lt != absl::string_view::npos && lt <= 64) xml.remove_prefix(lt);

@@ -2,6 +2,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
 
 #include <map>
 
@@ -117,6 +118,15 @@ void Serialize(const XmlElement& e, Scope scope, std::string* out) {
 
 }  // namespace
 
+namespace {
+void Silent(void*, const char*, ...) {}
+}  // namespace
+
+void QuietLibxml2() {
+  xmlSetGenericErrorFunc(nullptr, &Silent);
+  xmlSetStructuredErrorFunc(nullptr, nullptr);
+}
+
 absl::Status CheckXmlText(absl::string_view text, absl::string_view field) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();
@@ -174,6 +184,7 @@ absl::Status CheckXmlFragment(absl::string_view xml, absl::string_view field) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, " holds a document type declaration"));
   }
+  QuietLibxml2();
   xmlDocPtr doc =
       xmlReadMemory(xml.data(), static_cast<int>(xml.size()), nullptr, "UTF-8",
                     XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |

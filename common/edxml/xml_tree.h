@@ -62,6 +62,10 @@ std::string SerializeXml(const XmlElement& element);
 // Escapes &, <, > (and " in attributes) for XML text.
 std::string EscapeXml(absl::string_view text, bool attribute = false);
 
+// Keeps libxml2 from printing to stderr on this thread (its generic error
+// handler is per thread): every error it meets reaches truc as a status.
+void QuietLibxml2();
+
 // OK if `text` is UTF-8 made only of characters XML 1.0 allows (no NUL, no
 // control characters but tab, line feed and carriage return);
 // INVALID_ARGUMENT naming `field` and the offending byte's position.
