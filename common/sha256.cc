@@ -1,8 +1,14 @@
 #include "common/sha256.h"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+
+#include "common/file_util.h"
 
 namespace truc {
 
@@ -32,10 +38,34 @@ std::string Sha256::Finish() {
   return std::string(reinterpret_cast<char*>(out), len);
 }
 
+std::string HmacSha256(absl::string_view key, absl::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out,
+       &n);
+  return std::string(reinterpret_cast<const char*>(out), n);
+}
+
 std::string Sha256::Of(absl::string_view data) {
   Sha256 h;
   h.Update(data);
   return h.Finish();
+}
+
+absl::StatusOr<std::string> Sha256OfFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(errno, "open " + path);
+  Sha256 sha;
+  std::string buf(1 << 20, '\0');
+  ssize_t n;
+  while ((n = ::read(fd, buf.data(), buf.size())) > 0) {
+    sha.Update(absl::string_view(buf.data(), static_cast<size_t>(n)));
+  }
+  const int read_errno = errno;
+  ::close(fd);
+  if (n < 0) return ErrnoStatus(read_errno, "read " + path);
+  return sha.Finish();
 }
 
 std::string HexEncode(absl::string_view bytes) {

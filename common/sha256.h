@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace truc {
@@ -29,6 +30,13 @@ class Sha256 {
   struct Ctx;
   std::unique_ptr<Ctx> ctx_;
 };
+
+// The 32-byte digest of the file at `path`, read once in bounded memory;
+// the errno's status, naming the path, if it cannot be read.
+absl::StatusOr<std::string> Sha256OfFile(const std::string& path);
+
+// HMAC-SHA256 of `data` under `key` (32 bytes), over OpenSSL.
+std::string HmacSha256(absl::string_view key, absl::string_view data);
 
 // Lower-case hex of `bytes`.
 std::string HexEncode(absl::string_view bytes);

@@ -50,34 +50,12 @@
 #include "hub/exchange/change_feed.h"
 #include "hub/exchange/directory.h"
 #include "hub/exchange/ledger.h"
+#include "hub/http/http_types.h"
 #include "hub/operations/operations.h"
 #include "hub/ops/accounts.h"
 #include "hub/ops/alerts.h"
 
 namespace truc::hub {
-
-struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // "/api/board", without the query
-  std::map<std::string, std::string> query;
-  // Header names in lower case.
-  std::map<std::string, std::string> headers;
-  std::string body;
-  std::string remote;  // "127.0.0.1:50122", for the log
-};
-
-struct HttpResponse {
-  int status = 200;
-  std::string content_type = "application/json; charset=utf-8";
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;
-};
-
-// The HTTP status for a canonical code (Google's API mapping:
-// INVALID_ARGUMENT and FAILED_PRECONDITION 400, UNAUTHENTICATED 401,
-// PERMISSION_DENIED 403, NOT_FOUND 404, ALREADY_EXISTS and ABORTED 409,
-// RESOURCE_EXHAUSTED 429, UNAVAILABLE 503, ...).
-int HttpStatusFor(absl::StatusCode code);
 
 struct ConsoleDeps {
   Operations* operations;  // every read and change of the hub's state

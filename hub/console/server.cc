@@ -13,6 +13,7 @@
 #include "hub/console/assets.h"
 #include "hub/exchange/trust.h"
 #include "hub/http/http_listen.h"
+#include "hub/http/https_server.h"
 #include "truc/v1/console.pb.h"
 
 namespace truc::hub {
@@ -25,15 +26,6 @@ constexpr int kThreadsBesideStreams = 16;
 // A comment line every this many seconds keeps proxies from closing a
 // quiet stream, and finds browsers that went away.
 constexpr int kHeartbeatSeconds = 15;
-
-std::string OpenSslError() {
-  unsigned long e = ERR_get_error();
-  if (e == 0) return "unknown OpenSSL error";
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof(buf));
-  ERR_clear_error();
-  return buf;
-}
 
 void SecurityHeaders(httplib::Response& res) {
   res.set_header("Content-Security-Policy",
@@ -84,28 +76,9 @@ absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(
   if (key == nullptr || key->Current() == nullptr) {
     return absl::InvalidArgumentError("console: no certificate to serve");
   }
-  // Each handshake presents the pair in use at that moment, so a renewed
-  // certificate is served as soon as the hub has reloaded it.
-  self->server_ = std::make_unique<httplib::SSLServer>([key](SSL_CTX& ctx) {
-    SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
-    SSL_CTX_set_cert_cb(
-        &ctx,
-        [](SSL* ssl, void* arg) -> int {
-          const std::shared_ptr<const Signer> pair =
-              static_cast<const HubSigningKey*>(arg)->Current();
-          // SSL_use_cert_and_key takes its own references.
-          return SSL_use_cert_and_key(ssl, pair->certificate().x509(),
-                                      pair->private_key(), nullptr, 1) == 1
-                     ? 1
-                     : 0;
-        },
-        const_cast<HubSigningKey*>(key));
-    return true;
-  });
-  if (!self->server_->is_valid()) {
-    return absl::InternalError(
-        absl::StrCat("console: cannot set up TLS: ", OpenSslError()));
-  }
+  self->current_ = [key] { return key->Current(); };
+  TRUC_ASSIGN_OR_RETURN(self->server_,
+                        NewHttpsServer(&self->current_, "", "console"));
   const uint32_t threads = self->max_streams_ + kThreadsBesideStreams;
   self->server_->new_task_queue = [threads] {
     return new httplib::ThreadPool(threads);
@@ -116,16 +89,10 @@ absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(
   self->server_->set_keep_alive_timeout(5);
   self->Routes();
 
-  TRUC_ASSIGN_OR_RETURN(const int port,
-                        BindHttp(*self->server_, config.listen_address(),
-                                 "console.listen_address", "console"));
-  self->port_ = port;
-  httplib::SSLServer* server = self->server_.get();
-  self->thread_ = std::thread([server] { server->listen_after_bind(); });
-  if (!config.port_file().empty()) {
-    TRUC_RETURN_IF_ERROR(
-        WriteFileDurably(config.port_file(), absl::StrCat(port, "\n")));
-  }
+  TRUC_ASSIGN_OR_RETURN(self->port_,
+                        ListenHttp(*self->server_, config.listen_address(),
+                                   "console.listen_address", "console",
+                                   config.port_file(), &self->thread_));
   return self;
 }
 

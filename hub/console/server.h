@@ -18,13 +18,14 @@
 #define TRUC_HUB_CONSOLE_SERVER_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
 
 #include "absl/status/statusor.h"
-#include "hub/exchange/change_feed.h"
 #include "hub/console/api.h"
+#include "hub/exchange/change_feed.h"
 #include "truc/v1/config.pb.h"
 
 namespace httplib {
@@ -56,6 +57,7 @@ class ConsoleServer {
   ConsoleApi* api_ = nullptr;
   SessionTable* sessions_ = nullptr;
   ChangeFeed* feed_ = nullptr;
+  std::function<std::shared_ptr<const Signer>()> current_;  // the TLS pair
   uint32_t max_streams_ = 64;
   std::unique_ptr<httplib::SSLServer> server_;
   std::thread thread_;

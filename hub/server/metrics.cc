@@ -274,11 +274,8 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
                        res.set_content("ok\n", "text/plain");
                      });
   TRUC_ASSIGN_OR_RETURN(
-      const int port,
-      BindHttp(*self->server_, address, "metrics_listen_address", "metrics"));
-  self->port_ = port;
-  httplib::Server* server = self->server_.get();
-  self->thread_ = std::thread([server] { server->listen_after_bind(); });
+      self->port_, ListenHttp(*self->server_, address, "metrics_listen_address",
+                              "metrics", "", &self->thread_));
   return self;
 }
 
