@@ -190,17 +190,20 @@ absl::Status RunShowEvidence(const TrustAnchor& anchor,
   const std::string digest = Sha256::Of(header);
   const int64_t accepted_s = status.accepted_at().unix_micros() / 1'000'000;
   // The sender's signature over the header.
-  auto sender = VerifySignature(anchor, kHeaderContext, header,
-                                status.envelope().signature(), accepted_s);
+  auto sender =
+      VerifyEnvelope(anchor, status.envelope(), status.sender(), accepted_s);
+  const std::string& carried = status.envelope().carried_for_system();
   if (!sender.ok()) {
     line(false,
          absl::StrCat("the sender's signature: ", sender.status().message()));
-  } else if (sender->role != Role::kAgency || sender->name != status.sender()) {
-    line(false, absl::StrCat("the header is signed by ", sender->ToString(),
-                             ", not by the sender ", status.sender()));
   } else {
     line(true, absl::StrCat("header (SHA-256 ", HexEncode(digest),
-                            ") signed by ", Signer(*sender)));
+                            ") signed by ", Signer(*sender),
+                            carried.empty()
+                                ? ""
+                                : absl::StrCat(" as the carrier for system ",
+                                               carried, " of ", status.sender(),
+                                               " (national-axis API)")));
   }
   // The hub's acceptance.
   auto accepted = VerifyReceipt(anchor, status.acceptance_receipt());

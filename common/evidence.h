@@ -46,6 +46,20 @@ struct VerifiedReceipt {
 absl::StatusOr<VerifiedReceipt> VerifyReceipt(const TrustAnchor& anchor,
                                               const truc::v1::Receipt& receipt);
 
+// Who vouches for a document's header bytes, checked at `at_unix` with
+// `anchor`: the sending agency's own signature (context kHeaderContext, a
+// certificate of `sender_agency`), or, for a document that came through
+// the hub's national-axis API (envelope.carried_for_system set), the hub's
+// signature as its carrier (context kCarriedHeaderContext, a hub
+// certificate). Returns the signer. INVALID_ARGUMENT without a signature;
+// UNAUTHENTICATED naming what does not check out (another agency's,
+// another CA's, expired, altered). The hub, the agent and `truc status
+// --evidence` all check envelopes with this.
+absl::StatusOr<Identity> VerifyEnvelope(const TrustAnchor& anchor,
+                                        const truc::v1::Envelope& envelope,
+                                        const std::string& sender_agency,
+                                        int64_t at_unix);
+
 // Signs a checkpoint of the audit log (signer: the hub).
 absl::StatusOr<truc::v1::SignedCheckpoint> SignCheckpoint(
     const Signer& signer, const truc::v1::Checkpoint& checkpoint);

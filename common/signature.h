@@ -25,6 +25,10 @@ namespace truc {
 
 // The contexts: what the signed data is.
 inline constexpr absl::string_view kHeaderContext = "truc.v1.DocumentHeader";
+// A header the hub signs as the carrier of a document that came through its
+// national-axis API (Envelope.carried_for_system).
+inline constexpr absl::string_view kCarriedHeaderContext =
+    "truc.v1.DocumentHeader.carried";
 inline constexpr absl::string_view kReceiptContext = "truc.v1.ReceiptBody";
 inline constexpr absl::string_view kCheckpointContext = "truc.v1.Checkpoint";
 

@@ -103,20 +103,13 @@ absl::Status InboxWriter::CheckEnvelope(
   const int64_t at = delivery.accepted_at().unix_micros() > 0
                          ? delivery.accepted_at().unix_micros()
                          : NowMicros();
-  absl::StatusOr<Identity> signer =
-      VerifySignature(keys_->anchor, kHeaderContext, envelope.header(),
-                      envelope.signature(), at / 1'000'000);
+  absl::StatusOr<Identity> signer = VerifyEnvelope(
+      keys_->anchor, envelope, header->from().organ_id(), at / 1'000'000);
   if (!signer.ok()) {
     return absl::Status(signer.status().code(),
                         absl::StrCat("the sender's signature does not check "
                                      "out: ",
                                      signer.status().message()));
-  }
-  if (signer->role != Role::kAgency ||
-      signer->name != header->from().organ_id()) {
-    return absl::UnauthenticatedError(
-        absl::StrCat("the header names ", header->from().organ_id(),
-                     " as its sender but is signed by ", signer->ToString()));
   }
   return ValidateInboxAttachmentNames(*header);
 }

@@ -347,7 +347,8 @@ TEST_F(SignedSendTest, OnlyTheSendersCurrentCertificateSigns) {
                                   begin.begin().envelope().header());
   EXPECT_THAT(SendWith(begin),
               StatusIs(absl::StatusCode::kUnauthenticated,
-                       "not by the sending agency 000.01.00.H99"));
+                       "the header names 000.01.00.H99 as its sender but is "
+                       "signed by agency 000.07.00.H99"));
   // The office's certificate from another CA.
   auto other_ca = CreateCertificateAuthority(
       "CA khác", 3650, kFixtureStart / 1000000 - 30 * 86400);

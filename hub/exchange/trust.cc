@@ -67,13 +67,7 @@ absl::StatusOr<Identity> HubTrust::CheckEnvelope(
   const int64_t now = clock_();
   TRUC_ASSIGN_OR_RETURN(
       Identity signer,
-      VerifySignature(anchor_, kHeaderContext, envelope.header(),
-                      envelope.signature(), now / 1'000'000));
-  if (signer.role != Role::kAgency || signer.name != sender_agency) {
-    return absl::UnauthenticatedError(
-        absl::StrCat("the envelope is signed by ", signer.ToString(),
-                     ", not by the sending agency ", sender_agency));
-  }
+      VerifyEnvelope(anchor_, envelope, sender_agency, now / 1'000'000));
   TRUC_RETURN_IF_ERROR(registry_->Admit(signer));
   return signer;
 }
@@ -134,6 +128,36 @@ absl::StatusOr<truc::v1::Receipt> HubTrust::SignAcceptance(
   b.set_sender(doc.sender());
   for (const auto& r : doc.recipients()) b.add_recipients(r);
   b.set_edxml_document_id(doc.edxml_document_id());
+  return SignReceipt(*signer, b);
+}
+
+absl::StatusOr<truc::v1::Envelope> HubTrust::SignCarriedEnvelope(
+    const std::string& header_bytes, const std::string& system_id) const {
+  std::shared_ptr<const Signer> signer = key_->Current();
+  if (!signer) return absl::UnavailableError("the hub has no signing key");
+  truc::v1::Envelope envelope;
+  envelope.set_header(header_bytes);
+  envelope.set_carried_for_system(system_id);
+  TRUC_ASSIGN_OR_RETURN(*envelope.mutable_signature(),
+                        signer->Sign(kCarriedHeaderContext, header_bytes));
+  return envelope;
+}
+
+absl::StatusOr<truc::v1::Receipt> HubTrust::SignCarriedStatement(
+    const truc::internal::DocumentRecord& doc, const std::string& recipient,
+    truc::v1::EdxmlStatus status, const std::string& description,
+    const std::string& system_id) const {
+  std::shared_ptr<const Signer> signer = key_->Current();
+  if (!signer) return absl::UnavailableError("the hub has no signing key");
+  truc::v1::ReceiptBody b;
+  b.set_kind(truc::v1::ReceiptBody::KIND_STATUS);
+  b.set_document_id(doc.document_id());
+  b.set_header_sha256(doc.header_sha256());
+  b.mutable_at()->set_unix_micros(clock_());
+  b.set_recipient(recipient);
+  b.set_status(status);
+  b.set_description(description);
+  b.set_carried_for_system(system_id);
   return SignReceipt(*signer, b);
 }
 

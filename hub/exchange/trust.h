@@ -60,8 +60,9 @@ class HubTrust {
         key_(key),
         clock_(std::move(clock)) {}
 
-  // The sender's signature over the envelope's header: made now with a
-  // certificate of `sender_agency` from the CA, not revoked. Returns the
+  // The sender's signature over the envelope's header (common/evidence.h's
+  // VerifyEnvelope: the agency's own, or the hub's for a document its
+  // national-axis API carried), made now, not revoked. Returns the
   // signer. INVALID_ARGUMENT if there is no signature; UNAUTHENTICATED
   // saying what does not check out (another agency's, another CA's,
   // revoked, expired, altered).
@@ -86,6 +87,19 @@ class HubTrust {
   // with the signer's error.
   absl::StatusOr<truc::v1::Receipt> SignAcceptance(
       const truc::internal::DocumentRecord& doc) const;
+
+  // The national-axis API's documents and statuses (hub/axis/): the
+  // system's software signs nothing truc can check, so the hub, having
+  // authenticated the system, signs as its carrier. An envelope of
+  // `header_bytes` carried for `system_id` (context kCarriedHeaderContext);
+  // a status statement of `recipient` about `doc`, carried for
+  // `system_id`. Fail with the signer's error.
+  absl::StatusOr<truc::v1::Envelope> SignCarriedEnvelope(
+      const std::string& header_bytes, const std::string& system_id) const;
+  absl::StatusOr<truc::v1::Receipt> SignCarriedStatement(
+      const truc::internal::DocumentRecord& doc, const std::string& recipient,
+      truc::v1::EdxmlStatus status, const std::string& description,
+      const std::string& system_id) const;
 
   std::shared_ptr<const Signer> signer() const { return key_->Current(); }
   const TrustAnchor& anchor() const { return anchor_; }
