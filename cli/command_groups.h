@@ -22,6 +22,9 @@ void AddOperatorCommands(CommandLine& cl);
 
 // truc edxml check | import | export
 void AddEdxmlCommands(CommandLine& cl);
+// truc system add | list | revoke; truc axis send | received | get |
+// status | sent | agencies
+void AddAxisCommands(CommandLine& cl);
 
 }  // namespace truc::cli
 

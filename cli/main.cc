@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   truc::cli::AddAgencyCommands(cl);
   truc::cli::AddDocumentCommands(cl);
   truc::cli::AddEdxmlCommands(cl);
+  truc::cli::AddAxisCommands(cl);
   truc::cli::AddEvidenceCommands(cl);
   truc::cli::AddOperatorCommands(cl);
   return cl.Run(argc, argv);

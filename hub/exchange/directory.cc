@@ -1,5 +1,7 @@
 #include "hub/exchange/directory.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/identity.h"
@@ -38,6 +40,24 @@ absl::StatusOr<std::unique_ptr<Directory>> Directory::Load(
         return true;
       }));
   TRUC_RETURN_IF_ERROR(parse_error);
+  auto last = store->Get(keys::kDirectoryVersion);
+  if (last.ok() && last->size() == 8) {
+    dir->version_ = keys::DecodeFixed64(*last);
+  } else if (!last.ok() && !absl::IsNotFound(last.status())) {
+    return last.status();
+  }
+  // Agencies registered before the change feed existed get their first
+  // version now, once, so that a full synchronisation lists them.
+  WriteBatch versions;
+  for (auto& [code, r] : dir->agencies_) {
+    if (r.version() != 0) continue;
+    dir->Version(&r, &versions);
+  }
+  if (!versions.empty()) {
+    WriteOptions synced;
+    synced.sync = true;
+    TRUC_RETURN_IF_ERROR(store->Write(versions, synced));
+  }
   TRUC_RETURN_IF_ERROR(
       store->ScanPrefix(keys::kLastPollPrefix, [&](auto k, auto v) {
         std::string code(k.substr(keys::kLastPollPrefix.size()));
@@ -93,15 +113,21 @@ absl::StatusOr<truc::v1::Agency> Directory::Register(
   r.set_state(truc::v1::AGENCY_STATE_ACTIVE);
   r.set_registered_at_micros(clock_());
   WriteBatch b;
+  const uint64_t version_before = version_;
+  Version(&r, &b);
   b.Put(keys::Agency(code), r.SerializeAsString());
-  TRUC_RETURN_IF_ERROR(
+  absl::Status committed =
       audit_
           ->Commit(
               b, {AgencyEvent(
                      "agency_registered", by, code,
                      absl::StrCat("name=", name, " parent=",
                                   parent_code.empty() ? "none" : parent_code))})
-          .status());
+          .status();
+  if (!committed.ok()) {
+    version_ = version_before;  // nothing was written
+    return committed;
+  }
   agencies_[code] = r;
   return ToAgency(r);
 }
@@ -118,16 +144,54 @@ absl::StatusOr<truc::v1::Agency> Directory::SetState(
   truc::internal::AgencyRecord r = it->second;
   r.set_state(state);
   WriteBatch b;
+  const uint64_t version_before = version_;
+  Version(&r, &b);
   b.Put(keys::Agency(code), r.SerializeAsString());
-  TRUC_RETURN_IF_ERROR(
+  absl::Status committed =
       audit_
           ->Commit(b, {AgencyEvent(state == truc::v1::AGENCY_STATE_SUSPENDED
                                        ? "agency_suspended"
                                        : "agency_resumed",
                                    by, code, absl::StrCat("name=", r.name()))})
-          .status());
+          .status();
+  if (!committed.ok()) {
+    version_ = version_before;  // nothing was written
+    return committed;
+  }
   it->second = r;
   return ToAgency(r);
+}
+
+void Directory::Version(truc::internal::AgencyRecord* r, WriteBatch* b) {
+  if (r->version() != 0)
+    b->Delete(keys::DirectoryChange(r->version(), r->code()));
+  r->set_version(++version_);
+  r->set_modified_at_micros(clock_());
+  b->Put(keys::DirectoryChange(r->version(), r->code()), "");
+  b->Put(keys::kDirectoryVersion, keys::EncodeFixed64(version_));
+}
+
+std::vector<truc::internal::AgencyRecord> Directory::ChangesAfter(
+    uint64_t version, size_t max, bool* more) const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<const truc::internal::AgencyRecord*> changed;
+  for (const auto& [code, r] : agencies_) {
+    if (r.version() > version) changed.push_back(&r);
+  }
+  std::sort(changed.begin(), changed.end(), [](const auto* a, const auto* b) {
+    return a->version() < b->version();
+  });
+  if (more != nullptr) *more = changed.size() > max;
+  std::vector<truc::internal::AgencyRecord> out;
+  for (size_t i = 0; i < changed.size() && i < max; ++i) {
+    out.push_back(*changed[i]);
+  }
+  return out;
+}
+
+uint64_t Directory::version() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return version_;
 }
 
 std::optional<truc::internal::AgencyRecord> Directory::Find(

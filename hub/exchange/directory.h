@@ -64,6 +64,16 @@ class Directory {
   // unknown and every suspended code.
   absl::Status CheckRecipients(const std::vector<std::string>& codes) const;
 
+  // The directory's change feed: the agencies whose latest change came
+  // after `version`, oldest first, at most `max`; `*more` (if given) says
+  // whether more follow. Every registration, suspension and resumption
+  // gives the agency the next version (y/ in the store).
+  std::vector<truc::internal::AgencyRecord> ChangesAfter(uint64_t version,
+                                                         size_t max,
+                                                         bool* more) const;
+  // The last version given.
+  uint64_t version() const;
+
   // Records a poll now. Kept in memory at once; written to the store
   // (unsynced: soft state) at most every 10 s per agency.
   void RecordPoll(const std::string& code);
@@ -79,6 +89,9 @@ class Directory {
         silence_micros_(silence_micros) {}
   truc::v1::Agency ToAgency(const truc::internal::AgencyRecord& r) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Gives `r` the next version, moving its change-feed entry, in `b`.
+  void Version(truc::internal::AgencyRecord* r, WriteBatch* b)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Store* const store_;
   AuditLog* const audit_;
@@ -89,6 +102,7 @@ class Directory {
       ABSL_GUARDED_BY(mu_);
   std::map<std::string, int64_t> last_poll_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int64_t> persisted_poll_ ABSL_GUARDED_BY(mu_);
+  uint64_t version_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace truc::hub

@@ -118,6 +118,9 @@ WriteBatch Ledger::AcceptBatch(const DocumentRecord& doc) {
   b.Put(keys::Idempotency(doc.sender(), doc.idempotency_key()), id);
   b.Put(keys::Sent(doc.sender(), now, id), "");
   b.Put(keys::Recent(now, id), "");
+  if (!doc.edxml_document_id().empty()) {
+    b.Put(keys::EdxmlId(doc.edxml_document_id()), id);
+  }
   for (const auto& r : doc.recipients()) {
     DeliveryRecord d;
     d.set_document_id(id);
@@ -143,6 +146,11 @@ truc::v1::AuditEvent Ledger::AcceptedEvent(
                    " recipients=", doc.recipients_size(),
                    " header_sha256=", HexEncode(doc.header_sha256()),
                    " signed_by=", SignerSerial(doc.envelope()));
+  if (!doc.envelope().carried_for_system().empty()) {
+    absl::StrAppend(
+        &detail, " carried_for=", doc.envelope().carried_for_system(),
+        " original_sha256=", HexEncode(doc.original_edxml_sha256()));
+  }
   if (header.business().type() != truc::v1::BUSINESS_TYPE_NEW) {
     absl::StrAppend(&detail, " business=",
                     truc::v1::BusinessType_Name(header.business().type()),
@@ -206,8 +214,8 @@ absl::StatusOr<std::optional<truc::v1::SendResponse>> Ledger::FindPriorSend(
 
 absl::StatusOr<truc::v1::SendResponse> Ledger::Accept(
     const Identity& caller, const std::string& idempotency_key,
-    const truc::v1::Envelope& envelope,
-    const truc::v1::DocumentHeader& header) {
+    const truc::v1::Envelope& envelope, const truc::v1::DocumentHeader& header,
+    const CarriedOriginal& original) {
   const std::string& sender = caller.name;
   std::vector<std::string> recipients;
   for (const auto& to : header.to()) recipients.push_back(to.organ_id());
@@ -241,6 +249,8 @@ absl::StatusOr<truc::v1::SendResponse> Ledger::Accept(
     doc.set_idempotency_key(idempotency_key);
     doc.set_edxml_document_id(edxml::DocumentIdOf(header));
     doc.set_header_sha256(Sha256::Of(envelope.header()));
+    doc.set_original_edxml_sha256(original.edxml_sha256);
+    doc.set_original_edxml_size(original.edxml_size);
     TRUC_ASSIGN_OR_RETURN(*doc.mutable_receipt(), trust_->SignAcceptance(doc));
 
     WriteBatch b = AcceptBatch(doc);
@@ -352,6 +362,7 @@ absl::StatusOr<truc::v1::AcknowledgeResponse> Ledger::Acknowledge(
       const int64_t now = clock_();
       WriteBatch b;
       AddArrival(now, &d, &b, &request.receipt());
+      AddStatusNotice(doc.sender(), d, &b);
       TRUC_RETURN_IF_ERROR(
           audit_
               ->Commit(
@@ -479,6 +490,7 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
     *e->mutable_staff() = request.staff();
     *e->mutable_receipt() = request.receipt();
     b.Put(keys::Delivery(document_id, recipient), d.SerializeAsString());
+    AddStatusNotice(doc.sender(), d, &b);
     TRUC_RETURN_IF_ERROR(
         audit_
             ->Commit(
@@ -496,6 +508,93 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
   if (ended_delivery) offers_->Settled(recipient, document_id);
   Publish(std::move(changed));
   return response;
+}
+
+void Ledger::AddStatusNotice(const std::string& sender, const DeliveryRecord& d,
+                             WriteBatch* b) const {
+  if (!wants_notices_ || !wants_notices_(sender) || d.history_size() == 0) {
+    return;
+  }
+  const truc::v1::StatusEvent& e = d.history(d.history_size() - 1);
+  truc::internal::StatusNoticeRecord n;
+  n.set_document_id(d.document_id());
+  n.set_recipient(d.recipient());
+  n.set_status(e.status());
+  n.set_description(e.description());
+  *n.mutable_staff() = e.staff();
+  n.set_at_micros(e.at().unix_micros());
+  b->Put(keys::StatusNotice(sender, d.document_id(), d.recipient(),
+                            static_cast<uint8_t>(e.status())),
+         n.SerializeAsString());
+}
+
+absl::StatusOr<std::string> Ledger::FindByEdxmlId(const std::string& edxml_id) {
+  auto id = store_->Get(keys::EdxmlId(edxml_id));
+  if (absl::IsNotFound(id.status())) {
+    return absl::NotFoundError(absl::StrCat(
+        "no document with the edXML DocumentId \"", edxml_id, "\""));
+  }
+  return id;
+}
+
+absl::StatusOr<std::vector<DocumentRecord>> Ledger::ListQueued(
+    const std::string& recipient, size_t max) {
+  std::vector<std::string> ids;
+  const std::string prefix = keys::QueuePrefix(recipient);
+  TRUC_RETURN_IF_ERROR(store_->ScanPrefix(prefix, [&](auto k, auto) {
+    ids.emplace_back(keys::DocumentOfQueueKey(k, recipient));
+    return ids.size() < max;
+  }));
+  std::vector<DocumentRecord> out;
+  for (const auto& id : ids) {
+    auto doc = GetDocument(id);
+    if (absl::IsNotFound(doc.status())) continue;  // gone meanwhile
+    if (!doc.ok()) return doc.status();
+    out.push_back(*std::move(doc));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<truc::internal::StatusNoticeRecord>>
+Ledger::ListStatusNotices(const std::string& sender, size_t max) {
+  std::vector<truc::internal::StatusNoticeRecord> out;
+  absl::Status parse_error;
+  TRUC_RETURN_IF_ERROR(
+      store_->ScanPrefix(keys::StatusNoticePrefix(sender), [&](auto k, auto v) {
+        truc::internal::StatusNoticeRecord n;
+        if (!n.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+          parse_error =
+              absl::DataLossError(absl::StrCat("corrupt status notice ", k));
+          return false;
+        }
+        out.push_back(std::move(n));
+        return true;
+      }));
+  TRUC_RETURN_IF_ERROR(parse_error);
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.at_micros() < b.at_micros();
+  });
+  if (out.size() > max) out.resize(max);
+  return out;
+}
+
+absl::Status Ledger::ClearStatusNotice(const std::string& sender,
+                                       const std::string& document_id,
+                                       const std::string& recipient,
+                                       truc::v1::EdxmlStatus status) {
+  const std::string key = keys::StatusNotice(sender, document_id, recipient,
+                                             static_cast<uint8_t>(status));
+  auto existing = store_->Get(key);
+  if (absl::IsNotFound(existing.status())) {
+    return absl::NotFoundError(absl::StrCat(
+        "no status ", absl::StrFormat("%02d", static_cast<int>(status)), " of ",
+        recipient, " about document ", document_id, " is waiting for ",
+        sender));
+  }
+  TRUC_RETURN_IF_ERROR(existing.status());
+  WriteBatch b;
+  b.Delete(key);
+  return store_->Write(b);
 }
 
 absl::StatusOr<std::vector<std::string>> Ledger::Resend(

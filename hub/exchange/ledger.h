@@ -22,6 +22,9 @@
 //   RecordPaperCopy delivery (PAPER, with the copy) + its "not yet
 //                   received" entry marked as delivered by paper; its
 //                   queue entry stays, for its agent; "paper_copy"
+// Accept also indexes the document by its edXML DocumentId (e/), and
+// Acknowledge and ReportStatus add a status notice (o/) for a sender
+// whose document software uses the national-axis API.
 // If the event cannot be recorded the change fails: no answer without its
 // record. A document carries the hub's signed acceptance receipt; each
 // status carries the recipient agent's signed statement (hub/trust.h
@@ -63,6 +66,13 @@
 
 namespace truc::hub {
 
+// A document that came through the national-axis API also keeps the
+// system's original edXML, a blob of the BlobStore named by its SHA-256.
+struct CarriedOriginal {
+  std::string edxml_sha256;
+  uint64_t edxml_size = 0;
+};
+
 struct LedgerOptions {
   int64_t lease_micros = 60'000'000;
 };
@@ -90,7 +100,36 @@ class Ledger {
   absl::StatusOr<truc::v1::SendResponse> Accept(
       const Identity& sender, const std::string& idempotency_key,
       const truc::v1::Envelope& envelope,
-      const truc::v1::DocumentHeader& header);
+      const truc::v1::DocumentHeader& header,
+      const CarriedOriginal& original = {});
+
+  // The latest document whose edXML DocumentId is `edxml_id`, from the
+  // e/ index. NOT_FOUND naming it; the store's error.
+  absl::StatusOr<std::string> FindByEdxmlId(const std::string& edxml_id);
+
+  // The documents queued for `recipient` (not yet acknowledged, not
+  // refused on arrival), most urgent first, oldest first within a level,
+  // at most `max`: what the national-axis API lists for a system. Reads
+  // the queue index and each document's record. Fails with the store's
+  // error.
+  absl::StatusOr<std::vector<truc::internal::DocumentRecord>> ListQueued(
+      const std::string& recipient, size_t max);
+
+  // Statuses for a sender's document software (o/): written with each
+  // arrival and status when `wants_notices(sender)` is true (a sender
+  // with a national-axis API system), listed oldest first, and removed
+  // once the system has them (Clear). The filter is set once, before the
+  // ledger is used; without one no notice is written.
+  void SetStatusNoticeFilter(std::function<bool(const std::string&)> fn) {
+    wants_notices_ = std::move(fn);
+  }
+  absl::StatusOr<std::vector<truc::internal::StatusNoticeRecord>>
+  ListStatusNotices(const std::string& sender, size_t max);
+  // NOT_FOUND if there is no such notice; the store's error.
+  absl::Status ClearStatusNotice(const std::string& sender,
+                                 const std::string& document_id,
+                                 const std::string& recipient,
+                                 truc::v1::EdxmlStatus status);
 
   // Leases up to `max` deliveries queued for `recipient` and not leased to it
   // now, most urgent first, first in first out within a level, each
@@ -225,6 +264,12 @@ class Ledger {
   // the ledger is used.
   void SetChangeFeed(ChangeFeed* feed) { feed_ = feed; }
 
+  // Adds to `b` the notice of `d`'s newest status for `sender`'s software,
+  // if it wants notices. Never fails.
+  void AddStatusNotice(const std::string& sender,
+                       const truc::internal::DeliveryRecord& d,
+                       WriteBatch* b) const;
+
  private:
   absl::Mutex& StripeFor(absl::string_view key);
   std::string NewDocumentId();
@@ -267,6 +312,7 @@ class Ledger {
   const Clock clock_;
   const LedgerOptions options_;
   ChangeFeed* feed_ = nullptr;
+  std::function<bool(const std::string&)> wants_notices_;
   std::array<absl::Mutex, 64> stripes_;
 };
 

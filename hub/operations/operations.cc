@@ -38,6 +38,18 @@ Actor Actor::ForCertificate(const Identity& identity) {
   return a;
 }
 
+Actor Actor::ForSystem(const std::string& system_id,
+                       const std::string& agency) {
+  Actor a;
+  a.kind = Kind::kAgency;
+  a.agency = agency;
+  a.system = system_id;
+  a.identity.role = Role::kAgency;
+  a.identity.name = agency;
+  a.identity.common_name = absl::StrCat("system ", system_id);
+  return a;
+}
+
 Actor Actor::ForAccount(const ConsoleUser& user) {
   Actor a;
   a.identity = user.Actor();
@@ -199,6 +211,145 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Operations::ReportStatus(
             {"document", request.document_id()},
             {"status", absl::StrCat(static_cast<int>(request.status()))}});
   return response;
+}
+
+namespace {
+
+// The national-axis API's operations are a system's, for its agency.
+absl::Status RequireSystem(const Actor& actor) {
+  if (!actor.system.empty() && !actor.agency.empty()) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      actor.Principal(),
+      " is not a system of the national-axis API; its operations are theirs"));
+}
+
+}  // namespace
+
+absl::StatusOr<truc::v1::SendResponse> Operations::SendCarried(
+    const Actor& actor, const truc::v1::DocumentHeader& header,
+    const std::vector<std::string>& attachment_paths,
+    const std::string& edxml_path, const std::string& idempotency_key) {
+  TRUC_RETURN_IF_ERROR(RequireSystem(actor));
+  if (d_.carried == nullptr) {
+    return absl::UnavailableError("the national-axis API is not served");
+  }
+  TRUC_ASSIGN_OR_RETURN(
+      truc::v1::SendResponse response,
+      d_.carried->Store(actor.agency, actor.system, header, attachment_paths,
+                        edxml_path, idempotency_key));
+  LogEvent("sent", {{"agency", actor.agency},
+                    {"document", response.document_id()},
+                    {"system", actor.system},
+                    {"duplicate", response.duplicate() ? "true" : "false"}});
+  return response;
+}
+
+absl::StatusOr<std::vector<truc::internal::DocumentRecord>>
+Operations::QueuedFor(const Actor& actor, size_t max) {
+  TRUC_RETURN_IF_ERROR(RequireSystem(actor));
+  return d_.ledger->ListQueued(actor.agency, max);
+}
+
+absl::StatusOr<std::vector<truc::internal::StatusNoticeRecord>>
+Operations::StatusNoticesFor(const Actor& actor, size_t max) {
+  TRUC_RETURN_IF_ERROR(RequireSystem(actor));
+  return d_.ledger->ListStatusNotices(actor.agency, max);
+}
+
+absl::Status Operations::ClearStatusNotice(const Actor& actor,
+                                           const std::string& document_id,
+                                           const std::string& recipient,
+                                           truc::v1::EdxmlStatus status) {
+  TRUC_RETURN_IF_ERROR(RequireSystem(actor));
+  return d_.ledger->ClearStatusNotice(actor.agency, document_id, recipient,
+                                      status);
+}
+
+absl::Status Operations::ReportCarried(const Actor& actor,
+                                       const std::string& document_id,
+                                       truc::v1::EdxmlStatus status,
+                                       const std::string& description,
+                                       const truc::v1::StaffInfo& staff) {
+  TRUC_RETURN_IF_ERROR(RequireSystem(actor));
+  TRUC_ASSIGN_OR_RETURN(truc::internal::DocumentRecord doc,
+                        ReadableDocument(actor, document_id));
+  TRUC_ASSIGN_OR_RETURN(
+      truc::v1::Receipt statement,
+      d_.trust->SignCarriedStatement(doc, actor.agency, status, description,
+                                     actor.system));
+  if (status == truc::v1::EDXML_STATUS_ARRIVED) {
+    truc::v1::AcknowledgeRequest ack;
+    ack.set_document_id(document_id);
+    *ack.mutable_receipt() = statement;
+    return Acknowledge(actor, ack).status();
+  }
+  truc::v1::ReportStatusRequest report;
+  report.set_document_id(document_id);
+  report.set_status(status);
+  report.set_description(description);
+  *report.mutable_staff() = staff;
+  *report.mutable_receipt() = statement;
+  return ReportStatus(actor, report).status();
+}
+
+absl::StatusOr<std::string> Operations::FindByEdxmlId(
+    const Actor& actor, const std::string& edxml_id) {
+  TRUC_RETURN_IF_ERROR(RequireSystem(actor));
+  if (d_.ledger->GetDocument(edxml_id).ok()) return edxml_id;
+  return d_.ledger->FindByEdxmlId(edxml_id);
+}
+
+absl::StatusOr<std::vector<truc::v1::Agency>> Operations::DirectoryFor(
+    const Actor& actor) {
+  TRUC_RETURN_IF_ERROR(RequireSystem(actor));
+  return d_.directory->List();
+}
+
+absl::StatusOr<std::vector<truc::internal::AgencyRecord>>
+Operations::DirectoryChanges(const Actor& actor, uint64_t version, size_t max,
+                             bool* more) {
+  TRUC_RETURN_IF_ERROR(RequireSystem(actor));
+  return d_.directory->ChangesAfter(version, max, more);
+}
+
+absl::StatusOr<truc::v1::AxisSystemSecret> Operations::AddAxisSystem(
+    const Actor& actor, const truc::v1::AddAxisSystemRequest& request) {
+  TRUC_RETURN_IF_ERROR(RequireOperator(actor));
+  if (d_.systems == nullptr) {
+    return absl::FailedPreconditionError(
+        "the national-axis API is not configured (axis_api in hub.conf)");
+  }
+  TRUC_ASSIGN_OR_RETURN(truc::v1::AxisSystemSecret added,
+                        d_.systems->Add(Trimmed(request.agency()),
+                                        request.name(), actor.identity));
+  LogEvent("axis_system_added", {{"system", added.system().id()},
+                                 {"agency", added.system().agency()},
+                                 {"by", actor.Principal()}});
+  return added;
+}
+
+absl::StatusOr<truc::v1::ListAxisSystemsResponse> Operations::ListAxisSystems(
+    const Actor& actor) {
+  TRUC_RETURN_IF_ERROR(RequireOperator(actor));
+  truc::v1::ListAxisSystemsResponse response;
+  if (d_.systems == nullptr) return response;
+  for (auto& s : d_.systems->List()) *response.add_systems() = std::move(s);
+  return response;
+}
+
+absl::StatusOr<truc::v1::AxisSystem> Operations::RevokeAxisSystem(
+    const Actor& actor, const truc::v1::RevokeAxisSystemRequest& request) {
+  TRUC_RETURN_IF_ERROR(RequireOperator(actor));
+  if (d_.systems == nullptr) {
+    return absl::FailedPreconditionError(
+        "the national-axis API is not configured (axis_api in hub.conf)");
+  }
+  TRUC_ASSIGN_OR_RETURN(truc::v1::AxisSystem revoked,
+                        d_.systems->Revoke(Trimmed(request.id()),
+                                           request.reason(), actor.identity));
+  LogEvent("axis_system_revoked",
+           {{"system", revoked.id()}, {"by", actor.Principal()}});
+  return revoked;
 }
 
 absl::StatusOr<truc::v1::Agency> Operations::RegisterAgency(

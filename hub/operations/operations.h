@@ -21,6 +21,10 @@
 //                                             own documents
 //   acknowledge, report a status              the recipient agency
 //   audit checkpoints and consistency proofs  anyone admitted
+//   what comes through the national-axis API  its system, for the
+//     (a carried send, its documents and        system's agency only
+//     statuses, the directory)
+//   the systems of that API                   an operator
 //   a document's audit proof                  an operator; its sender; a
 //                                             recipient (the acceptance and
 //                                             its own events only)
@@ -34,16 +38,19 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/identity.h"
 #include "hub/exchange/audit_log.h"
+#include "hub/exchange/carried_send.h"
 #include "hub/exchange/cert_registry.h"
 #include "hub/exchange/directory.h"
 #include "hub/exchange/ledger.h"
 #include "hub/exchange/trust.h"
 #include "hub/ops/accounts.h"
 #include "hub/ops/alerts.h"
+#include "hub/ops/axis_systems.h"
 #include "truc/internal/records.pb.h"
 #include "truc/v1/audit.pb.h"
 #include "truc/v1/console.pb.h"
@@ -65,6 +72,9 @@ struct Actor {
   // Others' documents are answered NOT_FOUND, as if they did not exist,
   // rather than PERMISSION_DENIED.
   bool conceal_others = false;
+  // The national-axis API system it came through (hub/axis/); empty for
+  // the other doors.
+  std::string system;
 
   // An agency's or an operator's certificate (another role is an agency
   // of no name, which every rule refuses).
@@ -72,6 +82,11 @@ struct Actor {
   // A console account: an operator, or a clerk of its agency; others'
   // documents concealed.
   static Actor ForAccount(const ConsoleUser& user);
+  // A system of the national-axis API, acting for its agency (its
+  // credentials, checked by the door, say which); the audit log names the
+  // agency, and each event the system.
+  static Actor ForSystem(const std::string& system_id,
+                         const std::string& agency);
 
   bool is_operator() const { return kind == Kind::kOperator; }
   std::string Principal() const { return identity.Principal(); }
@@ -88,6 +103,9 @@ struct OperationsDeps {
   std::function<int64_t()> clock;  // Unix micros
   // The code this hub is known by on the axis (HubConfig.axis_organ_id).
   std::string axis_organ_id = "";
+  // The national-axis API: its systems and the stores of what it carries.
+  AxisSystems* systems = nullptr;
+  CarriedSend* carried = nullptr;
 };
 
 class Operations {
@@ -132,6 +150,48 @@ class Operations {
       const Actor& actor, const truc::v1::AcknowledgeRequest& request);
   absl::StatusOr<truc::v1::ReportStatusResponse> ReportStatus(
       const Actor& actor, const truc::v1::ReportStatusRequest& request);
+
+  // --- the national-axis API (hub/axis/): a system for its agency ---
+  // Stores a document read from the system's edXML (its attachments in
+  // `attachment_paths`, the file itself kept as evidence), carried by the
+  // hub for the system: CarriedSend's errors.
+  absl::StatusOr<truc::v1::SendResponse> SendCarried(
+      const Actor& actor, const truc::v1::DocumentHeader& header,
+      const std::vector<std::string>& attachment_paths,
+      const std::string& edxml_path, const std::string& idempotency_key);
+  // What waits for the system's agency: documents queued for it, and
+  // statuses about documents it sent.
+  absl::StatusOr<std::vector<truc::internal::DocumentRecord>> QueuedFor(
+      const Actor& actor, size_t max);
+  absl::StatusOr<std::vector<truc::internal::StatusNoticeRecord>>
+  StatusNoticesFor(const Actor& actor, size_t max);
+  absl::Status ClearStatusNotice(const Actor& actor,
+                                 const std::string& document_id,
+                                 const std::string& recipient,
+                                 truc::v1::EdxmlStatus status);
+  // A status of the system's agency about a document sent to it (01, the
+  // arrival, or 02..06), the hub signing the statement as the system's
+  // carrier. The ledger's errors (Acknowledge's, ReportStatus's).
+  absl::Status ReportCarried(const Actor& actor, const std::string& document_id,
+                             truc::v1::EdxmlStatus status,
+                             const std::string& description,
+                             const truc::v1::StaffInfo& staff);
+  // The document its edXML DocumentId names (or its own id): NOT_FOUND.
+  absl::StatusOr<std::string> FindByEdxmlId(const Actor& actor,
+                                            const std::string& edxml_id);
+  // The directory, and its changes after `version` (every agency sees it).
+  absl::StatusOr<std::vector<truc::v1::Agency>> DirectoryFor(
+      const Actor& actor);
+  absl::StatusOr<std::vector<truc::internal::AgencyRecord>> DirectoryChanges(
+      const Actor& actor, uint64_t version, size_t max, bool* more);
+
+  // --- the systems of the national-axis API (operators) ---
+  absl::StatusOr<truc::v1::AxisSystemSecret> AddAxisSystem(
+      const Actor& actor, const truc::v1::AddAxisSystemRequest& request);
+  absl::StatusOr<truc::v1::ListAxisSystemsResponse> ListAxisSystems(
+      const Actor& actor);
+  absl::StatusOr<truc::v1::AxisSystem> RevokeAxisSystem(
+      const Actor& actor, const truc::v1::RevokeAxisSystemRequest& request);
 
   // --- the directory ---
   // Code, name and parent trimmed.

@@ -167,4 +167,30 @@ grpc::ServerUnaryReactor* OperatorService::ResetAccount(
   });
 }
 
+grpc::ServerUnaryReactor* OperatorService::AddAxisSystem(
+    grpc::CallbackServerContext* ctx,
+    const truc::v1::AddAxisSystemRequest* request,
+    truc::v1::AxisSystemSecret* response) {
+  return AsOperator(ctx, [this, request, response](const Actor& a) {
+    return Assign(deps_.operations->AddAxisSystem(a, *request), response);
+  });
+}
+
+grpc::ServerUnaryReactor* OperatorService::ListAxisSystems(
+    grpc::CallbackServerContext* ctx, const truc::v1::ListAxisSystemsRequest*,
+    truc::v1::ListAxisSystemsResponse* response) {
+  return AsOperator(ctx, [this, response](const Actor& a) {
+    return Assign(deps_.operations->ListAxisSystems(a), response);
+  });
+}
+
+grpc::ServerUnaryReactor* OperatorService::RevokeAxisSystem(
+    grpc::CallbackServerContext* ctx,
+    const truc::v1::RevokeAxisSystemRequest* request,
+    truc::v1::AxisSystem* response) {
+  return AsOperator(ctx, [this, request, response](const Actor& a) {
+    return Assign(deps_.operations->RevokeAxisSystem(a, *request), response);
+  });
+}
+
 }  // namespace truc::hub

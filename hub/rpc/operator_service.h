@@ -88,6 +88,18 @@ class OperatorService final : public truc::v1::Operator::CallbackService {
       grpc::CallbackServerContext* ctx,
       const truc::v1::ResetAccountRequest* request,
       truc::v1::AccountPassword* response) override;
+  grpc::ServerUnaryReactor* AddAxisSystem(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::AddAxisSystemRequest* request,
+      truc::v1::AxisSystemSecret* response) override;
+  grpc::ServerUnaryReactor* ListAxisSystems(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::ListAxisSystemsRequest* request,
+      truc::v1::ListAxisSystemsResponse* response) override;
+  grpc::ServerUnaryReactor* RevokeAxisSystem(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::RevokeAxisSystemRequest* request,
+      truc::v1::AxisSystem* response) override;
 
  private:
   // Runs `op` on the pool as the calling operator: PERMISSION_DENIED for

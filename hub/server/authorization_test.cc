@@ -11,8 +11,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "hub/ops/accounts.h"
 #include "hub/exchange/cert_registry.h"
+#include "hub/ops/accounts.h"
+#include "hub/ops/axis_systems.h"
 #include "hub/testing/server_fixture.h"
 
 namespace truc::hub {
@@ -117,6 +118,13 @@ class AuthorizationTest : public ServerFixture {
     auto added = hub_->accounts()->Add(req, SetupOperator());
     EXPECT_TRUE(added.ok()) << added.status();
     return req.name();
+  }
+  // A fresh system of the national-axis API for the office.
+  std::string System() {
+    auto added = hub_->systems()->Add(
+        kOffice, absl::StrCat("QLVB ", ++registered_), SetupOperator());
+    EXPECT_TRUE(added.ok()) << added.status();
+    return added.ok() ? added->system().id() : "";
   }
   std::string NextCode() {
     return absl::StrFormat("000.%02d.40.H99", ++registered_);
@@ -375,6 +383,34 @@ std::vector<Row> Table() {
          req.set_name(t->Account());
          return AuthorizationTest::Unary(t->Op(cert).get(), &Op::ResetAccount,
                                          req);
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/AddAxisSystem",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::AddAxisSystemRequest req;
+         req.set_agency(kOffice);
+         req.set_name("Phần mềm QLVB của Văn phòng");
+         return AuthorizationTest::Unary(t->Op(cert).get(), &Op::AddAxisSystem,
+                                         req);
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/ListAxisSystems",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         return AuthorizationTest::Unary(t->Op(cert).get(),
+                                         &Op::ListAxisSystems,
+                                         truc::v1::ListAxisSystemsRequest());
+       },
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+      {"truc.v1.Operator/RevokeAxisSystem",
+       "operator",
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::RevokeAxisSystemRequest req;
+         req.set_id(t->System());
+         req.set_reason("máy chủ cũ");
+         return AuthorizationTest::Unary(t->Op(cert).get(),
+                                         &Op::RevokeAxisSystem, req);
        },
        {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
       {"truc.v1.Audit/GetCheckpoint",

@@ -93,6 +93,28 @@ absl::StatusOr<truc::v1::HubConfig> FinishHubConfig(
   }
   if (!c.metrics_port_file().empty())
     c.set_metrics_port_file(ResolvePath(base_dir, c.metrics_port_file()));
+  auto* axis = c.mutable_axis_api();
+  if (!axis->listen_address().empty()) {
+    TRUC_RETURN_IF_ERROR(ParseHostPort(axis->listen_address(),
+                                       "axis_api.listen_address",
+                                       PortZero::kPicksAFreePort)
+                             .status());
+  }
+  if (!axis->port_file().empty())
+    axis->set_port_file(ResolvePath(base_dir, axis->port_file()));
+  if (axis->timestamp_window_seconds() == 0)
+    axis->set_timestamp_window_seconds(300);
+  TRUC_RETURN_IF_ERROR(InRange(axis->timestamp_window_seconds(), 10, 3600,
+                               "axis_api.timestamp_window_seconds"));
+  if (axis->max_body_mb() == 0) axis->set_max_body_mb(2560);
+  TRUC_RETURN_IF_ERROR(
+      InRange(axis->max_body_mb(), 1, 65536, "axis_api.max_body_mb"));
+  if (axis->directory_page_size() == 0) axis->set_directory_page_size(500);
+  TRUC_RETURN_IF_ERROR(InRange(axis->directory_page_size(), 1, 10000,
+                               "axis_api.directory_page_size"));
+  axis->set_key_file(axis->key_file().empty()
+                         ? JoinPath(c.data_dir(), "axis-api.key")
+                         : ResolvePath(base_dir, axis->key_file()));
   if (!c.axis_organ_id().empty()) {
     absl::Status code = ValidateAgencyCode(c.axis_organ_id());
     if (!code.ok()) {

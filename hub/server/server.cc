@@ -16,11 +16,14 @@
 #include "common/time_util.h"
 #include "common/tls.h"
 #include "common/urgency.h"
+#include "hub/axis/api.h"
+#include "hub/axis/server.h"
 #include "hub/console/api.h"
 #include "hub/console/server.h"
 #include "hub/console/sessions.h"
 #include "hub/exchange/audit_log.h"
 #include "hub/exchange/blob_store.h"
+#include "hub/exchange/carried_send.h"
 #include "hub/exchange/cert_registry.h"
 #include "hub/exchange/change_feed.h"
 #include "hub/exchange/directory.h"
@@ -29,6 +32,7 @@
 #include "hub/exchange/trust.h"
 #include "hub/ops/accounts.h"
 #include "hub/ops/alerts.h"
+#include "hub/ops/axis_systems.h"
 #include "hub/ops/digests.h"
 #include "hub/ops/notifier.h"
 #include "hub/rpc/audit_service.h"
@@ -147,19 +151,34 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
       });
   hub->auth_ = std::make_shared<Authenticator>(hub->certificates_.get());
 
+  // The national-axis API's systems exist whether or not the door is
+  // served, so that operators can add them before opening it; their
+  // agencies' senders get status notices.
+  TRUC_ASSIGN_OR_RETURN(
+      hub->systems_,
+      AxisSystems::Open(hub->store_, hub->audit_.get(), hub->directory_.get(),
+                        NowMicros, config.axis_api().key_file()));
+  AxisSystems* systems = hub->systems_.get();
+  hub->ledger_->SetStatusNoticeFilter([systems](const std::string& agency) {
+    return systems->HasActiveSystem(agency);
+  });
+  const HeaderLimits limits{config.max_header_bytes(),
+                            config.max_attachment_bytes(),
+                            config.max_attachments(), config.max_recipients()};
+  hub->carried_ = std::make_unique<CarriedSend>(
+      hub->ledger_.get(), hub->directory_.get(), hub->blobs_.get(),
+      hub->trust_.get(), limits);
   hub->operations_ = std::make_unique<Operations>(OperationsDeps{
       hub->ledger_.get(), hub->directory_.get(), hub->certificates_.get(),
       hub->accounts_.get(), hub->audit_.get(), hub->trust_.get(),
-      hub->alerts_.get(), NowMicros, config.axis_organ_id()});
+      hub->alerts_.get(), NowMicros, config.axis_organ_id(), systems,
+      hub->carried_.get()});
   Operations* operations = hub->operations_.get();
   hub->exchange_ = std::make_unique<ExchangeService>(ExchangeDeps{
       operations, hub->auth_.get(), hub->directory_.get(), hub->ledger_.get(),
       hub->blobs_.get(), hub->offers_.get(), hub->admission_.get(),
       hub->pool_.get(), hub->calls_.get(), hub->certificates_.get(),
-      hub->trust_.get(),
-      HeaderLimits{config.max_header_bytes(), config.max_attachment_bytes(),
-                   config.max_attachments(), config.max_recipients()},
-      config.max_poll_wait_seconds()});
+      hub->trust_.get(), limits, config.max_poll_wait_seconds()});
   hub->operator_ = std::make_unique<OperatorService>(
       OperatorDeps{operations, hub->auth_.get(), hub->pool_.get()});
   hub->audit_service_ = std::make_unique<AuditService>(AuditDeps{
@@ -191,7 +210,32 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
         absl::StrCat("cannot listen on ", config.listen_address(),
                      " (address in use, or not an address of this machine)"));
   }
-  // The console serves before the port file says the hub is up.
+  // The doors the console and the national-axis API present the hub's TLS
+  // pair: the signing key when that is the same files (the default), else
+  // a pair of their own, reloaded with it.
+  const HubSigningKey* tls_key = hub->key_.get();
+  if (config.tls().key() != config.signing().key() ||
+      config.tls().cert() != config.signing().cert()) {
+    TRUC_ASSIGN_OR_RETURN(
+        hub->tls_key_,
+        HubSigningKey::Load(config.tls().key(), config.tls().cert()));
+    tls_key = hub->tls_key_.get();
+  }
+  hub->tls_pair_ = [tls_key] { return tls_key->Current(); };
+  // The doors serve before the port file says the hub is up.
+  if (!config.axis_api().listen_address().empty()) {
+    const std::string scratch = JoinPath(config.data_dir(), "axis-scratch");
+    (void)RemoveAll(scratch);  // what a crashed hub left
+    hub->axis_api_ = std::make_unique<AxisApi>(AxisApiDeps{
+        operations, systems, hub->directory_.get(), hub->blobs_.get(),
+        NowMicros, scratch, config.axis_organ_id(),
+        int64_t{config.axis_api().timestamp_window_seconds()} * 1'000'000,
+        config.axis_api().directory_page_size()});
+    TRUC_ASSIGN_OR_RETURN(hub->axis_server_,
+                          AxisServer::Start(config.axis_api(), &hub->tls_pair_,
+                                            config.tls().ca_cert(), scratch,
+                                            hub->axis_api_.get()));
+  }
   if (!config.console().listen_address().empty()) {
     hub->sessions_ = std::make_unique<SessionTable>(
         NowMicros,
@@ -204,17 +248,6 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
     hub->console_api_ = std::make_unique<ConsoleApi>(
         ConsoleDeps{operations, hub->directory_.get(), hub->accounts_.get(),
                     sessions, NowMicros, hub->alerts_.get()});
-    // The console presents the hub's TLS pair: the signing key when that
-    // is the same files (the default), else a pair of its own, reloaded
-    // with it.
-    const HubSigningKey* tls_key = hub->key_.get();
-    if (config.tls().key() != config.signing().key() ||
-        config.tls().cert() != config.signing().cert()) {
-      TRUC_ASSIGN_OR_RETURN(
-          hub->tls_key_,
-          HubSigningKey::Load(config.tls().key(), config.tls().cert()));
-      tls_key = hub->tls_key_.get();
-    }
     TRUC_ASSIGN_OR_RETURN(
         hub->console_,
         ConsoleServer::Start(config.console(), tls_key, hub->console_api_.get(),
@@ -345,6 +378,7 @@ void HubServer::Shutdown() {
   if (notifier_) notifier_->Stop();
   if (feed_) feed_->Close();
   if (console_) console_->Stop();
+  if (axis_server_) axis_server_->Stop();
   if (offers_) offers_->Shutdown();
   if (admission_) admission_->Shutdown();
   if (server_) {
@@ -436,6 +470,10 @@ std::vector<GaugeFamily> HubServer::Gauges() {
 }
 
 int HubServer::console_port() const { return console_ ? console_->port() : 0; }
+
+int HubServer::axis_port() const {
+  return axis_server_ ? axis_server_->port() : 0;
+}
 
 void HubServer::Wait() {
   if (server_) server_->Wait();

@@ -13,12 +13,14 @@
 #ifndef TRUC_HUB_SERVER_SERVER_H_
 #define TRUC_HUB_SERVER_SERVER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "common/signature.h"
 #include "hub/server/metrics.h"
 #include "hub/store/store.h"
 #include "truc/v1/config.pb.h"
@@ -39,6 +41,10 @@ class Notifier;
 class AuditLog;
 class AuditService;
 class Authenticator;
+class AxisApi;
+class AxisServer;
+class AxisSystems;
+class CarriedSend;
 class BlobStore;
 class CallTracker;
 class CertificateRegistry;
@@ -73,6 +79,8 @@ class HubServer {
   int port() const { return port_; }
   // The console's port, or 0 when it is not served.
   int console_port() const;
+  // The national-axis API's port, or 0 when it is not served.
+  int axis_port() const;
   // The metrics' port, or 0 when they are not served.
   int metrics_port() const;
   // Ends parked polls, refuses sends waiting for their turn (UNAVAILABLE),
@@ -89,6 +97,7 @@ class HubServer {
   AuditLog* audit() { return audit_.get(); }
   CertificateRegistry* certificates() { return certificates_.get(); }
   AccountStore* accounts() { return accounts_.get(); }
+  AxisSystems* systems() { return systems_.get(); }
   CallTracker* calls() { return calls_.get(); }
   ChangeFeed* feed() { return feed_.get(); }
   AlertEngine* alerts() { return alerts_.get(); }
@@ -105,8 +114,10 @@ class HubServer {
   std::unique_ptr<Store> owned_store_;
   Store* store_ = nullptr;
   std::unique_ptr<HubSigningKey> key_;
-  // The TLS pair the console presents, when it is not the signing key's.
+  // The TLS pair the console and the national-axis API present, when it is
+  // not the signing key's; and the function they ask for it.
   std::unique_ptr<HubSigningKey> tls_key_;
+  std::function<std::shared_ptr<const Signer>()> tls_pair_;
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<Directory> directory_;
   std::unique_ptr<CertificateRegistry> certificates_;
@@ -126,6 +137,10 @@ class HubServer {
   std::unique_ptr<SessionTable> sessions_;
   std::unique_ptr<ConsoleApi> console_api_;
   std::unique_ptr<ConsoleServer> console_;
+  std::unique_ptr<AxisSystems> systems_;
+  std::unique_ptr<CarriedSend> carried_;
+  std::unique_ptr<AxisApi> axis_api_;
+  std::unique_ptr<AxisServer> axis_server_;
   // Outlives the server: sends end (Release) until the server is gone.
   std::unique_ptr<SendAdmission> admission_;
   // Outlives the server: calls in flight finish on it during shutdown.

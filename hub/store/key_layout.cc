@@ -1,6 +1,7 @@
 #include "hub/store/key_layout.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 
 namespace truc::hub::keys {
 
@@ -18,12 +19,14 @@ std::string AuditEvent(uint64_t index) {
 }
 
 std::string AuditNode(int level, uint64_t index) {
-  return absl::StrCat(kAuditNodePrefix, std::string(1, static_cast<char>(level)),
+  return absl::StrCat(kAuditNodePrefix,
+                      std::string(1, static_cast<char>(level)),
                       EncodeFixed64(index));
 }
 
 std::string AuditNodeLevelPrefix(int level) {
-  return absl::StrCat(kAuditNodePrefix, std::string(1, static_cast<char>(level)));
+  return absl::StrCat(kAuditNodePrefix,
+                      std::string(1, static_cast<char>(level)));
 }
 
 std::string AuditDocument(absl::string_view document_id, uint64_t index) {
@@ -42,6 +45,29 @@ std::string CertificateRecord(absl::string_view serial_hex) {
   return absl::StrCat(kCertificatePrefix, serial_hex);
 }
 
+std::string EdxmlId(absl::string_view edxml_document_id) {
+  return absl::StrCat(kEdxmlIdPrefix, edxml_document_id);
+}
+
+std::string StatusNotice(absl::string_view sender,
+                         absl::string_view document_id,
+                         absl::string_view recipient, uint8_t status) {
+  return absl::StrCat(kStatusNoticePrefix, sender, "/", document_id, "/",
+                      recipient, "/", absl::StrFormat("%02d", status));
+}
+
+std::string StatusNoticePrefix(absl::string_view sender) {
+  return absl::StrCat(kStatusNoticePrefix, sender, "/");
+}
+
+std::string AxisSystem(absl::string_view id) {
+  return absl::StrCat(kAxisSystemPrefix, id);
+}
+
+std::string DirectoryChange(uint64_t version, absl::string_view code) {
+  return absl::StrCat(kDirectoryChangePrefix, EncodeFixed64(version), code);
+}
+
 uint64_t DecodeFixed64(absl::string_view b) {
   uint64_t v = 0;
   for (size_t i = 0; i < 8 && i < b.size(); ++i) {
@@ -56,10 +82,13 @@ std::string Agency(absl::string_view code) {
 std::string LastPoll(absl::string_view code) {
   return absl::StrCat(kLastPollPrefix, code);
 }
-std::string Document(absl::string_view id) { return absl::StrCat(kDocumentPrefix, id); }
+std::string Document(absl::string_view id) {
+  return absl::StrCat(kDocumentPrefix, id);
+}
 
 std::string Idempotency(absl::string_view sender, absl::string_view key) {
-  return absl::StrCat(kIdempotencyPrefix, sender, absl::string_view("\0", 1), key);
+  return absl::StrCat(kIdempotencyPrefix, sender, absl::string_view("\0", 1),
+                      key);
 }
 
 std::string Delivery(absl::string_view id, absl::string_view recipient) {

@@ -27,6 +27,15 @@
 //   v/c/<size>                          SignedCheckpoint of the log at size
 //   v/cp                                the latest SignedCheckpoint
 //   c/<serial>                          CertificateRecord (seen or revoked)
+//   e/<edxml document id>               document id: the latest document
+//                                       with that edXML DocumentId
+//   o/<sender>/<document>/<recipient>/<status>
+//                                       StatusNoticeRecord: a status for
+//                                       the sender's software (axis API)
+//   x/<system id>                       AxisSystemRecord: a system of the
+//                                       national-axis API
+//   y/c/<version><agency>               empty: the directory's change feed
+//   y/last                              the last version given (8 bytes)
 //
 // <index> and <size> are 8 bytes, <level> one byte.
 // <rank> is one byte, common/urgency.h's UrgencyRank (0 express ... 3
@@ -65,17 +74,41 @@ inline constexpr absl::string_view kAuditDocumentPrefix = "v/d/";
 inline constexpr absl::string_view kAuditCheckpointPrefix = "v/c/";
 inline constexpr absl::string_view kAuditLatestCheckpoint = "v/cp";
 inline constexpr absl::string_view kCertificatePrefix = "c/";
+inline constexpr absl::string_view kEdxmlIdPrefix = "e/";
+inline constexpr absl::string_view kStatusNoticePrefix = "o/";
+inline constexpr absl::string_view kAxisSystemPrefix = "x/";
+inline constexpr absl::string_view kDirectoryChangePrefix = "y/c/";
+inline constexpr absl::string_view kDirectoryVersion = "y/last";
 
 // Every table, as listed above and in docs/ARCHITECTURE.md's storage
 // table (key_layout_test checks the page against this list).
 inline constexpr absl::string_view kTables[] = {
-    kAgencyPrefix,         kLastPollPrefix,        kDocumentPrefix,
-    kIdempotencyPrefix,    kDeliveryPrefix,        kQueuePrefix,
-    kPendingPrefix,        kRefusalPrefix,         kSentPrefix,
-    kRecentPrefix,         kAccountPrefix,         kAlertPrefix,
-    kNotificationPrefix,   kDigestPrefix,          kAuditEventPrefix,
-    kAuditNodePrefix,      kAuditSize,             kAuditDocumentPrefix,
-    kAuditCheckpointPrefix, kAuditLatestCheckpoint, kCertificatePrefix,
+    kAgencyPrefix,
+    kLastPollPrefix,
+    kDocumentPrefix,
+    kIdempotencyPrefix,
+    kDeliveryPrefix,
+    kQueuePrefix,
+    kPendingPrefix,
+    kRefusalPrefix,
+    kSentPrefix,
+    kRecentPrefix,
+    kAccountPrefix,
+    kAlertPrefix,
+    kNotificationPrefix,
+    kDigestPrefix,
+    kAuditEventPrefix,
+    kAuditNodePrefix,
+    kAuditSize,
+    kAuditDocumentPrefix,
+    kAuditCheckpointPrefix,
+    kAuditLatestCheckpoint,
+    kCertificatePrefix,
+    kEdxmlIdPrefix,
+    kStatusNoticePrefix,
+    kAxisSystemPrefix,
+    kDirectoryChangePrefix,
+    kDirectoryVersion,
 };
 
 std::string EncodeFixed64(uint64_t v);
@@ -126,6 +159,17 @@ std::string Account(absl::string_view name);
 std::string Alert(absl::string_view id);
 std::string Notification(uint64_t seq);
 std::string Digest(absl::string_view day);  // day: "2026-12-01"
+
+// The national-axis API (hub/axis/, hub/ops/axis_systems.h).
+std::string EdxmlId(absl::string_view edxml_document_id);
+std::string StatusNotice(absl::string_view sender,
+                         absl::string_view document_id,
+                         absl::string_view recipient, uint8_t status);
+std::string StatusNoticePrefix(absl::string_view sender);
+std::string AxisSystem(absl::string_view id);
+// The directory's change feed: one entry per agency, at its latest
+// version (hub/exchange/directory.h).
+std::string DirectoryChange(uint64_t version, absl::string_view code);
 
 // Splits a queue key's tail (after QueuePrefix) into its document id.
 absl::string_view DocumentOfQueueKey(absl::string_view key,

@@ -1,0 +1,411 @@
+#include "hub/axis/api.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/axis/client.h"
+#include "common/axis/signing.h"
+#include "common/edxml/mapping.h"
+#include "common/edxml/reader.h"
+#include "common/edxml/writer.h"
+#include "common/evidence.h"
+#include "common/file_util.h"
+#include "common/sha256.h"
+#include "common/time_util.h"
+#include "hub/exchange/carried_send.h"
+#include "hub/ops/axis_systems.h"
+#include "hub/testing/hub_fixture.h"
+#include "truc/v1/axis.pb.h"
+
+namespace truc::hub {
+namespace {
+
+using namespace ::truc::hub::testing;  // NOLINT
+using ::testing::HasSubstr;
+
+constexpr char kAxis[] = "000.00.00.H99";
+
+class AxisApiTest : public HubFixture {
+ protected:
+  void SetUp() override {
+    HubFixture::SetUp();
+    auto systems = AxisSystems::Open(
+        faulty_.get(), audit_.get(), directory_.get(),
+        [this] { return now_.load(); }, tmp_.Sub("axis-api.key"));
+    ASSERT_TRUE(systems.ok()) << systems.status();
+    systems_ = std::move(*systems);
+    AxisSystems* s = systems_.get();
+    ledger_->SetStatusNoticeFilter(
+        [s](const std::string& agency) { return s->HasActiveSystem(agency); });
+    carried_ = std::make_unique<CarriedSend>(ledger_.get(), directory_.get(),
+                                             blobs_.get(), trust_.get(),
+                                             HeaderLimits{});
+    operations_ = std::make_unique<Operations>(OperationsDeps{
+        ledger_.get(), directory_.get(), registry_.get(), nullptr, audit_.get(),
+        trust_.get(), nullptr, [this] { return now_.load(); }, kAxis, s,
+        carried_.get()});
+    api_ = std::make_unique<AxisApi>(
+        AxisApiDeps{operations_.get(), s, directory_.get(), blobs_.get(),
+                    [this] { return now_.load(); }, tmp_.Sub("scratch"), kAxis,
+                    300'000'000, /*directory_page_size=*/3});
+    office_ = Add(kOffice);
+    health_ = Add(kHealth);
+  }
+
+  struct System {
+    std::string id, secret, agency;
+  };
+  System Add(const std::string& agency) {
+    auto added = systems_->Add(agency, "QLVB " + agency, Operator());
+    EXPECT_TRUE(added.ok()) << added.status();
+    return {added->system().id(), added->secret(), agency};
+  }
+
+  // A request of `sys` for `operation`, its parameters signed now.
+  HttpRequest Request(const System& sys, const std::string& operation,
+                      axis::Headers params, const std::string& file = "",
+                      int64_t at = 0) {
+    params.emplace_back(axis::kSystemId, sys.id);
+    params.emplace_back(axis::kTimestamp,
+                        axis::AxisTimestamp(at != 0 ? at : now_.load()));
+    if (!file.empty()) {
+      params.emplace_back(axis::kHashFile,
+                          HexEncode(Sha256::Of(*ReadFile(file, 1 << 30))));
+    }
+    HttpRequest r;
+    r.method = "POST";
+    r.path = "/" + operation;
+    for (const auto& [name, value] : axis::SignedHeaders(params, sys.secret)) {
+      r.headers[absl::AsciiStrToLower(name)] = value;
+    }
+    r.body_file = file;
+    now_ += 1000;  // a millisecond apart: the timestamp's resolution
+    return r;
+  }
+
+  // The answer's JSON as `Answer`.
+  template <typename Answer>
+  Answer Parse(const HttpResponse& r) {
+    Answer a;
+    EXPECT_TRUE(axis::FromJson(r.body, "test", &a).ok()) << r.body;
+    return a;
+  }
+
+  std::string Body(const HttpResponse& r) {
+    if (!r.stream) return r.body;
+    std::string out;
+    absl::Status s = r.stream([&](const char* d, size_t n) {
+      out.append(d, n);
+      return true;
+    });
+    EXPECT_TRUE(s.ok()) << s;
+    return out;
+  }
+
+  truc::v1::DocumentHeader OfficeHeader() {
+    truc::v1::DocumentHeader h;
+    h.mutable_from()->set_organ_id(kOffice);
+    h.add_to()->set_organ_id(kHealth);
+    h.mutable_code()->set_code_number("77");
+    h.mutable_code()->set_code_notation("UBND-VX");
+    auto* d = h.mutable_promulgation()->mutable_promulgation_date();
+    d->set_year(2026);
+    d->set_month(11);
+    d->set_day(20);
+    h.mutable_document_type()->set_type_name("Công văn");
+    h.set_subject("Về việc phòng chống sốt xuất huyết");
+    h.mutable_signer()->set_full_name("Nguyễn Văn An");
+    h.set_urgency(truc::v1::URGENCY_EXPRESS);
+    return h;
+  }
+
+  // The office's software writes an edXML with one attachment.
+  std::string OfficeEdxml(const std::string& name = "cv77.edxml") {
+    const std::string pdf = tmp_.Sub(name + ".pdf");
+    EXPECT_TRUE(WriteFileDurably(pdf, "%PDF công văn 77").ok());
+    truc::v1::DocumentHeader h = OfficeHeader();
+    auto* a = h.add_attachments();
+    a->set_name("Công văn 77.pdf");
+    a->set_content_type("application/pdf");
+    a->set_size(std::string("%PDF công văn 77").size());
+    a->set_sha256(Sha256::Of("%PDF công văn 77"));
+    const std::string path = tmp_.Sub(name);
+    EXPECT_TRUE(edxml::WriteDocumentFile(h, {pdf}, path).ok());
+    return path;
+  }
+
+  std::string SendFromOffice() {
+    const std::string file = OfficeEdxml();
+    HttpResponse r = api_->Handle(Request(
+        office_, "sendEdoc",
+        {{"from", kOffice}, {"servicetype", "eDoc"}, {"messagetype", "edoc"}},
+        file));
+    EXPECT_EQ(r.status, 200) << r.body;
+    return Parse<truc::v1::AxisResult>(r).docid();
+  }
+
+  size_t Documents() {
+    size_t n = 0;
+    for (const auto& k : AllKeys()) n += absl::StartsWith(k, "d/");
+    return n;
+  }
+
+  std::unique_ptr<AxisSystems> systems_;
+  std::unique_ptr<CarriedSend> carried_;
+  std::unique_ptr<Operations> operations_;
+  std::unique_ptr<AxisApi> api_;
+  System office_, health_;
+};
+
+TEST_F(AxisApiTest, ADocumentThroughTheDoorIsStoredCarriedAndAudited) {
+  const std::string id = SendFromOffice();
+  ASSERT_FALSE(id.empty());
+  auto doc = ledger_->GetDocument(id);
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  EXPECT_EQ(doc->sender(), kOffice);
+  EXPECT_EQ(doc->urgency(), truc::v1::URGENCY_EXPRESS);
+  EXPECT_EQ(doc->envelope().carried_for_system(), office_.id);
+  // Anyone with the CA checks it: the hub vouches as the carrier.
+  auto signer = VerifyEnvelope(keys_.anchor(), doc->envelope(), kOffice,
+                               now_.load() / 1'000'000);
+  ASSERT_TRUE(signer.ok()) << signer.status();
+  EXPECT_EQ(signer->role, Role::kHub);
+  // The system's own file is kept, and the attachment stored by its digest.
+  EXPECT_TRUE(blobs_->Exists(doc->original_edxml_sha256()));
+  EXPECT_TRUE(blobs_->Exists(Sha256::Of("%PDF công văn 77")));
+  bool audited = false;
+  for (uint64_t i = 0; i < audit_->size(); ++i) {
+    auto e = audit_->Event(i);
+    if (e->kind() == "accepted" && e->document_id() == id) {
+      audited = absl::StrContains(e->detail(), "carried_for=" + office_.id);
+    }
+  }
+  EXPECT_TRUE(audited);
+  // The same file again (a retry): the same document, nothing new.
+  EXPECT_EQ(SendFromOffice(), id);
+  EXPECT_EQ(Documents(), 1u);
+}
+
+TEST_F(AxisApiTest, TheRecipientsSoftwareFetchesAcknowledgesAndAnswers) {
+  const std::string id = SendFromOffice();
+  // Sở Y tế's software: what waits, the edXML, then done (01).
+  auto list = Parse<truc::v1::AxisReceivedEdocList>(api_->Handle(
+      Request(health_, "getReceivedEdocList", {{"from", kHealth}})));
+  ASSERT_EQ(list.data_size(), 1);
+  EXPECT_EQ(list.data(0).docid(), id);
+  EXPECT_EQ(list.data(0).messagetype(), "edoc");
+  EXPECT_EQ(list.data(0).from(), kOffice);
+  EXPECT_EQ(list.data(0).notation(), "77/UBND-VX");
+  HttpResponse got = api_->Handle(
+      Request(health_, "getEdoc", {{"from", kHealth}, {"docId", id}}));
+  ASSERT_EQ(got.status, 200) << got.body;
+  auto parsed = edxml::ReadEdxml(Body(got), {});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  auto back = edxml::DocumentFromEdxml(*parsed);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->header.subject(), "Về việc phòng chống sốt xuất huyết");
+  EXPECT_EQ(back->header.urgency(), truc::v1::URGENCY_EXPRESS);
+  ASSERT_EQ(back->header.edxml().trace_headers_size(), 1);
+  EXPECT_EQ(back->header.edxml().trace_headers(0).organ_id(), kAxis);
+  HttpResponse done = api_->Handle(
+      Request(health_, "updateStatus",
+              {{"from", kHealth}, {"docId", id}, {"status", "done"}}));
+  ASSERT_EQ(done.status, 200) << done.body;
+  auto status = ledger_->StatusOf(id, /*evidence=*/true);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->recipients(0).state(), truc::v1::DELIVERY_STATE_ARRIVED);
+  auto statement =
+      VerifyReceipt(keys_.anchor(), status->recipients(0).history(0).receipt());
+  ASSERT_TRUE(statement.ok()) << statement.status();
+  EXPECT_EQ(statement->body.carried_for_system(), health_.id);
+  EXPECT_EQ(statement->signer.role, Role::kHub);
+  // Nothing waits for Sở Y tế any more.
+  EXPECT_EQ(Parse<truc::v1::AxisCount>(
+                api_->Handle(Request(health_, "countReceiveEdoc", {})))
+                .total(),
+            0);
+
+  // Then its clerk registers it (03), as an edXML status message.
+  truc::v1::EdxmlStatusMessage s;
+  s.mutable_from()->set_organ_id(kHealth);
+  s.mutable_response_for()->set_organ_id(kOffice);
+  s.mutable_response_for()->set_document_id(back->header.edxml_document_id());
+  s.set_status(truc::v1::EDXML_STATUS_ACCEPTED);
+  s.set_description("Văn thư Sở Y tế đã vào sổ");
+  s.mutable_staff()->set_staff("Trần Thị Bình");
+  const std::string status_file = tmp_.Sub("tt03.edxml");
+  ASSERT_TRUE(edxml::WriteStatusFile(s, status_file).ok());
+  HttpResponse sent_status = api_->Handle(Request(
+      health_, "sendEdoc",
+      {{"from", kHealth}, {"servicetype", "eDoc"}, {"messagetype", "status"}},
+      status_file));
+  ASSERT_EQ(sent_status.status, 200) << sent_status.body;
+  status = ledger_->StatusOf(id);
+  EXPECT_EQ(status->recipients(0).state(), truc::v1::DELIVERY_STATE_ACCEPTED);
+
+  // The office's software sees both statuses, as edXML status messages.
+  list = Parse<truc::v1::AxisReceivedEdocList>(api_->Handle(
+      Request(office_, "getReceivedEdocList", {{"from", kOffice}})));
+  ASSERT_EQ(list.data_size(), 2);
+  EXPECT_EQ(list.data(0).messagetype(), "status");
+  EXPECT_EQ(list.data(1).messagetype(), "status");
+  const std::string notice = list.data(1).docid();
+  HttpResponse fetched = api_->Handle(
+      Request(office_, "getEdoc", {{"from", kOffice}, {"docId", notice}}));
+  ASSERT_EQ(fetched.status, 200) << fetched.body;
+  auto status_back = edxml::ReadEdxml(Body(fetched), {});
+  ASSERT_TRUE(status_back.ok());
+  auto msg = edxml::StatusFromEdxml(*status_back);
+  ASSERT_TRUE(msg.ok()) << msg.status();
+  EXPECT_EQ(msg->status(), truc::v1::EDXML_STATUS_ACCEPTED);
+  EXPECT_EQ(msg->from().organ_id(), kHealth);
+  EXPECT_EQ(msg->response_for().document_id(),
+            back->header.edxml_document_id());
+  EXPECT_EQ(msg->staff().staff(), "Trần Thị Bình");
+  EXPECT_EQ(Parse<truc::v1::AxisCount>(
+                api_->Handle(Request(office_, "countReceiveStatus", {})))
+                .total(),
+            2);
+  ASSERT_EQ(api_->Handle(Request(office_, "updateStatus",
+                                 {{"docId", notice}, {"status", "done"}}))
+                .status,
+            200);
+  EXPECT_EQ(Parse<truc::v1::AxisCount>(
+                api_->Handle(Request(office_, "countReceiveStatus", {})))
+                .total(),
+            1);
+  // Where each recipient stands, as the sender's software reads it.
+  auto sent = Parse<truc::v1::AxisSentEdocList>(
+      api_->Handle(Request(office_, "getSentEdocList", {{"from", kOffice}})));
+  ASSERT_EQ(sent.data_size(), 1);
+  EXPECT_EQ(sent.data(0).tocode(), kHealth);
+  EXPECT_EQ(sent.data(0).receivestatus(), "done");
+  EXPECT_EQ(sent.data(0).businessstatus(), "03");
+}
+
+TEST_F(AxisApiTest, UpdateStatusFailIsARefusalOnArrival) {
+  const std::string id = SendFromOffice();
+  ASSERT_EQ(api_->Handle(Request(health_, "updateStatus",
+                                 {{"docId", id}, {"status", "fail"}}))
+                .status,
+            200);
+  auto status = ledger_->StatusOf(id);
+  EXPECT_EQ(status->recipients(0).state(),
+            truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL);
+  EXPECT_EQ(status->received_count(), 0u);
+  HttpResponse bad = api_->Handle(
+      Request(health_, "updateStatus", {{"docId", id}, {"status", "maybe"}}));
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(bad.body, HasSubstr("is not processing, done or fail"));
+}
+
+TEST_F(AxisApiTest, BadRequestsGetTheApisErrorAndStoreNothing) {
+  const std::string file = OfficeEdxml();
+  const axis::Headers send = {
+      {"from", kOffice}, {"servicetype", "eDoc"}, {"messagetype", "edoc"}};
+  auto expect = [&](const HttpRequest& r, int http, const std::string& words) {
+    HttpResponse a = api_->Handle(r);
+    EXPECT_EQ(a.status, http) << a.body;
+    auto result = Parse<truc::v1::AxisResult>(a);
+    EXPECT_EQ(result.status(), "FAIL");
+    EXPECT_EQ(result.errorcode(), absl::StrCat(http));
+    EXPECT_THAT(result.errordesc(), HasSubstr(words));
+  };
+  // A wrong HMAC: another secret.
+  System forged = office_;
+  forged.secret = std::string(40, 'a');
+  expect(Request(forged, "sendEdoc", send, file), 401, "is not the HMAC");
+  // A timestamp ten minutes old.
+  expect(Request(office_, "sendEdoc", send, file, now_.load() - 600'000'000),
+         401, "from the hub's clock");
+  // A replay: the same signed request twice.
+  HttpRequest once = Request(office_, "countReceiveEdoc", {});
+  EXPECT_EQ(api_->Handle(once).status, 200);
+  expect(once, 401, "a replay is refused");
+  // Another agency's `from`: the credentials decide.
+  expect(
+      Request(
+          office_, "sendEdoc",
+          {{"from", kHealth}, {"servicetype", "eDoc"}, {"messagetype", "edoc"}},
+          file),
+      403, "acts for 000.01.00.H99 only");
+  // A file that changed after hash-file was computed.
+  HttpRequest altered = Request(office_, "sendEdoc", send, file);
+  const std::string other = tmp_.Sub("other.edxml");
+  ASSERT_TRUE(WriteFileDurably(other, *ReadFile(file) + " ").ok());
+  altered.body_file = other;
+  expect(altered, 400, "hash-file says");
+  // A file the codec refuses, naming the element.
+  const std::string broken = tmp_.Sub("broken.edxml");
+  std::string text = *ReadFile(file);
+  text.replace(text.find("<edXML:Priority>3"), 17, "<edXML:Priority>9");
+  ASSERT_TRUE(WriteFileDurably(broken, text).ok());
+  expect(Request(office_, "sendEdoc", send, broken), 400,
+         "MessageHeader/OtherInfo/Priority");
+  // Sở Y tế's system cannot send the office's document.
+  expect(
+      Request(
+          health_, "sendEdoc",
+          {{"from", kHealth}, {"servicetype", "eDoc"}, {"messagetype", "edoc"}},
+          file),
+      400, "its sender (MessageHeader/From/OrganId) is 000.01.00.H99");
+  // No such operation; not POST; a revoked system.
+  expect(Request(office_, "deleteEverything", {}), 404, "no operation");
+  HttpRequest get = Request(office_, "countReceiveEdoc", {});
+  get.method = "GET";
+  expect(get, 400, "takes POST");
+  ASSERT_TRUE(systems_->Revoke(office_.id, "thay máy", Operator()).ok());
+  expect(Request(office_, "countReceiveEdoc", {}), 401, "unknown or revoked");
+  EXPECT_EQ(Documents(), 0u);
+}
+
+TEST_F(AxisApiTest, TheDirectoryComesWholeAndThenByChanges) {
+  auto all = Parse<truc::v1::AxisAgencyList>(
+      api_->Handle(Request(health_, "getAgenciesList", {})));
+  ASSERT_EQ(all.data_size(), 5);
+  // Five agencies, three a page: two pages.
+  auto first = Parse<truc::v1::AxisUnitList>(
+      api_->Handle(Request(health_, "getSynchronizeUnit", {{"version", "0"}})));
+  ASSERT_EQ(first.data_size(), 3);
+  EXPECT_TRUE(first.hasmore());
+  auto second = Parse<truc::v1::AxisUnitList>(
+      api_->Handle(Request(health_, "getSynchronizeUnit",
+                           {{"version", absl::StrCat(first.version())}})));
+  ASSERT_EQ(second.data_size(), 2);
+  EXPECT_FALSE(second.hasmore());
+  EXPECT_LT(first.data(2).version(), second.data(0).version());
+  for (int i = 1; i < first.data_size(); ++i) {
+    EXPECT_LT(first.data(i - 1).version(), first.data(i).version());
+  }
+  first = second;
+  const int64_t seen = first.version();
+  // Nothing changed: nothing comes.
+  auto none = Parse<truc::v1::AxisUnitList>(api_->Handle(Request(
+      health_, "getSynchronizeUnit", {{"version", absl::StrCat(seen)}})));
+  EXPECT_EQ(none.data_size(), 0);
+  EXPECT_EQ(none.version(), seen);
+  // A commune added, a department suspended: those two, in order.
+  ASSERT_TRUE(directory_
+                  ->Register("000.22.30.H99", "UBND xã Vân Thủy",
+                             "000.00.00.H99", Operator())
+                  .ok());
+  ASSERT_TRUE(
+      directory_
+          ->SetState(kFinance, truc::v1::AGENCY_STATE_SUSPENDED, Operator())
+          .ok());
+  auto changes = Parse<truc::v1::AxisUnitList>(api_->Handle(Request(
+      health_, "getSynchronizeUnit", {{"version", absl::StrCat(seen)}})));
+  ASSERT_EQ(changes.data_size(), 2);
+  EXPECT_EQ(changes.data(0).code(), "000.22.30.H99");
+  EXPECT_EQ(changes.data(0).name(), "UBND xã Vân Thủy");
+  EXPECT_FALSE(changes.data(0).deleted());
+  EXPECT_EQ(changes.data(1).code(), kFinance);
+  EXPECT_TRUE(changes.data(1).deleted());
+  EXPECT_EQ(changes.version(), changes.data(1).version());
+  // The versions survive a restart.
+  Open();
+  EXPECT_EQ(directory_->version(), static_cast<uint64_t>(changes.version()));
+}
+
+}  // namespace
+}  // namespace truc::hub
