@@ -124,10 +124,10 @@ class Scratch {
 
 }  // namespace
 
-HttpResponse AxisApi::Error(const absl::Status& status) {
+HttpResponse AxisApi::Error(const absl::Status& status, int http) {
   truc::v1::AxisResult r;
   r.set_status("FAIL");
-  const int http = HttpStatusFor(status.code());
+  if (http == 0) http = HttpStatusFor(status.code());
   r.set_errorcode(absl::StrCat(http));
   r.set_errordesc(std::string(status.message()));
   HttpResponse out = Json(r);
@@ -438,7 +438,7 @@ HttpResponse AxisApi::UpdateStatus(const Caller& caller) {
         {});
   } else {
     // processing: the software is fetching it; nothing is recorded.
-    auto doc = d_.operations->ReadableDocument(caller.actor, doc_id->second);
+    auto doc = d_.operations->ReceivedDocument(caller.actor, doc_id->second);
     s = doc.status();
   }
   if (!s.ok()) return Error(s);
@@ -545,18 +545,25 @@ HttpResponse AxisApi::SynchronizeUnit(const Caller& caller) {
   if (!changes.ok()) return Error(changes.status());
   truc::v1::AxisUnitList list;
   SetOk(&list);
-  list.set_version(static_cast<int64_t>(version));
+  // Versions travel as JSON numbers of 31 bits (AxisUnit.version).
+  constexpr uint64_t kMaxVersion = 0x7fffffff;
+  if (version > kMaxVersion || d_.directory->version() > kMaxVersion) {
+    return Error(absl::OutOfRangeError(
+        absl::StrCat("the directory's version is past ", kMaxVersion,
+                     ", which the API's version field cannot carry")));
+  }
+  list.set_version(static_cast<int32_t>(version));
   for (const auto& r : *changes) {
     auto* u = list.add_data();
     u->set_id(r.code());
     u->set_pid(r.parent_code());
     u->set_code(r.code());
     u->set_name(r.name());
-    u->set_version(static_cast<int64_t>(r.version()));
+    u->set_version(static_cast<int32_t>(r.version()));
     u->set_deleted(r.state() == truc::v1::AGENCY_STATE_SUSPENDED);
     u->set_modifydate(AxisTimestamp(r.modified_at_micros()));
     u->set_isagency(true);
-    list.set_version(static_cast<int64_t>(r.version()));
+    list.set_version(static_cast<int32_t>(r.version()));
   }
   list.set_hasmore(more);
   return Json(list);

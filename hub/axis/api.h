@@ -66,8 +66,10 @@ class AxisApi {
   HttpResponse Handle(const HttpRequest& request);
 
   // The API's error answer for `status` (also for errors the server
-  // raises itself).
-  static HttpResponse Error(const absl::Status& status);
+  // raises itself), with the HTTP status the hub maps its code to, or
+  // `http` when given (413 for a body over the limit, which the one
+  // mapping gives as 429).
+  static HttpResponse Error(const absl::Status& status, int http = 0);
 
  private:
   struct Caller {

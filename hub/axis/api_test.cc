@@ -359,6 +359,72 @@ TEST_F(AxisApiTest, BadRequestsGetTheApisErrorAndStoreNothing) {
   EXPECT_EQ(Documents(), 0u);
 }
 
+// One row per operation: what each system may do with the office's
+// document sent to Sở Y tế. The office's system sent it, Sở Y tế's
+// receives it, Sở Tài chính's is neither; a revoked or unknown system is
+// refused before any operation looks at the request.
+TEST_F(AxisApiTest, AuthorizationTable) {
+  const std::string id = SendFromOffice();
+  const System finance = Add(kFinance);
+  System revoked = Add(kYTich);
+  ASSERT_TRUE(systems_->Revoke(revoked.id, "thay máy", Operator()).ok());
+  System unknown = office_;
+  unknown.id = "sys-0000000000000000";
+  const std::string file = OfficeEdxml("again.edxml");
+  const axis::Headers send = {{"servicetype", "eDoc"}, {"messagetype", "edoc"}};
+  struct Row {
+    std::string operation;
+    axis::Headers params;
+    bool with_file;
+    int office, health, finance;  // the HTTP status each one gets
+  };
+  const std::vector<Row> rows = {
+      // Only the sender's system sends the sender's document.
+      {"sendEdoc", send, true, 200, 400, 400},
+      {"getReceivedEdocList", {}, false, 200, 200, 200},
+      // The sender and the recipients may read it; nobody else.
+      {"getEdoc", {{"docId", id}}, false, 200, 200, 403},
+      // Only a recipient reports its own reception.
+      {"updateStatus",
+       {{"docId", id}, {"status", "processing"}},
+       false,
+       403,
+       200,
+       403},
+      {"getSentEdocList", {}, false, 200, 200, 200},
+      {"countReceiveEdoc", {}, false, 200, 200, 200},
+      {"countReceiveStatus", {}, false, 200, 200, 200},
+      {"getAgenciesList", {}, false, 200, 200, 200},
+      {"getSynchronizeUnit", {{"version", "0"}}, false, 200, 200, 200},
+  };
+  for (const Row& row : rows) {
+    const std::string f = row.with_file ? file : "";
+    for (const auto& [sys, expected] :
+         std::vector<std::pair<System, int>>{{office_, row.office},
+                                             {health_, row.health},
+                                             {finance, row.finance},
+                                             {revoked, 401},
+                                             {unknown, 401}}) {
+      HttpResponse r = api_->Handle(Request(sys, row.operation, row.params, f));
+      EXPECT_EQ(r.status, expected)
+          << row.operation << " by " << sys.agency << ": " << r.body;
+    }
+  }
+  // What each may see is its own: the lists and counts are per agency.
+  EXPECT_EQ(Parse<truc::v1::AxisReceivedEdocList>(
+                api_->Handle(Request(finance, "getReceivedEdocList", {})))
+                .data_size(),
+            0);
+  EXPECT_EQ(Parse<truc::v1::AxisSentEdocList>(
+                api_->Handle(Request(health_, "getSentEdocList", {})))
+                .data_size(),
+            0);
+  EXPECT_EQ(Parse<truc::v1::AxisSentEdocList>(
+                api_->Handle(Request(office_, "getSentEdocList", {})))
+                .data_size(),
+            1);
+}
+
 TEST_F(AxisApiTest, TheDirectoryComesWholeAndThenByChanges) {
   auto all = Parse<truc::v1::AxisAgencyList>(
       api_->Handle(Request(health_, "getAgenciesList", {})));

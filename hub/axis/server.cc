@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/axis/signing.h"
 #include "common/event_log.h"
@@ -90,14 +91,12 @@ void AxisServer::Routes() {
       [this](const httplib::Request& req, httplib::Response& res) {
         if (!res.body.empty()) return;
         const absl::Status why =
-            res.status == 413 ? absl::ResourceExhaustedError(absl::StrCat(
-                                    "the body is over ", max_body_bytes_ >> 20,
-                                    " MiB (axis_api.max_body_mb)"))
+            res.status == 413 ? TooLarge()
             : res.status == 404
                 ? absl::NotFoundError(absl::StrCat("no operation ", req.path))
                 : absl::InvalidArgumentError(absl::StrCat(
                       "the request was refused (HTTP ", res.status, ")"));
-        HttpResponse answer = AxisApi::Error(why);
+        HttpResponse answer = AxisApi::Error(why, res.status);
         res.set_content(answer.body, answer.content_type);
       });
   s.set_exception_handler([](const httplib::Request& req,
@@ -109,6 +108,10 @@ void AxisServer::Routes() {
                                  httplib::Response& res,
                                  const httplib::ContentReader& read) {
     HttpRequest request = ToRequest(req);
+    // A declared length over the limit is refused by cpp-httplib, which
+    // reads the body away (so that the client, still sending, reads the
+    // answer) and sets 413; a chunked body is counted here as it comes.
+    uint64_t received = 0;
     // The file goes to disk as it arrives; other fields are small.
     std::optional<DurableFileWriter> file;
     std::string field;
@@ -141,6 +144,11 @@ void AxisServer::Routes() {
             return true;
           },
           [&](const char* data, size_t n) {
+            received += n;
+            if (received > max_body_bytes_) {
+              local = TooLarge();
+              return false;
+            }
             if (field != axis::kFileField) {
               if (small.size() + n > (1 << 20)) return false;
               small.append(data, n);
@@ -155,6 +163,12 @@ void AxisServer::Routes() {
         request.body.append(data, n);
         return true;
       });
+    }
+    if (!ok && local.ok() && res.status == 413) local = TooLarge();
+    if (absl::IsResourceExhausted(local)) {
+      if (file) file->Abandon();
+      Reply(AxisApi::Error(local, 413), res);
+      return;
     }
     if (!ok || !local.ok()) {
       if (file) file->Abandon();
@@ -179,6 +193,12 @@ void AxisServer::Routes() {
     Reply(api_->Handle(request), res);
     if (!body_file.empty()) (void)RemoveAll(body_file);
   });
+}
+
+absl::Status AxisServer::TooLarge() const {
+  return absl::ResourceExhaustedError(
+      absl::StrCat("the body is over ", max_body_bytes_ >> 20,
+                   " MiB (axis_api.max_body_mb); nothing was stored"));
 }
 
 void AxisServer::Stop() {

@@ -45,6 +45,8 @@ class AxisServer {
  private:
   AxisServer() = default;
   void Routes();
+  // RESOURCE_EXHAUSTED: the body is over max_body_mb.
+  absl::Status TooLarge() const;
 
   AxisApi* api_ = nullptr;
   std::string scratch_dir_;

@@ -106,6 +106,23 @@ absl::StatusOr<truc::internal::DocumentRecord> Operations::ReadableDocument(
                    " was neither sent by nor sent to agency ", actor.agency));
 }
 
+absl::StatusOr<truc::internal::DocumentRecord> Operations::ReceivedDocument(
+    const Actor& actor, const std::string& document_id) {
+  TRUC_ASSIGN_OR_RETURN(auto doc, d_.ledger->GetDocument(document_id));
+  TRUC_ASSIGN_OR_RETURN(bool recipient,
+                        d_.ledger->IsRecipient(document_id, actor.agency));
+  if (recipient) return doc;
+  if (doc.sender() == actor.agency) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "document ", document_id, " was sent by agency ", actor.agency,
+        ", not to it: only a recipient reports "
+        "its reception"));
+  }
+  return NotVisible(actor, document_id,
+                    absl::StrCat("document ", document_id,
+                                 " was not sent to agency ", actor.agency));
+}
+
 absl::StatusOr<truc::v1::DocumentStatus> Operations::StatusOf(
     const Actor& actor, const truc::v1::GetDocumentStatusRequest& request) {
   TRUC_RETURN_IF_ERROR(
@@ -272,7 +289,7 @@ absl::Status Operations::ReportCarried(const Actor& actor,
                                        const truc::v1::StaffInfo& staff) {
   TRUC_RETURN_IF_ERROR(RequireSystem(actor));
   TRUC_ASSIGN_OR_RETURN(truc::internal::DocumentRecord doc,
-                        ReadableDocument(actor, document_id));
+                        ReceivedDocument(actor, document_id));
   TRUC_ASSIGN_OR_RETURN(
       truc::v1::Receipt statement,
       d_.trust->SignCarriedStatement(doc, actor.agency, status, description,

@@ -127,6 +127,11 @@ class Operations {
   // it (an agency), any (an operator). Errors as SentDocument's.
   absl::StatusOr<truc::internal::DocumentRecord> ReadableDocument(
       const Actor& actor, const std::string& document_id);
+  // The document as one of its recipients: PERMISSION_DENIED (NOT_FOUND
+  // when others are concealed) when it was not sent to actor's agency;
+  // the ledger's NOT_FOUND when there is no such document.
+  absl::StatusOr<truc::internal::DocumentRecord> ReceivedDocument(
+      const Actor& actor, const std::string& document_id);
   absl::StatusOr<truc::v1::DocumentStatus> StatusOf(
       const Actor& actor, const truc::v1::GetDocumentStatusRequest& request);
   absl::StatusOr<truc::v1::ResendResponse> Resend(
