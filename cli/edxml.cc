@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/send.h"
+#include "cli/text.h"
 #include "cli/vocabulary.h"
 #include "common/edxml/import.h"
 #include "common/edxml/mapping.h"
@@ -65,7 +66,7 @@ std::string SignatureLine(const edxml::SignatureCheck& c) {
 void PrintDocument(const edxml::EdxmlDocument& doc, std::ostream& out) {
   const auto& h = doc.header;
   auto row = [&](absl::string_view label, const std::string& value) {
-    if (!value.empty()) out << absl::StrFormat("%-13s %s\n", label, value);
+    if (!value.empty()) out << PadRight(label, 13) << " " << value << "\n";
   };
   row("from", OrganLine(h.from()));
   for (int i = 0; i < h.to_size(); ++i) {
@@ -112,7 +113,7 @@ void PrintDocument(const edxml::EdxmlDocument& doc, std::ostream& out) {
 
 void PrintStatus(const truc::v1::EdxmlStatusMessage& s, std::ostream& out) {
   auto row = [&](absl::string_view label, const std::string& value) {
-    if (!value.empty()) out << absl::StrFormat("%-13s %s\n", label, value);
+    if (!value.empty()) out << PadRight(label, 13) << " " << value << "\n";
   };
   row("from", OrganLine(s.from()));
   row("status", EdxmlStatusLabel(s.status()));
