@@ -9,13 +9,16 @@
 #
 # Everything lives under ./demo (or $TRUC_DEMO_DIR); the hub listens on
 # 127.0.0.1:$TRUC_DEMO_PORT (default 7443), its web console on
-# https://127.0.0.1:$TRUC_DEMO_CONSOLE_PORT/ (default 8443).
+# https://127.0.0.1:$TRUC_DEMO_CONSOLE_PORT/ (default 8443), its national-axis
+# API (for agencies' document software) on
+# https://127.0.0.1:$TRUC_DEMO_AXIS_PORT/ (default 8080).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 DEMO="${TRUC_DEMO_DIR:-$ROOT/demo}"
 PORT="${TRUC_DEMO_PORT:-7443}"
 CONSOLE_PORT="${TRUC_DEMO_CONSOLE_PORT:-8443}"
+AXIS_PORT="${TRUC_DEMO_AXIS_PORT:-8080}"
 BUILD="${TRUC_BUILD_DIR:-$ROOT/build}"
 TRUC="$BUILD/cli/truc"
 HUB="$BUILD/hub/truc-hub"
@@ -82,6 +85,8 @@ lease_seconds: 30
 silence_threshold_seconds: 120
 axis_organ_id: "000.00.00.H99"
 console { listen_address: "127.0.0.1:$CONSOLE_PORT" }
+# The national axis's API, for document software written for the axis.
+axis_api { listen_address: "127.0.0.1:$AXIS_PORT" }
 # Short, for the demo: an agency is alerted as silent after 20 s (the
 # defaults are 10 min for express documents and an hour of silence).
 alerts { express_arrival_seconds: 60 silent_agency_seconds: 20 check_seconds: 2 }
@@ -155,6 +160,24 @@ echo
 echo "== Who has and who has not received it (truc status $DOC)"
 "$TRUC" status "$DOC"
 echo
+echo "== The office's document software, through the national axis's API (https://127.0.0.1:$AXIS_PORT)"
+echo "   An operator adds a system for the office; its id and secret are shown once:"
+TRUC_PROFILE="$DEMO/profiles/operator.profile" "$TRUC" system add --agency "$OFFICE" \
+  --name "Phần mềm quản lý văn bản của Văn phòng UBND tỉnh" \
+  --profile-out "$DEMO/profiles/$OFFICE.axis" --url "https://127.0.0.1:$AXIS_PORT" \
+  --ca "$DEMO/ca/ca.crt" | sed 's/^/   /'
+echo "   The software sends an edXML file (deploy/demo-cv46.edxml), as it would to the national axis:"
+echo "   \$ truc axis --axis-profile $DEMO/profiles/$OFFICE.axis send deploy/demo-cv46.edxml"
+DOC2=$("$TRUC" axis --axis-profile "$DEMO/profiles/$OFFICE.axis" send deploy/demo-cv46.edxml)
+echo "   document id: $DOC2"
+for _ in $(seq 75); do
+  if "$TRUC" status "$DOC2" | grep -q "^1 of 2 received"; then break; fi
+  sleep 0.2
+done
+echo
+echo "== It is a truc document like any other (truc status $DOC2)"
+"$TRUC" status "$DOC2"
+echo
 echo "== Documents some unit has not received (operator: truc pending --urgency express)"
 TRUC_PROFILE="$DEMO/profiles/operator.profile" "$TRUC" pending --urgency express
 echo
@@ -179,6 +202,8 @@ and the alert raised for it.
 Profiles it wrote:
   office:   $DEMO/profiles/$OFFICE.profile
   operator: $DEMO/profiles/operator.profile
+  the office's document software, on the national axis's API:
+            $DEMO/profiles/$OFFICE.axis   (docs/AXIS-API.md)
 Try:
   export TRUC_PROFILE=$DEMO/profiles/operator.profile
   $TRUC status $DOC
@@ -186,6 +211,8 @@ Try:
   $TRUC agency list
   $TRUC audit verify                # the tamper-evident log, recomputed
     TRUC_PROFILE=$DEMO/profiles/$OFFICE.profile $TRUC sent --outstanding   # the office's own view
+  $TRUC axis --axis-profile $DEMO/profiles/$OFFICE.axis sent        # as the office's software sees it
+  $TRUC axis --axis-profile $DEMO/profiles/$OFFICE.axis agencies    # the directory, as the axis gives it
   # bring the commune's system back, and watch it receive the document:
   $AGENT run --config $DEMO/agents/$STOPPED/agent.conf
 Stop everything the demo started:

@@ -323,6 +323,7 @@ TEST_F(AxisEndToEnd, SoftwareOnTheDoorAndAgentsSeeTheSameStatesBothWays) {
   RunResult table = p_.Truc(p_.Profile(kOffice), {"status", id});
   EXPECT_EQ(table.exit_code, 0) << table.err;
   EXPECT_THAT(table.out, HasSubstr("2 of 2 received"));
+  EXPECT_THAT(table.out, ::testing::Not(HasSubstr("SILENT")));
 
   // The other way: Sở Y tế's software sends to the office, which runs an
   // agent; the agent's acknowledgement comes back as a status (01).

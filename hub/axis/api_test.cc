@@ -194,6 +194,8 @@ TEST_F(AxisApiTest, TheRecipientsSoftwareFetchesAcknowledgesAndAnswers) {
   ASSERT_EQ(list.data_size(), 1);
   EXPECT_EQ(list.data(0).docid(), id);
   EXPECT_EQ(list.data(0).messagetype(), "edoc");
+  // Asking is the agency's poll: software on the door is not silent.
+  EXPECT_EQ(directory_->LastPoll(kHealth), now_.load());
   EXPECT_EQ(list.data(0).from(), kOffice);
   EXPECT_EQ(list.data(0).notation(), "77/UBND-VX");
   HttpResponse got = api_->Handle(

@@ -264,6 +264,8 @@ absl::StatusOr<truc::v1::SendResponse> Operations::SendCarried(
 absl::StatusOr<std::vector<truc::internal::DocumentRecord>>
 Operations::QueuedFor(const Actor& actor, size_t max) {
   TRUC_RETURN_IF_ERROR(RequireSystem(actor));
+  // Asking what waits is the software's poll: the agency is not silent.
+  d_.directory->RecordPoll(actor.agency);
   return d_.ledger->ListQueued(actor.agency, max);
 }
 

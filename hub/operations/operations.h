@@ -165,7 +165,8 @@ class Operations {
       const std::vector<std::string>& attachment_paths,
       const std::string& edxml_path, const std::string& idempotency_key);
   // What waits for the system's agency: documents queued for it, and
-  // statuses about documents it sent.
+  // statuses about documents it sent. Recorded as the agency's poll, as
+  // an agent's is, so that an agency on the API is not silent.
   absl::StatusOr<std::vector<truc::internal::DocumentRecord>> QueuedFor(
       const Actor& actor, size_t max);
   absl::StatusOr<std::vector<truc::internal::StatusNoticeRecord>>
