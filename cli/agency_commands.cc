@@ -9,7 +9,7 @@ namespace truc::cli {
 namespace {
 
 struct AgencyFlags {
-  std::string code, name, parent, csv_path;
+  std::string code, name, parent, bridge, csv_path;
   bool json = false;
 };
 
@@ -26,15 +26,20 @@ void AddAgencyCommands(CommandLine& cl) {
       ->required();
   add->add_option("NAME", f->name, "Name, e.g. \"Sở Y tế\"")->required();
   add->add_option("--parent", f->parent, "Code of the parent agency");
+  add->add_option("--bridge", f->bridge,
+                  "An agency beyond this hub: the bridge that reaches it "
+                  "(docs/FEDERATION.md)");
   cl.AddProfile(add);
   cl.OnRun(add, [&cl, f] {
     return cl.WithOperator("truc agency add", [f](auto* stub) {
-      return RunAgencyAdd(stub, f->code, f->name, f->parent, std::cout);
+      return RunAgencyAdd(stub, f->code, f->name, f->parent, f->bridge,
+                          std::cout);
     });
   });
 
   CLI::App* import = agency->add_subcommand(
-      "import", "Register the agencies of a CSV file (code,name,parent,kind)");
+      "import",
+      "Register the agencies of a CSV file (code,name,parent,kind[,bridge])");
   import->add_option("FILE", f->csv_path, "CSV file, UTF-8")->required();
   cl.AddProfile(import);
   cl.OnRun(import, [&cl, f] {

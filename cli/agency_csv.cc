@@ -66,7 +66,7 @@ absl::StatusOr<std::vector<AgencyRow>> ParseAgencyCsv(
   std::vector<AgencyRow> rows;
   std::map<std::string, int> seen;  // code -> line
   // Column indices; -1 when absent.
-  int col_code = 0, col_name = 1, col_parent = 2, col_kind = 3;
+  int col_code = 0, col_name = 1, col_parent = 2, col_kind = 3, col_bridge = -1;
   size_t columns = 4;
   bool header_seen = false;
   int line_no = 0;
@@ -89,18 +89,19 @@ absl::StatusOr<std::vector<AgencyRow>> ParseAgencyCsv(
       header_seen = true;
       if (absl::AsciiStrToLower((*fields)[0]) == "code" ||
           absl::AsciiStrToLower((*fields)[0]) == "name") {
-        col_code = col_name = col_parent = col_kind = -1;
+        col_code = col_name = col_parent = col_kind = col_bridge = -1;
         for (size_t c = 0; c < fields->size(); ++c) {
           std::string h = absl::AsciiStrToLower((*fields)[c]);
           int* col = h == "code"     ? &col_code
                      : h == "name"   ? &col_name
                      : h == "parent" ? &col_parent
                      : h == "kind"   ? &col_kind
+                     : h == "bridge" ? &col_bridge
                                      : nullptr;
           if (col == nullptr || *col != -1) {
             return fail(absl::StrCat(
                 "unknown or repeated column \"", (*fields)[c],
-                "\" in the header (expected code,name,parent,kind)"));
+                "\" in the header (expected code,name,parent,kind[,bridge])"));
           }
           *col = static_cast<int>(c);
         }
@@ -134,10 +135,16 @@ absl::StatusOr<std::vector<AgencyRow>> ParseAgencyCsv(
     row.name = std::string(absl::StripAsciiWhitespace(get(col_name)));
     row.parent = get(col_parent);
     row.kind = get(col_kind);
+    row.bridge = std::string(absl::StripAsciiWhitespace(get(col_bridge)));
     if (absl::Status s = ValidateAgencyCode(row.code); !s.ok()) {
       return fail(s.message());
     }
     if (row.name.empty()) return fail(absl::StrCat(row.code, ": empty name"));
+    if (!row.bridge.empty()) {
+      if (absl::Status s = ValidatePrincipalName(row.bridge); !s.ok()) {
+        return fail(absl::StrCat("bridge: ", s.message()));
+      }
+    }
     if (!row.parent.empty()) {
       if (absl::Status s = ValidateAgencyCode(row.parent); !s.ok()) {
         return fail(absl::StrCat("parent: ", s.message()));

@@ -29,6 +29,7 @@ struct AgencyRow {
   std::string name;
   std::string parent;  // empty for the top of the province
   std::string kind;    // informative only ("department", "commune", ...)
+  std::string bridge;  // beyond this hub: the bridge that reaches it
 };
 
 // Splits one CSV line into fields. Fails INVALID_ARGUMENT on an unterminated

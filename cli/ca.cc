@@ -64,6 +64,7 @@ absl::Status CaIssue(const IssueOptions& options, std::ostream& out) {
       break;
     case Role::kOperator:
     case Role::kHub:
+    case Role::kBridge:
       TRUC_RETURN_IF_ERROR(ValidatePrincipalName(options.name));
       break;
     case Role::kAccount:

@@ -12,7 +12,7 @@ namespace {
 struct CaFlags {
   std::string dir, name;
   IssueOptions issue;
-  std::string agency, operator_name, hub, key_type = "ec";
+  std::string agency, operator_name, hub, bridge, key_type = "ec";
 };
 
 }  // namespace
@@ -43,6 +43,9 @@ void AddCaCommands(CommandLine& cl) {
   who->add_option("--operator", f->operator_name,
                   "Operator name, e.g. van-thu");
   who->add_option("--hub", f->hub, "Hub name, e.g. hub");
+  who->add_option("--bridge", f->bridge,
+                  "Bridge name, e.g. quoc-gia (a bridge to agencies beyond "
+                  "this hub: docs/FEDERATION.md)");
   who->require_option(1);
   issue->add_option("--name", f->issue.display_name,
                     "Human-readable name, e.g. \"Sở Y tế\"");
@@ -78,6 +81,8 @@ void AddCaCommands(CommandLine& cl) {
       f->issue.role = Role::kAgency, f->issue.name = f->agency;
     } else if (!f->operator_name.empty()) {
       f->issue.role = Role::kOperator, f->issue.name = f->operator_name;
+    } else if (!f->bridge.empty()) {
+      f->issue.role = Role::kBridge, f->issue.name = f->bridge;
     } else {
       f->issue.role = Role::kHub, f->issue.name = f->hub;
     }

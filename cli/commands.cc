@@ -27,6 +27,8 @@ std::string Describe(const Agency& a) {
   std::string s = absl::StrCat(a.code(), " ", a.name());
   if (!a.parent_code().empty())
     absl::StrAppend(&s, " (parent ", a.parent_code(), ")");
+  if (!a.bridge().empty())
+    absl::StrAppend(&s, ", beyond this hub through bridge ", a.bridge());
   return s;
 }
 
@@ -64,8 +66,15 @@ absl::Status CheckDocumentId(const std::string& id) {
 
 absl::Status RunAgencyAdd(truc::v1::Operator::StubInterface* stub,
                           const std::string& code, const std::string& name,
-                          const std::string& parent, std::ostream& out) {
+                          const std::string& parent, const std::string& bridge,
+                          std::ostream& out) {
   TRUC_RETURN_IF_ERROR(ValidateAgencyCode(code));
+  if (!bridge.empty()) {
+    absl::Status s = ValidatePrincipalName(bridge);
+    if (!s.ok())
+      return absl::InvalidArgumentError(
+          absl::StrCat("--bridge: ", s.message()));
+  }
   if (!parent.empty()) {
     absl::Status s = ValidateAgencyCode(parent);
     if (!s.ok())
@@ -81,6 +90,7 @@ absl::Status RunAgencyAdd(truc::v1::Operator::StubInterface* stub,
   request.set_code(code);
   request.set_name(clean_name);
   request.set_parent_code(parent);
+  request.set_bridge(bridge);
   TRUC_ASSIGN_OR_RETURN(Agency agency, Call<Agency>([&](auto* ctx, auto* r) {
                           return stub->RegisterAgency(ctx, request, r);
                         }));
@@ -131,7 +141,8 @@ absl::StatusOr<ImportCounts> RunAgencyImport(
     auto it = existing.find(row->code);
     if (it != existing.end()) {
       const Agency& a = it->second;
-      if (a.name() == row->name && a.parent_code() == row->parent) {
+      if (a.name() == row->name && a.parent_code() == row->parent &&
+          a.bridge() == row->bridge) {
         ++counts.unchanged;
       } else {
         ++counts.conflicting;
@@ -148,6 +159,7 @@ absl::StatusOr<ImportCounts> RunAgencyImport(
     request.set_code(row->code);
     request.set_name(row->name);
     request.set_parent_code(row->parent);
+    request.set_bridge(row->bridge);
     auto registered = Call<Agency>([&](auto* ctx, auto* r) {
       return stub->RegisterAgency(ctx, request, r);
     });

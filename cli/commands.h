@@ -44,9 +44,11 @@ absl::StatusOr<Response> Call(
 }
 
 // `truc agency add CODE NAME [--parent CODE]`. Codes are checked locally.
+// `bridge` non-empty: an agency beyond this hub, reached through it.
 absl::Status RunAgencyAdd(truc::v1::Operator::StubInterface* stub,
                           const std::string& code, const std::string& name,
-                          const std::string& parent, std::ostream& out);
+                          const std::string& parent, const std::string& bridge,
+                          std::ostream& out);
 
 // What `truc agency import` did.
 struct ImportCounts {

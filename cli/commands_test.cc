@@ -66,8 +66,8 @@ class CommandsTest : public ::testing::Test {
 };
 
 TEST_F(CommandsTest, AgencyAdd) {
-  TRUC_ASSERT_OK(
-      RunAgencyAdd(op(), "000.07.00.H99", " Sở Y tế ", "000.00.00.H99", out_));
+  TRUC_ASSERT_OK(RunAgencyAdd(op(), "000.07.00.H99", " Sở Y tế ",
+                              "000.00.00.H99", "", out_));
   EXPECT_EQ(out_.str(),
             "Registered 000.07.00.H99 Sở Y tế (parent 000.00.00.H99)\n");
   std::lock_guard<std::mutex> lock(fake().mu);
@@ -77,12 +77,12 @@ TEST_F(CommandsTest, AgencyAdd) {
 }
 
 TEST_F(CommandsTest, AgencyAddChecksLocally) {
-  EXPECT_THAT(RunAgencyAdd(op(), "7", "Sở Y tế", "", out_),
+  EXPECT_THAT(RunAgencyAdd(op(), "7", "Sở Y tế", "", "", out_),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "malformed agency code \"7\""));
-  EXPECT_THAT(RunAgencyAdd(op(), "000.07.00.H99", "Sở Y tế", "x", out_),
+  EXPECT_THAT(RunAgencyAdd(op(), "000.07.00.H99", "Sở Y tế", "x", "", out_),
               StatusIs(absl::StatusCode::kInvalidArgument, "--parent"));
-  EXPECT_THAT(RunAgencyAdd(op(), "000.07.00.H99", " ", "", out_),
+  EXPECT_THAT(RunAgencyAdd(op(), "000.07.00.H99", " ", "", "", out_),
               StatusIs(absl::StatusCode::kInvalidArgument, "name is empty"));
   std::lock_guard<std::mutex> lock(fake().mu);
   EXPECT_EQ(fake().calls, 0);
@@ -93,7 +93,7 @@ TEST_F(CommandsTest, AgencyAddReportsTheHubsRefusal) {
     std::lock_guard<std::mutex> lock(fake().mu);
     fake().agencies.push_back(MakeAgency("000.07.00.H99", "Sở Y tế", ""));
   }
-  EXPECT_THAT(RunAgencyAdd(op(), "000.07.00.H99", "Sở Tài chính", "", out_),
+  EXPECT_THAT(RunAgencyAdd(op(), "000.07.00.H99", "Sở Tài chính", "", "", out_),
               StatusIs(absl::StatusCode::kAlreadyExists, "exists"));
 }
 

@@ -133,6 +133,7 @@ void AddDocumentCommands(CommandLine& cl) {
       }
       case Role::kHub:
       case Role::kAccount:
+      case Role::kBridge:
         break;
     }
     return RequireRole(profile, Role::kOperator, "truc status");

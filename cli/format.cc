@@ -106,12 +106,15 @@ std::string FormatAgencyList(const truc::v1::ListAgenciesResponse& response_in,
     bool is_suspended = a.state() == truc::v1::AGENCY_STATE_SUSPENDED;
     suspended += is_suspended;
     silent += a.silent();
-    rows.push_back({a.code(), a.name(), a.parent_code(),
-                    is_suspended ? "SUSPENDED" : "active",
-                    TimeWithAge(a.last_poll_at().unix_micros(), now_micros),
-                    a.silent() ? "SILENT" : "",
-                    CertificateNote(a.certificate_expires_at().unix_micros(),
-                                    a.certificate_expiring(), now_micros)});
+    rows.push_back(
+        {a.code(), a.name(), a.parent_code(),
+         is_suspended ? "SUSPENDED" : "active",
+         a.bridge().empty()
+             ? TimeWithAge(a.last_poll_at().unix_micros(), now_micros)
+             : absl::StrCat("beyond, via bridge ", a.bridge()),
+         a.silent() ? "SILENT" : "",
+         CertificateNote(a.certificate_expires_at().unix_micros(),
+                         a.certificate_expiring(), now_micros)});
     if (a.certificate_expiring()) expiring.push_back(a.code());
   }
   std::string out = RenderTable(
@@ -329,6 +332,17 @@ std::string FormatDocumentStatus(const DocumentStatus& status_in,
     std::string silent =
         SilentMark(r.silent(), r.last_poll_at().unix_micros(), now_micros);
     if (!silent.empty()) notes.push_back(silent);
+    if (!r.via_bridge().empty()) {
+      // Beyond this hub: where it waits is the bridge's, then beyond.
+      notes.push_back(
+          r.forwarded_at().unix_micros() != 0
+              ? absl::StrCat(
+                    "via bridge ", r.via_bridge(), ", forwarded ",
+                    FormatVietnamTime(r.forwarded_at().unix_micros()),
+                    IsReceived(r.state()) ? "" : "; waits beyond this hub")
+              : absl::StrCat("via bridge ", r.via_bridge(),
+                             "; waits for the bridge"));
+    }
     if (!IsReceived(r.state()) && r.delivery_attempts() > 1)
       notes.push_back(
           absl::StrCat("offered ", r.delivery_attempts(), " times"));

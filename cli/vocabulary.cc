@@ -103,6 +103,8 @@ std::string DeliveryStateLabel(DeliveryState state) {
       return "completed 06";
     case truc::v1::DELIVERY_STATE_PAPER:
       return "paper copy";
+    case truc::v1::DELIVERY_STATE_FORWARDED:
+      return "forwarded (beyond)";
     default:
       return absl::StrCat("unknown (", static_cast<int>(state), ")");
   }

@@ -70,6 +70,23 @@ absl::StatusOr<truc::v1::Receipt> SignStatusStatement(
   return SignReceipt(signer, body);
 }
 
+absl::StatusOr<truc::v1::Receipt> SignBridgedStatement(
+    const Signer& bridge, const std::string& document_id,
+    const std::string& header_sha256, const std::string& recipient,
+    truc::v1::EdxmlStatus status, const std::string& description,
+    int64_t at_micros) {
+  truc::v1::ReceiptBody body;
+  body.set_kind(truc::v1::ReceiptBody::KIND_STATUS);
+  body.set_document_id(document_id);
+  body.set_header_sha256(header_sha256);
+  body.mutable_at()->set_unix_micros(at_micros);
+  body.set_recipient(recipient);
+  body.set_status(status);
+  body.set_description(description);
+  body.set_carried_by_bridge(bridge.identity().name);
+  return SignReceipt(bridge, body);
+}
+
 absl::StatusOr<VerifiedReceipt> VerifyReceipt(
     const TrustAnchor& anchor, const truc::v1::Receipt& receipt) {
   VerifiedReceipt out;
@@ -96,6 +113,16 @@ absl::StatusOr<VerifiedReceipt> VerifyReceipt(
                          out.body.carried_for_system(),
                          " must be signed by the hub; this one is signed by ",
                          out.signer.ToString()));
+      }
+    } else if (!out.body.carried_by_bridge().empty()) {
+      // Brought back from beyond this hub: the bridge is the carrier.
+      if (out.signer.role != Role::kBridge ||
+          out.signer.name != out.body.carried_by_bridge()) {
+        return absl::UnauthenticatedError(absl::StrCat(
+            "a status statement brought back by bridge ",
+            out.body.carried_by_bridge(),
+            " must be signed by that bridge; this one is signed by ",
+            out.signer.ToString()));
       }
     } else if (out.signer.role != Role::kAgency ||
                out.signer.name != out.body.recipient()) {

@@ -32,6 +32,14 @@ absl::StatusOr<truc::v1::Receipt> SignStatusStatement(
     const std::string& header_sha256, truc::v1::EdxmlStatus status,
     const std::string& description, int64_t at_micros);
 
+// A bridge's statement, as carrier, of a status of `recipient`, an agency
+// beyond the hub that the bridge reaches (its signer must be the bridge).
+absl::StatusOr<truc::v1::Receipt> SignBridgedStatement(
+    const Signer& bridge, const std::string& document_id,
+    const std::string& header_sha256, const std::string& recipient,
+    truc::v1::EdxmlStatus status, const std::string& description,
+    int64_t at_micros);
+
 struct VerifiedReceipt {
   truc::v1::ReceiptBody body;
   Identity signer;
@@ -40,7 +48,9 @@ struct VerifiedReceipt {
 // Checks a receipt: its body parses, its signature verifies (context
 // kReceiptContext) with a certificate of `anchor` valid at the body's time,
 // and the signer is who the kind requires: the hub for KIND_ACCEPTED, the
-// recipient agency itself for KIND_STATUS. Fails INVALID_ARGUMENT for a
+// recipient agency itself for KIND_STATUS (or the hub, for one carried for
+// a national-axis API system; or the bridge it names, for one brought back
+// from beyond this hub). Fails INVALID_ARGUMENT for a
 // receipt that is malformed (no body, unknown kind, missing fields) and
 // UNAUTHENTICATED for one that does not check out, naming why.
 absl::StatusOr<VerifiedReceipt> VerifyReceipt(const TrustAnchor& anchor,

@@ -90,6 +90,8 @@ absl::string_view RoleName(Role role) {
       return "hub";
     case Role::kAccount:
       return "account";
+    case Role::kBridge:
+      return "bridge";
   }
   return "unknown";
 }
@@ -227,6 +229,9 @@ absl::StatusOr<Identity> Certificate::GetIdentity() const {
     valid = ValidatePrincipalName(id.name);
   } else if (role == "hub") {
     id.role = Role::kHub;
+    valid = ValidatePrincipalName(id.name);
+  } else if (role == "bridge") {
+    id.role = Role::kBridge;
     valid = ValidatePrincipalName(id.name);
   } else {
     return absl::UnauthenticatedError(

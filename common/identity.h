@@ -27,14 +27,15 @@ namespace truc {
 
 // kAccount is a console account acting (hub/accounts.h): it names actors
 // in the audit log, and never comes from a certificate.
-enum class Role { kAgency, kOperator, kHub, kAccount };
+// kBridge: a bridge to agencies beyond this hub (docs/FEDERATION.md).
+enum class Role { kAgency, kOperator, kHub, kAccount, kBridge };
 
 absl::string_view RoleName(Role role);
 
 struct Identity {
   Role role = Role::kAgency;
   // The agency code for kAgency, the operator's name for kOperator, the
-  // hub's name for kHub.
+  // hub's name for kHub, the bridge's name for kBridge.
   std::string name;
   // The certificate's serial number: lower-case hex, no leading zeros.
   std::string serial_hex;

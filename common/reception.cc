@@ -13,6 +13,8 @@ truc::v1::Reception ReceptionOf(truc::v1::DeliveryState state) {
       return truc::v1::RECEPTION_RECEIVED;
     case truc::v1::DELIVERY_STATE_PAPER:
       return truc::v1::RECEPTION_PAPER_ONLY;
+    // Queued, leased, refused on arrival, and forwarded beyond this hub
+    // (it waits there until the bridge brings back its arrival).
     default:
       return truc::v1::RECEPTION_NOT_RECEIVED;
   }

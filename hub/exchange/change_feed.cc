@@ -14,6 +14,8 @@ absl::string_view ChangeKindName(Change::Kind kind) {
       return "status";
     case Change::Kind::kResent:
       return "resent";
+    case Change::Kind::kForwarded:
+      return "forwarded";
     case Change::Kind::kPaper:
       return "paper";
     case Change::Kind::kAlert:

@@ -31,13 +31,14 @@ namespace truc::hub {
 
 struct Change {
   enum class Kind {
-    kAccepted,  // a document was stored for its recipients
-    kArrived,   // 01 at `agency`
-    kStatus,    // 02..06 at `agency` (`status`)
-    kResent,    // offered again to the units that lack it
-    kPaper,     // a paper copy was recorded for `agency`
-    kAlert,     // an alert was raised or cleared (`alert_id`)
-    kAgency,    // the directory changed (`agency`)
+    kAccepted,   // a document was stored for its recipients
+    kArrived,    // 01 at `agency`
+    kStatus,     // 02..06 at `agency` (`status`)
+    kResent,     // offered again to the units that lack it
+    kForwarded,  // a bridge took it toward `agency`, beyond this hub
+    kPaper,      // a paper copy was recorded for `agency`
+    kAlert,      // an alert was raised or cleared (`alert_id`)
+    kAgency,     // the directory changed (`agency`)
   };
   Kind kind;
   std::string document_id = {};  // empty for kAlert about an agency, kAgency

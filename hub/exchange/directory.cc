@@ -76,18 +76,29 @@ truc::v1::Agency Directory::ToAgency(
   a.set_name(r.name());
   a.set_parent_code(r.parent_code());
   a.set_state(r.state());
+  a.set_bridge(r.bridge());
   a.mutable_registered_at()->set_unix_micros(r.registered_at_micros());
   auto it = last_poll_.find(r.code());
   int64_t last = it == last_poll_.end() ? 0 : it->second;
   if (last != 0) a.mutable_last_poll_at()->set_unix_micros(last);
-  a.set_silent(last == 0 || clock_() - last > silence_micros_);
+  // An agency beyond this hub has no agent here to fall silent.
+  a.set_silent(r.bridge().empty() &&
+               (last == 0 || clock_() - last > silence_micros_));
   return a;
 }
 
 absl::StatusOr<truc::v1::Agency> Directory::Register(
     const std::string& code, const std::string& name,
-    const std::string& parent_code, const Identity& by) {
+    const std::string& parent_code, const Identity& by,
+    const std::string& bridge) {
   TRUC_RETURN_IF_ERROR(ValidateAgencyCode(code));
+  if (!bridge.empty()) {
+    absl::Status valid = ValidatePrincipalName(bridge);
+    if (!valid.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("agency ", code, ": bridge: ", valid.message()));
+    }
+  }
   if (name.empty() || name.size() > 512) {
     return absl::InvalidArgumentError(
         absl::StrCat("agency ", code, ": name must be 1 to 512 bytes"));
@@ -99,17 +110,23 @@ absl::StatusOr<truc::v1::Agency> Directory::Register(
   }
   auto it = agencies_.find(code);
   if (it != agencies_.end()) {
-    if (it->second.name() == name && it->second.parent_code() == parent_code) {
+    if (it->second.name() == name && it->second.parent_code() == parent_code &&
+        it->second.bridge() == bridge) {
       return ToAgency(it->second);
     }
-    return absl::AlreadyExistsError(absl::StrCat("agency ", code,
-                                                 " is already registered as \"",
-                                                 it->second.name(), "\""));
+    return absl::AlreadyExistsError(
+        absl::StrCat("agency ", code, " is already registered as \"",
+                     it->second.name(), "\"",
+                     it->second.bridge().empty()
+                         ? std::string()
+                         : absl::StrCat(", beyond this hub through bridge ",
+                                        it->second.bridge())));
   }
   truc::internal::AgencyRecord r;
   r.set_code(code);
   r.set_name(name);
   r.set_parent_code(parent_code);
+  r.set_bridge(bridge);
   r.set_state(truc::v1::AGENCY_STATE_ACTIVE);
   r.set_registered_at_micros(clock_());
   WriteBatch b;
@@ -118,11 +135,12 @@ absl::StatusOr<truc::v1::Agency> Directory::Register(
   b.Put(keys::Agency(code), r.SerializeAsString());
   absl::Status committed =
       audit_
-          ->Commit(
-              b, {AgencyEvent(
-                     "agency_registered", by, code,
-                     absl::StrCat("name=", name, " parent=",
-                                  parent_code.empty() ? "none" : parent_code))})
+          ->Commit(b,
+                   {AgencyEvent(
+                       "agency_registered", by, code,
+                       absl::StrCat("name=", name, " parent=",
+                                    parent_code.empty() ? "none" : parent_code,
+                                    bridge.empty() ? "" : " bridge=", bridge))})
           .status();
   if (!committed.ok()) {
     version_ = version_before;  // nothing was written
@@ -236,7 +254,19 @@ absl::Status Directory::CheckCaller(const std::string& code) const {
     return absl::PermissionDeniedError(absl::StrCat(
         "agency ", code, " (", it->second.name(), ") is suspended"));
   }
+  if (!it->second.bridge().empty()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "agency ", code, " (", it->second.name(),
+        ") is beyond this hub, reached through bridge ", it->second.bridge(),
+        ": its agent connects to its own hub"));
+  }
   return absl::OkStatus();
+}
+
+std::string Directory::BridgeOf(const std::string& code) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = agencies_.find(code);
+  return it == agencies_.end() ? "" : it->second.bridge();
 }
 
 absl::Status Directory::CheckRecipients(
@@ -294,6 +324,7 @@ int64_t Directory::LastPoll(const std::string& code) const {
 }
 
 bool Directory::IsSilent(const std::string& code) const {
+  if (!BridgeOf(code).empty()) return false;  // no agent here
   int64_t last = LastPoll(code);
   return last == 0 || clock_() - last > silence_micros_;
 }

@@ -36,14 +36,17 @@ class Directory {
       Store* store, AuditLog* audit, Clock clock,
       int64_t silence_threshold_micros);
 
-  // Adds an agency, on behalf of `by`. INVALID_ARGUMENT for a malformed
-  // code, an empty name or an unknown parent; ALREADY_EXISTS if the code is
-  // registered with another name or parent (the same again returns the
-  // agency and records nothing); the store's error.
+  // Adds an agency, on behalf of `by`: a local one (an agent of its own
+  // connects here), or with `bridge`, one beyond this hub that the bridge
+  // of that name reaches. INVALID_ARGUMENT for a malformed code or bridge
+  // name, an empty name or an unknown parent; ALREADY_EXISTS if the code
+  // is registered with another name, parent or bridge (the same again
+  // returns the agency and records nothing); the store's error.
   absl::StatusOr<truc::v1::Agency> Register(const std::string& code,
                                             const std::string& name,
                                             const std::string& parent_code,
-                                            const Identity& by);
+                                            const Identity& by,
+                                            const std::string& bridge = "");
   // Suspends or resumes, on behalf of `by`. NOT_FOUND for an unknown code.
   // A state the agency already has is returned and nothing is recorded.
   absl::StatusOr<truc::v1::Agency> SetState(const std::string& code,
@@ -58,8 +61,12 @@ class Directory {
   std::optional<truc::v1::Agency> Describe(const std::string& code) const;
 
   // May `code` call the exchange service? PERMISSION_DENIED if it is not
-  // registered or is suspended.
+  // registered, is suspended, or is beyond this hub (its agent belongs to
+  // its own hub).
   absl::Status CheckCaller(const std::string& code) const;
+  // The bridge that reaches `code`, an agency beyond this hub; "" for a
+  // local or unknown agency.
+  std::string BridgeOf(const std::string& code) const;
   // May a document be sent to all of `codes`? INVALID_ARGUMENT naming every
   // unknown and every suspended code.
   absl::Status CheckRecipients(const std::vector<std::string>& codes) const;

@@ -4,6 +4,7 @@
 #include <limits>
 #include <optional>
 #include <random>
+#include <set>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/ascii.h"
@@ -59,13 +60,28 @@ truc::v1::DeliveryState StateOf(truc::v1::EdxmlStatus s) {
   }
 }
 
+// The bridge a caller reports as (its statements are signed as carrier).
+std::string CarrierBridge(const Identity& caller) {
+  return caller.role == Role::kBridge ? caller.name : std::string();
+}
+
 // Statuses kept per delivery: a handling history, not a chat.
 constexpr int kMaxHistory = 64;
 
+// The queue entry that offers `d` (to its agent, or to its bridge).
+std::string QueueKeyOf(const DeliveryRecord& d) {
+  const uint8_t rank = UrgencyRank(d.urgency());
+  return d.via_bridge().empty()
+             ? keys::Queue(d.recipient(), rank, d.doc_accepted_at_micros(),
+                           d.document_id())
+             : keys::BridgeQueue(d.via_bridge(), rank,
+                                 d.doc_accepted_at_micros(), d.document_id(),
+                                 d.recipient());
+}
+
 void RemoveFromQueues(const DeliveryRecord& d, WriteBatch* b) {
   uint8_t rank = UrgencyRank(d.urgency());
-  b->Delete(keys::Queue(d.recipient(), rank, d.doc_accepted_at_micros(),
-                        d.document_id()));
+  b->Delete(QueueKeyOf(d));
   b->Delete(keys::Pending(rank, d.doc_accepted_at_micros(), d.document_id(),
                           d.recipient()));
 }
@@ -102,14 +118,13 @@ void PutPending(const DeliveryRecord& d, absl::string_view value,
 
 // The queue entry that offers `d` to its recipient's agent.
 void PutQueued(const DeliveryRecord& d, WriteBatch* b) {
-  b->Put(keys::Queue(d.recipient(), UrgencyRank(d.urgency()),
-                     d.doc_accepted_at_micros(), d.document_id()),
-         "");
+  b->Put(QueueKeyOf(d), "");
 }
 
 }  // namespace
 
-WriteBatch Ledger::AcceptBatch(const DocumentRecord& doc) {
+WriteBatch Ledger::AcceptBatch(const DocumentRecord& doc,
+                               const Directory* directory) {
   const int64_t now = doc.accepted_at_micros();
   const std::string& id = doc.document_id();
   const uint8_t rank = UrgencyRank(doc.urgency());
@@ -129,8 +144,9 @@ WriteBatch Ledger::AcceptBatch(const DocumentRecord& doc) {
     d.set_queued_at_micros(now);
     d.set_urgency(doc.urgency());
     d.set_doc_accepted_at_micros(now);
+    if (directory != nullptr) d.set_via_bridge(directory->BridgeOf(r));
     b.Put(keys::Delivery(id, r), d.SerializeAsString());
-    b.Put(keys::Queue(r, rank, now, id), "");
+    b.Put(QueueKeyOf(d), "");
     b.Put(keys::Pending(rank, now, id, r), "");
   }
   return b;
@@ -171,6 +187,11 @@ void Ledger::AddArrival(int64_t now, DeliveryRecord* d, WriteBatch* b,
   b->Put(keys::Delivery(d->document_id(), d->recipient()),
          d->SerializeAsString());
   RemoveFromQueues(*d, b);
+}
+
+std::string QueueOwnerOf(const DeliveryRecord& d) {
+  return d.via_bridge().empty() ? d.recipient()
+                                : absl::StrCat("@", d.via_bridge());
 }
 
 Ledger::Ledger(Store* store, Directory* directory, AuditLog* audit,
@@ -253,7 +274,7 @@ absl::StatusOr<truc::v1::SendResponse> Ledger::Accept(
     doc.set_original_edxml_size(original.edxml_size);
     TRUC_ASSIGN_OR_RETURN(*doc.mutable_receipt(), trust_->SignAcceptance(doc));
 
-    WriteBatch b = AcceptBatch(doc);
+    WriteBatch b = AcceptBatch(doc, directory_);
     TRUC_RETURN_IF_ERROR(
         audit_->Commit(b, {AcceptedEvent(doc, caller, header)}).status());
 
@@ -262,7 +283,10 @@ absl::StatusOr<truc::v1::SendResponse> Ledger::Accept(
     response.mutable_accepted_at()->set_unix_micros(now);
     response.set_edxml_document_id(doc.edxml_document_id());
     *response.mutable_receipt() = doc.receipt();
-    for (const auto& r : recipients) offers_->Queued(r);
+    for (const auto& r : recipients) {
+      const std::string bridge = directory_->BridgeOf(r);
+      offers_->Queued(bridge.empty() ? r : absl::StrCat("@", bridge));
+    }
     Publish({.kind = Change::Kind::kAccepted,
              .document_id = id,
              .sender = sender,
@@ -276,7 +300,12 @@ absl::StatusOr<std::vector<truc::v1::Delivery>> Ledger::Lease(
   // A poll's answer stays well under the gRPC message limit, however large
   // the headers: at least one delivery, then as many as fit.
   constexpr size_t kMaxAnswerBytes = 32 << 20;
-  const std::string& recipient = caller.name;
+  // A bridge's queue holds one entry per recipient it reaches: grouped by
+  // document, each delivery names them.
+  const bool bridge = caller.role == Role::kBridge;
+  const std::string owner =
+      bridge ? absl::StrCat("@", caller.name) : caller.name;
+  std::map<std::string, std::vector<std::string>> reach;
   if (max == 0) max = 16;
   max = std::min<uint32_t>(max, 256);
   const int64_t now = clock_();
@@ -285,17 +314,34 @@ absl::StatusOr<std::vector<truc::v1::Delivery>> Ledger::Lease(
   std::vector<std::pair<std::string, std::optional<Offers::Lease>>> replaced;
   {
     // Two polls of one agency never share; other agencies go on meanwhile.
-    auto held = offers_->Hold(recipient);
+    auto held = offers_->Hold(owner);
     Offers::Leases& mine = held->leases();
     std::vector<std::string> candidates;
-    TRUC_RETURN_IF_ERROR(
-        store_->ScanPrefix(keys::QueuePrefix(recipient), [&](auto k, auto) {
-          std::string doc(keys::DocumentOfQueueKey(k, recipient));
-          auto it = mine.find(doc);
-          if (it != mine.end() && it->second.expires > now) return true;
-          candidates.push_back(std::move(doc));
-          return candidates.size() < max;
-        }));
+    if (bridge) {
+      TRUC_RETURN_IF_ERROR(store_->ScanPrefix(
+          keys::BridgeQueuePrefix(caller.name), [&](auto k, auto) {
+            auto [doc_view, r] = keys::ParseBridgeQueueKey(k, caller.name);
+            if (doc_view.empty()) return true;
+            std::string doc(doc_view);
+            auto it = mine.find(doc);
+            if (it != mine.end() && it->second.expires > now) return true;
+            if (candidates.empty() || candidates.back() != doc) {
+              if (candidates.size() >= max) return false;
+              candidates.push_back(doc);
+            }
+            reach[doc].emplace_back(r);
+            return true;
+          }));
+    } else {
+      TRUC_RETURN_IF_ERROR(
+          store_->ScanPrefix(keys::QueuePrefix(owner), [&](auto k, auto) {
+            std::string doc(keys::DocumentOfQueueKey(k, owner));
+            auto it = mine.find(doc);
+            if (it != mine.end() && it->second.expires > now) return true;
+            candidates.push_back(std::move(doc));
+            return candidates.size() < max;
+          }));
+    }
     size_t bytes = 0;
     for (const auto& doc_id : candidates) {
       TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(doc_id));
@@ -314,6 +360,7 @@ absl::StatusOr<std::vector<truc::v1::Delivery>> Ledger::Lease(
       d.mutable_accepted_at()->set_unix_micros(doc.accepted_at_micros());
       d.mutable_lease_expires_at()->set_unix_micros(l.expires);
       d.set_attempt(l.attempts);
+      for (auto& r : reach[doc_id]) d.add_recipients(std::move(r));
     }
   }
   if (out.empty()) return out;
@@ -328,7 +375,7 @@ absl::StatusOr<std::vector<truc::v1::Delivery>> Ledger::Lease(
   absl::Status recorded =
       audit_->Commit(WriteBatch(), std::move(events), {.sync = false}).status();
   if (!recorded.ok()) {
-    auto held = offers_->Hold(recipient);
+    auto held = offers_->Hold(owner);
     Offers::Leases& mine = held->leases();
     for (auto& [doc_id, before] : replaced) {
       if (before) {
@@ -343,22 +390,26 @@ absl::StatusOr<std::vector<truc::v1::Delivery>> Ledger::Lease(
 }
 
 absl::StatusOr<truc::v1::AcknowledgeResponse> Ledger::Acknowledge(
-    const Identity& caller, const truc::v1::AcknowledgeRequest& request) {
-  const std::string& recipient = caller.name;
+    const Identity& caller, const truc::v1::AcknowledgeRequest& request,
+    const std::string& for_recipient) {
+  const std::string& recipient =
+      for_recipient.empty() ? caller.name : for_recipient;
   const std::string& document_id = request.document_id();
   truc::v1::AcknowledgeResponse response;
   std::optional<Change> arrived;
+  std::string owner = recipient;
   {
     absl::MutexLock lock(&StripeFor(document_id));
     TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(document_id));
     TRUC_ASSIGN_OR_RETURN(DeliveryRecord d, GetDelivery(doc, recipient));
+    owner = QueueOwnerOf(d);
     if (IsReceived(d.state())) {
       response.mutable_arrived_at()->set_unix_micros(d.arrived_at_micros());
       response.set_already_acknowledged(true);
     } else {
-      TRUC_RETURN_IF_ERROR(
-          trust_->CheckStatement(request.receipt(), recipient, doc,
-                                 truc::v1::EDXML_STATUS_ARRIVED, ""));
+      TRUC_RETURN_IF_ERROR(trust_->CheckStatement(
+          request.receipt(), recipient, doc, truc::v1::EDXML_STATUS_ARRIVED, "",
+          CarrierBridge(caller)));
       const int64_t now = clock_();
       WriteBatch b;
       AddArrival(now, &d, &b, &request.receipt());
@@ -380,14 +431,81 @@ absl::StatusOr<truc::v1::AcknowledgeResponse> Ledger::Acknowledge(
                        .delay_micros = now - doc.accepted_at_micros()};
     }
   }
-  offers_->Settled(recipient, document_id);
+  offers_->Settled(owner, document_id);
   if (arrived) Publish(std::move(*arrived));
   return response;
 }
 
+absl::StatusOr<truc::v1::ForwardResponse> Ledger::Forward(
+    const Identity& bridge, const std::string& document_id,
+    const std::vector<std::string>& recipients) {
+  const std::string owner = absl::StrCat("@", bridge.name);
+  truc::v1::ForwardResponse response;
+  std::vector<std::string> now_forwarded;
+  DocumentRecord doc;
+  {
+    absl::MutexLock lock(&StripeFor(document_id));
+    TRUC_ASSIGN_OR_RETURN(doc, GetDocument(document_id));
+    std::vector<std::string> asked = recipients;
+    if (asked.empty())
+      asked.assign(doc.recipients().begin(), doc.recipients().end());
+    const int64_t now = clock_();
+    WriteBatch b;
+    for (const auto& r : asked) {
+      TRUC_ASSIGN_OR_RETURN(DeliveryRecord d, GetDelivery(doc, r));
+      if (d.via_bridge() != bridge.name) {
+        if (recipients.empty()) continue;  // another bridge's, or local
+        return absl::PermissionDeniedError(
+            absl::StrCat("recipient ", r, " of document ", document_id,
+                         " is not reached through bridge ", bridge.name));
+      }
+      response.add_forwarded(r);
+      // Forwarded before and not offered again since (a resend puts the
+      // queue entry back): answered as then, nothing recorded.
+      auto queued = store_->Get(QueueKeyOf(d));
+      if (!queued.ok() && !absl::IsNotFound(queued.status())) {
+        return queued.status();
+      }
+      if (d.forwarded_at_micros() != 0 && !queued.ok()) continue;
+      // Still not received: it waits beyond this hub now. A paper copy
+      // already carried stays the unit's state.
+      if (d.state() == truc::v1::DELIVERY_STATE_QUEUED ||
+          d.state() == truc::v1::DELIVERY_STATE_LEASED) {
+        d.set_state(truc::v1::DELIVERY_STATE_FORWARDED);
+      }
+      if (d.forwarded_at_micros() == 0) d.set_forwarded_at_micros(now);
+      b.Delete(QueueKeyOf(d));
+      b.Put(keys::Delivery(document_id, r), d.SerializeAsString());
+      now_forwarded.push_back(r);
+    }
+    if (!now_forwarded.empty()) {
+      TRUC_RETURN_IF_ERROR(
+          audit_
+              ->Commit(b,
+                       {Event("forwarded", bridge, document_id,
+                              absl::StrCat("recipients=",
+                                           absl::StrJoin(now_forwarded, ",")))})
+              .status());
+    }
+    response.mutable_forwarded_at()->set_unix_micros(now);
+  }
+  offers_->Settled(owner, document_id);
+  for (const auto& r : now_forwarded) {
+    Publish({.kind = Change::Kind::kForwarded,
+             .document_id = document_id,
+             .sender = doc.sender(),
+             .agency = r,
+             .urgency = doc.urgency()});
+  }
+  return response;
+}
+
 absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
-    const Identity& caller, const truc::v1::ReportStatusRequest& request) {
-  const std::string& recipient = caller.name;
+    const Identity& caller, const truc::v1::ReportStatusRequest& request,
+    const std::string& for_recipient) {
+  const std::string& recipient =
+      for_recipient.empty() ? caller.name : for_recipient;
+  std::string owner = recipient;
   const auto status = request.status();
   if (status < truc::v1::EDXML_STATUS_REFUSED ||
       status > truc::v1::EDXML_STATUS_COMPLETED) {
@@ -420,6 +538,7 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
     absl::MutexLock lock(&StripeFor(document_id));
     TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(document_id));
     TRUC_ASSIGN_OR_RETURN(DeliveryRecord d, GetDelivery(doc, recipient));
+    owner = QueueOwnerOf(d);
     const int64_t now = clock_();
     if (d.state() == truc::v1::DELIVERY_STATE_REFUSED ||
         d.state() == truc::v1::DELIVERY_STATE_COMPLETED) {
@@ -451,8 +570,9 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
       if (body.ParseFromString(request.receipt().body()))
         doc.set_header_sha256(body.header_sha256());
     }
-    TRUC_RETURN_IF_ERROR(trust_->CheckStatement(
-        request.receipt(), recipient, doc, status, request.description()));
+    TRUC_RETURN_IF_ERROR(
+        trust_->CheckStatement(request.receipt(), recipient, doc, status,
+                               request.description(), CarrierBridge(caller)));
     WriteBatch b;
     if (!arrived) {
       if (status != truc::v1::EDXML_STATUS_REFUSED) {
@@ -465,8 +585,7 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
       // received it. It is no longer offered to the agent (which would
       // refuse it again) but stays in "who has not received", marked,
       // until it is resent, carried on paper or arrives.
-      b.Delete(keys::Queue(recipient, UrgencyRank(d.urgency()),
-                           d.doc_accepted_at_micros(), document_id));
+      b.Delete(QueueKeyOf(d));
       if (d.state() != truc::v1::DELIVERY_STATE_PAPER) {
         PutPending(d, keys::kPendingRefusedOnArrival, &b);
         d.set_state(truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL);
@@ -505,7 +624,7 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
     changed.sender = doc.sender();
     changed.urgency = doc.urgency();
   }
-  if (ended_delivery) offers_->Settled(recipient, document_id);
+  if (ended_delivery) offers_->Settled(owner, document_id);
   Publish(std::move(changed));
   return response;
 }
@@ -600,6 +719,7 @@ absl::Status Ledger::ClearStatusNotice(const std::string& sender,
 absl::StatusOr<std::vector<std::string>> Ledger::Resend(
     const std::string& document_id, const Identity& by) {
   std::vector<std::string> again;
+  std::set<std::string> owners;  // whose queues it is offered in again
   DocumentRecord doc;
   {
     absl::MutexLock lock(&StripeFor(document_id));
@@ -623,6 +743,7 @@ absl::StatusOr<std::vector<std::string>> Ledger::Resend(
       // Queued for its agent again: a copy refused on arrival (no longer
       // queued) is offered anew, the others still are.
       PutQueued(d, &b);
+      owners.insert(QueueOwnerOf(d));
       if (d.state() == truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL) {
         d.set_state(truc::v1::DELIVERY_STATE_QUEUED);
         PutPending(d, "", &b);
@@ -637,7 +758,7 @@ absl::StatusOr<std::vector<std::string>> Ledger::Resend(
             .status());
   }
   // A new lease at the next poll, which is woken now.
-  for (const auto& r : again) offers_->Reoffer(r, document_id);
+  for (const auto& owner : owners) offers_->Reoffer(owner, document_id);
   Publish({.kind = Change::Kind::kResent,
            .document_id = document_id,
            .sender = doc.sender(),

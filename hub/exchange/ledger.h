@@ -22,6 +22,13 @@
 //   RecordPaperCopy delivery (PAPER, with the copy) + its "not yet
 //                   received" entry marked as delivered by paper; its
 //                   queue entry stays, for its agent; "paper_copy"
+//   Forward         per recipient beyond the hub that a bridge took:
+//                   delivery (FORWARDED, still not received) - its entry
+//                   in the bridge's queue (q/@<bridge>/); "forwarded"
+// A recipient beyond the hub (its directory entry names a bridge) is
+// queued for that bridge, not for an agent; its arrival and statuses are
+// brought back by the bridge (Acknowledge, ReportStatus with
+// `for_recipient`), with the bridge's statement as carrier.
 // Accept also indexes the document by its edXML DocumentId (e/), and
 // Acknowledge and ReportStatus add a status notice (o/) for a sender
 // whose document software uses the national-axis API.
@@ -61,6 +68,7 @@
 #include "hub/exchange/trust.h"
 #include "hub/store/store.h"
 #include "truc/internal/records.pb.h"
+#include "truc/v1/bridge.pb.h"
 #include "truc/v1/exchange.pb.h"
 #include "truc/v1/operator.pb.h"
 
@@ -72,6 +80,11 @@ struct CarriedOriginal {
   std::string edxml_sha256;
   uint64_t edxml_size = 0;
 };
+
+// Whose queue offers a delivery: its recipient's agent (the recipient's
+// code), or for a recipient beyond this hub, the bridge that reaches it
+// ("@<bridge>", as Offers and the store's keys know it).
+std::string QueueOwnerOf(const truc::internal::DeliveryRecord& d);
 
 struct LedgerOptions {
   int64_t lease_micros = 60'000'000;
@@ -135,17 +148,21 @@ class Ledger {
   // now, most urgent first, first in first out within a level, each
   // recorded in the audit log. Holds only `recipient`'s lease table (other
   // agencies lease meanwhile). Fails with the store's error, and then
-  // nothing is leased.
+  // nothing is leased. For a bridge (Role::kBridge), its own queue: each
+  // delivery names in `recipients` those it reaches that still wait.
   absl::StatusOr<std::vector<truc::v1::Delivery>> Lease(
       const Identity& recipient, uint32_t max);
 
-  // Records 01 (arrived) with the agent's signed statement of it.
+  // Records 01 (arrived) with the agent's signed statement of it, for
+  // the caller's agency, or for `for_recipient` (an agency beyond this hub
+  // whose arrival a bridge brings back, with its statement as carrier).
   // NOT_FOUND if the document does not exist; PERMISSION_DENIED if it was
-  // not sent to `recipient`; HubTrust::CheckStatement's errors for the
+  // not sent to the recipient; HubTrust::CheckStatement's errors for the
   // statement. Acknowledging again returns the first arrival time with
   // already_acknowledged.
   absl::StatusOr<truc::v1::AcknowledgeResponse> Acknowledge(
-      const Identity& recipient, const truc::v1::AcknowledgeRequest& request);
+      const Identity& caller, const truc::v1::AcknowledgeRequest& request,
+      const std::string& for_recipient = "");
 
   // Records 02..06 with the agent's signed statement. As Acknowledge for
   // NOT_FOUND, PERMISSION_DENIED and the statement (a refusal on arrival
@@ -157,8 +174,20 @@ class Ledger {
   // refusal on arrival (REFUSED_ON_ARRIVAL, not received: it stays in "who
   // has not received" and is offered again only when resent); a 02 after
   // it, a refusal by the unit (REFUSED, received: common/reception.h).
+  // `for_recipient` as for Acknowledge.
   absl::StatusOr<truc::v1::ReportStatusResponse> ReportStatus(
-      const Identity& recipient, const truc::v1::ReportStatusRequest& request);
+      const Identity& caller, const truc::v1::ReportStatusRequest& request,
+      const std::string& for_recipient = "");
+
+  // A bridge took the document toward `recipients` (those of its current
+  // delivery; empty: every recipient it reaches that waits for it): each
+  // is FORWARDED (not received), its queue entry removed; event
+  // "forwarded". NOT_FOUND for no such document; PERMISSION_DENIED for a
+  // recipient the bridge does not reach. A recipient already forwarded or
+  // beyond is answered as forwarded and recorded again.
+  absl::StatusOr<truc::v1::ForwardResponse> Forward(
+      const Identity& bridge, const std::string& document_id,
+      const std::vector<std::string>& recipients);
 
   // NOT_FOUND if there is no such document.
   absl::StatusOr<truc::internal::DocumentRecord> GetDocument(
@@ -245,9 +274,11 @@ class Ledger {
   // urgency, recipients and accepted_at_micros set), without its audit
   // event (AuditLog::Commit adds it): the document, its
   // idempotency key and sent-index entry, and per recipient a queued
-  // delivery, a queue entry and a "not yet received" entry. Public so the
-  // bench can fill a store the way the hub does. Never fails.
-  static WriteBatch AcceptBatch(const truc::internal::DocumentRecord& doc);
+  // delivery, a queue entry and a "not yet received" entry; a recipient
+  // beyond this hub (by `directory`, when given) is queued for its bridge.
+  // Public so the bench can fill a store the way the hub does. Never fails.
+  static WriteBatch AcceptBatch(const truc::internal::DocumentRecord& doc,
+                                const Directory* directory = nullptr);
   // The audit event Accept records for `doc` (id, header digest and
   // envelope set) sent by `sender` with `header`. Never fails.
   static truc::v1::AuditEvent AcceptedEvent(

@@ -87,11 +87,14 @@ truc::v1::RecipientStatus Ledger::ToRecipientStatus(
   *r.mutable_history() = d.history();
   if (d.has_paper()) *r.mutable_paper() = d.paper();
   r.set_resends(d.resends());
+  r.set_via_bridge(d.via_bridge());
+  if (d.forwarded_at_micros())
+    r.mutable_forwarded_at()->set_unix_micros(d.forwarded_at_micros());
   if (d.state() == truc::v1::DELIVERY_STATE_REFUSED ||
       d.state() == truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL) {
     r.set_refusal_reason(LatestRefusal(d));
   }
-  if (auto lease = offers_->Find(d.recipient(), d.document_id())) {
+  if (auto lease = offers_->Find(QueueOwnerOf(d), d.document_id())) {
     r.set_delivery_attempts(lease->attempts);
     if (d.state() == truc::v1::DELIVERY_STATE_QUEUED &&
         lease->expires > clock_()) {
@@ -270,8 +273,18 @@ absl::Status Ledger::FillPending(const DocumentRecord& doc,
         entry.refused_on_arrival ? truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL
                                  : truc::v1::DELIVERY_STATE_QUEUED;
     if (!entry.refused_on_arrival) {
-      auto lease = offers_->Find(entry.recipient, doc.document_id());
-      if (lease && lease->expires > now)
+      std::string owner = entry.recipient;
+      if (const std::string bridge = directory_->BridgeOf(entry.recipient);
+          !bridge.empty()) {
+        // Beyond this hub: taken by its bridge already, or waiting for it.
+        TRUC_ASSIGN_OR_RETURN(DeliveryRecord d,
+                              GetDelivery(doc, entry.recipient));
+        if (d.state() == truc::v1::DELIVERY_STATE_FORWARDED) state = d.state();
+        owner = QueueOwnerOf(d);
+      }
+      auto lease = offers_->Find(owner, doc.document_id());
+      if (state == truc::v1::DELIVERY_STATE_QUEUED && lease &&
+          lease->expires > now)
         state = truc::v1::DELIVERY_STATE_LEASED;
     }
     TRUC_RETURN_IF_ERROR(describe(entry.recipient, state, p->add_recipients()));

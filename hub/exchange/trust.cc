@@ -76,7 +76,8 @@ absl::Status HubTrust::CheckStatement(const truc::v1::Receipt& statement,
                                       const std::string& recipient,
                                       const truc::internal::DocumentRecord& doc,
                                       truc::v1::EdxmlStatus status,
-                                      const std::string& description) const {
+                                      const std::string& description,
+                                      const std::string& carrier_bridge) const {
   if (statement.body().empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "status ", absl::StrFormat("%02d", static_cast<int>(status)),
@@ -94,6 +95,15 @@ absl::Status HubTrust::CheckStatement(const truc::v1::Receipt& statement,
       b.recipient() != recipient) {
     return absl::InvalidArgumentError(absl::StrCat(
         "the signed statement is not a status statement of ", recipient));
+  }
+  if (b.carried_by_bridge() != carrier_bridge) {
+    return absl::InvalidArgumentError(
+        carrier_bridge.empty()
+            ? absl::StrCat("the signed statement was brought back by bridge ",
+                           b.carried_by_bridge(),
+                           ": only that bridge reports it")
+            : absl::StrCat("bridge ", carrier_bridge,
+                           " must sign its statement as carrier"));
   }
   if (b.document_id() != doc.document_id() ||
       b.header_sha256() != doc.header_sha256()) {

@@ -76,11 +76,14 @@ class HubTrust {
   // revoked and valid now, and it states this document, header digest,
   // status and description. INVALID_ARGUMENT for a missing or mismatched
   // statement, UNAUTHENTICATED for one that does not check out.
+  // A statement brought back by a bridge must name `carrier_bridge`, the
+  // calling bridge (and any other must name none).
   absl::Status CheckStatement(const truc::v1::Receipt& statement,
                               const std::string& recipient,
                               const truc::internal::DocumentRecord& doc,
                               truc::v1::EdxmlStatus status,
-                              const std::string& description) const;
+                              const std::string& description,
+                              const std::string& carrier_bridge = "") const;
 
   // The hub's acceptance receipt for a document about to be committed
   // (its id, sender, recipients, header digest and time set). Fails

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/event_log.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
@@ -31,6 +32,9 @@ Actor Actor::ForCertificate(const Identity& identity) {
   a.identity = identity;
   if (identity.role == Role::kOperator) {
     a.kind = Kind::kOperator;
+  } else if (identity.role == Role::kBridge) {
+    a.kind = Kind::kBridge;
+    a.bridge = identity.name;
   } else {
     a.kind = Kind::kAgency;
     if (identity.role == Role::kAgency) a.agency = identity.name;
@@ -96,7 +100,18 @@ absl::StatusOr<truc::internal::DocumentRecord> Operations::SentDocument(
 absl::StatusOr<truc::internal::DocumentRecord> Operations::ReadableDocument(
     const Actor& actor, const std::string& document_id) {
   TRUC_ASSIGN_OR_RETURN(auto doc, d_.ledger->GetDocument(document_id));
-  if (actor.is_operator() || doc.sender() == actor.agency) return doc;
+  if (actor.is_operator()) return doc;
+  if (actor.is_bridge()) {
+    // A bridge reads what it takes beyond this hub.
+    for (const auto& r : doc.recipients()) {
+      if (d_.directory->BridgeOf(r) == actor.bridge) return doc;
+    }
+    return NotVisible(
+        actor, document_id,
+        absl::StrCat("document ", document_id, " has no recipient that bridge ",
+                     actor.bridge, " reaches"));
+  }
+  if (doc.sender() == actor.agency) return doc;
   TRUC_ASSIGN_OR_RETURN(bool recipient,
                         d_.ledger->IsRecipient(document_id, actor.agency));
   if (recipient) return doc;
@@ -216,6 +231,85 @@ absl::StatusOr<truc::v1::AcknowledgeResponse> Operations::Acknowledge(
              {{"agency", actor.agency}, {"document", request.document_id()}});
   }
   return response;
+}
+
+namespace {
+
+absl::Status RequireBridge(const Actor& actor) {
+  if (actor.is_bridge() && !actor.bridge.empty()) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      "only a bridge may do this; ", actor.Principal(), " is not one"));
+}
+
+}  // namespace
+
+absl::StatusOr<truc::v1::ForwardResponse> Operations::Forward(
+    const Actor& actor, const truc::v1::ForwardRequest& request) {
+  TRUC_RETURN_IF_ERROR(RequireBridge(actor));
+  std::vector<std::string> recipients(request.recipients().begin(),
+                                      request.recipients().end());
+  TRUC_ASSIGN_OR_RETURN(
+      auto response,
+      d_.ledger->Forward(actor.identity, request.document_id(), recipients));
+  LogEvent("forwarded",
+           {{"bridge", actor.bridge},
+            {"document", request.document_id()},
+            {"recipients", absl::StrJoin(response.forwarded(), ",")}});
+  return response;
+}
+
+absl::StatusOr<truc::v1::BridgeStatusResponse> Operations::BridgeStatus(
+    const Actor& actor, const truc::v1::BridgeStatusRequest& request) {
+  TRUC_RETURN_IF_ERROR(RequireBridge(actor));
+  const std::string& recipient = request.recipient();
+  if (recipient.empty() || d_.directory->BridgeOf(recipient) != actor.bridge) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "bridge ", actor.bridge, " does not reach agency ",
+        recipient.empty() ? "(none named)" : recipient,
+        ": the directory names the bridge of each agency beyond this hub"));
+  }
+  truc::v1::BridgeStatusResponse out;
+  // A bridge carries each status once, but retries after a crash: the
+  // same status with the same words, already recorded, is answered as
+  // then.
+  TRUC_ASSIGN_OR_RETURN(truc::v1::DocumentStatus now,
+                        d_.ledger->StatusOf(request.document_id()));
+  for (const auto& r : now.recipients()) {
+    if (r.organ_id() != recipient) continue;
+    for (const auto& e : r.history()) {
+      if (e.status() == request.status() &&
+          e.description() == request.description()) {
+        *out.mutable_recorded_at() = e.at();
+        out.set_already_recorded(true);
+        return out;
+      }
+    }
+  }
+  if (request.status() == truc::v1::EDXML_STATUS_ARRIVED) {
+    truc::v1::AcknowledgeRequest ack;
+    ack.set_document_id(request.document_id());
+    *ack.mutable_receipt() = request.receipt();
+    TRUC_ASSIGN_OR_RETURN(
+        auto r, d_.ledger->Acknowledge(actor.identity, ack, recipient));
+    *out.mutable_recorded_at() = r.arrived_at();
+    out.set_already_recorded(r.already_acknowledged());
+  } else {
+    truc::v1::ReportStatusRequest report;
+    report.set_document_id(request.document_id());
+    report.set_status(request.status());
+    report.set_description(request.description());
+    *report.mutable_staff() = request.staff();
+    *report.mutable_receipt() = request.receipt();
+    TRUC_ASSIGN_OR_RETURN(
+        auto r, d_.ledger->ReportStatus(actor.identity, report, recipient));
+    *out.mutable_recorded_at() = r.recorded_at();
+  }
+  LogEvent("status",
+           {{"bridge", actor.bridge},
+            {"agency", recipient},
+            {"document", request.document_id()},
+            {"status", absl::StrCat(static_cast<int>(request.status()))}});
+  return out;
 }
 
 absl::StatusOr<truc::v1::ReportStatusResponse> Operations::ReportStatus(
@@ -377,7 +471,8 @@ absl::StatusOr<truc::v1::Agency> Operations::RegisterAgency(
   TRUC_ASSIGN_OR_RETURN(
       truc::v1::Agency agency,
       d_.directory->Register(Trimmed(request.code()), Trimmed(request.name()),
-                             Trimmed(request.parent_code()), actor.identity));
+                             Trimmed(request.parent_code()), actor.identity,
+                             Trimmed(request.bridge())));
   LogEvent("agency_registered",
            {{"agency", agency.code()}, {"by", actor.Principal()}});
   return agency;

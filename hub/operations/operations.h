@@ -62,7 +62,7 @@ namespace truc::hub {
 // Who asks: an agency (its certificate, or a clerk's console account bound
 // to it) or an operator (its certificate, or an operator's account).
 struct Actor {
-  enum class Kind { kAgency, kOperator };
+  enum class Kind { kAgency, kOperator, kBridge };
   Kind kind = Kind::kAgency;
   // kAgency: the agency it acts for.
   std::string agency;
@@ -75,6 +75,9 @@ struct Actor {
   // The national-axis API system it came through (hub/axis/); empty for
   // the other doors.
   std::string system;
+  // kBridge: the bridge's name; it acts for the agencies beyond this hub
+  // that the directory says it reaches, and for nothing else.
+  std::string bridge;
 
   // An agency's or an operator's certificate (another role is an agency
   // of no name, which every rule refuses).
@@ -89,6 +92,7 @@ struct Actor {
                          const std::string& agency);
 
   bool is_operator() const { return kind == Kind::kOperator; }
+  bool is_bridge() const { return kind == Kind::kBridge; }
   std::string Principal() const { return identity.Principal(); }
 };
 
@@ -175,6 +179,17 @@ class Operations {
                                  const std::string& document_id,
                                  const std::string& recipient,
                                  truc::v1::EdxmlStatus status);
+  // A bridge took a document toward recipients it reaches (Ledger::Forward).
+  // PERMISSION_DENIED for another caller, or a recipient it does not reach.
+  absl::StatusOr<truc::v1::ForwardResponse> Forward(
+      const Actor& actor, const truc::v1::ForwardRequest& request);
+  // A status (01..06) of a recipient beyond this hub, brought back by the
+  // bridge that reaches it, with the bridge's signed statement.
+  // PERMISSION_DENIED for another caller or a recipient it does not reach;
+  // otherwise the ledger's errors (Acknowledge's, ReportStatus's).
+  absl::StatusOr<truc::v1::BridgeStatusResponse> BridgeStatus(
+      const Actor& actor, const truc::v1::BridgeStatusRequest& request);
+
   // A status of the system's agency about a document sent to it (01, the
   // arrival, or 02..06), the hub signing the statement as the system's
   // carrier. The ledger's errors (Acknowledge's, ReportStatus's).

@@ -23,6 +23,8 @@ class PollReactor : public grpc::ServerUnaryReactor, public TrackedCall {
         ctx_(ctx),
         core_(core),
         agency_(std::move(agency)),
+        owner_(agency_.role == Role::kBridge ? absl::StrCat("@", agency_.name)
+                                             : agency_.name),
         response_(response),
         max_(request.max_deliveries()),
         wait_(std::min(request.wait_seconds(), core.max_poll_wait_seconds)) {
@@ -66,15 +68,18 @@ class PollReactor : public grpc::ServerUnaryReactor, public TrackedCall {
 
  private:
   void Start() {
-    core_.directory->RecordPoll(agency_.name);
+    // A bridge's queue is "@<bridge>" (hub/exchange/ledger.h); only an
+    // agency's poll counts against its silence.
+    if (agency_.role == Role::kAgency)
+      core_.directory->RecordPoll(agency_.name);
     // Read before looking for work: a send that commits between the look
     // and the park bumps it, and the park then wakes at once.
-    const uint64_t generation = core_.offers->Generation(agency_.name);
+    const uint64_t generation = core_.offers->Generation(owner_);
     if (TryFinish(wait_ == 0)) return;
     const int64_t deadline = NowMicros() + int64_t{wait_} * 1'000'000;
     const uint64_t token = core_.offers->Park(
-        agency_.name, deadline,
-        [this](bool passed) { return TryFinish(passed); }, generation);
+        owner_, deadline, [this](bool passed) { return TryFinish(passed); },
+        generation);
     if (token == 0) {  // the hub is shutting down
       TryFinish(true);
       return;
@@ -120,6 +125,7 @@ class PollReactor : public grpc::ServerUnaryReactor, public TrackedCall {
   grpc::CallbackServerContext* ctx_;
   ExchangeDeps core_;
   Identity agency_;
+  std::string owner_;  // whose queue: the agency, or "@<bridge>"
   truc::v1::PollResponse* response_;
   uint32_t max_;
   uint32_t wait_;

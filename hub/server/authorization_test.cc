@@ -11,10 +11,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/evidence.h"
+#include "common/sha256.h"
 #include "hub/exchange/cert_registry.h"
 #include "hub/ops/accounts.h"
 #include "hub/ops/axis_systems.h"
 #include "hub/testing/server_fixture.h"
+#include "truc/v1/bridge.grpc.pb.h"
 
 namespace truc::hub {
 namespace {
@@ -31,11 +34,22 @@ enum Caller {
   kOtherCa,   // the owner's identity in a certificate of another CA
   kRevoked,   // the owner's certificate, revoked
   kExpired,   // the owner's certificate, expired yesterday
+  kBridge,    // a bridge that does not reach the owner ("xa")
   kCallerCount
 };
-const char* const kCallerNames[] = {
-    "own agency", "another agency", "operator",           "no certificate",
-    "another CA", "revoked",        "expired certificate"};
+const char* const kCallerNames[] = {"own agency",
+                                    "another agency",
+                                    "operator",
+                                    "no certificate",
+                                    "another CA",
+                                    "revoked",
+                                    "expired certificate",
+                                    "a bridge reaching none of it"};
+
+// A remote agency, beyond the hub, reached through bridge "qg"; the owner
+// of the Bridge service's rows is that bridge's certificate.
+constexpr char kRemote[] = "000.00.00.G22";
+constexpr char kBridgeOwner[] = "bridge-qg";
 
 class AuthorizationTest;
 // Makes the call as `cert` (a certificate name of the fixture, or "" for
@@ -66,6 +80,25 @@ class AuthorizationTest : public ServerFixture {
       Write(owner + "-foreign.crt", foreign->cert_pem);
       Write(owner + "-foreign.key", foreign->key_pem);
     }
+    // The bridge "qg" that reaches kRemote, its revoked, expired and
+    // foreign twins, and a bridge "xa" that reaches nothing here.
+    Issue(kBridgeOwner, {Role::kBridge, "qg", "Cầu nối trục quốc gia"});
+    Issue("bridge-xa", {Role::kBridge, "xa", "Cầu nối khác"});
+    Issue(absl::StrCat(kBridgeOwner, "-revoked"),
+          {Role::kBridge, "qg", "", {}, {}, 30});
+    {
+      IssueRequest expired{Role::kBridge, "qg", ""};
+      expired.not_before_unix = now - 400 * 86400;
+      expired.not_after_unix = now - 86400;
+      Issue(absl::StrCat(kBridgeOwner, "-expired"), expired);
+      auto other_ca = CreateCertificateAuthority("CA lạ");
+      auto foreign_bridge =
+          IssueCertificate(*other_ca, {Role::kBridge, "qg", ""});
+      Write(absl::StrCat(kBridgeOwner, "-foreign.crt"),
+            foreign_bridge->cert_pem);
+      Write(absl::StrCat(kBridgeOwner, "-foreign.key"),
+            foreign_bridge->key_pem);
+    }
     Issue("operator-revoked", {Role::kOperator, "van-thu", "", {}, {}, 30});
     IssueRequest old{Role::kOperator, "van-thu", ""};
     old.not_before_unix = now - 400 * 86400;
@@ -76,8 +109,11 @@ class AuthorizationTest : public ServerFixture {
     Write("operator-foreign.crt", foreign->cert_pem);
     Write("operator-foreign.key", foreign->key_pem);
     const Identity op = SetupOperator();
+    ASSERT_TRUE(hub_->directory()
+                    ->Register(kRemote, "Văn phòng Chính phủ", "", op, "qg")
+                    .ok());
     for (const char* name : {"000.01.00.H99-revoked", "000.07.00.H99-revoked",
-                             "operator-revoked"}) {
+                             "operator-revoked", "bridge-qg-revoked"}) {
       ASSERT_TRUE(hub_->certificates()
                       ->Revoke(SerialOf(name), "phân quyền: thử thu hồi", op)
                       .ok());
@@ -101,6 +137,29 @@ class AuthorizationTest : public ServerFixture {
   }
   std::unique_ptr<truc::v1::Audit::Stub> Au(const std::string& cert) {
     return truc::v1::Audit::NewStub(As(cert));
+  }
+  // A fresh document from the office to kRemote, beyond the hub.
+  std::string RemoteDoc() {
+    auto sent = Send(kOffice, {kRemote}, {{"Báo cáo.pdf", "nội dung"}});
+    EXPECT_TRUE(sent.ok()) << sent.status();
+    return sent.ok() ? sent->document_id() : "";
+  }
+  std::unique_ptr<truc::v1::Bridge::Stub> Br(const std::string& cert) {
+    return truc::v1::Bridge::NewStub(As(cert));
+  }
+  // The statement bridge "qg" makes, as carrier, of kRemote's `status`.
+  truc::v1::BridgeStatusRequest BridgeReport(const std::string& id,
+                                             truc::v1::EdxmlStatus status) {
+    truc::v1::BridgeStatusRequest req;
+    req.set_document_id(id);
+    req.set_recipient(kRemote);
+    req.set_status(status);
+    auto doc = hub_->ledger()->GetDocument(id);
+    *req.mutable_receipt() = *SignBridgedStatement(
+        SignerOf(kBridgeOwner), id,
+        doc.ok() ? Sha256::Of(doc->envelope().header()) : std::string(32, '\0'),
+        kRemote, status, "", NowMicros());
+    return req;
   }
   // A fresh document from the office to Sở Y tế, with one attachment.
   std::string Doc() {
@@ -129,6 +188,18 @@ class AuthorizationTest : public ServerFixture {
   std::string NextCode() {
     return absl::StrFormat("000.%02d.40.H99", ++registered_);
   }
+  // Reads the first attachment of `id` to its end.
+  template <typename Stub>
+  static grpc::Status DownloadAll(Stub* stub, const std::string& id) {
+    grpc::ClientContext ctx;
+    truc::v1::DownloadRequest req;
+    req.set_document_id(id);
+    auto reader = stub->Download(&ctx, req);
+    truc::v1::DownloadChunk chunk;
+    while (reader->Read(&chunk)) {
+    }
+    return reader->Finish();
+  }
   template <typename Stub, typename Req, typename Resp>
   static grpc::Status Unary(Stub* stub,
                             grpc::Status (Stub::*method)(grpc::ClientContext*,
@@ -147,6 +218,7 @@ class AuthorizationTest : public ServerFixture {
 using Ex = truc::v1::Exchange::Stub;
 using Op = truc::v1::Operator::Stub;
 using Au = truc::v1::Audit::Stub;
+using Br = truc::v1::Bridge::Stub;
 
 // The decisions. A TLS client without a certificate, or with one the
 // handshake refuses (another CA, expired), never reaches a service: its
@@ -172,7 +244,7 @@ std::vector<Row> Table() {
          writer->WritesDone();
          return writer->Finish();
        },
-       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Exchange/Poll",
        kHealth,
        [](AuthorizationTest* t, const std::string& cert) {
@@ -181,22 +253,14 @@ std::vector<Row> Table() {
          return AuthorizationTest::Unary(t->Ex(cert).get(), &Ex::Poll, req);
        },
        // Another agency polls its own queue.
-       {OK, OK, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, OK, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Exchange/Download",
        kHealth,
        [](AuthorizationTest* t, const std::string& cert) {
          const std::string id = t->Doc();
-         auto stub = t->Ex(cert);
-         grpc::ClientContext ctx;
-         truc::v1::DownloadRequest req;
-         req.set_document_id(id);
-         auto reader = stub->Download(&ctx, req);
-         truc::v1::DownloadChunk chunk;
-         while (reader->Read(&chunk)) {
-         }
-         return reader->Finish();
+         return AuthorizationTest::DownloadAll(t->Ex(cert).get(), id);
        },
-       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Exchange/Acknowledge",
        kHealth,
        [](AuthorizationTest* t, const std::string& cert) {
@@ -204,7 +268,7 @@ std::vector<Row> Table() {
          return AuthorizationTest::Unary(t->Ex(cert).get(), &Ex::Acknowledge,
                                          t->AckRequest(kHealth, id));
        },
-       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Exchange/ReportStatus",
        kHealth,
        [](AuthorizationTest* t, const std::string& cert) {
@@ -217,7 +281,7 @@ std::vector<Row> Table() {
              t->Ex(cert).get(), &Ex::ReportStatus,
              t->ReportRequest(kHealth, id, truc::v1::EDXML_STATUS_ACCEPTED));
        },
-       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Exchange/GetDocumentStatus",
        kOffice,
        [](AuthorizationTest* t, const std::string& cert) {
@@ -226,7 +290,7 @@ std::vector<Row> Table() {
          return AuthorizationTest::Unary(t->Ex(cert).get(),
                                          &Ex::GetDocumentStatus, req);
        },
-       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Exchange/ListSent",
        kOffice,
        [](AuthorizationTest* t, const std::string& cert) {
@@ -234,7 +298,7 @@ std::vector<Row> Table() {
                                          truc::v1::ListSentRequest());
        },
        // Another agency lists what it sent itself.
-       {OK, OK, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, OK, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Exchange/Resend",
        kOffice,
        [](AuthorizationTest* t, const std::string& cert) {
@@ -243,7 +307,7 @@ std::vector<Row> Table() {
          return AuthorizationTest::Unary(t->Ex(cert).get(), &Ex::Resend, req);
        },
        // Only its sender; another agency may not resend it.
-       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Operator/RegisterAgency",
        "operator",
        [](AuthorizationTest* t, const std::string& cert) {
@@ -253,14 +317,14 @@ std::vector<Row> Table() {
          return AuthorizationTest::Unary(t->Op(cert).get(), &Op::RegisterAgency,
                                          req);
        },
-       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Operator/ListAgencies",
        "operator",
        [](AuthorizationTest* t, const std::string& cert) {
          return AuthorizationTest::Unary(t->Op(cert).get(), &Op::ListAgencies,
                                          truc::v1::ListAgenciesRequest());
        },
-       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Operator/SuspendAgency",
        "operator",
        [](AuthorizationTest* t, const std::string& cert) {
@@ -269,7 +333,7 @@ std::vector<Row> Table() {
          return AuthorizationTest::Unary(t->Op(cert).get(), &Op::SuspendAgency,
                                          req);
        },
-       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Operator/ResumeAgency",
        "operator",
        [](AuthorizationTest* t, const std::string& cert) {
@@ -278,7 +342,7 @@ std::vector<Row> Table() {
          return AuthorizationTest::Unary(t->Op(cert).get(), &Op::ResumeAgency,
                                          req);
        },
-       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Operator/GetDocumentStatus",
        "operator",
        [](AuthorizationTest* t, const std::string& cert) {
@@ -287,7 +351,7 @@ std::vector<Row> Table() {
          return AuthorizationTest::Unary(t->Op(cert).get(),
                                          &Op::GetDocumentStatus, req);
        },
-       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Operator/Resend",
        "operator",
        [](AuthorizationTest* t, const std::string& cert) {
@@ -295,14 +359,14 @@ std::vector<Row> Table() {
          req.set_document_id(t->Doc());
          return AuthorizationTest::Unary(t->Op(cert).get(), &Op::Resend, req);
        },
-       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Operator/ListPending",
        "operator",
        [](AuthorizationTest* t, const std::string& cert) {
          return AuthorizationTest::Unary(t->Op(cert).get(), &Op::ListPending,
                                          truc::v1::ListPendingRequest());
        },
-       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Operator/RevokeCertificate",
        "operator",
        [](AuthorizationTest* t, const std::string& cert) {
@@ -314,7 +378,7 @@ std::vector<Row> Table() {
          return AuthorizationTest::Unary(t->Op(cert).get(),
                                          &Op::RevokeCertificate, req);
        },
-       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Operator/ListCertificates",
        "operator",
        [](AuthorizationTest* t, const std::string& cert) {
@@ -322,7 +386,7 @@ std::vector<Row> Table() {
                                          &Op::ListCertificates,
                                          truc::v1::ListCertificatesRequest());
        },
-       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Operator/AddAccount",
        "operator",
        [](AuthorizationTest* t, const std::string& cert) {
@@ -334,7 +398,7 @@ std::vector<Row> Table() {
          return AuthorizationTest::Unary(t->Op(cert).get(), &Op::AddAccount,
                                          req);
        },
-       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Operator/GetServiceTable",
        "operator",
        [](AuthorizationTest* t, const std::string& cert) {
@@ -343,21 +407,21 @@ std::vector<Row> Table() {
          return AuthorizationTest::Unary(t->Op(cert).get(),
                                          &Op::GetServiceTable, req);
        },
-       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Operator/ListAlerts",
        "operator",
        [](AuthorizationTest* t, const std::string& cert) {
          return AuthorizationTest::Unary(t->Op(cert).get(), &Op::ListAlerts,
                                          truc::v1::ListAlertsRequest());
        },
-       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Operator/ListAccounts",
        "operator",
        [](AuthorizationTest* t, const std::string& cert) {
          return AuthorizationTest::Unary(t->Op(cert).get(), &Op::ListAccounts,
                                          truc::v1::ListAccountsRequest());
        },
-       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Operator/DisableAccount",
        "operator",
        [](AuthorizationTest* t, const std::string& cert) {
@@ -366,7 +430,7 @@ std::vector<Row> Table() {
          return AuthorizationTest::Unary(t->Op(cert).get(), &Op::DisableAccount,
                                          req);
        },
-       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Operator/EnableAccount",
        "operator",
        [](AuthorizationTest* t, const std::string& cert) {
@@ -375,7 +439,7 @@ std::vector<Row> Table() {
          return AuthorizationTest::Unary(t->Op(cert).get(), &Op::EnableAccount,
                                          req);
        },
-       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Operator/ResetAccount",
        "operator",
        [](AuthorizationTest* t, const std::string& cert) {
@@ -384,7 +448,7 @@ std::vector<Row> Table() {
          return AuthorizationTest::Unary(t->Op(cert).get(), &Op::ResetAccount,
                                          req);
        },
-       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Operator/AddAxisSystem",
        "operator",
        [](AuthorizationTest* t, const std::string& cert) {
@@ -394,7 +458,7 @@ std::vector<Row> Table() {
          return AuthorizationTest::Unary(t->Op(cert).get(), &Op::AddAxisSystem,
                                          req);
        },
-       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Operator/ListAxisSystems",
        "operator",
        [](AuthorizationTest* t, const std::string& cert) {
@@ -402,7 +466,7 @@ std::vector<Row> Table() {
                                          &Op::ListAxisSystems,
                                          truc::v1::ListAxisSystemsRequest());
        },
-       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Operator/RevokeAxisSystem",
        "operator",
        [](AuthorizationTest* t, const std::string& cert) {
@@ -412,7 +476,7 @@ std::vector<Row> Table() {
          return AuthorizationTest::Unary(t->Op(cert).get(),
                                          &Op::RevokeAxisSystem, req);
        },
-       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Audit/GetCheckpoint",
        kHealth,
        [](AuthorizationTest* t, const std::string& cert) {
@@ -421,7 +485,7 @@ std::vector<Row> Table() {
          return AuthorizationTest::Unary(t->Au(cert).get(), &Au::GetCheckpoint,
                                          req);
        },
-       {OK, OK, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, OK, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Audit/GetConsistencyProof",
        kHealth,
        [](AuthorizationTest* t, const std::string& cert) {
@@ -431,7 +495,7 @@ std::vector<Row> Table() {
          return AuthorizationTest::Unary(t->Au(cert).get(),
                                          &Au::GetConsistencyProof, req);
        },
-       {OK, OK, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, OK, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Audit/ProveDocument",
        kHealth,
        [](AuthorizationTest* t, const std::string& cert) {
@@ -441,16 +505,54 @@ std::vector<Row> Table() {
                                          req);
        },
        // Its sender, its recipients and operators; not another agency.
-       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Audit/VerifyLog",
        "operator",
        [](AuthorizationTest* t, const std::string& cert) {
          return AuthorizationTest::Unary(t->Au(cert).get(), &Au::VerifyLog,
                                          truc::v1::VerifyLogRequest());
        },
-       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, DENIED, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       // Health checking is open to every certificate of the province, and
       // refuses a revoked one like every other call.
+      // The Bridge service: the bridge that reaches the remote recipient
+      // takes, forwards and reports for it; another bridge sees nothing of
+      // it (and polls its own, empty, queue); no agency or operator calls
+      // it.
+      {"truc.v1.Bridge/Poll",
+       kBridgeOwner,
+       [](AuthorizationTest* t, const std::string& cert) {
+         t->RemoteDoc();
+         truc::v1::PollRequest req;
+         req.set_wait_seconds(0);
+         return AuthorizationTest::Unary(t->Br(cert).get(), &Br::Poll, req);
+       },
+       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, OK}},
+      {"truc.v1.Bridge/Download",
+       kBridgeOwner,
+       [](AuthorizationTest* t, const std::string& cert) {
+         const std::string id = t->RemoteDoc();
+         return AuthorizationTest::DownloadAll(t->Br(cert).get(), id);
+       },
+       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
+      {"truc.v1.Bridge/Forward",
+       kBridgeOwner,
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::ForwardRequest req;
+         req.set_document_id(t->RemoteDoc());
+         req.add_recipients(kRemote);
+         return AuthorizationTest::Unary(t->Br(cert).get(), &Br::Forward, req);
+       },
+       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
+      {"truc.v1.Bridge/ReportStatus",
+       kBridgeOwner,
+       [](AuthorizationTest* t, const std::string& cert) {
+         const std::string id = t->RemoteDoc();
+         return AuthorizationTest::Unary(
+             t->Br(cert).get(), &Br::ReportStatus,
+             t->BridgeReport(id, truc::v1::EDXML_STATUS_ARRIVED));
+       },
+       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"grpc.health.v1.Health/Check",
        kHealth,
        [](AuthorizationTest* t, const std::string& cert) {
@@ -466,7 +568,7 @@ std::vector<Row> Table() {
                            [&](grpc::Status s) { done.set_value(s); });
          return done.get_future().get();
        },
-       {OK, OK, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL}},
+       {OK, OK, OK, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, OK}},
   };
 }
 
@@ -487,6 +589,8 @@ std::string CertOf(const Row& row, Caller caller) {
       return row.owner + "-revoked";
     case kExpired:
       return row.owner + "-expired";
+    case kBridge:
+      return "bridge-xa";
     default:
       return "";
   }
@@ -507,8 +611,8 @@ TEST_F(AuthorizationTest, EveryMethodOfEveryServiceHasARow) {
   std::set<std::string> rows;
   for (const Row& row : Table()) rows.insert(row.method);
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
-  for (const char* service :
-       {"truc.v1.Exchange", "truc.v1.Operator", "truc.v1.Audit"}) {
+  for (const char* service : {"truc.v1.Exchange", "truc.v1.Operator",
+                              "truc.v1.Audit", "truc.v1.Bridge"}) {
     const auto* s = pool->FindServiceByName(service);
     ASSERT_NE(s, nullptr) << service;
     for (int i = 0; i < s->method_count(); ++i) {

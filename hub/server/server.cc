@@ -37,6 +37,7 @@
 #include "hub/ops/notifier.h"
 #include "hub/rpc/audit_service.h"
 #include "hub/rpc/authenticator.h"
+#include "hub/rpc/bridge_service.h"
 #include "hub/rpc/call_tracker.h"
 #include "hub/rpc/exchange_service.h"
 #include "hub/rpc/operator_service.h"
@@ -174,11 +175,21 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
       hub->alerts_.get(), NowMicros, config.axis_organ_id(), systems,
       hub->carried_.get()});
   Operations* operations = hub->operations_.get();
-  hub->exchange_ = std::make_unique<ExchangeService>(ExchangeDeps{
-      operations, hub->auth_.get(), hub->directory_.get(), hub->ledger_.get(),
-      hub->blobs_.get(), hub->offers_.get(), hub->admission_.get(),
-      hub->pool_.get(), hub->calls_.get(), hub->certificates_.get(),
-      hub->trust_.get(), limits, config.max_poll_wait_seconds()});
+  const ExchangeDeps exchange_deps{operations,
+                                   hub->auth_.get(),
+                                   hub->directory_.get(),
+                                   hub->ledger_.get(),
+                                   hub->blobs_.get(),
+                                   hub->offers_.get(),
+                                   hub->admission_.get(),
+                                   hub->pool_.get(),
+                                   hub->calls_.get(),
+                                   hub->certificates_.get(),
+                                   hub->trust_.get(),
+                                   limits,
+                                   config.max_poll_wait_seconds()};
+  hub->exchange_ = std::make_unique<ExchangeService>(exchange_deps);
+  hub->bridge_ = std::make_unique<BridgeService>(exchange_deps);
   hub->operator_ = std::make_unique<OperatorService>(
       OperatorDeps{operations, hub->auth_.get(), hub->pool_.get()});
   hub->audit_service_ = std::make_unique<AuditService>(AuditDeps{
@@ -198,6 +209,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.AddListeningPort(config.listen_address(), creds, &hub->port_);
   builder.RegisterService(hub->exchange_.get());
+  builder.RegisterService(hub->bridge_.get());
   builder.RegisterService(hub->operator_.get());
   builder.RegisterService(hub->audit_service_.get());
   // A chunk is at most 4 MiB; the header is capped separately.

@@ -53,6 +53,7 @@ class ConsoleApi;
 class ConsoleServer;
 class SessionTable;
 class Directory;
+class BridgeService;
 class ExchangeService;
 class HubSigningKey;
 class HubTrust;
@@ -154,6 +155,7 @@ class HubServer {
   std::shared_ptr<Authenticator> auth_;
   std::unique_ptr<Operations> operations_;
   std::unique_ptr<ExchangeService> exchange_;
+  std::unique_ptr<BridgeService> bridge_;
   std::unique_ptr<OperatorService> operator_;
   std::unique_ptr<AuditService> audit_service_;
   std::unique_ptr<grpc::Server> server_;

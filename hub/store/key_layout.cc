@@ -109,6 +109,27 @@ std::string Queue(absl::string_view recipient, uint8_t rank, int64_t t,
                       EncodeFixed64(static_cast<uint64_t>(t)), id);
 }
 
+std::string BridgeQueuePrefix(absl::string_view bridge) {
+  return absl::StrCat(kQueuePrefix, "@", bridge, "/");
+}
+
+std::string BridgeQueue(absl::string_view bridge, uint8_t rank, int64_t t,
+                        absl::string_view id, absl::string_view recipient) {
+  return absl::StrCat(
+      BridgeQueuePrefix(bridge), std::string(1, static_cast<char>(rank)),
+      EncodeFixed64(static_cast<uint64_t>(t)), id, "/", recipient);
+}
+
+std::pair<absl::string_view, absl::string_view> ParseBridgeQueueKey(
+    absl::string_view key, absl::string_view bridge) {
+  const size_t skip = 2 + 1 + bridge.size() + 1 + 1 + 8;
+  if (key.size() <= skip) return {};
+  absl::string_view rest = key.substr(skip);
+  const size_t slash = rest.find('/');
+  if (slash == absl::string_view::npos) return {};
+  return {rest.substr(0, slash), rest.substr(slash + 1)};
+}
+
 absl::string_view DocumentOfQueueKey(absl::string_view key,
                                      absl::string_view recipient) {
   size_t skip = 2 + recipient.size() + 1 + 1 + 8;

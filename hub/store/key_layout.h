@@ -9,6 +9,10 @@
 //   i/<sender>\0<idempotency key>       document id
 //   r/<document>/<recipient>            DeliveryRecord
 //   q/<recipient>/<rank><time><document>    queue entry (not yet acknowledged)
+//   q/@<bridge>/<rank><time><document>/<recipient>
+//                                       queue entry of a recipient beyond
+//                                       this hub, for the bridge reaching it
+//                                       (not yet forwarded)
 //   p/<rank><time><document>/<recipient>    "not yet received" index ("",
 //                                       "R": refused on arrival, or "P":
 //                                       a paper copy only)
@@ -46,6 +50,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "absl/strings/string_view.h"
 #include "truc/v1/envelope.pb.h"
@@ -171,6 +176,14 @@ std::string AxisSystem(absl::string_view id);
 // version (hub/exchange/directory.h).
 std::string DirectoryChange(uint64_t version, absl::string_view code);
 
+// The queue of a bridge ('@' never begins an agency code).
+std::string BridgeQueuePrefix(absl::string_view bridge);
+std::string BridgeQueue(absl::string_view bridge, uint8_t rank, int64_t t,
+                        absl::string_view id, absl::string_view recipient);
+// The document and the recipient of a BridgeQueue key (empty if it is
+// not one of `bridge`).
+std::pair<absl::string_view, absl::string_view> ParseBridgeQueueKey(
+    absl::string_view key, absl::string_view bridge);
 // Splits a queue key's tail (after QueuePrefix) into its document id.
 absl::string_view DocumentOfQueueKey(absl::string_view key,
                                      absl::string_view recipient);

@@ -106,6 +106,12 @@ class FixtureKeys {
     }
     auto op = Issue({Role::kOperator, "van-thu", "Văn thư"});
     signers_["operator"] = std::move(*Signer::FromPem(op.key_pem, op.cert_pem));
+    // Bridges to agencies beyond the hub: "bridge:<name>".
+    for (const char* name : {"qg", "xa"}) {
+      auto b = Issue({Role::kBridge, name, name});
+      signers_[absl::StrCat("bridge:", name)] =
+          std::move(*Signer::FromPem(b.key_pem, b.cert_pem));
+    }
   }
 
   // A certificate valid around kFixtureStart.

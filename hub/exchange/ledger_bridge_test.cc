@@ -1,0 +1,199 @@
+// Recipients beyond the hub: queued for the bridge that reaches them,
+// taken by it (forwarded: still not received), and their statuses brought
+// back by it, on both stores.
+#include "common/evidence.h"
+#include "hub/exchange/ledger.h"
+#include "hub/testing/hub_fixture.h"
+
+namespace truc::hub {
+namespace {
+
+using namespace ::truc::hub::testing;  // NOLINT
+using ::testing::ElementsAre;
+using ::truc::testing::StatusIs;
+
+constexpr char kGovOffice[] = "000.00.00.G22";  // Văn phòng Chính phủ
+constexpr char kMinistry[] = "000.00.00.G17";   // a ministry, same bridge
+constexpr char kOtherTier[] = "000.00.00.H41";  // through another bridge
+
+class LedgerBridgeTest : public HubFixture,
+                         public ::testing::WithParamInterface<StoreKind> {
+ protected:
+  StoreKind store_kind() const override { return GetParam(); }
+
+  void SetUp() override {
+    HubFixture::SetUp();
+    const Identity& op = Operator();
+    ASSERT_TRUE(
+        directory_->Register(kGovOffice, "Văn phòng Chính phủ", "", op, "qg")
+            .ok());
+    ASSERT_TRUE(directory_->Register(kMinistry, "Bộ Y tế", "", op, "qg").ok());
+    ASSERT_TRUE(
+        directory_
+            ->Register(kOtherTier, "Bộ Tài nguyên và Môi trường", "", op, "xa")
+            .ok());
+  }
+
+  const Identity& Bridge(const std::string& name) {
+    return Who(absl::StrCat("bridge:", name));
+  }
+
+  std::string Send() {
+    auto sent = Accept(
+        MakeHeader(kOffice, {kHealth, kGovOffice, kMinistry, kOtherTier}),
+        "k-bridge");
+    EXPECT_TRUE(sent.ok()) << sent.status();
+    return sent.ok() ? sent->document_id() : "";
+  }
+
+  truc::v1::RecipientStatus Row(const std::string& id,
+                                const std::string& code) {
+    auto status = ledger_->StatusOf(id);
+    EXPECT_TRUE(status.ok()) << status.status();
+    for (const auto& r : status->recipients()) {
+      if (r.organ_id() == code) return r;
+    }
+    ADD_FAILURE() << code << " is not a recipient";
+    return {};
+  }
+
+  // Bridge `name`'s statement, as carrier, of `code`'s `status`.
+  truc::v1::Receipt Carried(const std::string& name, const std::string& id,
+                            const std::string& code,
+                            truc::v1::EdxmlStatus status) {
+    return *SignBridgedStatement(keys_.signer(absl::StrCat("bridge:", name)),
+                                 id, HeaderDigest(id), code, status, "",
+                                 now_.load());
+  }
+};
+INSTANTIATE_TEST_SUITE_P(Stores, LedgerBridgeTest, kBothStores, StoreKindName);
+
+TEST_P(LedgerBridgeTest, ARemoteRecipientIsQueuedForItsBridgeNotAnAgent) {
+  const std::string id = Send();
+  auto agent = ledger_->Lease(Who(kHealth), 10);
+  ASSERT_TRUE(agent.ok());
+  ASSERT_EQ(agent->size(), 1u);
+  EXPECT_EQ((*agent)[0].recipients_size(), 0);
+  // One delivery per bridge, naming the recipients it reaches.
+  auto qg = ledger_->Lease(Bridge("qg"), 10);
+  ASSERT_TRUE(qg.ok()) << qg.status();
+  ASSERT_EQ(qg->size(), 1u);
+  EXPECT_EQ((*qg)[0].document_id(), id);
+  EXPECT_THAT((*qg)[0].recipients(), ElementsAre(kMinistry, kGovOffice));
+  auto xa = ledger_->Lease(Bridge("xa"), 10);
+  ASSERT_TRUE(xa.ok());
+  ASSERT_EQ(xa->size(), 1u);
+  EXPECT_THAT((*xa)[0].recipients(), ElementsAre(kOtherTier));
+  // Leased to the bridge: offered again only when the lease ends.
+  EXPECT_TRUE(ledger_->Lease(Bridge("qg"), 10)->empty());
+  const auto row = Row(id, kGovOffice);
+  EXPECT_EQ(row.state(), truc::v1::DELIVERY_STATE_LEASED);
+  EXPECT_EQ(row.via_bridge(), "qg");
+  EXPECT_FALSE(row.silent()) << "no agent of it here to be silent";
+  // Its agent, if one tried here, is turned away.
+  EXPECT_THAT(directory_->CheckCaller(kGovOffice),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       "reached through bridge qg"));
+}
+
+TEST_P(LedgerBridgeTest, ForwardedIsStillNotReceived) {
+  const std::string id = Send();
+  auto forwarded = ledger_->Forward(Bridge("qg"), id, {});
+  ASSERT_TRUE(forwarded.ok()) << forwarded.status();
+  EXPECT_THAT(forwarded->forwarded(), ElementsAre(kGovOffice, kMinistry));
+  const auto row = Row(id, kGovOffice);
+  EXPECT_EQ(row.state(), truc::v1::DELIVERY_STATE_FORWARDED);
+  EXPECT_EQ(row.reception(), truc::v1::RECEPTION_NOT_RECEIVED);
+  EXPECT_NE(row.forwarded_at().unix_micros(), 0);
+  EXPECT_EQ(ledger_->StatusOf(id)->received_count(), 0u);
+  // Still among what units have not received, as forwarded.
+  auto pending = ledger_->ListPending({});
+  ASSERT_TRUE(pending.ok());
+  ASSERT_EQ(pending->documents_size(), 1);
+  int forwarded_rows = 0;
+  for (const auto& r : pending->documents(0).recipients()) {
+    forwarded_rows += r.state() == truc::v1::DELIVERY_STATE_FORWARDED;
+  }
+  EXPECT_EQ(forwarded_rows, 2);
+  // No longer offered to the bridge; forwarding again records nothing.
+  EXPECT_TRUE(ledger_->Lease(Bridge("qg"), 10)->empty());
+  const uint64_t events = audit_->size();
+  auto again = ledger_->Forward(Bridge("qg"), id, {kGovOffice});
+  ASSERT_TRUE(again.ok());
+  EXPECT_THAT(again->forwarded(), ElementsAre(kGovOffice));
+  EXPECT_EQ(audit_->size(), events);
+  // A recipient the bridge does not reach, named: refused.
+  EXPECT_THAT(ledger_->Forward(Bridge("qg"), id, {kOtherTier}),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       "is not reached through bridge qg"));
+  EXPECT_THAT(ledger_->Forward(Bridge("qg"), id, {kHealth}),
+              StatusIs(absl::StatusCode::kPermissionDenied, "not reached"));
+  // The other bridge's recipient still waits for it.
+  EXPECT_EQ(ledger_->Lease(Bridge("xa"), 10)->size(), 1u);
+}
+
+TEST_P(LedgerBridgeTest, StatusesComeBackThroughTheBridge) {
+  const std::string id = Send();
+  ASSERT_TRUE(ledger_->Forward(Bridge("qg"), id, {}).ok());
+  truc::v1::AcknowledgeRequest ack;
+  ack.set_document_id(id);
+  *ack.mutable_receipt() =
+      Carried("qg", id, kGovOffice, truc::v1::EDXML_STATUS_ARRIVED);
+  auto arrived = ledger_->Acknowledge(Bridge("qg"), ack, kGovOffice);
+  ASSERT_TRUE(arrived.ok()) << arrived.status();
+  EXPECT_EQ(Row(id, kGovOffice).state(), truc::v1::DELIVERY_STATE_ARRIVED);
+  EXPECT_EQ(ledger_->StatusOf(id)->received_count(), 1u);
+  // The statement, checked offline, names the bridge as carrier.
+  auto statement = VerifyReceipt(
+      keys_.anchor(),
+      ledger_->StatusOf(id, true)->recipients(1).history(0).receipt());
+  ASSERT_TRUE(statement.ok()) << statement.status();
+  EXPECT_EQ(statement->body.carried_by_bridge(), "qg");
+  EXPECT_EQ(statement->signer.role, Role::kBridge);
+
+  truc::v1::ReportStatusRequest read;
+  read.set_document_id(id);
+  read.set_status(truc::v1::EDXML_STATUS_ACCEPTED);
+  *read.mutable_receipt() =
+      Carried("qg", id, kGovOffice, truc::v1::EDXML_STATUS_ACCEPTED);
+  ASSERT_TRUE(ledger_->ReportStatus(Bridge("qg"), read, kGovOffice).ok());
+  EXPECT_EQ(Row(id, kGovOffice).state(), truc::v1::DELIVERY_STATE_ACCEPTED);
+
+  // Not the bridge's own statement: refused, nothing recorded.
+  truc::v1::AcknowledgeRequest forged;
+  forged.set_document_id(id);
+  *forged.mutable_receipt() =
+      Carried("xa", id, kMinistry, truc::v1::EDXML_STATUS_ARRIVED);
+  EXPECT_THAT(ledger_->Acknowledge(Bridge("qg"), forged, kMinistry),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "bridge qg must sign its statement as carrier"));
+  // A bridge's statement handed in by an agent: refused too.
+  truc::v1::AcknowledgeRequest handed;
+  handed.set_document_id(id);
+  *handed.mutable_receipt() =
+      Carried("qg", id, kHealth, truc::v1::EDXML_STATUS_ARRIVED);
+  EXPECT_THAT(ledger_->Acknowledge(Who(kHealth), handed),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "only that bridge reports it"));
+  EXPECT_EQ(Row(id, kMinistry).state(), truc::v1::DELIVERY_STATE_FORWARDED);
+}
+
+TEST_P(LedgerBridgeTest, AResendOffersItToTheBridgeAgain) {
+  const std::string id = Send();
+  ASSERT_TRUE(ledger_->Forward(Bridge("qg"), id, {}).ok());
+  ASSERT_TRUE(Ack(kHealth, id).ok());
+  auto resent = ledger_->Resend(id, Who(kOffice));
+  ASSERT_TRUE(resent.ok()) << resent.status();
+  EXPECT_THAT(*resent, ElementsAre(kMinistry, kGovOffice, kOtherTier));
+  auto qg = ledger_->Lease(Bridge("qg"), 10);
+  ASSERT_TRUE(qg.ok());
+  ASSERT_EQ(qg->size(), 1u);
+  EXPECT_THAT((*qg)[0].recipients(), ElementsAre(kMinistry, kGovOffice));
+  // Forwarded again, it waits beyond as before.
+  ASSERT_TRUE(ledger_->Forward(Bridge("qg"), id, {}).ok());
+  EXPECT_TRUE(ledger_->Lease(Bridge("qg"), 10)->empty());
+  EXPECT_EQ(Row(id, kMinistry).state(), truc::v1::DELIVERY_STATE_FORWARDED);
+}
+
+}  // namespace
+}  // namespace truc::hub

@@ -1,0 +1,63 @@
+#include "hub/rpc/bridge_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "hub/rpc/call_util.h"
+#include "hub/rpc/download_reactor.h"
+#include "hub/rpc/poll_reactor.h"
+
+namespace truc::hub {
+
+absl::StatusOr<Identity> BridgeService::CallerBridge(
+    const grpc::ServerContextBase& ctx) {
+  TRUC_ASSIGN_OR_RETURN(Identity id,
+                        deps_.auth->Authenticate(ctx.auth_context().get()));
+  if (id.role != Role::kBridge) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "the bridge service needs a bridge certificate; this one is ",
+        id.ToString()));
+  }
+  return id;
+}
+
+template <typename Op>
+grpc::ServerUnaryReactor* BridgeService::AsBridge(
+    grpc::CallbackServerContext* ctx, Op op) {
+  return OnPool(ctx, deps_.pool, [this, ctx, op]() -> absl::Status {
+    TRUC_ASSIGN_OR_RETURN(Identity caller, CallerBridge(*ctx));
+    return op(Actor::ForCertificate(caller));
+  });
+}
+
+grpc::ServerUnaryReactor* BridgeService::Poll(
+    grpc::CallbackServerContext* ctx, const truc::v1::PollRequest* request,
+    truc::v1::PollResponse* response) {
+  auto caller = CallerBridge(*ctx);
+  if (!caller.ok()) return FinishNow(ctx, caller.status());
+  return NewPollReactor(ctx, deps_, *caller, *request, response);
+}
+
+grpc::ServerWriteReactor<truc::v1::DownloadChunk>* BridgeService::Download(
+    grpc::CallbackServerContext* ctx,
+    const truc::v1::DownloadRequest* request) {
+  return NewDownloadReactor(ctx, CallerBridge(*ctx), deps_, *request);
+}
+
+grpc::ServerUnaryReactor* BridgeService::Forward(
+    grpc::CallbackServerContext* ctx, const truc::v1::ForwardRequest* request,
+    truc::v1::ForwardResponse* response) {
+  return AsBridge(ctx, [this, request, response](const Actor& a) {
+    return Assign(deps_.operations->Forward(a, *request), response);
+  });
+}
+
+grpc::ServerUnaryReactor* BridgeService::ReportStatus(
+    grpc::CallbackServerContext* ctx,
+    const truc::v1::BridgeStatusRequest* request,
+    truc::v1::BridgeStatusResponse* response) {
+  return AsBridge(ctx, [this, request, response](const Actor& a) {
+    return Assign(deps_.operations->BridgeStatus(a, *request), response);
+  });
+}
+
+}  // namespace truc::hub
