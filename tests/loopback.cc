@@ -210,4 +210,9 @@ std::unique_ptr<truc::v1::Operator::Stub> Loopback::Operator() const {
   return truc::v1::Operator::NewStub(MustChannel(Channel("operator")));
 }
 
+std::unique_ptr<truc::v1::Bridge::Stub> Loopback::Bridge(
+    const std::string& cert) const {
+  return truc::v1::Bridge::NewStub(MustChannel(Channel(cert)));
+}
+
 }  // namespace truc::testing

@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "common/pki.h"
 #include "tests/process.h"
+#include "truc/v1/bridge.grpc.pb.h"
 #include "truc/v1/config.pb.h"
 #include "truc/v1/exchange.grpc.pb.h"
 #include "truc/v1/operator.grpc.pb.h"
@@ -125,6 +126,8 @@ class Loopback {
   std::unique_ptr<truc::v1::Exchange::Stub> Exchange(
       const std::string& code) const;
   std::unique_ptr<truc::v1::Operator::Stub> Operator() const;
+  // The Bridge service as the bridge whose certificate is <dir>/<cert>.crt.
+  std::unique_ptr<truc::v1::Bridge::Stub> Bridge(const std::string& cert) const;
 
  private:
   Loopback() = default;

@@ -77,6 +77,11 @@ std::unique_ptr<truc::v1::Operator::Stub> Province::Operator() {
   return loopback_->Operator();
 }
 
+std::unique_ptr<truc::v1::Bridge::Stub> Province::Bridge(
+    const std::string& cert) {
+  return loopback_->Bridge(cert);
+}
+
 void Province::SmallProvince() {
   for (const char* code : {kOffice, kHealth, kYTich}) IssueAgency(code);
   Register("000.00.00.H99", "UBND tỉnh Lạng Sơn");

@@ -75,6 +75,8 @@ class Province {
 
   std::unique_ptr<truc::v1::Exchange::Stub> Exchange(const std::string& code);
   std::unique_ptr<truc::v1::Operator::Stub> Operator();
+  // As the bridge whose certificate is <dir>/<cert>.crt.
+  std::unique_ptr<truc::v1::Bridge::Stub> Bridge(const std::string& cert);
 
   // Sends as `from` through the shared client; files are written under
   // <dir>/outgoing first.
