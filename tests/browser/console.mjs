@@ -8,6 +8,7 @@ import { chromium } from 'playwright-core';
 
 const URL = process.env.CONSOLE_URL;
 const DOC = process.env.DOC;
+const REMOTE_DOC = process.env.REMOTE_DOC;
 const SHOTS = process.env.ARTIFACTS;
 const PASSWORDS = {
   'quantri': 'mat-khau-quan-tri-2026',
@@ -138,6 +139,20 @@ try {
       };
     }, DOC);
     assert.deepEqual(forged, { resend: 404, paper: 404, noToken: 403, suspend: 403, form: 415 });
+    await page.click('#logout');
+    await page.waitForSelector('#login');
+  });
+
+  await run('an agency beyond the hub shows the bridge it waits for', async () => {
+    await logIn(page, 'quantri');
+    await page.waitForSelector('#board, #board-empty');
+    await page.goto(`${URL}/#/doc/${REMOTE_DOC}`);
+    const row = page.locator('tr[data-recipient="000.00.00.G22"]');
+    await row.waitFor();
+    const text = await row.innerText();
+    assert.match(text, /Văn phòng Chính phủ/);
+    assert.match(text, /qua cầu nối quoc-gia: chờ cầu nối nhận/);
+    assert.equal(await row.getAttribute('class'), 'outstanding');
     await page.click('#logout');
     await page.waitForSelector('#login');
   });

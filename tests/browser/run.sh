@@ -57,6 +57,8 @@ done
 
 export TRUC_PROFILE="$WORK/profiles/operator.profile"
 "$TRUC" agency import "$ROOT/deploy/sample-province.csv" >/dev/null
+# An agency beyond the province, reached through a bridge (none runs here).
+"$TRUC" agency add 000.00.00.G22 "Văn phòng Chính phủ" --bridge quoc-gia >/dev/null
 echo "mat-khau-quan-tri-2026" | "$TRUC" account add quantri --role operator \
   --display-name "Trần Minh Quân" --password-stdin >/dev/null
 echo "mat-khau-van-phong-2026" | "$TRUC" account add vanthu.vp --role clerk \
@@ -90,8 +92,12 @@ DOC=$("$TRUC" send --to "$HEALTH,$FINANCE,$YTICH" \
 for _ in $(seq 100); do
   "$TRUC" status "$DOC" | grep -q "^1 of 3 received" && break; sleep 0.1
 done
+REMOTE_DOC=$("$TRUC" send --to 000.00.00.G22 \
+  --subject "V/v báo cáo tình hình mưa lũ" \
+  --number 46 --notation UBND-VP --type "Báo cáo" --signer "Nguyễn Văn An" \
+  --urgency express "$WORK/cv.txt")
 
 export CONSOLE_URL="https://127.0.0.1:$(cat "$WORK/hub/console.port")"
-export DOC CHROMIUM
+export DOC REMOTE_DOC CHROMIUM
 export FINANCE_AGENT_CMD="$AGENT run --config $WORK/agents/$FINANCE/agent.conf"
 node "$HERE/console.mjs"

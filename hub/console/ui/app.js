@@ -40,6 +40,8 @@ const TEXT = {
     'paper.note': 'Ghi chú', 'paper.submit': 'Ghi nhận', 'paper.cancel': 'Hủy',
     'paper.by': 'Bản giấy: {carrier} mang đến {at}, {signer} ký nhận (ghi bởi {who})',
     'agent.never': 'chưa từng kết nối', 'agent.last': 'kết nối {t} trước', 'agent.silent': 'MẤT LIÊN LẠC',
+    'bridge.waiting': 'ngoài trục tỉnh, qua cầu nối {bridge}: chờ cầu nối nhận',
+    'bridge.forwarded': 'ngoài trục tỉnh: cầu nối {bridge} đã chuyển đi lúc {at}, chờ nơi nhận báo đến',
     'agencies.title': 'Danh bạ đơn vị', 'agencies.code': 'Mã', 'agencies.name': 'Tên đơn vị',
     'agencies.parent': 'Đơn vị cấp trên', 'agencies.state': 'Tình trạng', 'agencies.agent': 'Máy trạm',
     'agencies.waiting': 'Văn bản chờ', 'agencies.suspend': 'Tạm ngừng', 'agencies.resume': 'Cho hoạt động lại',
@@ -98,6 +100,8 @@ const TEXT = {
     'paper.note': 'Note', 'paper.submit': 'Record', 'paper.cancel': 'Cancel',
     'paper.by': 'Paper copy: carried by {carrier} at {at}, signed for by {signer} (recorded by {who})',
     'agent.never': 'never polled', 'agent.last': 'last polled {t} ago', 'agent.silent': 'SILENT',
+    'bridge.waiting': 'beyond this hub, via bridge {bridge}: waiting for the bridge',
+    'bridge.forwarded': 'beyond this hub: bridge {bridge} forwarded it at {at}; waiting for its arrival',
     'agencies.title': 'Directory', 'agencies.code': 'Code', 'agencies.name': 'Name',
     'agencies.parent': 'Parent', 'agencies.state': 'State', 'agencies.agent': 'Agent',
     'agencies.waiting': 'Waiting', 'agencies.suspend': 'Suspend', 'agencies.resume': 'Resume',
@@ -292,6 +296,12 @@ function showPassword() {
 }
 
 function agentCell(r) {
+  // An agency beyond this hub has no agent here: its bridge takes it on.
+  if (r.via_bridge) {
+    return el('span', { class: 'muted' }, micros(r.forwarded_at)
+      ? t('bridge.forwarded', { bridge: r.via_bridge, at: vnTime(r.forwarded_at) })
+      : t('bridge.waiting', { bridge: r.via_bridge }));
+  }
   const last = micros(r.last_poll_at);
   const text = last ? t('agent.last', { t: age(Date.now() * 1000 - last) }) : t('agent.never');
   return el('span', { class: r.silent ? 'silent' : 'muted' }, r.silent ? t('agent.silent') + ' · ' : '', text);
