@@ -139,6 +139,27 @@ absl::StatusOr<Identity> VerifyEnvelope(const TrustAnchor& anchor,
                                         const truc::v1::Envelope& envelope,
                                         const std::string& sender_agency,
                                         int64_t at_unix) {
+  if (!envelope.carried_by_bridge().empty()) {
+    // Brought in from beyond the hub: the sender's own signature may be of
+    // another CA; the bridge vouches for the header as carrier.
+    if (!envelope.has_carrier_signature()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the envelope names bridge ", envelope.carried_by_bridge(),
+          " as its carrier but carries no signature of it"));
+    }
+    TRUC_ASSIGN_OR_RETURN(
+        Identity carrier,
+        VerifySignature(anchor, kBridgedHeaderContext, envelope.header(),
+                        envelope.carrier_signature(), at_unix));
+    if (carrier.role != Role::kBridge ||
+        carrier.name != envelope.carried_by_bridge()) {
+      return absl::UnauthenticatedError(absl::StrCat(
+          "a document brought in by bridge ", envelope.carried_by_bridge(),
+          " must be signed by that bridge as carrier; this one is signed by ",
+          carrier.ToString()));
+    }
+    return carrier;
+  }
   if (!envelope.has_signature()) {
     return absl::InvalidArgumentError(
         "the envelope carries no signature of its sender");

@@ -61,7 +61,11 @@ absl::StatusOr<VerifiedReceipt> VerifyReceipt(const TrustAnchor& anchor,
 // certificate of `sender_agency`), or, for a document that came through
 // the hub's national-axis API (envelope.carried_for_system set), the hub's
 // signature as its carrier (context kCarriedHeaderContext, a hub
-// certificate). Returns the signer. INVALID_ARGUMENT without a signature;
+// certificate), or, for a document a bridge brought in from beyond the hub
+// (envelope.carried_by_bridge set), that bridge's signature as carrier
+// (context kBridgedHeaderContext; the sender's own signature, of another
+// CA maybe, is kept beside it as evidence but not checked here).
+// Returns the signer. INVALID_ARGUMENT without a signature;
 // UNAUTHENTICATED naming what does not check out (another agency's,
 // another CA's, expired, altered). The hub, the agent and `truc status
 // --evidence` all check envelopes with this.

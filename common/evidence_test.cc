@@ -118,6 +118,50 @@ TEST_F(EvidenceTest, AStatusStatementMustBeSignedByItsRecipient) {
               StatusIs(absl::StatusCode::kUnauthenticated, "by the hub"));
 }
 
+TEST_F(EvidenceTest, ABridgeVouchesOnlyForWhatItCarriesAndNamesItself) {
+  auto qg = Make(Role::kBridge, "quoc-gia", "Cầu nối", KeyType::kEcP256);
+  auto xa = Make(Role::kBridge, "xa", "Cầu nối khác", KeyType::kEcP256);
+  // A document from beyond: the sender's signature under another CA, the
+  // bridge's as carrier.
+  auto other_ca = CreateCertificateAuthority("CA Chính phủ");
+  auto far = IssueCertificate(*other_ca, {Role::kAgency, "000.00.00.G22", ""});
+  auto sender = Signer::FromPem(far->key_pem, far->cert_pem);
+  truc::v1::Envelope env;
+  env.set_header("header bytes");
+  *env.mutable_signature() = *(*sender)->Sign(kHeaderContext, env.header());
+  env.set_carried_by_bridge("quoc-gia");
+  *env.mutable_carrier_signature() =
+      *qg->Sign(kBridgedHeaderContext, env.header());
+  auto carrier =
+      VerifyEnvelope(*anchor_, env, "000.00.00.G22", kNowMicros / 1'000'000);
+  ASSERT_TRUE(carrier.ok()) << carrier.status();
+  EXPECT_EQ(carrier->role, Role::kBridge);
+  EXPECT_EQ(carrier->name, "quoc-gia");
+  // Another bridge's signature, or the sender's context, does not do.
+  *env.mutable_carrier_signature() =
+      *xa->Sign(kBridgedHeaderContext, env.header());
+  EXPECT_THAT(
+      VerifyEnvelope(*anchor_, env, "000.00.00.G22", kNowMicros / 1'000'000),
+      StatusIs(absl::StatusCode::kUnauthenticated,
+               "must be signed by that bridge"));
+  *env.mutable_carrier_signature() = *qg->Sign(kHeaderContext, env.header());
+  EXPECT_FALSE(
+      VerifyEnvelope(*anchor_, env, "000.00.00.G22", kNowMicros / 1'000'000)
+          .ok());
+  // Its statement of a remote recipient's status names it, and only it.
+  auto statement = SignBridgedStatement(
+      *qg, "20261207-0a1b2c3d4e5f", Sha256::Of("header"), "000.00.00.G22",
+      truc::v1::EDXML_STATUS_ARRIVED, "", kNowMicros);
+  auto v = VerifyReceipt(*anchor_, *statement);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->body.carried_by_bridge(), "quoc-gia");
+  truc::v1::ReceiptBody body = v->body;
+  body.set_carried_by_bridge("xa");
+  EXPECT_THAT(VerifyReceipt(*anchor_, *SignReceipt(*qg, body)),
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       "must be signed by that bridge"));
+}
+
 TEST_F(EvidenceTest, MalformedReceiptsAreNamed) {
   truc::v1::Receipt empty;
   EXPECT_THAT(VerifyReceipt(*anchor_, empty),

@@ -29,6 +29,10 @@ inline constexpr absl::string_view kHeaderContext = "truc.v1.DocumentHeader";
 // national-axis API (Envelope.carried_for_system).
 inline constexpr absl::string_view kCarriedHeaderContext =
     "truc.v1.DocumentHeader.carried";
+// A header a bridge signs as the carrier of a document it brought in from
+// beyond the hub (Envelope.carried_by_bridge).
+inline constexpr absl::string_view kBridgedHeaderContext =
+    "truc.v1.DocumentHeader.bridged";
 inline constexpr absl::string_view kReceiptContext = "truc.v1.ReceiptBody";
 inline constexpr absl::string_view kCheckpointContext = "truc.v1.Checkpoint";
 

@@ -9,6 +9,7 @@
 #include "common/evidence.h"
 #include "common/file_util.h"
 #include "common/identity.h"
+#include "common/pki.h"
 #include "common/sha256.h"
 #include "common/signature.h"
 #include "common/time_util.h"
@@ -154,6 +155,113 @@ TEST_F(BridgeEndToEnd,
   EXPECT_EQ(evidence.exit_code, 0) << evidence.out << evidence.err;
   EXPECT_THAT(evidence.out, HasSubstr("bridge quoc-gia"));
   EXPECT_THAT(evidence.out, ::testing::Not(HasSubstr("FAIL")));
+}
+
+TEST_F(BridgeEndToEnd, ADocumentFromBeyondIsBroughtInOnceAndItsStatusesGoBack) {
+  bridge_ = p_.Bridge("bridge-quoc-gia");
+  p_.StartAgent(kHealth);
+  // The Government Office's document, signed by its sender under another
+  // CA, brought in by the bridge as carrier for Sở Y tế.
+  auto foreign_ca = CreateCertificateAuthority("CA Chính phủ");
+  ASSERT_TRUE(foreign_ca.ok());
+  auto sender_kc = IssueCertificate(
+      *foreign_ca, {Role::kAgency, kGovOffice, "Văn phòng Chính phủ"});
+  auto sender = Signer::FromPem(sender_kc->key_pem, sender_kc->cert_pem);
+  auto carrier = Signer::FromFiles(p_.Path("bridge-quoc-gia.key"),
+                                   p_.Path("bridge-quoc-gia.crt"));
+  ASSERT_TRUE(sender.ok() && carrier.ok());
+  truc::v1::DocumentHeader h =
+      ClerkHeader(kGovOffice, {kHealth, "000.00.00.G17"},
+                  "V/v tăng cường phòng chống dịch sốt xuất huyết",
+                  truc::v1::URGENCY_EXPRESS);
+  auto* date = h.mutable_promulgation()->mutable_promulgation_date();
+  date->set_year(2026);
+  date->set_month(12);
+  date->set_day(7);
+  h.mutable_code()->set_code_number("12");
+  h.mutable_code()->set_code_notation("CT-TTg");
+  const std::string content = "%PDF chỉ thị";
+  auto* a = h.add_attachments();
+  a->set_name("Chỉ thị.pdf");
+  a->set_content_type("application/pdf");
+  a->set_size(content.size());
+  a->set_sha256(Sha256::Of(content));
+  auto bring_in = [&](const std::vector<std::string>& deliver_to,
+                      std::string* id) {
+    truc::v1::SendRequest begin;
+    auto* b = begin.mutable_begin();
+    b->set_idempotency_key("20261207-0a1b2c3d4e5f");  // its id at its origin
+    for (const auto& r : deliver_to) b->add_deliver_to(r);
+    auto* env = b->mutable_envelope();
+    h.SerializeToString(env->mutable_header());
+    *env->mutable_signature() = *(*sender)->Sign(kHeaderContext, env->header());
+    env->set_carried_by_bridge("quoc-gia");
+    *env->mutable_carrier_signature() =
+        *(*carrier)->Sign(kBridgedHeaderContext, env->header());
+    truc::v1::SendRequest chunk;
+    chunk.mutable_chunk()->set_data(content);
+    grpc::ClientContext ctx;
+    truc::v1::SendResponse resp;
+    auto writer = bridge_->Send(&ctx, &resp);
+    writer->Write(begin);
+    writer->Write(chunk);
+    writer->WritesDone();
+    grpc::Status st = writer->Finish();
+    if (id != nullptr) *id = resp.document_id();
+    return st;
+  };
+  // Never back the way it came, and only recipients of the header.
+  RunResult added =
+      p_.Truc(p_.Profile("operator"), {"agency", "add", "000.00.00.G18",
+                                       "Bộ Tài chính", "--bridge", "quoc-gia"});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  h.add_to()->set_organ_id("000.00.00.G18");
+  auto back = bring_in({kHealth, "000.00.00.G18"}, nullptr);
+  EXPECT_EQ(back.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(back.error_message(),
+              HasSubstr("never goes back the way it came"));
+  auto stranger = bring_in({kYTich}, nullptr);
+  EXPECT_EQ(stranger.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(stranger.error_message(),
+              HasSubstr("not a recipient in the header"));
+  // Brought in twice (a retry): one document.
+  std::string id, again;
+  ASSERT_TRUE(bring_in({kHealth}, &id).ok());
+  ASSERT_TRUE(bring_in({kHealth}, &again).ok());
+  EXPECT_EQ(again, id);
+  // Sở Y tế's agent checks the bridge's signature and stores it.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto s = p_.Status(id);
+        return s.ok() && s->received_count() == 1;
+      },
+      std::chrono::seconds(30)));
+  EXPECT_EQ(p_.Inbox(kHealth).size(), 1u);
+  // Its arrival waits for the bridge to carry it back, under the
+  // document's id at its origin.
+  truc::v1::BridgeStatusesRequest list;
+  truc::v1::BridgeStatusesResponse statuses;
+  ASSERT_TRUE(Call(&truc::v1::Bridge::Stub::Statuses, list, &statuses).ok());
+  ASSERT_EQ(statuses.statuses_size(), 1);
+  const auto& st = statuses.statuses(0);
+  EXPECT_EQ(st.document_id(), id);
+  EXPECT_EQ(st.origin_document_id(), "20261207-0a1b2c3d4e5f");
+  EXPECT_EQ(st.sender(), kGovOffice);
+  EXPECT_EQ(st.recipient(), kHealth);
+  EXPECT_EQ(st.status(), truc::v1::EDXML_STATUS_ARRIVED);
+  truc::v1::BridgeClearRequest clear;
+  clear.set_document_id(id);
+  clear.set_recipient(kHealth);
+  clear.set_status(truc::v1::EDXML_STATUS_ARRIVED);
+  truc::v1::BridgeClearResponse cleared;
+  ASSERT_TRUE(Call(&truc::v1::Bridge::Stub::ClearStatus, clear, &cleared).ok());
+  ASSERT_TRUE(Call(&truc::v1::Bridge::Stub::Statuses, list, &statuses).ok());
+  EXPECT_EQ(statuses.statuses_size(), 0);
+  // The operator's view names the bridge as the sender's carrier.
+  RunResult evidence =
+      p_.Truc(p_.Profile("operator"), {"status", id, "--evidence"});
+  EXPECT_EQ(evidence.exit_code, 0) << evidence.out << evidence.err;
+  EXPECT_THAT(evidence.out, HasSubstr("bridge quoc-gia"));
 }
 
 TEST_F(BridgeEndToEnd, TheDirectoryAndTheDoorsKeepRemoteAgenciesApart) {

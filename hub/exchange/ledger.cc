@@ -236,10 +236,14 @@ absl::StatusOr<std::optional<truc::v1::SendResponse>> Ledger::FindPriorSend(
 absl::StatusOr<truc::v1::SendResponse> Ledger::Accept(
     const Identity& caller, const std::string& idempotency_key,
     const truc::v1::Envelope& envelope, const truc::v1::DocumentHeader& header,
-    const CarriedOriginal& original) {
-  const std::string& sender = caller.name;
-  std::vector<std::string> recipients;
-  for (const auto& to : header.to()) recipients.push_back(to.organ_id());
+    const CarriedOriginal& original,
+    const std::vector<std::string>& deliver_to) {
+  const std::string sender =
+      caller.role == Role::kBridge ? header.from().organ_id() : caller.name;
+  std::vector<std::string> recipients = deliver_to;
+  if (recipients.empty()) {
+    for (const auto& to : header.to()) recipients.push_back(to.organ_id());
+  }
   {
     absl::MutexLock lock(
         &StripeFor(absl::StrCat(sender, "\n", idempotency_key)));
@@ -631,9 +635,12 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
 
 void Ledger::AddStatusNotice(const std::string& sender, const DeliveryRecord& d,
                              WriteBatch* b) const {
-  if (!wants_notices_ || !wants_notices_(sender) || d.history_size() == 0) {
-    return;
-  }
+  if (d.history_size() == 0) return;
+  // A sender beyond this hub: its bridge carries the status back, from its
+  // own range of notices ("@<bridge>").
+  const std::string bridge = directory_->BridgeOf(sender);
+  if (bridge.empty() && (!wants_notices_ || !wants_notices_(sender))) return;
+  const std::string owner = bridge.empty() ? sender : absl::StrCat("@", bridge);
   const truc::v1::StatusEvent& e = d.history(d.history_size() - 1);
   truc::internal::StatusNoticeRecord n;
   n.set_document_id(d.document_id());
@@ -642,7 +649,7 @@ void Ledger::AddStatusNotice(const std::string& sender, const DeliveryRecord& d,
   n.set_description(e.description());
   *n.mutable_staff() = e.staff();
   n.set_at_micros(e.at().unix_micros());
-  b->Put(keys::StatusNotice(sender, d.document_id(), d.recipient(),
+  b->Put(keys::StatusNotice(owner, d.document_id(), d.recipient(),
                             static_cast<uint8_t>(e.status())),
          n.SerializeAsString());
 }

@@ -109,12 +109,16 @@ class Ledger {
   // recipient. If the idempotency key was used meanwhile, returns the first
   // answer (duplicate = true, with the first receipt) and stores nothing.
   // Fails with the store's or the signer's error, and then nothing of the
-  // document is stored. `sender` is the caller (an agency identity).
+  // document is stored. `caller` is the sending agency, or the bridge that
+  // brought the document in (the sender is the header's From, for both);
+  // `deliver_to`, when not empty, are the recipients this hub keeps (a
+  // bridge's; by default every recipient of the header).
   absl::StatusOr<truc::v1::SendResponse> Accept(
-      const Identity& sender, const std::string& idempotency_key,
+      const Identity& caller, const std::string& idempotency_key,
       const truc::v1::Envelope& envelope,
       const truc::v1::DocumentHeader& header,
-      const CarriedOriginal& original = {});
+      const CarriedOriginal& original = {},
+      const std::vector<std::string>& deliver_to = {});
 
   // The latest document whose edXML DocumentId is `edxml_id`, from the
   // e/ index. NOT_FOUND naming it; the store's error.
@@ -136,6 +140,8 @@ class Ledger {
   void SetStatusNoticeFilter(std::function<bool(const std::string&)> fn) {
     wants_notices_ = std::move(fn);
   }
+  // A sender beyond this hub has its notices under its bridge,
+  // "@<bridge>", for the bridge to carry back (Operations::BridgeStatuses).
   absl::StatusOr<std::vector<truc::internal::StatusNoticeRecord>>
   ListStatusNotices(const std::string& sender, size_t max);
   // NOT_FOUND if there is no such notice; the store's error.

@@ -1,5 +1,8 @@
 #include "hub/exchange/send_session.h"
 
+#include <algorithm>
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 
@@ -36,24 +39,89 @@ absl::StatusOr<std::optional<truc::v1::SendResponse>> SendSession::Begin(
         "idempotency_key is required and must be 1 to 128 bytes");
   }
   idempotency_key_ = key;
+  const bool bridge = caller_.role == Role::kBridge;
+  // The sender: the calling agency, or for a bridge, the agency beyond
+  // this hub that the header names and the bridge reaches.
+  std::string sender = caller_.name;
+  if (bridge) {
+    truc::v1::DocumentHeader peek;
+    if (!peek.ParseFromString(begin.envelope().header())) {
+      return absl::InvalidArgumentError("the envelope's header does not parse");
+    }
+    sender = peek.from().organ_id();
+    if (sender.empty() || directory_->BridgeOf(sender) != caller_.name) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "bridge ", caller_.name, " does not reach the sender ",
+          sender.empty() ? "(none named)" : sender,
+          ": it brings in documents of the agencies beyond this hub that the "
+          "directory names it for"));
+    }
+    if (begin.envelope().carried_by_bridge() != caller_.name) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "a document bridge ", caller_.name,
+          " brings in must name it as carrier (envelope.carried_by_bridge) "
+          "and carry its signature"));
+    }
+  } else if (!begin.envelope().carried_by_bridge().empty() ||
+             !begin.envelope().carried_for_system().empty() ||
+             !begin.deliver_to().empty()) {
+    return absl::InvalidArgumentError(
+        "an agency sends its own documents: carried_by_bridge, "
+        "carried_for_system and deliver_to are not for it");
+  }
   TRUC_ASSIGN_OR_RETURN(
       header_,
-      ParseAndValidateHeader(begin.envelope().header(), caller_.name, limits_));
-  TRUC_ASSIGN_OR_RETURN(auto prior, ledger_->FindPriorSend(caller_.name, key));
+      ParseAndValidateHeader(begin.envelope().header(), sender, limits_));
+  TRUC_ASSIGN_OR_RETURN(auto prior, ledger_->FindPriorSend(sender, key));
   if (prior) return prior;
   // Before a byte of the attachments is read: the header (which carries
-  // their digests) must be signed by the sending agency.
+  // their digests) must be signed by the sending agency (by the bridge, as
+  // carrier, for a document from beyond).
   TRUC_RETURN_IF_ERROR(
-      trust_->CheckEnvelope(begin.envelope(), caller_.name).status());
-  std::vector<std::string> recipients;
-  for (const auto& to : header_.to()) recipients.push_back(to.organ_id());
-  TRUC_RETURN_IF_ERROR(directory_->CheckRecipients(recipients));
-  // Only the header and its signature travel on: unknown fields a sender
+      trust_->CheckEnvelope(begin.envelope(), sender).status());
+  if (bridge) {
+    TRUC_ASSIGN_OR_RETURN(deliver_to_, DeliverTo(begin));
+  } else {
+    for (const auto& to : header_.to()) deliver_to_.push_back(to.organ_id());
+  }
+  TRUC_RETURN_IF_ERROR(directory_->CheckRecipients(deliver_to_));
+  // Only the header and its signatures travel on: unknown fields a sender
   // might add to the envelope are not stored or served.
   envelope_.set_header(begin.envelope().header());
   *envelope_.mutable_signature() = begin.envelope().signature();
   envelope_.mutable_signature()->DiscardUnknownFields();
+  if (bridge) {
+    envelope_.set_carried_by_bridge(caller_.name);
+    *envelope_.mutable_carrier_signature() =
+        begin.envelope().carrier_signature();
+    envelope_.mutable_carrier_signature()->DiscardUnknownFields();
+  }
   return std::nullopt;
+}
+
+absl::StatusOr<std::vector<std::string>> SendSession::DeliverTo(
+    const truc::v1::SendBegin& begin) const {
+  if (begin.deliver_to().empty()) {
+    return absl::InvalidArgumentError(
+        "a bridge names the recipients this hub takes the document to "
+        "(deliver_to)");
+  }
+  std::set<std::string> in_header;
+  for (const auto& to : header_.to()) in_header.insert(to.organ_id());
+  std::vector<std::string> out;
+  for (const auto& r : begin.deliver_to()) {
+    if (!in_header.count(r)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "deliver_to names ", r, ", which is not a recipient in the header"));
+    }
+    if (directory_->BridgeOf(r) == caller_.name) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "deliver_to names ", r, ", which bridge ", caller_.name,
+          " reaches itself: a document never goes back the way it came"));
+    }
+    if (std::find(out.begin(), out.end(), r) == out.end()) out.push_back(r);
+  }
+  return out;
 }
 
 absl::Status SendSession::CompleteCurrent() {
@@ -115,12 +183,12 @@ absl::StatusOr<truc::v1::SendResponse> SendSession::Finish() {
     TRUC_RETURN_IF_ERROR(CompleteCurrent());
   }
   // A recipient may have been suspended while the attachments came in.
-  std::vector<std::string> recipients;
-  for (const auto& to : header_.to()) recipients.push_back(to.organ_id());
-  TRUC_RETURN_IF_ERROR(directory_->CheckRecipients(recipients));
+  TRUC_RETURN_IF_ERROR(directory_->CheckRecipients(deliver_to_));
   // Every attachment checked out: only now do the files join the store.
   for (auto& upload : completed_) TRUC_RETURN_IF_ERROR(upload->Place());
-  return ledger_->Accept(caller_, idempotency_key_, envelope_, header_);
+  return ledger_->Accept(
+      caller_, idempotency_key_, envelope_, header_, {},
+      caller_.role == Role::kBridge ? deliver_to_ : std::vector<std::string>{});
 }
 
 }  // namespace truc::hub

@@ -29,7 +29,9 @@ namespace truc::hub {
 
 class SendSession {
  public:
-  // `caller` is the sending agency's identity, from its TLS certificate.
+  // `caller` is the sending agency's identity, from its TLS certificate, or
+  // a bridge's, bringing in a document of an agency beyond the hub that it
+  // reaches (kept for SendBegin.deliver_to only).
   SendSession(Ledger* ledger, Directory* directory, BlobStore* blobs,
               const HubTrust* trust, const HeaderLimits& limits,
               Identity caller)
@@ -58,6 +60,10 @@ class SendSession {
   // Completes attachment `index_`: all bytes present, digest right.
   absl::Status CompleteCurrent();
   std::string Describe(size_t index) const;
+  // A bridge's deliver_to, checked: each a recipient of the header, none
+  // reached back through the calling bridge.
+  absl::StatusOr<std::vector<std::string>> DeliverTo(
+      const truc::v1::SendBegin& begin) const;
 
   Ledger* const ledger_;
   Directory* const directory_;
@@ -70,7 +76,8 @@ class SendSession {
   std::string idempotency_key_;
   truc::v1::Envelope envelope_;
   truc::v1::DocumentHeader header_;
-  size_t index_ = 0;  // the attachment being received
+  std::vector<std::string> deliver_to_;  // the recipients this hub keeps
+  size_t index_ = 0;                     // the attachment being received
   std::unique_ptr<BlobStore::Upload> upload_;
   // Checked and synced in staging; placed in the store by Finish.
   std::vector<std::unique_ptr<BlobStore::Upload>> completed_;

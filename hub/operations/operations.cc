@@ -312,6 +312,38 @@ absl::StatusOr<truc::v1::BridgeStatusResponse> Operations::BridgeStatus(
   return out;
 }
 
+absl::StatusOr<truc::v1::BridgeStatusesResponse> Operations::BridgeStatuses(
+    const Actor& actor, const truc::v1::BridgeStatusesRequest& request) {
+  TRUC_RETURN_IF_ERROR(RequireBridge(actor));
+  const size_t max =
+      request.max() == 0 ? 100 : std::min<uint32_t>(request.max(), 1000);
+  TRUC_ASSIGN_OR_RETURN(
+      auto notices,
+      d_.ledger->ListStatusNotices(absl::StrCat("@", actor.bridge), max));
+  truc::v1::BridgeStatusesResponse out;
+  for (const auto& n : notices) {
+    TRUC_ASSIGN_OR_RETURN(auto doc, d_.ledger->GetDocument(n.document_id()));
+    auto* s = out.add_statuses();
+    s->set_document_id(n.document_id());
+    s->set_origin_document_id(doc.idempotency_key());
+    s->set_sender(doc.sender());
+    s->set_recipient(n.recipient());
+    s->set_status(n.status());
+    s->set_description(n.description());
+    *s->mutable_staff() = n.staff();
+    s->mutable_at()->set_unix_micros(n.at_micros());
+  }
+  return out;
+}
+
+absl::Status Operations::BridgeClearStatus(
+    const Actor& actor, const truc::v1::BridgeClearRequest& request) {
+  TRUC_RETURN_IF_ERROR(RequireBridge(actor));
+  return d_.ledger->ClearStatusNotice(absl::StrCat("@", actor.bridge),
+                                      request.document_id(),
+                                      request.recipient(), request.status());
+}
+
 absl::StatusOr<truc::v1::ReportStatusResponse> Operations::ReportStatus(
     const Actor& actor, const truc::v1::ReportStatusRequest& request) {
   TRUC_RETURN_IF_ERROR(RequireAgency(actor));

@@ -189,6 +189,13 @@ class Operations {
   // otherwise the ledger's errors (Acknowledge's, ReportStatus's).
   absl::StatusOr<truc::v1::BridgeStatusResponse> BridgeStatus(
       const Actor& actor, const truc::v1::BridgeStatusRequest& request);
+  // The statuses of documents the bridge brought in, to carry back, and
+  // clearing one once carried (NOT_FOUND if there is none such).
+  // PERMISSION_DENIED for another caller.
+  absl::StatusOr<truc::v1::BridgeStatusesResponse> BridgeStatuses(
+      const Actor& actor, const truc::v1::BridgeStatusesRequest& request);
+  absl::Status BridgeClearStatus(const Actor& actor,
+                                 const truc::v1::BridgeClearRequest& request);
 
   // A status of the system's agency about a document sent to it (01, the
   // arrival, or 02..06), the hub signing the statement as the system's

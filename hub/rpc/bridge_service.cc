@@ -5,6 +5,7 @@
 #include "hub/rpc/call_util.h"
 #include "hub/rpc/download_reactor.h"
 #include "hub/rpc/poll_reactor.h"
+#include "hub/rpc/send_reactor.h"
 
 namespace truc::hub {
 
@@ -57,6 +58,29 @@ grpc::ServerUnaryReactor* BridgeService::ReportStatus(
     truc::v1::BridgeStatusResponse* response) {
   return AsBridge(ctx, [this, request, response](const Actor& a) {
     return Assign(deps_.operations->BridgeStatus(a, *request), response);
+  });
+}
+
+grpc::ServerReadReactor<truc::v1::SendRequest>* BridgeService::Send(
+    grpc::CallbackServerContext* ctx, truc::v1::SendResponse* response) {
+  return NewSendReactor(ctx, CallerBridge(*ctx), deps_, response);
+}
+
+grpc::ServerUnaryReactor* BridgeService::Statuses(
+    grpc::CallbackServerContext* ctx,
+    const truc::v1::BridgeStatusesRequest* request,
+    truc::v1::BridgeStatusesResponse* response) {
+  return AsBridge(ctx, [this, request, response](const Actor& a) {
+    return Assign(deps_.operations->BridgeStatuses(a, *request), response);
+  });
+}
+
+grpc::ServerUnaryReactor* BridgeService::ClearStatus(
+    grpc::CallbackServerContext* ctx,
+    const truc::v1::BridgeClearRequest* request,
+    truc::v1::BridgeClearResponse* response) {
+  return AsBridge(ctx, [this, request](const Actor& a) {
+    return deps_.operations->BridgeClearStatus(a, *request);
   });
 }
 

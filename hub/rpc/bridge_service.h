@@ -36,6 +36,17 @@ class BridgeService final : public truc::v1::Bridge::CallbackService {
       grpc::CallbackServerContext* ctx,
       const truc::v1::BridgeStatusRequest* request,
       truc::v1::BridgeStatusResponse* response) override;
+  grpc::ServerReadReactor<truc::v1::SendRequest>* Send(
+      grpc::CallbackServerContext* ctx,
+      truc::v1::SendResponse* response) override;
+  grpc::ServerUnaryReactor* Statuses(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::BridgeStatusesRequest* request,
+      truc::v1::BridgeStatusesResponse* response) override;
+  grpc::ServerUnaryReactor* ClearStatus(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::BridgeClearRequest* request,
+      truc::v1::BridgeClearResponse* response) override;
 
  private:
   // The calling bridge: a bridge certificate, not revoked, valid.

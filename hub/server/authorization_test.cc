@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "common/evidence.h"
 #include "common/sha256.h"
+#include "common/signature.h"
 #include "hub/exchange/cert_registry.h"
 #include "hub/ops/accounts.h"
 #include "hub/ops/axis_systems.h"
@@ -147,6 +148,35 @@ class AuthorizationTest : public ServerFixture {
   std::unique_ptr<truc::v1::Bridge::Stub> Br(const std::string& cert) {
     return truc::v1::Bridge::NewStub(As(cert));
   }
+  // A begin message of a document from kRemote to Sở Y tế, brought in by
+  // bridge "qg" as carrier (its sender's own signature is of another CA).
+  truc::v1::SendRequest BridgedBegin() {
+    const truc::v1::DocumentHeader header = MakeHeader(kRemote, {kHealth});
+    truc::v1::SendRequest begin;
+    begin.mutable_begin()->set_idempotency_key(NewIdempotencyKey());
+    begin.mutable_begin()->add_deliver_to(kHealth);
+    auto* env = begin.mutable_begin()->mutable_envelope();
+    *env = SignedEnvelope(header,
+                          SignerOf(absl::StrCat(kBridgeOwner, "-foreign")));
+    env->set_carried_by_bridge("qg");
+    *env->mutable_carrier_signature() =
+        *SignerOf(kBridgeOwner).Sign(kBridgedHeaderContext, env->header());
+    return begin;
+  }
+  // Brings that document in as `cert`; its status.
+  grpc::Status BringIn(const std::string& cert, std::string* id = nullptr) {
+    auto stub = Br(cert);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(20));
+    truc::v1::SendResponse resp;
+    auto writer = stub->Send(&ctx, &resp);
+    writer->Write(BridgedBegin());
+    writer->WritesDone();
+    grpc::Status status = writer->Finish();
+    if (id != nullptr) *id = resp.document_id();
+    return status;
+  }
   // The statement bridge "qg" makes, as carrier, of kRemote's `status`.
   truc::v1::BridgeStatusRequest BridgeReport(const std::string& id,
                                              truc::v1::EdxmlStatus status) {
@@ -229,6 +259,7 @@ std::vector<Row> Table() {
   constexpr StatusCode DENIED = StatusCode::PERMISSION_DENIED;
   constexpr StatusCode UNAVAIL = StatusCode::UNAVAILABLE;
   constexpr StatusCode UNAUTH = StatusCode::UNAUTHENTICATED;
+  constexpr StatusCode NOT_FOUND = StatusCode::NOT_FOUND;
   return {
       {"truc.v1.Exchange/Send",
        kOffice,
@@ -553,6 +584,40 @@ std::vector<Row> Table() {
              t->BridgeReport(id, truc::v1::EDXML_STATUS_ARRIVED));
        },
        {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
+      {"truc.v1.Bridge/Send",
+       kBridgeOwner,
+       [](AuthorizationTest* t, const std::string& cert) {
+         return t->BringIn(cert);
+       },
+       // Another bridge does not reach the sender.
+       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
+      {"truc.v1.Bridge/Statuses",
+       kBridgeOwner,
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::BridgeStatusesRequest req;
+         return AuthorizationTest::Unary(t->Br(cert).get(), &Br::Statuses, req);
+       },
+       // Another bridge lists its own (none).
+       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, OK}},
+      {"truc.v1.Bridge/ClearStatus",
+       kBridgeOwner,
+       [](AuthorizationTest* t, const std::string& cert) {
+         // Sở Y tế's arrival of a document "qg" brought in waits for it.
+         std::string id;
+         EXPECT_TRUE(t->BringIn(kBridgeOwner, &id).ok());
+         EXPECT_TRUE(AuthorizationTest::Unary(t->Ex(kHealth).get(),
+                                              &Ex::Acknowledge,
+                                              t->AckRequest(kHealth, id))
+                         .ok());
+         truc::v1::BridgeClearRequest req;
+         req.set_document_id(id);
+         req.set_recipient(kHealth);
+         req.set_status(truc::v1::EDXML_STATUS_ARRIVED);
+         return AuthorizationTest::Unary(t->Br(cert).get(), &Br::ClearStatus,
+                                         req);
+       },
+       // Another bridge has no such status to clear.
+       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, NOT_FOUND}},
       {"grpc.health.v1.Health/Check",
        kHealth,
        [](AuthorizationTest* t, const std::string& cert) {
