@@ -128,17 +128,6 @@ absl::StatusOr<truc::v1::AxisProfile> LoadAxisProfile(const std::string& path) {
   return p;
 }
 
-axis::Endpoint EndpointOf(const truc::v1::AxisProfile& p) {
-  axis::Endpoint e;
-  e.url = p.url();
-  e.system_id = p.system_id();
-  e.secret = p.secret();
-  e.ca_cert = p.ca_cert();
-  e.client_cert = p.client_cert();
-  e.client_key = p.client_key();
-  return e;
-}
-
 absl::Status RunAxisSend(axis::Client& client,
                          const truc::v1::AxisProfile& profile,
                          const std::string& path, bool status,

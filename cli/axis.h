@@ -40,7 +40,6 @@ absl::Status RunSystemRevoke(truc::v1::Operator::StubInterface* stub,
 // The profile at `path` (or $TRUC_AXIS_PROFILE): INVALID_ARGUMENT naming
 // the field that is missing; the file's error.
 absl::StatusOr<truc::v1::AxisProfile> LoadAxisProfile(const std::string& path);
-axis::Endpoint EndpointOf(const truc::v1::AxisProfile& profile);
 
 // truc axis send FILE [--status]: prints the DocId.
 absl::Status RunAxisSend(axis::Client& client,

@@ -78,7 +78,7 @@ void AddAxisCommands(CommandLine& cl) {
     return [f, body]() -> absl::Status {
       TRUC_ASSIGN_OR_RETURN(truc::v1::AxisProfile profile,
                             LoadAxisProfile(f->axis_profile));
-      axis::Client client(EndpointOf(profile));
+      axis::Client client(axis::EndpointOf(profile));
       return body(client, profile);
     };
   };

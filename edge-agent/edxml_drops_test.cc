@@ -46,12 +46,7 @@ class EdxmlDropsTest : public ::testing::Test {
   EdxmlDropsTest()
       : log_("truc-agent", kAgency,
              [this](const std::string& line) { log_text_ += line; }) {
-    folders_.inbox = tmp_.Sub("inbox");
-    folders_.outbox = tmp_.Sub("outbox");
-    folders_.sent = tmp_.Sub("sent");
-    folders_.failed = tmp_.Sub("failed");
-    folders_.state = tmp_.Sub("state");
-    EXPECT_TRUE(CreateFolders(folders_).ok());
+    folders_ = testing::TestFolders(tmp_.path());
     EdxmlDrops::Options o;
     o.settle_time = absl::ZeroDuration();
     drops_ = std::make_unique<EdxmlDrops>(folders_, kAgency, hub_.stub().get(),

@@ -15,6 +15,7 @@
 #include "common/file_util.h"
 #include "common/sha256.h"
 #include "common/time_util.h"
+#include "gtest/gtest.h"
 
 namespace truc::agent::testing {
 
@@ -391,6 +392,18 @@ std::string RandomBytes(size_t n, uint32_t seed) {
   std::string out(n, '\0');
   for (auto& c : out) c = static_cast<char>(rng());
   return out;
+}
+
+AgentFolders TestFolders(const std::string& root) {
+  AgentFolders f;
+  f.inbox = JoinPath(root, "inbox");
+  f.outbox = JoinPath(root, "outbox");
+  f.sent = JoinPath(root, "sent");
+  f.failed = JoinPath(root, "failed");
+  f.state = JoinPath(root, "state");
+  absl::Status created = CreateFolders(f);
+  if (!created.ok()) ADD_FAILURE() << created;
+  return f;
 }
 
 }  // namespace truc::agent::testing

@@ -25,6 +25,7 @@
 #include "absl/time/time.h"
 #include "common/pki.h"
 #include "common/signature.h"
+#include "edge-agent/config.h"
 #include "edge-agent/keys.h"
 #include "truc/v1/exchange.grpc.pb.h"
 
@@ -187,6 +188,10 @@ void WriteReceivedMarker(const std::string& received_dir, const std::string& id,
 
 // `n` pseudo-random bytes, the same for the same seed.
 std::string RandomBytes(size_t n, uint32_t seed);
+
+// An agent's folders (inbox, outbox, sent, failed, state) under `root`,
+// created; a test fails if they cannot be.
+AgentFolders TestFolders(const std::string& root);
 
 }  // namespace truc::agent::testing
 

@@ -60,12 +60,7 @@ class OutboxTest : public ::testing::Test {
   OutboxTest()
       : log_("truc-agent", kAgency,
              [this](const std::string& line) { log_text_ += line; }) {
-    folders_.inbox = tmp_.Sub("inbox");
-    folders_.outbox = tmp_.Sub("outbox");
-    folders_.sent = tmp_.Sub("sent");
-    folders_.failed = tmp_.Sub("failed");
-    folders_.state = tmp_.Sub("state");
-    EXPECT_TRUE(CreateFolders(folders_).ok());
+    folders_ = testing::TestFolders(tmp_.path());
     sender_ = std::make_unique<OutboxSender>(
         folders_, kAgency, hub_.stub().get(), &log_, Options(),
         &testing::TestPki::Get().SignerOf(kAgency));

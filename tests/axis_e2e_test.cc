@@ -99,13 +99,7 @@ class AxisEndToEnd : public ::testing::Test {
     truc::v1::AxisProfile profile;
     absl::Status loaded = LoadTextProtoFile(p_.Path(file), &profile);
     EXPECT_TRUE(loaded.ok()) << loaded;
-    axis::Endpoint e;
-    e.url = profile.url();
-    e.system_id = profile.system_id();
-    e.secret = profile.secret();
-    e.ca_cert = profile.ca_cert();
-    e.client_cert = profile.client_cert();
-    e.client_key = profile.client_key();
+    axis::Endpoint e = axis::EndpointOf(profile);
     e.timeout_seconds = 30;
     return axis::Client(std::move(e));
   }

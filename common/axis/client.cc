@@ -109,6 +109,17 @@ std::string JsonArray(const std::vector<std::string>& items) {
 
 }  // namespace
 
+Endpoint EndpointOf(const truc::v1::AxisProfile& p) {
+  Endpoint e;
+  e.url = p.url();
+  e.system_id = p.system_id();
+  e.secret = p.secret();
+  e.ca_cert = p.ca_cert();
+  e.client_cert = p.client_cert();
+  e.client_key = p.client_key();
+  return e;
+}
+
 std::string ToJson(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions o;
   o.preserve_proto_field_names = true;

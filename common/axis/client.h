@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "common/axis/signing.h"
 #include "truc/v1/axis.pb.h"
+#include "truc/v1/config.pb.h"
 
 namespace truc::axis {
 
@@ -91,6 +92,10 @@ class Client {
 
   Endpoint e_;
 };
+
+// The endpoint an axis profile describes (`truc axis`, the tests, the
+// bridge); its paths as the profile gives them.
+Endpoint EndpointOf(const truc::v1::AxisProfile& profile);
 
 // The JSON of an answer message as the API writes it (field names kept),
 // and back; INVALID_ARGUMENT naming the operation if it does not parse.

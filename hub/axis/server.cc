@@ -69,14 +69,10 @@ absl::StatusOr<std::unique_ptr<AxisServer>> AxisServer::Start(
       self->server_,
       NewHttpsServer(current,
                      config.require_client_certificate() ? client_ca_file : "",
-                     "axis_api"));
-  self->server_->new_task_queue = [] {
-    return new httplib::ThreadPool(kThreads);
-  };
-  self->server_->set_payload_max_length(self->max_body_bytes_);
-  self->server_->set_read_timeout(60, 0);
-  self->server_->set_write_timeout(60, 0);
-  self->server_->set_keep_alive_timeout(5);
+                     "axis_api",
+                     HttpsLimits{.threads = kThreads,
+                                 .max_body_bytes = self->max_body_bytes_,
+                                 .io_timeout_seconds = 60}));
   self->Routes();
   TRUC_ASSIGN_OR_RETURN(self->port_,
                         ListenHttp(*self->server_, config.listen_address(),

@@ -77,16 +77,13 @@ absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(
     return absl::InvalidArgumentError("console: no certificate to serve");
   }
   self->current_ = [key] { return key->Current(); };
-  TRUC_ASSIGN_OR_RETURN(self->server_,
-                        NewHttpsServer(&self->current_, "", "console"));
-  const uint32_t threads = self->max_streams_ + kThreadsBesideStreams;
-  self->server_->new_task_queue = [threads] {
-    return new httplib::ThreadPool(threads);
-  };
-  self->server_->set_payload_max_length(kMaxReadBytes);
-  self->server_->set_read_timeout(10, 0);
-  self->server_->set_write_timeout(10, 0);
-  self->server_->set_keep_alive_timeout(5);
+  TRUC_ASSIGN_OR_RETURN(
+      self->server_,
+      NewHttpsServer(
+          &self->current_, "", "console",
+          HttpsLimits{.threads = self->max_streams_ + kThreadsBesideStreams,
+                      .max_body_bytes = kMaxReadBytes,
+                      .io_timeout_seconds = 10}));
   self->Routes();
 
   TRUC_ASSIGN_OR_RETURN(self->port_,

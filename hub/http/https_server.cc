@@ -22,7 +22,7 @@ std::string OpenSslError() {
 
 absl::StatusOr<std::unique_ptr<httplib::SSLServer>> NewHttpsServer(
     const CurrentPair* current, const std::string& client_ca_file,
-    absl::string_view what) {
+    absl::string_view what, const HttpsLimits& limits) {
   std::string ca_error;
   auto server = std::make_unique<httplib::SSLServer>(
       [current, client_ca_file, &ca_error](SSL_CTX& ctx) {
@@ -58,6 +58,14 @@ absl::StatusOr<std::unique_ptr<httplib::SSLServer>> NewHttpsServer(
             ? OpenSslError()
             : absl::StrCat("the client CA ", client_ca_file, ": ", ca_error)));
   }
+  const uint32_t threads = limits.threads;
+  server->new_task_queue = [threads] {
+    return new httplib::ThreadPool(threads);
+  };
+  server->set_payload_max_length(limits.max_body_bytes);
+  server->set_read_timeout(limits.io_timeout_seconds, 0);
+  server->set_write_timeout(limits.io_timeout_seconds, 0);
+  server->set_keep_alive_timeout(limits.keep_alive_seconds);
   return server;
 }
 
