@@ -45,6 +45,27 @@ class Collector : public google::protobuf::io::ErrorCollector {
 
 }  // namespace
 
+absl::Status ReadConfigFile(const std::string& path,
+                            google::protobuf::Message* config) {
+  absl::Status loaded = LoadTextProtoFile(path, config);
+  if (absl::IsNotFound(loaded)) {
+    return absl::NotFoundError(
+        absl::StrCat("configuration file ", path, " does not exist"));
+  }
+  return loaded;  // already "<path>:<line>:<column>: ..."
+}
+
+std::string ConfigFolder(const std::string& path) { return DirName(path); }
+
+absl::Status CheckFieldRange(absl::string_view field, uint64_t value,
+                             uint64_t lo, uint64_t hi) {
+  if (value < lo || value > hi) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " must be ", lo, "..", hi, ", not ", value));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ParseTextProto(absl::string_view text, absl::string_view source,
                             google::protobuf::Message* out) {
   google::protobuf::TextFormat::Parser parser;

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
 namespace truc {
@@ -22,6 +24,36 @@ absl::Status ParseTextProto(absl::string_view text, absl::string_view source,
 // Reads and parses a text-format file. NOT_FOUND if it does not exist.
 absl::Status LoadTextProtoFile(const std::string& path,
                                google::protobuf::Message* out);
+
+// A daemon's configuration file: reads `path` (text format) into a
+// Config, then `check(config, folder of path)` checks it and makes its
+// settings (relative paths resolved against that folder). NOT_FOUND
+// "configuration file <path> does not exist"; every other error starts with
+// `path` (parse errors: "<path>:<line>:<column>: ...").
+absl::Status ReadConfigFile(const std::string& path,
+                            google::protobuf::Message* config);
+// The folder of a configuration file, against which its paths resolve.
+std::string ConfigFolder(const std::string& path);
+template <typename Settings, typename Config>
+absl::StatusOr<Settings> LoadConfigFile(
+    const std::string& path,
+    absl::StatusOr<Settings> (*check)(const Config&, const std::string&)) {
+  Config config;
+  if (absl::Status read = ReadConfigFile(path, &config); !read.ok()) {
+    return read;
+  }
+  absl::StatusOr<Settings> s = check(config, ConfigFolder(path));
+  if (!s.ok()) {
+    return absl::Status(s.status().code(),
+                        absl::StrCat(path, ": ", s.status().message()));
+  }
+  return s;
+}
+
+// A configuration value's range: INVALID_ARGUMENT "<field> must be
+// <lo>..<hi>, not <value>" unless lo <= value <= hi.
+absl::Status CheckFieldRange(absl::string_view field, uint64_t value,
+                             uint64_t lo, uint64_t hi);
 
 // Text format with UTF-8 strings printed as they are.
 std::string ToTextProto(const google::protobuf::Message& message);

@@ -13,7 +13,7 @@
 #include "common/event_log.h"
 #include "edge-agent/config.h"
 #include "edge-agent/keys.h"
-#include "edge-agent/stop_signal.h"
+#include "common/stop_signal.h"
 #include "truc/v1/exchange.grpc.pb.h"
 
 namespace truc::agent {

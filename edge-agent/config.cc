@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/backoff.h"
 #include "common/file_util.h"
 #include "common/net_address.h"
 #include "common/status_macros.h"
@@ -21,15 +22,6 @@ std::string Folder(const std::string& configured, const std::string& base,
                    const std::string& config_dir, absl::string_view name) {
   if (configured.empty()) return JoinPath(base, name);
   return ResolvePath(config_dir, configured);
-}
-
-absl::Status CheckRange(absl::string_view field, uint32_t value, uint32_t lo,
-                        uint32_t hi) {
-  if (value < lo || value > hi) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " must be ", lo, "..", hi, ", not ", value));
-  }
-  return absl::OkStatus();
 }
 
 // `path` as compared with the other folders: absolute, normalised, with
@@ -132,51 +124,25 @@ absl::StatusOr<AgentSettings> SettingsFromConfig(
   TRUC_RETURN_IF_ERROR(CheckDistinctFolders(s.folders));
 
   if (config.poll_wait_seconds() != 0) {
-    TRUC_RETURN_IF_ERROR(
-        CheckRange("poll_wait_seconds", config.poll_wait_seconds(), 1, 600));
+    TRUC_RETURN_IF_ERROR(CheckFieldRange("poll_wait_seconds",
+                                         config.poll_wait_seconds(), 1, 600));
     s.poll_wait_seconds = config.poll_wait_seconds();
   }
   if (config.outbox_scan_millis() != 0) {
-    TRUC_RETURN_IF_ERROR(CheckRange("outbox_scan_millis",
-                                    config.outbox_scan_millis(), 10, 3600000));
+    TRUC_RETURN_IF_ERROR(CheckFieldRange(
+        "outbox_scan_millis", config.outbox_scan_millis(), 10, 3600000));
     s.outbox_scan = absl::Milliseconds(config.outbox_scan_millis());
   }
-  if (config.retry_initial_millis() != 0) {
-    TRUC_RETURN_IF_ERROR(CheckRange("retry_initial_millis",
-                                    config.retry_initial_millis(), 1, 3600000));
-    s.retry_initial = absl::Milliseconds(config.retry_initial_millis());
-  }
-  if (config.retry_max_millis() != 0) {
-    TRUC_RETURN_IF_ERROR(
-        CheckRange("retry_max_millis", config.retry_max_millis(), 1, 86400000));
-    s.retry_max = absl::Milliseconds(config.retry_max_millis());
-  }
-  if (s.retry_max < s.retry_initial) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "retry_max_millis (", absl::ToInt64Milliseconds(s.retry_max),
-        ") must not be less than retry_initial_millis (",
-        absl::ToInt64Milliseconds(s.retry_initial), ")"));
-  }
+  TRUC_RETURN_IF_ERROR(RetryDelaysFromConfig(config.retry_initial_millis(),
+                                             config.retry_max_millis(),
+                                             &s.retry_initial, &s.retry_max));
   if (config.has_write_edxml()) s.write_edxml = config.write_edxml();
   return s;
 }
 
 absl::StatusOr<AgentSettings> LoadAgentConfig(const std::string& path) {
-  truc::v1::AgentConfig config;
-  absl::Status loaded = LoadTextProtoFile(path, &config);
-  if (!loaded.ok()) {
-    if (loaded.code() == absl::StatusCode::kNotFound) {
-      return absl::NotFoundError(
-          absl::StrCat("configuration file ", path, " does not exist"));
-    }
-    return loaded;  // already "<path>:<line>:<column>: ..."
-  }
-  absl::StatusOr<AgentSettings> s = SettingsFromConfig(config, DirName(path));
-  if (!s.ok()) {
-    return absl::Status(s.status().code(),
-                        absl::StrCat(path, ": ", s.status().message()));
-  }
-  s->config_path = path;
+  absl::StatusOr<AgentSettings> s = LoadConfigFile(path, &SettingsFromConfig);
+  if (s.ok()) s->config_path = path;
   return s;
 }
 

@@ -41,7 +41,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/event_log.h"
-#include "edge-agent/backoff.h"
+#include "common/backoff.h"
 #include "edge-agent/config.h"
 #include "edge-agent/keys.h"
 #include "truc/v1/exchange.grpc.pb.h"

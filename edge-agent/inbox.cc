@@ -21,7 +21,7 @@
 #include "common/status_macros.h"
 #include "common/text_proto.h"
 #include "common/time_util.h"
-#include "edge-agent/crash_point.h"
+#include "common/crash_point.h"
 #include "edge-agent/edxml_drops.h"
 #include "edge-agent/names.h"
 

@@ -61,10 +61,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/event_log.h"
-#include "edge-agent/backoff.h"
+#include "common/backoff.h"
 #include "edge-agent/config.h"
 #include "edge-agent/keys.h"
-#include "edge-agent/stop_signal.h"
+#include "common/stop_signal.h"
 #include "truc/v1/exchange.grpc.pb.h"
 
 namespace truc::agent {

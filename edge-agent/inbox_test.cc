@@ -17,7 +17,7 @@
 #include "common/sha256.h"
 #include "common/test_util.h"
 #include "common/text_proto.h"
-#include "edge-agent/crash_point.h"
+#include "common/crash_point.h"
 #include "edge-agent/fake_exchange.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

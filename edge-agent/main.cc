@@ -6,8 +6,6 @@
 //
 // Exit codes: 0 success, 1 the operation failed (the hub refused, the hub
 // is unreachable), 2 bad command line or configuration.
-#include <pthread.h>
-#include <signal.h>
 
 #include <cstdio>
 #include <cstring>
@@ -18,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/stop_signal.h"
 #include "common/time_util.h"
 #include "edge-agent/agent.h"
 #include "edge-agent/config.h"
@@ -41,13 +40,7 @@ int Fail(int code, const absl::Status& status) {
 }
 
 int RunCommand(const std::string& config_path) {
-  // Block the stop signals before any thread exists (gRPC's included), so
-  // that only the waiter below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  TerminationSignals signals;  // before any thread exists
 
   absl::StatusOr<AgentSettings> settings = LoadAgentConfig(config_path);
   if (!settings.ok()) return Fail(kExitUsage, settings.status());
@@ -55,9 +48,7 @@ int RunCommand(const std::string& config_path) {
   if (!agent.ok()) return Fail(kExitUsage, agent.status());
 
   std::thread waiter([&] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    (*agent)->log()->Event("stopping", {{"signal", strsignal(sig)}});
+    (*agent)->log()->Event("stopping", {{"signal", signals.Wait()}});
     (*agent)->Stop();
   });
   (*agent)->Run();  // returns after Stop()

@@ -48,10 +48,10 @@
 #include "absl/time/time.h"
 #include "common/event_log.h"
 #include "common/exchange_client.h"
-#include "edge-agent/backoff.h"
+#include "common/backoff.h"
 #include "edge-agent/config.h"
 #include "edge-agent/edxml_drops.h"
-#include "edge-agent/stop_signal.h"
+#include "common/stop_signal.h"
 #include "truc/v1/exchange.grpc.pb.h"
 
 namespace truc::agent {

@@ -120,7 +120,7 @@ TEST(Crash, AgentKilledBetweenDownloadAndAcknowledgement) {
                          {{"Công văn.pdf", std::string(300000, 'x')}});
       ASSERT_TRUE(sent.ok()) << sent.status();
       ++expected;
-      p.StartAgent(kHealth, {{"TRUC_AGENT_CRASH_POINT", point}});
+      p.StartAgent(kHealth, {{"TRUC_CRASH_POINT", point}});
       auto code = p.agent(kHealth)->Wait(std::chrono::seconds(30));
       ASSERT_TRUE(code.has_value()) << "the agent did not reach " << point;
       EXPECT_EQ(*code, 128 + SIGKILL) << point;

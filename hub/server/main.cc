@@ -6,7 +6,6 @@
 // configuration is wrong (the message names the field), 1 if the hub
 // cannot start (store locked or unreadable, address in use, TLS files).
 #include <malloc.h>
-#include <signal.h>
 
 #include <cstdio>
 #include <cstring>
@@ -17,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/event_log.h"
 #include "common/net_address.h"
+#include "common/stop_signal.h"
 #include "hub/server/config.h"
 #include "hub/server/server.h"
 
@@ -72,12 +72,8 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  // Block the stop signals in every thread; one thread waits for them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Blocked in every thread; one thread waits for them.
+  truc::TerminationSignals signals;
 
   auto hub = truc::hub::HubServer::Start(*config);
   if (!hub.ok()) {
@@ -125,9 +121,8 @@ int main(int argc, char** argv) {
   }
 
   std::thread stopper([&] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    std::fprintf(stderr, "truc-hub event=stopping signal=%s\n", strsignal(sig));
+    const std::string sig = signals.Wait();
+    std::fprintf(stderr, "truc-hub event=stopping signal=%s\n", sig.c_str());
     (*hub)->Shutdown();
   });
   (*hub)->Wait();

@@ -1,8 +1,11 @@
-#include "edge-agent/stop_signal.h"
+#include "common/stop_signal.h"
 
 #include <grpcpp/client_context.h>
+#include <pthread.h>
 
-namespace truc::agent {
+#include <cstring>
+
+namespace truc {
 namespace {
 
 thread_local StopSignal* t_scope_signal = nullptr;
@@ -57,4 +60,17 @@ CancelOnStop::~CancelOnStop() {
   if (signal_ != nullptr) signal_->Unregister(ctx_);
 }
 
-}  // namespace truc::agent
+TerminationSignals::TerminationSignals() {
+  sigemptyset(&set_);
+  sigaddset(&set_, SIGINT);
+  sigaddset(&set_, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+}
+
+std::string TerminationSignals::Wait() {
+  int sig = 0;
+  sigwait(&set_, &sig);
+  return strsignal(sig);
+}
+
+}  // namespace truc

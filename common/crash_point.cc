@@ -1,9 +1,9 @@
-#include "edge-agent/crash_point.h"
+#include "common/crash_point.h"
 
 #include <csignal>
 #include <cstdlib>
 
-namespace truc::agent {
+namespace truc {
 
 void CrashPoint(absl::string_view name) {
   const char* want = std::getenv(kCrashPointEnv);
@@ -12,4 +12,4 @@ void CrashPoint(absl::string_view name) {
   }
 }
 
-}  // namespace truc::agent
+}  // namespace truc

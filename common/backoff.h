@@ -1,14 +1,16 @@
-// Exponential back-off with jitter for retrying calls to the hub.
+// Exponential back-off with jitter for retrying calls to a hub (the agent
+// and the bridge).
 //
 // Thread-safety: not thread-safe; one per retrying loop or outbox folder.
-#ifndef TRUC_EDGE_AGENT_BACKOFF_H_
-#define TRUC_EDGE_AGENT_BACKOFF_H_
+#ifndef TRUC_COMMON_BACKOFF_H_
+#define TRUC_COMMON_BACKOFF_H_
 
 #include <cstdint>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 
-namespace truc::agent {
+namespace truc {
 
 class Backoff {
  public:
@@ -37,6 +39,14 @@ struct RetrySchedule {
   absl::Time next_attempt = absl::InfinitePast();
 };
 
-}  // namespace truc::agent
+// A daemon's configured back-off (its retry_initial_millis and
+// retry_max_millis; 0 keeps the value already in `*initial` or `*max`).
+// Fails INVALID_ARGUMENT naming the field when one is out of range
+// (1 ms..1 h, 1 ms..1 day) or the maximum is below the first delay.
+absl::Status RetryDelaysFromConfig(uint32_t initial_millis, uint32_t max_millis,
+                                   absl::Duration* initial,
+                                   absl::Duration* max);
 
-#endif  // TRUC_EDGE_AGENT_BACKOFF_H_
+}  // namespace truc
+
+#endif  // TRUC_COMMON_BACKOFF_H_

@@ -1,6 +1,6 @@
-// Stopping the agent promptly: a flag its loops check, a wait that wakes on
-// stop, and the cancellation of the gRPC calls in flight (a long poll that
-// would wait 30 s more, a 200 MB download or upload).
+// Stopping a daemon (the agent, the bridge) promptly: a flag its loops
+// check, a wait that wakes on stop, and the cancellation of the gRPC calls in
+// flight (a long poll that would wait 30 s more, a 200 MB download or upload).
 //
 // Calls are cancelled explicitly. A thread that makes calls opens a
 // CallCancellationScope naming its StopSignal; each call's
@@ -14,10 +14,13 @@
 //
 // Thread-safety: StopSignal is thread-safe. A CallCancellationScope and a
 // CancelOnStop belong to the thread that made them.
-#ifndef TRUC_EDGE_AGENT_STOP_SIGNAL_H_
-#define TRUC_EDGE_AGENT_STOP_SIGNAL_H_
+#ifndef TRUC_COMMON_STOP_SIGNAL_H_
+#define TRUC_COMMON_STOP_SIGNAL_H_
+
+#include <signal.h>
 
 #include <set>
+#include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -27,7 +30,7 @@ namespace grpc {
 class ClientContext;
 }  // namespace grpc
 
-namespace truc::agent {
+namespace truc {
 
 class StopSignal {
  public:
@@ -93,6 +96,21 @@ class CancelOnStop {
   grpc::ClientContext* ctx_;
 };
 
-}  // namespace truc::agent
+// SIGINT and SIGTERM for a daemon's main: blocked in the thread that makes
+// this, before it starts any other thread (each later thread inherits the
+// mask, gRPC's included), so that only Wait receives them.
+//
+// Thread-safety: Wait from one thread at a time.
+class TerminationSignals {
+ public:
+  TerminationSignals();
+  // Waits for SIGINT or SIGTERM; returns its description ("Terminated").
+  std::string Wait();
 
-#endif  // TRUC_EDGE_AGENT_STOP_SIGNAL_H_
+ private:
+  sigset_t set_;
+};
+
+}  // namespace truc
+
+#endif  // TRUC_COMMON_STOP_SIGNAL_H_
