@@ -332,6 +332,7 @@ absl::StatusOr<truc::v1::BridgeStatusesResponse> Operations::BridgeStatuses(
     s->set_description(n.description());
     *s->mutable_staff() = n.staff();
     s->mutable_at()->set_unix_micros(n.at_micros());
+    s->set_header_sha256(doc.header_sha256());
   }
   return out;
 }

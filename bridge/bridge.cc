@@ -1,0 +1,89 @@
+#include "bridge/bridge.h"
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "bridge/crossing.h"
+#include "bridge/hub_end.h"
+#include "common/backoff.h"
+#include "common/status_macros.h"
+
+namespace truc::bridge {
+namespace {
+
+// Documents taken per poll, and statuses per pass.
+constexpr size_t kDocumentsPerPoll = 16;
+constexpr size_t kStatusesPerPass = 200;
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Bridge>> Bridge::Create(
+    const BridgeSettings& settings) {
+  TRUC_ASSIGN_OR_RETURN(std::unique_ptr<HubEnd> hub,
+                        HubEnd::Create(settings.hub, "hub"));
+  TRUC_ASSIGN_OR_RETURN(std::unique_ptr<HubEnd> upstream,
+                        HubEnd::Create(settings.upstream, "upstream_hub"));
+  return std::unique_ptr<Bridge>(
+      new Bridge(settings, std::move(hub), std::move(upstream)));
+}
+
+void Bridge::Run() {
+  log_.Event("started", {{"hub", hub_->name()},
+                         {"upstream", upstream_->name()},
+                         {"config", settings_.config_path}});
+  std::thread outward(
+      [this] { CarryDocuments(hub_.get(), upstream_.get(), "outward"); });
+  std::thread inward(
+      [this] { CarryDocuments(upstream_.get(), hub_.get(), "inward"); });
+  CarryStatuses();
+  outward.join();
+  inward.join();
+  log_.Event("stopped");
+}
+
+void Bridge::CarryDocuments(End* from, End* to, const char* loop) {
+  CallCancellationScope scope(&stop_);
+  Crossing crossing(from, to, &log_);
+  Backoff backoff(settings_.retry_initial, settings_.retry_max);
+  while (!stop_.stopped()) {
+    absl::StatusOr<size_t> n = crossing.CarryDocuments(
+        absl::Seconds(settings_.poll_wait_seconds), kDocumentsPerPoll);
+    if (stop_.stopped()) break;
+    if (n.ok()) {
+      backoff.Reset();
+      continue;
+    }
+    const absl::Duration delay = backoff.Next();
+    log_.Event("retry", {{"loop", loop},
+                         {"in", absl::FormatDuration(delay)},
+                         {"error", std::string(n.status().message())}});
+    stop_.WaitFor(delay);
+  }
+}
+
+void Bridge::CarryStatuses() {
+  CallCancellationScope scope(&stop_);
+  Crossing up(hub_.get(), upstream_.get(), &log_);
+  Crossing down(upstream_.get(), hub_.get(), &log_);
+  Backoff backoff(settings_.retry_initial, settings_.retry_max);
+  while (!stop_.stopped()) {
+    absl::StatusOr<size_t> a = up.CarryStatuses(kStatusesPerPass);
+    absl::StatusOr<size_t> b = down.CarryStatuses(kStatusesPerPass);
+    if (stop_.stopped()) break;
+    if (a.ok() && b.ok()) {
+      backoff.Reset();
+      // A full pass may have left more behind: go on at once.
+      if (*a < kStatusesPerPass && *b < kStatusesPerPass)
+        stop_.WaitFor(settings_.status_scan);
+      continue;
+    }
+    const absl::Duration delay = backoff.Next();
+    log_.Event("retry",
+               {{"loop", "statuses"},
+                {"in", absl::FormatDuration(delay)},
+                {"error", std::string((a.ok() ? b : a).status().message())}});
+    stop_.WaitFor(delay);
+  }
+}
+
+}  // namespace truc::bridge

@@ -1,0 +1,126 @@
+#include "bridge/crossing.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "common/crash_point.h"
+#include "common/grpc_status.h"
+#include "common/sha256.h"
+#include "common/status_macros.h"
+
+namespace truc::bridge {
+namespace {
+
+// The first `max` bytes of `text`, cut at a UTF-8 character boundary.
+std::string Clip(absl::string_view text, size_t max) {
+  if (text.size() <= max) return std::string(text);
+  size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+  return absl::StrCat(text.substr(0, n), "…");
+}
+
+std::string Recipients(const Outgoing& doc) {
+  return absl::StrJoin(doc.recipients, ",");
+}
+
+}  // namespace
+
+bool IsFinalRefusal(const absl::Status& status) {
+  if (status.ok() || OutcomeMayBeUnknown(status.code())) return false;
+  switch (status.code()) {
+    case absl::StatusCode::kResourceExhausted:  // busy: later
+    case absl::StatusCode::kUnauthenticated:    // a certificate to fix
+    case absl::StatusCode::kPermissionDenied:   // a directory entry to fix
+    case absl::StatusCode::kUnimplemented:      // an end to upgrade
+    case absl::StatusCode::kDataLoss:           // bytes damaged on the way
+      return false;
+    default:
+      return true;
+  }
+}
+
+absl::StatusOr<size_t> Crossing::CarryDocuments(absl::Duration wait,
+                                                size_t max) {
+  TRUC_ASSIGN_OR_RETURN(std::vector<Outgoing> docs, from_->Take(wait, max));
+  size_t taken = 0;
+  for (const Outgoing& doc : docs) {
+    TRUC_RETURN_IF_ERROR(CarryDocument(doc));
+    ++taken;
+  }
+  return taken;
+}
+
+absl::Status Crossing::CarryDocument(const Outgoing& doc) {
+  absl::StatusOr<std::string> there =
+      to_->BringIn(doc, [&](int index, const ChunkSink& sink) {
+        return from_->Read(doc, index, sink);
+      });
+  if (!there.ok()) {
+    if (!IsFinalRefusal(there.status())) return there.status();
+    log_->Event("refused", {{"document", doc.document_id},
+                            {"from", from_->name()},
+                            {"to", to_->name()},
+                            {"recipients", Recipients(doc)},
+                            {"reason", std::string(there.status().message())}});
+    return AnswerRefusal(doc, there.status());
+  }
+  CrashPoint("after_bring_in");
+  TRUC_RETURN_IF_ERROR(from_->Crossed(doc));
+  log_->Event("crossed", {{"document", doc.document_id},
+                          {"from", from_->name()},
+                          {"to", to_->name()},
+                          {"document_there", *there},
+                          {"recipients", Recipients(doc)},
+                          {"attempt", absl::StrCat(doc.attempt)}});
+  return absl::OkStatus();
+}
+
+absl::Status Crossing::AnswerRefusal(const Outgoing& doc,
+                                     const absl::Status& why) {
+  const std::string digest = Sha256::Of(doc.envelope.header());
+  for (const std::string& r : doc.recipients) {
+    truc::v1::BridgeStatus s;
+    s.set_origin_document_id(doc.document_id);
+    s.set_recipient(r);
+    s.set_status(truc::v1::EDXML_STATUS_REFUSED);
+    s.set_description(Clip(
+        absl::StrCat("not carried beyond ", to_->name(), ": ", why.message()),
+        900));
+    s.set_header_sha256(digest);
+    TRUC_RETURN_IF_ERROR(from_->RecordStatus(s));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<size_t> Crossing::CarryStatuses(size_t max) {
+  TRUC_ASSIGN_OR_RETURN(std::vector<truc::v1::BridgeStatus> statuses,
+                        from_->StatusesToCarry(max));
+  size_t carried = 0;
+  for (const truc::v1::BridgeStatus& s : statuses) {
+    const std::string code =
+        absl::StrFormat("%02d", static_cast<int>(s.status()));
+    absl::Status recorded = to_->RecordStatus(s);
+    if (!recorded.ok()) {
+      if (!IsFinalRefusal(recorded)) return recorded;
+      log_->Event("status_refused",
+                  {{"document", s.document_id()},
+                   {"document_there", s.origin_document_id()},
+                   {"recipient", s.recipient()},
+                   {"status", code},
+                   {"to", to_->name()},
+                   {"reason", std::string(recorded.message())}});
+    } else {
+      CrashPoint("after_record_status");
+      log_->Event("status_crossed", {{"document", s.document_id()},
+                                     {"document_there", s.origin_document_id()},
+                                     {"recipient", s.recipient()},
+                                     {"status", code},
+                                     {"to", to_->name()}});
+    }
+    TRUC_RETURN_IF_ERROR(from_->StatusCarried(s));
+    ++carried;
+  }
+  return carried;
+}
+
+}  // namespace truc::bridge

@@ -1,0 +1,78 @@
+// Carrying documents and statuses from one end of the bridge to the other
+// (bridge/end.h): the bridge's steps, in the order that makes a crash at
+// any point safe without state of the bridge's own.
+//
+// A document:
+//   1. Take it at `from` (leased there: offered again if the bridge dies).
+//   2. BringIn at `to`, keyed by its id at `from`, its attachments
+//      streamed from `from` to `to` one chunk at a time (memory bounded
+//      whatever their size).
+//   3. Crossed at `from`: only now does `from` stop offering it.
+// A crash before 3 means the document is offered again and brought in
+// again under the same key: one document at `to`. A crash after 3 loses
+// nothing: `to` has it. A refusal by `to` is final for that document: each
+// of its recipients gets status 02 at `from`, with `to`'s reason, so the
+// sender sees "refused on arrival: not carried beyond ...: <reason>" and
+// can act, rather than a document that waits for ever.
+//
+// A status (of a document the bridge brought in at `from`):
+//   1. StatusesToCarry at `from`.
+//   2. RecordStatus at `to`, about the document's id there (`to` records a
+//      status it already has once).
+//   3. StatusCarried at `from`.
+// A crash before 3 carries it again, recorded once. A status `to` refuses
+// for good is logged and cleared, so it does not hold back the others.
+//
+// Failures that may pass (the end unreachable, a deadline, busy, a
+// certificate or a directory entry not yet right) stop the pass and are
+// returned; the caller retries with back-off.
+//
+// Thread-safety: a Crossing is used by one thread at a time; two
+// Crossings may share Ends.
+#ifndef TRUC_BRIDGE_CROSSING_H_
+#define TRUC_BRIDGE_CROSSING_H_
+
+#include <cstddef>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "bridge/end.h"
+#include "common/event_log.h"
+
+namespace truc::bridge {
+
+// Whether an end's answer refuses for good (the document or status will
+// never be accepted as it is), rather than one that may pass on a retry.
+bool IsFinalRefusal(const absl::Status& status);
+
+class Crossing {
+ public:
+  // `from`, `to` and `log` must outlive the Crossing.
+  Crossing(End* from, End* to, EventLog* log)
+      : from_(from), to_(to), log_(log) {}
+
+  // Takes up to `max` documents at `from` (waiting up to `wait` for one)
+  // and carries each to `to`. Returns how many were taken (carried, or
+  // refused by `to` and answered with 02), or the first failure that may
+  // pass (the documents not carried yet are offered again when their
+  // lease at `from` ends).
+  absl::StatusOr<size_t> CarryDocuments(absl::Duration wait, size_t max);
+
+  // Carries up to `max` statuses waiting at `from` to `to`. Returns how
+  // many were carried or dropped as refused for good, or the first
+  // failure that may pass.
+  absl::StatusOr<size_t> CarryStatuses(size_t max);
+
+ private:
+  absl::Status CarryDocument(const Outgoing& doc);
+  // Each recipient of `doc` refused on arrival at `from` with `why`.
+  absl::Status AnswerRefusal(const Outgoing& doc, const absl::Status& why);
+
+  End* from_;
+  End* to_;
+  EventLog* log_;
+};
+
+}  // namespace truc::bridge
+
+#endif  // TRUC_BRIDGE_CROSSING_H_

@@ -1,0 +1,91 @@
+// One end of the bridge: a tier it links (this province's hub, or the
+// upstream). The bridge takes documents and statuses at one end and brings
+// them in at the other (bridge/crossing.h); each kind of upstream is one
+// implementation of this interface (bridge/hub_end.h: a truc hub's Bridge
+// service), so that a tier's differences stay in one file.
+//
+// Every operation is idempotent at the end, which is what makes the bridge
+// crash-safe without state of its own: a document brought in twice under
+// the same key is one document, a document marked crossed twice stays
+// crossed, a status recorded twice is recorded once, a status cleared twice
+// stays cleared.
+//
+// Thread-safety: implementations are thread-safe.
+#ifndef TRUC_BRIDGE_END_H_
+#define TRUC_BRIDGE_END_H_
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "truc/v1/bridge.pb.h"
+#include "truc/v1/envelope.pb.h"
+
+namespace truc::bridge {
+
+// A document waiting at an end for agencies beyond it.
+struct Outgoing {
+  std::string document_id;          // its id at this end
+  truc::v1::Envelope envelope;      // the header and its sender's signature
+  truc::v1::DocumentHeader header;  // envelope.header, parsed
+  // The recipients to take it to (those the bridge reaches, still waiting).
+  std::vector<std::string> recipients;
+  uint32_t attempt = 1;  // 1 on the first offer
+};
+
+// Takes the bytes of one attachment, in order, a chunk at a time.
+using ChunkSink = std::function<absl::Status(absl::string_view chunk)>;
+// Writes attachment `index` of a document into `sink`.
+using AttachmentSource =
+    std::function<absl::Status(int index, const ChunkSink& sink)>;
+
+class End {
+ public:
+  virtual ~End() = default;
+
+  // For logs and errors: "hub 127.0.0.1:7443 (bridge quoc-gia)".
+  virtual const std::string& name() const = 0;
+
+  // The documents waiting here for the agencies beyond, most urgent first,
+  // at most `max`; waits up to `wait` when there are none. Each is offered
+  // again later until it is Crossed. Fails with the end's error.
+  virtual absl::StatusOr<std::vector<Outgoing>> Take(absl::Duration wait,
+                                                     size_t max) = 0;
+  // Streams attachment `index` of `doc` into `sink`. Fails with the end's
+  // error or the sink's.
+  virtual absl::Status Read(const Outgoing& doc, int index,
+                            const ChunkSink& sink) = 0;
+  // `doc` is stored at the next hop for doc.recipients: they are no longer
+  // offered here (and stay "not received" until their arrival comes back).
+  virtual absl::Status Crossed(const Outgoing& doc) = 0;
+
+  // Brings in `doc`, taken at the other end, for doc.recipients, keyed by
+  // its id there, with its attachments from `source`; returns its id here.
+  // Bringing the same document in again returns the same id. Fails with
+  // the end's error: a refusal (INVALID_ARGUMENT, NOT_FOUND,
+  // PERMISSION_DENIED, FAILED_PRECONDITION...) says why the document
+  // cannot cross; UNAVAILABLE, DEADLINE_EXCEEDED and the like that it may
+  // cross later.
+  virtual absl::StatusOr<std::string> BringIn(
+      const Outgoing& doc, const AttachmentSource& source) = 0;
+
+  // The statuses waiting here to be carried back toward the senders of
+  // documents the bridge brought in here, oldest first, at most `max`.
+  virtual absl::StatusOr<std::vector<truc::v1::BridgeStatus>> StatusesToCarry(
+      size_t max) = 0;
+  // `status` (from StatusesToCarry) was carried: it is not listed again.
+  virtual absl::Status StatusCarried(const truc::v1::BridgeStatus& status) = 0;
+  // Records here a status that came from the other end, about the
+  // document whose id here is status.origin_document_id, for
+  // status.recipient (an agency the bridge reaches from here). Fails with
+  // the end's error; a refusal is final.
+  virtual absl::Status RecordStatus(const truc::v1::BridgeStatus& status) = 0;
+};
+
+}  // namespace truc::bridge
+
+#endif  // TRUC_BRIDGE_END_H_

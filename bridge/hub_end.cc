@@ -1,0 +1,252 @@
+#include "bridge/hub_end.h"
+
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/evidence.h"
+#include "common/file_util.h"
+#include "common/grpc_status.h"
+#include "common/identity.h"
+#include "common/status_macros.h"
+#include "common/stop_signal.h"
+#include "common/time_util.h"
+#include "common/tls.h"
+
+namespace truc::bridge {
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+std::chrono::seconds TransferTime(uint64_t bytes) {
+  return std::chrono::seconds(300 + bytes / (256 * 1024));
+}
+
+absl::StatusOr<Identity> BridgeIn(const std::string& cert_path,
+                                  const std::string& field) {
+  TRUC_ASSIGN_OR_RETURN(std::string pem, ReadFile(cert_path));
+  auto id = IdentityFromCertificatePem(pem);
+  if (!id.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", cert_path, ": ", id.status().message()));
+  }
+  if (id->role != Role::kBridge) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": ", cert_path, " is the certificate of ", id->ToString(),
+        ", not of a bridge (issue one with `truc ca issue --bridge NAME`)"));
+  }
+  return id;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<HubEnd>> HubEnd::Create(
+    const HubSettings& settings, const std::string& field) {
+  TRUC_ASSIGN_OR_RETURN(Identity tls,
+                        BridgeIn(settings.tls.cert(), field + ".tls.cert"));
+  TRUC_ASSIGN_OR_RETURN(Identity signing,
+                        BridgeIn(settings.signing.cert(), field + ".signing"));
+  if (tls.name != signing.name) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": the TLS certificate names bridge ", tls.name,
+                     " and the signing certificate bridge ", signing.name,
+                     "; both must be the same bridge's"));
+  }
+  TRUC_ASSIGN_OR_RETURN(
+      auto signer,
+      Signer::FromFiles(settings.signing.key(), settings.signing.cert()));
+  TRUC_ASSIGN_OR_RETURN(auto channel,
+                        MakeChannel(settings.address, settings.tls));
+  return std::unique_ptr<HubEnd>(new HubEnd(
+      truc::v1::Bridge::NewStub(channel), std::move(signer), tls.name,
+      absl::StrCat("hub ", settings.address, " (bridge ", tls.name, ")")));
+}
+
+absl::Status HubEnd::Named(const grpc::Status& status) const {
+  absl::Status s = FromGrpcStatus(status);
+  return absl::Status(s.code(), absl::StrCat(name_, ": ", s.message()));
+}
+
+absl::StatusOr<std::vector<Outgoing>> HubEnd::Take(absl::Duration wait,
+                                                   size_t max) {
+  truc::v1::PollRequest req;
+  req.set_wait_seconds(static_cast<uint32_t>(absl::ToInt64Seconds(wait)));
+  req.set_max_deliveries(static_cast<uint32_t>(max));
+  truc::v1::PollResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(Clock::now() + std::chrono::seconds(req.wait_seconds()) +
+                   std::chrono::seconds(30));
+  grpc::Status st;
+  {
+    CancelOnStop cancel(&ctx);
+    st = stub_->Poll(&ctx, req, &resp);
+  }
+  if (!st.ok()) return Named(st);
+  std::vector<Outgoing> out;
+  for (auto& d : *resp.mutable_deliveries()) {
+    Outgoing o;
+    o.document_id = d.document_id();
+    o.attempt = d.attempt();
+    if (!o.header.ParseFromString(d.envelope().header())) {
+      return absl::DataLossError(
+          absl::StrCat(name_, ": the header of document ", d.document_id(),
+                       " does not parse"));
+    }
+    o.envelope = std::move(*d.mutable_envelope());
+    o.recipients.assign(d.recipients().begin(), d.recipients().end());
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+absl::Status HubEnd::Read(const Outgoing& doc, int index,
+                          const ChunkSink& sink) {
+  const auto& desc = doc.header.attachments(index);
+  truc::v1::DownloadRequest req;
+  req.set_document_id(doc.document_id);
+  req.set_attachment_index(static_cast<uint32_t>(index));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(Clock::now() + TransferTime(desc.size()));
+  CancelOnStop cancel(&ctx);
+  auto reader = stub_->Download(&ctx, req);
+  truc::v1::DownloadChunk chunk;
+  uint64_t offset = 0;
+  absl::Status sunk;
+  while (reader->Read(&chunk)) {
+    if (chunk.offset() != offset) {
+      ctx.TryCancel();
+      reader->Finish();
+      return absl::DataLossError(absl::StrCat(
+          name_, ": attachment ", index, " of document ", doc.document_id,
+          " jumped from byte ", offset, " to ", chunk.offset()));
+    }
+    offset += chunk.data().size();
+    sunk = sink(chunk.data());
+    if (!sunk.ok()) {
+      ctx.TryCancel();
+      reader->Finish();
+      return sunk;
+    }
+  }
+  grpc::Status st = reader->Finish();
+  if (!st.ok()) return Named(st);
+  if (offset != desc.size()) {
+    return absl::DataLossError(absl::StrCat(
+        name_, ": attachment ", index, " of document ", doc.document_id,
+        " ended after ", offset, " of its ", desc.size(), " bytes"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status HubEnd::Crossed(const Outgoing& doc) {
+  truc::v1::ForwardRequest req;
+  req.set_document_id(doc.document_id);
+  for (const auto& r : doc.recipients) req.add_recipients(r);
+  truc::v1::ForwardResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(Clock::now() + std::chrono::seconds(30));
+  CancelOnStop cancel(&ctx);
+  grpc::Status st = stub_->Forward(&ctx, req, &resp);
+  return st.ok() ? absl::OkStatus() : Named(st);
+}
+
+absl::StatusOr<std::string> HubEnd::BringIn(const Outgoing& doc,
+                                            const AttachmentSource& source) {
+  truc::v1::SendRequest begin;
+  auto* b = begin.mutable_begin();
+  b->set_idempotency_key(doc.document_id);
+  for (const auto& r : doc.recipients) b->add_deliver_to(r);
+  auto* env = b->mutable_envelope();
+  env->set_header(doc.envelope.header());
+  *env->mutable_signature() = doc.envelope.signature();
+  env->set_carried_by_bridge(bridge_name_);
+  TRUC_ASSIGN_OR_RETURN(*env->mutable_carrier_signature(),
+                        signer_->Sign(kBridgedHeaderContext, env->header()));
+  uint64_t total = 0;
+  for (const auto& a : doc.header.attachments()) total += a.size();
+
+  grpc::ClientContext ctx;
+  ctx.set_deadline(Clock::now() + TransferTime(total));
+  CancelOnStop cancel(&ctx);
+  truc::v1::SendResponse resp;
+  auto writer = stub_->Send(&ctx, &resp);
+  bool open = writer->Write(begin);
+  absl::Status read;
+  for (int i = 0; open && i < doc.header.attachments_size(); ++i) {
+    uint64_t offset = 0;
+    read = source(i, [&](absl::string_view data) -> absl::Status {
+      truc::v1::SendRequest chunk;
+      auto* c = chunk.mutable_chunk();
+      c->set_attachment_index(static_cast<uint32_t>(i));
+      c->set_offset(offset);
+      c->set_data(data.data(), data.size());
+      offset += data.size();
+      if (!writer->Write(chunk)) {
+        open = false;
+        return absl::UnavailableError("the upload stream closed");
+      }
+      return absl::OkStatus();
+    });
+    if (!read.ok() && open) {
+      // The source failed (not this hub): nothing must be stored here.
+      ctx.TryCancel();
+      writer->Finish();
+      return read;
+    }
+  }
+  if (open) writer->WritesDone();
+  grpc::Status st = writer->Finish();
+  if (!st.ok()) return Named(st);
+  return resp.document_id();
+}
+
+absl::StatusOr<std::vector<truc::v1::BridgeStatus>> HubEnd::StatusesToCarry(
+    size_t max) {
+  truc::v1::BridgeStatusesRequest req;
+  req.set_max(static_cast<uint32_t>(max));
+  truc::v1::BridgeStatusesResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(Clock::now() + std::chrono::seconds(30));
+  CancelOnStop cancel(&ctx);
+  grpc::Status st = stub_->Statuses(&ctx, req, &resp);
+  if (!st.ok()) return Named(st);
+  return std::vector<truc::v1::BridgeStatus>(resp.statuses().begin(),
+                                             resp.statuses().end());
+}
+
+absl::Status HubEnd::StatusCarried(const truc::v1::BridgeStatus& status) {
+  truc::v1::BridgeClearRequest req;
+  req.set_document_id(status.document_id());
+  req.set_recipient(status.recipient());
+  req.set_status(status.status());
+  truc::v1::BridgeClearResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(Clock::now() + std::chrono::seconds(30));
+  CancelOnStop cancel(&ctx);
+  grpc::Status st = stub_->ClearStatus(&ctx, req, &resp);
+  // Cleared already (by an earlier attempt that did not hear the answer).
+  if (st.error_code() == grpc::StatusCode::NOT_FOUND) return absl::OkStatus();
+  return st.ok() ? absl::OkStatus() : Named(st);
+}
+
+absl::Status HubEnd::RecordStatus(const truc::v1::BridgeStatus& status) {
+  truc::v1::BridgeStatusRequest req;
+  req.set_document_id(status.origin_document_id());
+  req.set_recipient(status.recipient());
+  req.set_status(status.status());
+  req.set_description(status.description());
+  *req.mutable_staff() = status.staff();
+  TRUC_ASSIGN_OR_RETURN(
+      *req.mutable_receipt(),
+      SignBridgedStatement(*signer_, status.origin_document_id(),
+                           status.header_sha256(), status.recipient(),
+                           status.status(), status.description(), NowMicros()));
+  truc::v1::BridgeStatusResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(Clock::now() + std::chrono::seconds(30));
+  CancelOnStop cancel(&ctx);
+  grpc::Status st = stub_->ReportStatus(&ctx, req, &resp);
+  return st.ok() ? absl::OkStatus() : Named(st);
+}
+
+}  // namespace truc::bridge
