@@ -107,13 +107,15 @@ void Loopback::KillHub() {
 }
 
 absl::Status Loopback::Register(const std::string& code,
-                                const std::string& name) {
+                                const std::string& name,
+                                const std::string& bridge) {
   auto op = Operator();
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   truc::v1::RegisterAgencyRequest req;
   req.set_code(code);
   req.set_name(name);
+  req.set_bridge(bridge);
   truc::v1::Agency agency;
   return FromGrpcStatus(op->RegisterAgency(&ctx, req, &agency));
 }

@@ -93,9 +93,11 @@ class Loopback {
   void KillHub();  // kill -9
   Process* hub() { return hub_.get(); }
 
-  // Registers an agency through the operator service; the gRPC error as a
-  // status (ALREADY_EXISTS when it is registered).
-  absl::Status Register(const std::string& code, const std::string& name);
+  // Registers an agency through the operator service (beyond this hub,
+  // through `bridge`, when it is set); the gRPC error as a status
+  // (ALREADY_EXISTS when it is registered).
+  absl::Status Register(const std::string& code, const std::string& name,
+                        const std::string& bridge = "");
 
   std::string AgentDir(const std::string& code) const;
   // Writes <dir>/agents/<code>/agent.conf (the certificate

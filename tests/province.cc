@@ -30,8 +30,10 @@ truc::v1::DocumentHeader ClerkHeader(const std::string& from,
   return h;
 }
 
-Province::Province() {
-  auto loopback = Loopback::Create(tmp_.path());
+Province::Province() : Province(LoopbackOptions{}) {}
+
+Province::Province(const LoopbackOptions& options) {
+  auto loopback = Loopback::Create(tmp_.path(), options);
   if (!loopback.ok()) {
     ADD_FAILURE() << "cannot set up the province: " << loopback.status();
     std::abort();
@@ -103,6 +105,12 @@ int Province::PortIn(const std::string& file) const {
 void Province::Register(const std::string& code, const std::string& name) {
   IssueAgency(code);
   absl::Status s = loopback_->Register(code, name);
+  ASSERT_TRUE(s.ok()) << s;
+}
+
+void Province::RegisterRemote(const std::string& code, const std::string& name,
+                              const std::string& bridge) {
+  absl::Status s = loopback_->Register(code, name, bridge);
   ASSERT_TRUE(s.ok()) << s;
 }
 

@@ -31,6 +31,7 @@ inline constexpr char kYTich[] = "000.21.30.H99";    // UBND xã Y Tịch
 class Province {
  public:
   Province();
+  explicit Province(const LoopbackOptions& options);
   ~Province();
 
   const std::string& dir() const { return tmp_.path(); }
@@ -54,6 +55,9 @@ class Province {
 
   // Registers agencies through the operator service.
   void Register(const std::string& code, const std::string& name);
+  // Registers an agency beyond this hub, reached through `bridge`.
+  void RegisterRemote(const std::string& code, const std::string& name,
+                      const std::string& bridge);
   // Certificates for, and registers, the province (UBND tỉnh), the office,
   // Sở Y tế and UBND xã Y Tịch: the small province most tests need.
   void SmallProvince();

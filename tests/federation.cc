@@ -1,0 +1,112 @@
+#include "tests/federation.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/file_util.h"
+
+namespace truc::testing {
+
+Country::Country() {
+  LoopbackOptions options;
+  options.ca_name = "CA trục quốc gia";
+  options.operator_name = "quan-tri";
+  options.operator_common_name = "Quản trị trục quốc gia";
+  national_ = std::make_unique<Province>(options);
+}
+
+Country::~Country() {
+  for (auto& [name, bridge] : bridges_) {
+    if (bridge) bridge->Stop(std::chrono::seconds(3));
+  }
+}
+
+Province& Country::AddProvince(const std::string& bridge,
+                               const std::string& ca_name,
+                               std::vector<AgencyEntry> agencies) {
+  LoopbackOptions options;
+  options.ca_name = ca_name;
+  auto p = std::make_unique<Province>(options);
+  Province& out = *p;
+  provinces_[bridge] = std::move(p);
+  agencies_[bridge] = std::move(agencies);
+  return out;
+}
+
+void Country::AddNational(std::vector<AgencyEntry> agencies) {
+  national_agencies_ = std::move(agencies);
+}
+
+void Country::Start() {
+  national_->StartHub();
+  for (const auto& a : national_agencies_) national_->Register(a.code, a.name);
+  for (auto& [bridge, p] : provinces_) {
+    p->StartHub();
+    // The province's bridge: a certificate from each CA.
+    p->IssueFile(absl::StrCat("bridge-", kToNational),
+                 {Role::kBridge, kToNational, "Cầu nối trục quốc gia"});
+    national_->IssueFile(
+        absl::StrCat("bridge-", bridge),
+        {Role::kBridge, bridge, absl::StrCat("Cầu nối ", bridge)});
+    for (const auto& a : agencies_[bridge]) {
+      p->Register(a.code, a.name);
+      national_->RegisterRemote(a.code, a.name, bridge);
+    }
+    for (const auto& a : national_agencies_)
+      p->RegisterRemote(a.code, a.name, kToNational);
+  }
+  for (auto& [bridge, p] : provinces_) {
+    for (auto& [other, agencies] : agencies_) {
+      if (other == bridge) continue;
+      for (const auto& a : agencies)
+        p->RegisterRemote(a.code, a.name, kToNational);
+    }
+  }
+}
+
+std::string Country::BridgeDir(const std::string& bridge) {
+  return provinces_[bridge]->Path("bridge");
+}
+
+void Country::StartBridge(const std::string& bridge,
+                          std::map<std::string, std::string> env) {
+  Province& p = *provinces_[bridge];
+  const std::string dir = BridgeDir(bridge);
+  ASSERT_TRUE(MakeDirectories(dir).ok());
+  const std::string local = absl::StrCat("bridge-", kToNational);
+  const std::string up = absl::StrCat("bridge-", bridge);
+  const std::string conf = absl::StrCat(
+      "hub {\n  address: \"", p.address(), "\"\n  tls { ca_cert: \"",
+      p.Path("ca.crt"), "\" cert: \"", p.Path(local + ".crt"), "\" key: \"",
+      p.Path(local + ".key"), "\" }\n}\n", "upstream_hub {\n  address: \"",
+      national_->address(), "\"\n  tls { ca_cert: \"",
+      national_->Path("ca.crt"), "\" cert: \"", national_->Path(up + ".crt"),
+      "\" key: \"", national_->Path(up + ".key"), "\" }\n}\n",
+      "poll_wait_seconds: 5\nretry_initial_millis: 100\n",
+      "retry_max_millis: 1000\nstatus_scan_millis: 200\n");
+  ASSERT_TRUE(WriteFileDurably(dir + "/bridge.conf", conf).ok());
+  bridges_[bridge] = std::make_unique<Process>(
+      std::vector<std::string>{TRUC_BRIDGE_BIN, "run", "--config",
+                               dir + "/bridge.conf"},
+      dir + "/bridge.log", std::move(env));
+  ASSERT_TRUE(bridges_[bridge]->running())
+      << "truc-bridge did not start; see " << dir << "/bridge.log";
+}
+
+void Country::StartBridges() {
+  for (auto& [bridge, p] : provinces_) StartBridge(bridge);
+}
+
+int Country::StopBridge(const std::string& bridge) {
+  auto& b = bridges_[bridge];
+  if (!b) return -1;
+  int code = b->Stop(std::chrono::seconds(10));
+  b.reset();
+  return code;
+}
+
+void Country::KillBridge(const std::string& bridge) {
+  auto& b = bridges_[bridge];
+  if (b) b->Kill9();
+  b.reset();
+}
+
+}  // namespace truc::testing

@@ -1,0 +1,74 @@
+// A country on loopback for the federation tests: a national hub (its own
+// CA) and province hubs (each its own CA), each province linked to the
+// national one by a real truc-bridge process. Every hub's directory knows
+// every agency: its own as local, the others' as beyond the bridge that
+// reaches them (at the national hub, the province's bridge; at a province
+// hub, its bridge to the national tier, "quoc-gia"). The bridge binary
+// comes from the build (TRUC_BRIDGE_BIN, set by CMake).
+//
+// Thread-safety: one controlling thread.
+#ifndef TRUC_TESTS_FEDERATION_H_
+#define TRUC_TESTS_FEDERATION_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/process.h"
+#include "tests/province.h"
+
+namespace truc::testing {
+
+// The bridge's name at a province hub, for everything beyond it.
+inline constexpr char kToNational[] = "quoc-gia";
+
+struct AgencyEntry {
+  std::string code;
+  std::string name;
+};
+
+class Country {
+ public:
+  // Creates the national hub's folder and CA ("CA trục quốc gia").
+  Country();
+  ~Country();  // stops the bridges, then the provinces' and national hubs
+
+  Province& national() { return *national_; }
+  // A province by its bridge's name at the national hub ("lang-son").
+  Province& province(const std::string& bridge) { return *provinces_[bridge]; }
+
+  // Adds a province, its own CA named `ca_name`, whose bridge is `bridge`
+  // at the national hub; `agencies` are its own.
+  Province& AddProvince(const std::string& bridge, const std::string& ca_name,
+                        std::vector<AgencyEntry> agencies);
+  // The national tier's own agencies.
+  void AddNational(std::vector<AgencyEntry> agencies);
+
+  // Starts every hub, issues the certificates of every agency and bridge,
+  // and registers every agency at every hub (local or beyond).
+  void Start();
+
+  // <province dir>/bridge/bridge.conf, and starts truc-bridge for it (with
+  // `env` added to its environment), logging to bridge.log beside it.
+  void StartBridge(const std::string& bridge,
+                   std::map<std::string, std::string> env = {});
+  void StartBridges();
+  int StopBridge(const std::string& bridge);   // SIGTERM; the exit code
+  void KillBridge(const std::string& bridge);  // kill -9
+  Process* bridge_process(const std::string& bridge) {
+    return bridges_[bridge].get();
+  }
+  std::string BridgeDir(const std::string& bridge);
+
+ private:
+  std::unique_ptr<Province> national_;
+  std::vector<AgencyEntry> national_agencies_;
+  std::map<std::string, std::unique_ptr<Province>> provinces_;
+  std::map<std::string, std::vector<AgencyEntry>> agencies_;
+  std::map<std::string, std::unique_ptr<Process>> bridges_;
+};
+
+}  // namespace truc::testing
+
+#endif  // TRUC_TESTS_FEDERATION_H_
