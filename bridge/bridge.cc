@@ -23,8 +23,9 @@ absl::StatusOr<std::unique_ptr<Bridge>> Bridge::Create(
                         HubEnd::Create(settings.hub, "hub"));
   TRUC_ASSIGN_OR_RETURN(std::unique_ptr<HubEnd> upstream,
                         HubEnd::Create(settings.upstream, "upstream_hub"));
-  return std::unique_ptr<Bridge>(
-      new Bridge(settings, std::move(hub), std::move(upstream)));
+  std::string name_upstream = upstream->bridge_name();
+  return std::unique_ptr<Bridge>(new Bridge(
+      settings, std::move(hub), std::move(upstream), std::move(name_upstream)));
 }
 
 void Bridge::Run() {
@@ -66,11 +67,18 @@ void Bridge::CarryStatuses() {
   Crossing up(hub_.get(), upstream_.get(), &log_);
   Crossing down(upstream_.get(), hub_.get(), &log_);
   Backoff backoff(settings_.retry_initial, settings_.retry_max);
+  absl::Time next_directory = absl::InfinitePast();
   while (!stop_.stopped()) {
+    absl::Status directory = absl::OkStatus();
+    if (absl::Now() >= next_directory) {
+      directory = down.CarryDirectory(name_upstream_).status();
+      if (directory.ok())
+        next_directory = absl::Now() + settings_.directory_sync;
+    }
     absl::StatusOr<size_t> a = up.CarryStatuses(kStatusesPerPass);
     absl::StatusOr<size_t> b = down.CarryStatuses(kStatusesPerPass);
     if (stop_.stopped()) break;
-    if (a.ok() && b.ok()) {
+    if (a.ok() && b.ok() && directory.ok()) {
       backoff.Reset();
       // A full pass may have left more behind: go on at once.
       if (*a < kStatusesPerPass && *b < kStatusesPerPass)
@@ -78,10 +86,12 @@ void Bridge::CarryStatuses() {
       continue;
     }
     const absl::Duration delay = backoff.Next();
-    log_.Event("retry",
-               {{"loop", "statuses"},
-                {"in", absl::FormatDuration(delay)},
-                {"error", std::string((a.ok() ? b : a).status().message())}});
+    const absl::Status error = !a.ok()   ? a.status()
+                               : !b.ok() ? b.status()
+                                         : directory;
+    log_.Event("retry", {{"loop", "statuses"},
+                         {"in", absl::FormatDuration(delay)},
+                         {"error", std::string(error.message())}});
     stop_.WaitFor(delay);
   }
 }

@@ -5,7 +5,9 @@
 //   inward    documents from the upstream's queue for this bridge (for the
 //             province's agencies) down to the hub;
 //   statuses  the statuses of what the bridge brought in, each way, back
-//             toward their senders.
+//             toward their senders; and, at start and every
+//             directory_sync, the upstream's directory mirrored at the hub
+//             (every agency beyond the province, addressable by code).
 // Each loop is a Crossing (bridge/crossing.h) between two Ends; a failure
 // that may pass is logged and retried with back-off. Documents are polled
 // most urgent first at each end, so express documents cross first. The
@@ -40,10 +42,11 @@ class Bridge {
 
  private:
   Bridge(const BridgeSettings& settings, std::unique_ptr<End> hub,
-         std::unique_ptr<End> upstream)
+         std::unique_ptr<End> upstream, std::string name_upstream)
       : settings_(settings),
         hub_(std::move(hub)),
         upstream_(std::move(upstream)),
+        name_upstream_(std::move(name_upstream)),
         log_("truc-bridge") {}
 
   void CarryDocuments(End* from, End* to, const char* loop);
@@ -52,6 +55,9 @@ class Bridge {
   BridgeSettings settings_;
   std::unique_ptr<End> hub_;
   std::unique_ptr<End> upstream_;
+  // This bridge's name at the upstream: the agencies it reaches there are
+  // the province's own, never mirrored as beyond.
+  std::string name_upstream_;
   EventLog log_;
   StopSignal stop_;
 };

@@ -70,6 +70,11 @@ absl::StatusOr<BridgeSettings> SettingsFromConfig(
         "status_scan_millis", config.status_scan_millis(), 10, 3600000));
     s.status_scan = absl::Milliseconds(config.status_scan_millis());
   }
+  if (config.directory_sync_seconds() != 0) {
+    TRUC_RETURN_IF_ERROR(CheckFieldRange(
+        "directory_sync_seconds", config.directory_sync_seconds(), 1, 86400));
+    s.directory_sync = absl::Seconds(config.directory_sync_seconds());
+  }
   return s;
 }
 

@@ -30,6 +30,7 @@ struct BridgeSettings {
   absl::Duration retry_initial = absl::Milliseconds(200);
   absl::Duration retry_max = absl::Milliseconds(30000);
   absl::Duration status_scan = absl::Milliseconds(1000);
+  absl::Duration directory_sync = absl::Seconds(300);
 };
 
 // Checks `config` and applies the defaults; relative paths are resolved

@@ -123,4 +123,43 @@ absl::StatusOr<size_t> Crossing::CarryStatuses(size_t max) {
   return carried;
 }
 
+absl::StatusOr<size_t> Crossing::CarryDirectory(const std::string& own_bridge) {
+  constexpr size_t kPage = 1000;
+  TRUC_ASSIGN_OR_RETURN(truc::v1::SyncDirectoryResponse reached,
+                        to_->MirrorDirectory({}, 0));
+  uint64_t version = reached.upstream_version();
+  size_t mirrored = 0;
+  while (true) {
+    TRUC_ASSIGN_OR_RETURN(truc::v1::BridgeDirectoryResponse page,
+                          from_->DirectoryAfter(version, kPage));
+    if (page.version() <= version && page.agencies().empty()) break;
+    std::vector<truc::v1::Agency> beyond;
+    for (const auto& a : page.agencies()) {
+      if (a.bridge() != own_bridge) beyond.push_back(a);
+    }
+    TRUC_ASSIGN_OR_RETURN(truc::v1::SyncDirectoryResponse synced,
+                          to_->MirrorDirectory(beyond, page.version()));
+    mirrored += synced.added() + synced.changed();
+    if (synced.added() + synced.changed() > 0) {
+      log_->Event("directory_mirrored",
+                  {{"from", from_->name()},
+                   {"to", to_->name()},
+                   {"added", absl::StrCat(synced.added())},
+                   {"changed", absl::StrCat(synced.changed())},
+                   {"version", absl::StrCat(page.version())}});
+    }
+    for (const auto& code : synced.conflicts()) {
+      log_->Event("directory_conflict",
+                  {{"agency", code},
+                   {"to", to_->name()},
+                   {"reason",
+                    "local there, or reached through another bridge: left "
+                    "as it is"}});
+    }
+    version = page.version();
+    if (!page.more()) break;
+  }
+  return mirrored;
+}
+
 }  // namespace truc::bridge

@@ -23,6 +23,12 @@
 // A crash before 3 carries it again, recorded once. A status `to` refuses
 // for good is logged and cleared, so it does not hold back the others.
 //
+// The directory (from the upstream down): the agencies `from` lists after
+// the version `to` says its mirror reaches, except those `from` reaches
+// through this very bridge (this province's own), are mirrored at `to` as
+// beyond, page by page, each page with the version it reaches: a crash
+// between pages starts again from the last one recorded.
+//
 // Failures that may pass (the end unreachable, a deadline, busy, a
 // certificate or a directory entry not yet right) stop the pass and are
 // returned; the caller retries with back-off.
@@ -62,6 +68,12 @@ class Crossing {
   // many were carried or dropped as refused for good, or the first
   // failure that may pass.
   absl::StatusOr<size_t> CarryStatuses(size_t max);
+
+  // Mirrors at `to` the directory of `from` (above), skipping the
+  // agencies `from` reaches through `own_bridge` (this bridge's name
+  // there). Returns how many agencies were added or changed at `to`, or
+  // the first failure (what was recorded stays).
+  absl::StatusOr<size_t> CarryDirectory(const std::string& own_bridge);
 
  private:
   absl::Status CarryDocument(const Outgoing& doc);

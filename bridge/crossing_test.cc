@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/status_macros.h"
 #include "common/test_util.h"
 #include "gmock/gmock.h"
@@ -122,7 +123,42 @@ class MemoryEnd : public End {
     return absl::OkStatus();
   }
 
+  absl::StatusOr<truc::v1::BridgeDirectoryResponse> DirectoryAfter(
+      uint64_t version, size_t max) override {
+    TRUC_RETURN_IF_ERROR(Fails("DirectoryAfter"));
+    if (--pages_until_failure == 0) return absl::UnavailableError("down");
+    truc::v1::BridgeDirectoryResponse out;
+    out.set_version(version);
+    for (const auto& [v, a] : directory_) {
+      if (v <= version) continue;
+      if (static_cast<size_t>(out.agencies_size()) == max) {
+        out.set_more(true);
+        break;
+      }
+      *out.add_agencies() = a;
+      out.set_version(v);
+    }
+    return out;
+  }
+  absl::StatusOr<truc::v1::SyncDirectoryResponse> MirrorDirectory(
+      const std::vector<truc::v1::Agency>& agencies,
+      uint64_t upstream_version) override {
+    TRUC_RETURN_IF_ERROR(Fails("MirrorDirectory"));
+    truc::v1::SyncDirectoryResponse out;
+    for (const auto& a : agencies) {
+      out.set_added(out.added() + !mirrored_.count(a.code()));
+      mirrored_[a.code()] = a.name();
+    }
+    if (upstream_version != 0) mirror_version_ = upstream_version;
+    out.set_upstream_version(mirror_version_);
+    return out;
+  }
+
   std::map<std::string, absl::Status> fail;
+  std::map<uint64_t, truc::v1::Agency> directory_;  // by version
+  int pages_until_failure = -1;  // the DirectoryAfter call that fails
+  std::map<std::string, std::string> mirrored_;  // code -> name
+  uint64_t mirror_version_ = 0;
   std::map<std::string, Outgoing> waiting_;
   std::map<std::string, std::vector<std::string>> files_;
   std::map<std::string, std::string> keys_;  // key there -> id here
@@ -248,6 +284,45 @@ TEST_F(CrossingTest, AStatusRefusedForGoodDoesNotHoldBackTheOthers) {
   ASSERT_EQ(province_.recorded_.size(), 1u);
   EXPECT_EQ(province_.recorded_[0].origin_document_id(), "D2");
   EXPECT_THAT(lines_[0], HasSubstr("event=status_refused document=N1"));
+}
+
+TEST_F(CrossingTest, TheDirectoryIsMirroredPageByPageButNotOurOwnAgencies) {
+  uint64_t v = 0;
+  auto add = [&](const std::string& code, const std::string& name,
+                 const std::string& bridge) {
+    truc::v1::Agency a;
+    a.set_code(code);
+    a.set_name(name);
+    a.set_bridge(bridge);
+    national_.directory_[++v] = a;
+  };
+  add("000.00.00.G22", "Văn phòng Chính phủ", "");
+  add("000.07.00.H99", "Sở Y tế tỉnh Lạng Sơn", "lang-son");  // our own
+  for (int i = 0; i < 1500; ++i)
+    add(absl::StrFormat("000.%02d.%02d.H26", i / 100, i % 100),
+        absl::StrCat("UBND xã ", i, " tỉnh Hải Dương"), "hai-duong");
+  // The first page (1000) is recorded; then the upstream fails: the next
+  // pass goes on from there.
+  national_.pages_until_failure = 2;
+  EXPECT_FALSE(down_.CarryDirectory("lang-son").ok());
+  EXPECT_EQ(province_.mirrored_.size(), 999u);  // ours skipped
+  EXPECT_EQ(province_.mirror_version_, 1000u);
+  auto n = down_.CarryDirectory("lang-son");
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(*n, 502u);
+  EXPECT_EQ(province_.mirror_version_, v);
+  EXPECT_FALSE(province_.mirrored_.count("000.07.00.H99"));
+  EXPECT_EQ(province_.mirrored_["000.00.00.G22"], "Văn phòng Chính phủ");
+  // A rename upstream: only it crosses next time.
+  add("000.00.00.G22", "Văn phòng Chính phủ (mới)", "");
+  n = down_.CarryDirectory("lang-son");
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(province_.mirrored_["000.00.00.G22"], "Văn phòng Chính phủ (mới)");
+  EXPECT_EQ(province_.mirror_version_, v);
+  // The province's hub unreachable: the failure is returned, nothing
+  // recorded.
+  province_.fail["MirrorDirectory"] = absl::UnavailableError("down");
+  EXPECT_FALSE(down_.CarryDirectory("lang-son").ok());
 }
 
 TEST(IsFinalRefusal, OnlyAnAnswerThatCannotChange) {

@@ -24,6 +24,7 @@
 #include "absl/time/time.h"
 #include "truc/v1/bridge.pb.h"
 #include "truc/v1/envelope.pb.h"
+#include "truc/v1/operator.pb.h"
 
 namespace truc::bridge {
 
@@ -84,6 +85,20 @@ class End {
   // status.recipient (an agency the bridge reaches from here). Fails with
   // the end's error; a refusal is final.
   virtual absl::Status RecordStatus(const truc::v1::BridgeStatus& status) = 0;
+
+  // This end's directory: the agencies whose latest change came after
+  // `version`, oldest change first, at most `max`, each with the bridge
+  // that reaches it from here ("" for a local one). Fails with the end's
+  // error.
+  virtual absl::StatusOr<truc::v1::BridgeDirectoryResponse> DirectoryAfter(
+      uint64_t version, size_t max) = 0;
+  // Mirrors here the agencies the bridge reaches beyond this end, as the
+  // other end lists them, recording `upstream_version` (0: unchanged) as
+  // how far the mirror reaches; with none and 0, only answers that.
+  // Fails with the end's error (nothing changed).
+  virtual absl::StatusOr<truc::v1::SyncDirectoryResponse> MirrorDirectory(
+      const std::vector<truc::v1::Agency>& agencies,
+      uint64_t upstream_version) = 0;
 };
 
 }  // namespace truc::bridge

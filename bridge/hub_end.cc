@@ -249,4 +249,32 @@ absl::Status HubEnd::RecordStatus(const truc::v1::BridgeStatus& status) {
   return st.ok() ? absl::OkStatus() : Named(st);
 }
 
+absl::StatusOr<truc::v1::BridgeDirectoryResponse> HubEnd::DirectoryAfter(
+    uint64_t version, size_t max) {
+  truc::v1::BridgeDirectoryRequest req;
+  req.set_after_version(version);
+  req.set_max(static_cast<uint32_t>(max));
+  truc::v1::BridgeDirectoryResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(Clock::now() + std::chrono::seconds(60));
+  CancelOnStop cancel(&ctx);
+  grpc::Status st = stub_->Directory(&ctx, req, &resp);
+  if (!st.ok()) return Named(st);
+  return resp;
+}
+
+absl::StatusOr<truc::v1::SyncDirectoryResponse> HubEnd::MirrorDirectory(
+    const std::vector<truc::v1::Agency>& agencies, uint64_t upstream_version) {
+  truc::v1::SyncDirectoryRequest req;
+  for (const auto& a : agencies) *req.add_agencies() = a;
+  req.set_upstream_version(upstream_version);
+  truc::v1::SyncDirectoryResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(Clock::now() + std::chrono::seconds(60));
+  CancelOnStop cancel(&ctx);
+  grpc::Status st = stub_->SyncDirectory(&ctx, req, &resp);
+  if (!st.ok()) return Named(st);
+  return resp;
+}
+
 }  // namespace truc::bridge

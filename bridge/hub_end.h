@@ -47,6 +47,11 @@ class HubEnd : public End {
       size_t max) override;
   absl::Status StatusCarried(const truc::v1::BridgeStatus& status) override;
   absl::Status RecordStatus(const truc::v1::BridgeStatus& status) override;
+  absl::StatusOr<truc::v1::BridgeDirectoryResponse> DirectoryAfter(
+      uint64_t version, size_t max) override;
+  absl::StatusOr<truc::v1::SyncDirectoryResponse> MirrorDirectory(
+      const std::vector<truc::v1::Agency>& agencies,
+      uint64_t upstream_version) override;
 
  private:
   HubEnd(std::unique_ptr<truc::v1::Bridge::Stub> stub,

@@ -50,16 +50,23 @@ void Country::Start() {
       p->Register(a.code, a.name);
       national_->RegisterRemote(a.code, a.name, bridge);
     }
-    for (const auto& a : national_agencies_)
-      p->RegisterRemote(a.code, a.name, kToNational);
   }
-  for (auto& [bridge, p] : provinces_) {
-    for (auto& [other, agencies] : agencies_) {
-      if (other == bridge) continue;
-      for (const auto& a : agencies)
-        p->RegisterRemote(a.code, a.name, kToNational);
-    }
-  }
+}
+
+int Country::AgenciesKnown(Province& p) {
+  auto op = p.Operator();
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  truc::v1::ListAgenciesResponse list;
+  if (!op->ListAgencies(&ctx, truc::v1::ListAgenciesRequest(), &list).ok())
+    return -1;
+  return list.agencies_size();
+}
+
+int Country::AgenciesInCountry() const {
+  size_t n = national_agencies_.size();
+  for (const auto& [bridge, agencies] : agencies_) n += agencies.size();
+  return static_cast<int>(n);
 }
 
 std::string Country::BridgeDir(const std::string& bridge) {
@@ -67,7 +74,7 @@ std::string Country::BridgeDir(const std::string& bridge) {
 }
 
 void Country::StartBridge(const std::string& bridge,
-                          std::map<std::string, std::string> env) {
+                          std::map<std::string, std::string> env, bool wait) {
   Province& p = *provinces_[bridge];
   const std::string dir = BridgeDir(bridge);
   ASSERT_TRUE(MakeDirectories(dir).ok());
@@ -81,7 +88,8 @@ void Country::StartBridge(const std::string& bridge,
       national_->Path("ca.crt"), "\" cert: \"", national_->Path(up + ".crt"),
       "\" key: \"", national_->Path(up + ".key"), "\" }\n}\n",
       "poll_wait_seconds: 5\nretry_initial_millis: 100\n",
-      "retry_max_millis: 1000\nstatus_scan_millis: 200\n");
+      "retry_max_millis: 1000\nstatus_scan_millis: 200\n",
+      "directory_sync_seconds: 1\n");
   ASSERT_TRUE(WriteFileDurably(dir + "/bridge.conf", conf).ok());
   bridges_[bridge] = std::make_unique<Process>(
       std::vector<std::string>{TRUC_BRIDGE_BIN, "run", "--config",
@@ -89,6 +97,11 @@ void Country::StartBridge(const std::string& bridge,
       dir + "/bridge.log", std::move(env));
   ASSERT_TRUE(bridges_[bridge]->running())
       << "truc-bridge did not start; see " << dir << "/bridge.log";
+  if (!wait) return;
+  ASSERT_TRUE(WaitFor([&] { return AgenciesKnown(p) == AgenciesInCountry(); },
+                      std::chrono::seconds(30)))
+      << "the hub of " << bridge << " knows " << AgenciesKnown(p) << " of "
+      << AgenciesInCountry() << " agencies; see " << dir << "/bridge.log";
 }
 
 void Country::StartBridges() {

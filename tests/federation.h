@@ -1,10 +1,11 @@
 // A country on loopback for the federation tests: a national hub (its own
 // CA) and province hubs (each its own CA), each province linked to the
-// national one by a real truc-bridge process. Every hub's directory knows
-// every agency: its own as local, the others' as beyond the bridge that
-// reaches them (at the national hub, the province's bridge; at a province
-// hub, its bridge to the national tier, "quoc-gia"). The bridge binary
-// comes from the build (TRUC_BRIDGE_BIN, set by CMake).
+// national one by a real truc-bridge process. The national hub's operator
+// registers every agency: its own as local, each province's as beyond
+// that province's bridge. A province's operator registers only its own;
+// its bridge mirrors the rest from the national directory (as beyond its
+// bridge to the national tier, "quoc-gia"). The bridge binary comes from
+// the build (TRUC_BRIDGE_BIN, set by CMake).
 //
 // Thread-safety: one controlling thread.
 #ifndef TRUC_TESTS_FEDERATION_H_
@@ -46,13 +47,16 @@ class Country {
   void AddNational(std::vector<AgencyEntry> agencies);
 
   // Starts every hub, issues the certificates of every agency and bridge,
-  // and registers every agency at every hub (local or beyond).
+  // and registers the agencies (above).
   void Start();
 
   // <province dir>/bridge/bridge.conf, and starts truc-bridge for it (with
   // `env` added to its environment), logging to bridge.log beside it.
+  // Unless `wait` is false, waits (30 s at most) until the province's hub
+  // knows every agency of the country.
   void StartBridge(const std::string& bridge,
-                   std::map<std::string, std::string> env = {});
+                   std::map<std::string, std::string> env = {},
+                   bool wait = true);
   void StartBridges();
   int StopBridge(const std::string& bridge);   // SIGTERM; the exit code
   void KillBridge(const std::string& bridge);  // kill -9
@@ -60,6 +64,9 @@ class Country {
     return bridges_[bridge].get();
   }
   std::string BridgeDir(const std::string& bridge);
+  // How many agencies the hub of `p` knows (local and beyond).
+  static int AgenciesKnown(Province& p);
+  int AgenciesInCountry() const;
 
  private:
   std::unique_ptr<Province> national_;

@@ -120,6 +120,29 @@ TEST_F(Federation, ADocumentCrossesTwoProvincesAndItsStatusesComeBack) {
   EXPECT_THAT(national.out, ::testing::Not(HasSubstr(kHdHealth)));
 }
 
+TEST_F(Federation, EveryProvinceKnowsTheCountrysAgenciesFromTheNationalTier) {
+  country_.StartBridges();
+  // Lạng Sơn's operator registered only its own; the rest came from the
+  // national directory, as beyond the bridge to the national tier.
+  RunResult list = ls().Truc(ls().Profile("operator"), {"agency", "list"});
+  EXPECT_THAT(list.out, HasSubstr("Sở Y tế tỉnh Hải Dương"));
+  EXPECT_THAT(list.out, HasSubstr("beyond, via bridge quoc-gia"));
+  // A code that exists nowhere is refused at once, before anything is
+  // stored.
+  auto unknown = ls().Send(kHealth, {"000.99.00.H26"}, "V/v thử mã lạ", {});
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(unknown.status().message(), HasSubstr("000.99.00.H26"));
+  // An agency the national tier adds later reaches every province.
+  country_.national().Register("000.00.00.G18", "Bộ Tài chính");
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return Country::AgenciesKnown(cb()) == country_.AgenciesInCountry() + 1;
+      },
+      std::chrono::seconds(30)));
+  RunResult cb_list = cb().Truc(cb().Profile("operator"), {"agency", "list"});
+  EXPECT_THAT(cb_list.out, HasSubstr("Bộ Tài chính"));
+}
+
 TEST_F(Federation, ABroadcastWaitsAtAStoppedBridgeThenArrives) {
   country_.StartBridge("lang-son");
   country_.StartBridge("hai-duong");
@@ -168,6 +191,10 @@ TEST_F(Federation, ABridgeKilledAgainAndAgainLosesAndDoublesNothing) {
   national.IssueAgency(kGovOffice);
   national.StartAgent(kGovOffice);
   ls().StartAgent(kOffice);
+  // Its directory mirrored first (a province's hub knows the national
+  // tier's agencies once its bridge has run).
+  country_.StartBridge("lang-son");
+  country_.KillBridge("lang-son");
   std::mt19937 rng(20261207);
   std::vector<std::string> up, down;  // ids at their origin
   for (int i = 0; i < kills; ++i) {
@@ -186,7 +213,7 @@ TEST_F(Federation, ABridgeKilledAgainAndAgainLosesAndDoublesNothing) {
     std::map<std::string, std::string> env;
     if (i % 3 == 0) env["TRUC_CRASH_POINT"] = "after_bring_in";
     if (i % 3 == 1) env["TRUC_CRASH_POINT"] = "after_record_status";
-    country_.StartBridge("lang-son", env);
+    country_.StartBridge("lang-son", env, /*wait=*/false);
     std::this_thread::sleep_for(std::chrono::milliseconds(
         std::uniform_int_distribution<int>(100, 1500)(rng)));
     country_.KillBridge("lang-son");

@@ -150,6 +150,96 @@ absl::StatusOr<truc::v1::Agency> Directory::Register(
   return ToAgency(r);
 }
 
+absl::StatusOr<Directory::RemoteSync> Directory::SyncRemote(
+    const std::string& bridge, const std::vector<truc::v1::Agency>& agencies,
+    uint64_t upstream_version, const Identity& by) {
+  TRUC_RETURN_IF_ERROR(ValidatePrincipalName(bridge));
+  if (agencies.size() > 5000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a directory sync carries at most 5000 agencies, not ",
+                     agencies.size()));
+  }
+  for (const auto& a : agencies) {
+    TRUC_RETURN_IF_ERROR(ValidateAgencyCode(a.code()));
+    if (!a.parent_code().empty()) {
+      absl::Status parent = ValidateAgencyCode(a.parent_code());
+      if (!parent.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("agency ", a.code(), ": parent: ", parent.message()));
+      }
+    }
+    if (a.name().empty() || a.name().size() > 512) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("agency ", a.code(), ": name must be 1 to 512 bytes"));
+    }
+  }
+  const std::string version_key = keys::UpstreamDirectory(bridge);
+  absl::MutexLock lock(&mu_);
+  RemoteSync out;
+  auto stored = store_->Get(version_key);
+  if (stored.ok() && stored->size() == 8) {
+    out.upstream_version = keys::DecodeFixed64(*stored);
+  } else if (!stored.ok() && !absl::IsNotFound(stored.status())) {
+    return stored.status();
+  }
+  WriteBatch b;
+  const uint64_t version_before = version_;
+  std::map<std::string, truc::internal::AgencyRecord> updated;
+  for (const auto& a : agencies) {
+    auto it = agencies_.find(a.code());
+    truc::internal::AgencyRecord r;
+    const auto state = a.state() == truc::v1::AGENCY_STATE_SUSPENDED
+                           ? truc::v1::AGENCY_STATE_SUSPENDED
+                           : truc::v1::AGENCY_STATE_ACTIVE;
+    if (auto u = updated.find(a.code()); u != updated.end()) {
+      r = u->second;  // listed twice: the later entry wins
+    } else if (it != agencies_.end()) {
+      if (it->second.bridge() != bridge) {
+        out.conflicts.push_back(a.code());
+        continue;
+      }
+      r = it->second;
+    } else {
+      r.set_code(a.code());
+      r.set_bridge(bridge);
+      r.set_registered_at_micros(clock_());
+      ++out.added;
+    }
+    if (r.version() != 0 && r.name() == a.name() &&
+        r.parent_code() == a.parent_code() && r.state() == state) {
+      continue;
+    }
+    if (r.version() != 0 && !updated.count(a.code())) ++out.changed;
+    r.set_name(a.name());
+    r.set_parent_code(a.parent_code());
+    r.set_state(state);
+    Version(&r, &b);
+    b.Put(keys::Agency(r.code()), r.SerializeAsString());
+    updated[r.code()] = r;
+  }
+  if (upstream_version != 0) {
+    out.upstream_version = upstream_version;
+    b.Put(version_key, keys::EncodeFixed64(upstream_version));
+  }
+  if (b.empty()) return out;
+  absl::Status committed =
+      audit_
+          ->Commit(
+              b, {NewAuditEvent(
+                     "directory_synced", by,
+                     absl::StrCat("bridge=", bridge, " added=", out.added,
+                                  " changed=", out.changed,
+                                  " conflicts=", out.conflicts.size(),
+                                  " upstream_version=", out.upstream_version))})
+          .status();
+  if (!committed.ok()) {
+    version_ = version_before;  // nothing was written
+    return committed;
+  }
+  for (auto& [code, r] : updated) agencies_[code] = std::move(r);
+  return out;
+}
+
 absl::StatusOr<truc::v1::Agency> Directory::SetState(
     const std::string& code, truc::v1::AgencyState state, const Identity& by) {
   absl::MutexLock lock(&mu_);

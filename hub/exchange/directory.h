@@ -53,6 +53,29 @@ class Directory {
                                             truc::v1::AgencyState state,
                                             const Identity& by);
 
+  // What a bridge's directory sync did.
+  struct RemoteSync {
+    uint32_t added = 0;
+    uint32_t changed = 0;
+    // Codes local here, or reached through another bridge: left alone.
+    std::vector<std::string> conflicts;
+    uint64_t upstream_version = 0;  // how far the bridge's sync reaches
+  };
+  // The agencies beyond this hub that `bridge` reaches, as its upstream
+  // lists them (code, name, parent, state), on behalf of `by` (the
+  // bridge): one new here is added as reached through `bridge`; one
+  // already reached through it takes the upstream's name, parent and
+  // state; a code local here or reached through another bridge is left as
+  // it is and named in `conflicts`. A parent may be any well-formed code
+  // (the upstream lists parents and children in the order they changed).
+  // All in one write with one audit event, with `upstream_version` (when
+  // not 0) recorded as how far the bridge's sync reaches. INVALID_ARGUMENT
+  // naming the first malformed entry, or more than 5000 (nothing
+  // written); the store's error.
+  absl::StatusOr<RemoteSync> SyncRemote(
+      const std::string& bridge, const std::vector<truc::v1::Agency>& agencies,
+      uint64_t upstream_version, const Identity& by);
+
   std::optional<truc::internal::AgencyRecord> Find(
       const std::string& code) const;
   // The agency's name, or "" if unknown.

@@ -197,3 +197,89 @@ TEST_P(LedgerBridgeTest, AResendOffersItToTheBridgeAgain) {
 
 }  // namespace
 }  // namespace truc::hub
+
+namespace truc::hub {
+namespace {
+
+truc::v1::Agency Listed(
+    const std::string& code, const std::string& name,
+    const std::string& parent = "",
+    truc::v1::AgencyState state = truc::v1::AGENCY_STATE_ACTIVE) {
+  truc::v1::Agency a;
+  a.set_code(code);
+  a.set_name(name);
+  a.set_parent_code(parent);
+  a.set_state(state);
+  return a;
+}
+
+TEST_P(LedgerBridgeTest, ABridgeMirrorsTheAgenciesItReachesInOneWrite) {
+  const Identity& qg = Bridge("qg");
+  // Hải Dương's agencies, a child listed before its parent, and one that
+  // is local here and one another bridge reaches: those are left alone.
+  auto sync = directory_->SyncRemote(
+      "qg",
+      {Listed("000.07.00.H26", "Sở Y tế tỉnh Hải Dương", "000.00.00.H26"),
+       Listed("000.00.00.H26", "UBND tỉnh Hải Dương"),
+       Listed(kGovOffice, "Văn phòng Chính phủ"),
+       Listed(kHealth, "Sở Y tế (giả)"), Listed(kOtherTier, "Bộ TN&MT")},
+      41, qg);
+  ASSERT_TRUE(sync.ok()) << sync.status();
+  EXPECT_EQ(sync->added, 2u);
+  EXPECT_EQ(sync->changed, 0u);
+  EXPECT_THAT(sync->conflicts, ElementsAre(kHealth, kOtherTier));
+  EXPECT_EQ(sync->upstream_version, 41u);
+  EXPECT_EQ(directory_->BridgeOf("000.07.00.H26"), "qg");
+  EXPECT_EQ(directory_->NameOf(kHealth), "Sở Y tế");
+  EXPECT_EQ(directory_->BridgeOf(kOtherTier), "xa");
+  // A sender may now address Hải Dương's department.
+  TRUC_EXPECT_OK(directory_->CheckRecipients({"000.07.00.H26"}));
+
+  // Renamed and suspended upstream: mirrored; the same again changes
+  // nothing and writes nothing.
+  sync = directory_->SyncRemote("qg",
+                                {Listed(kMinistry, "Bộ Y tế (cơ quan)", "",
+                                        truc::v1::AGENCY_STATE_SUSPENDED)},
+                                42, qg);
+  ASSERT_TRUE(sync.ok()) << sync.status();
+  EXPECT_EQ(sync->changed, 1u);
+  EXPECT_EQ(directory_->NameOf(kMinistry), "Bộ Y tế (cơ quan)");
+  EXPECT_THAT(directory_->CheckRecipients({kMinistry}),
+              StatusIs(absl::StatusCode::kInvalidArgument, kMinistry));
+  const uint64_t version = directory_->version();
+  sync = directory_->SyncRemote("qg", {}, 0, qg);
+  ASSERT_TRUE(sync.ok());
+  EXPECT_EQ(sync->upstream_version, 42u);  // how far the sync reaches
+  EXPECT_EQ(directory_->version(), version);
+
+  // Kept across a restart.
+  Open();
+  EXPECT_EQ(directory_->BridgeOf("000.00.00.H26"), "qg");
+  sync = directory_->SyncRemote("qg", {}, 0, qg);
+  ASSERT_TRUE(sync.ok());
+  EXPECT_EQ(sync->upstream_version, 42u);
+}
+
+TEST_P(LedgerBridgeTest, ABadOrFailedDirectorySyncChangesNothing) {
+  const Identity& qg = Bridge("qg");
+  EXPECT_THAT(
+      directory_->SyncRemote("qg",
+                             {Listed("000.07.00.H26", "Sở Y tế tỉnh Hải Dương"),
+                              Listed("không phải mã", "UBND tỉnh Hải Dương")},
+                             7, qg),
+      StatusIs(absl::StatusCode::kInvalidArgument, "không phải mã"));
+  EXPECT_EQ(directory_->BridgeOf("000.07.00.H26"), "");
+  faulty_->FailWrites(1);
+  EXPECT_FALSE(
+      directory_
+          ->SyncRemote(
+              "qg", {Listed("000.07.00.H26", "Sở Y tế tỉnh Hải Dương")}, 7, qg)
+          .ok());
+  EXPECT_EQ(directory_->BridgeOf("000.07.00.H26"), "");
+  auto sync = directory_->SyncRemote("qg", {}, 0, qg);
+  ASSERT_TRUE(sync.ok());
+  EXPECT_EQ(sync->upstream_version, 0u);
+}
+
+}  // namespace
+}  // namespace truc::hub

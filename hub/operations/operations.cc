@@ -345,6 +345,61 @@ absl::Status Operations::BridgeClearStatus(
                                       request.recipient(), request.status());
 }
 
+absl::StatusOr<truc::v1::BridgeDirectoryResponse> Operations::BridgeDirectory(
+    const Actor& actor, const truc::v1::BridgeDirectoryRequest& request) {
+  TRUC_RETURN_IF_ERROR(RequireBridge(actor));
+  const size_t max =
+      request.max() == 0 ? 1000 : std::min<uint32_t>(request.max(), 5000);
+  bool more = false;
+  const uint64_t now = d_.directory->version();
+  auto changes =
+      d_.directory->ChangesAfter(request.after_version(), max, &more);
+  truc::v1::BridgeDirectoryResponse out;
+  for (const auto& r : changes) {
+    auto* a = out.add_agencies();
+    a->set_code(r.code());
+    a->set_name(r.name());
+    a->set_parent_code(r.parent_code());
+    a->set_state(r.state());
+    a->set_bridge(r.bridge());
+  }
+  out.set_more(more);
+  // With more to come, the answer reaches its last change; otherwise the
+  // whole directory as it was when asked (read before the changes).
+  uint64_t reached = std::max(now, request.after_version());
+  if (!changes.empty()) {
+    reached = more ? changes.back().version()
+                   : std::max(reached, changes.back().version());
+  }
+  out.set_version(reached);
+  return out;
+}
+
+absl::StatusOr<truc::v1::SyncDirectoryResponse> Operations::BridgeSyncDirectory(
+    const Actor& actor, const truc::v1::SyncDirectoryRequest& request) {
+  TRUC_RETURN_IF_ERROR(RequireBridge(actor));
+  std::vector<truc::v1::Agency> agencies(request.agencies().begin(),
+                                         request.agencies().end());
+  TRUC_ASSIGN_OR_RETURN(
+      Directory::RemoteSync sync,
+      d_.directory->SyncRemote(actor.bridge, agencies,
+                               request.upstream_version(), actor.identity));
+  truc::v1::SyncDirectoryResponse out;
+  out.set_upstream_version(sync.upstream_version);
+  out.set_added(sync.added);
+  out.set_changed(sync.changed);
+  for (auto& c : sync.conflicts) out.add_conflicts(std::move(c));
+  if (sync.added + sync.changed > 0 || !sync.conflicts.empty()) {
+    LogEvent("directory_synced",
+             {{"bridge", actor.bridge},
+              {"added", absl::StrCat(sync.added)},
+              {"changed", absl::StrCat(sync.changed)},
+              {"conflicts", absl::StrCat(sync.conflicts.size())},
+              {"upstream_version", absl::StrCat(sync.upstream_version)}});
+  }
+  return out;
+}
+
 absl::StatusOr<truc::v1::ReportStatusResponse> Operations::ReportStatus(
     const Actor& actor, const truc::v1::ReportStatusRequest& request) {
   TRUC_RETURN_IF_ERROR(RequireAgency(actor));

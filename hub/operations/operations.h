@@ -196,6 +196,14 @@ class Operations {
       const Actor& actor, const truc::v1::BridgeStatusesRequest& request);
   absl::Status BridgeClearStatus(const Actor& actor,
                                  const truc::v1::BridgeClearRequest& request);
+  // This hub's directory changes, for a bridge to mirror below
+  // (Directory::ChangesAfter), and a bridge's sync of the agencies it
+  // reaches beyond this hub (Directory::SyncRemote). PERMISSION_DENIED for
+  // another caller; the directory's errors.
+  absl::StatusOr<truc::v1::BridgeDirectoryResponse> BridgeDirectory(
+      const Actor& actor, const truc::v1::BridgeDirectoryRequest& request);
+  absl::StatusOr<truc::v1::SyncDirectoryResponse> BridgeSyncDirectory(
+      const Actor& actor, const truc::v1::SyncDirectoryRequest& request);
 
   // A status of the system's agency about a document sent to it (01, the
   // arrival, or 02..06), the hub signing the statement as the system's

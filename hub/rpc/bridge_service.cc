@@ -84,4 +84,22 @@ grpc::ServerUnaryReactor* BridgeService::ClearStatus(
   });
 }
 
+grpc::ServerUnaryReactor* BridgeService::Directory(
+    grpc::CallbackServerContext* ctx,
+    const truc::v1::BridgeDirectoryRequest* request,
+    truc::v1::BridgeDirectoryResponse* response) {
+  return AsBridge(ctx, [this, request, response](const Actor& a) {
+    return Assign(deps_.operations->BridgeDirectory(a, *request), response);
+  });
+}
+
+grpc::ServerUnaryReactor* BridgeService::SyncDirectory(
+    grpc::CallbackServerContext* ctx,
+    const truc::v1::SyncDirectoryRequest* request,
+    truc::v1::SyncDirectoryResponse* response) {
+  return AsBridge(ctx, [this, request, response](const Actor& a) {
+    return Assign(deps_.operations->BridgeSyncDirectory(a, *request), response);
+  });
+}
+
 }  // namespace truc::hub

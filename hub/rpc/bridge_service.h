@@ -47,6 +47,14 @@ class BridgeService final : public truc::v1::Bridge::CallbackService {
       grpc::CallbackServerContext* ctx,
       const truc::v1::BridgeClearRequest* request,
       truc::v1::BridgeClearResponse* response) override;
+  grpc::ServerUnaryReactor* Directory(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::BridgeDirectoryRequest* request,
+      truc::v1::BridgeDirectoryResponse* response) override;
+  grpc::ServerUnaryReactor* SyncDirectory(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::SyncDirectoryRequest* request,
+      truc::v1::SyncDirectoryResponse* response) override;
 
  private:
   // The calling bridge: a bridge certificate, not revoked, valid.

@@ -618,6 +618,28 @@ std::vector<Row> Table() {
        },
        // Another bridge has no such status to clear.
        {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, NOT_FOUND}},
+      {"truc.v1.Bridge/Directory",
+       kBridgeOwner,
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::BridgeDirectoryRequest req;
+         return AuthorizationTest::Unary(t->Br(cert).get(), &Br::Directory,
+                                         req);
+       },
+       // Every bridge may mirror the directory below.
+       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, OK}},
+      {"truc.v1.Bridge/SyncDirectory",
+       kBridgeOwner,
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::SyncDirectoryRequest req;
+         auto* a = req.add_agencies();
+         a->set_code(kRemote);
+         a->set_name("Văn phòng Chính phủ");
+         return AuthorizationTest::Unary(t->Br(cert).get(), &Br::SyncDirectory,
+                                         req);
+       },
+       // Another bridge is answered, but cannot take the agency over: it
+       // is named among the conflicts (ledger_bridge_test).
+       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, OK}},
       {"grpc.health.v1.Health/Check",
        kHealth,
        [](AuthorizationTest* t, const std::string& cert) {

@@ -64,6 +64,10 @@ std::string AxisSystem(absl::string_view id) {
   return absl::StrCat(kAxisSystemPrefix, id);
 }
 
+std::string UpstreamDirectory(absl::string_view bridge) {
+  return absl::StrCat(kUpstreamDirectoryPrefix, bridge);
+}
+
 std::string DirectoryChange(uint64_t version, absl::string_view code) {
   return absl::StrCat(kDirectoryChangePrefix, EncodeFixed64(version), code);
 }

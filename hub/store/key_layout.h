@@ -40,6 +40,8 @@
 //                                       national-axis API
 //   y/c/<version><agency>               empty: the directory's change feed
 //   y/last                              the last version given (8 bytes)
+//   y/u/<bridge>                        the upstream directory version the
+//                                       bridge's sync reaches (8 bytes)
 //
 // <index> and <size> are 8 bytes, <level> one byte.
 // <rank> is one byte, common/urgency.h's UrgencyRank (0 express ... 3
@@ -84,6 +86,7 @@ inline constexpr absl::string_view kStatusNoticePrefix = "o/";
 inline constexpr absl::string_view kAxisSystemPrefix = "x/";
 inline constexpr absl::string_view kDirectoryChangePrefix = "y/c/";
 inline constexpr absl::string_view kDirectoryVersion = "y/last";
+inline constexpr absl::string_view kUpstreamDirectoryPrefix = "y/u/";
 
 // Every table, as listed above and in docs/ARCHITECTURE.md's storage
 // table (key_layout_test checks the page against this list).
@@ -114,6 +117,7 @@ inline constexpr absl::string_view kTables[] = {
     kAxisSystemPrefix,
     kDirectoryChangePrefix,
     kDirectoryVersion,
+    kUpstreamDirectoryPrefix,
 };
 
 std::string EncodeFixed64(uint64_t v);
@@ -175,6 +179,7 @@ std::string AxisSystem(absl::string_view id);
 // The directory's change feed: one entry per agency, at its latest
 // version (hub/exchange/directory.h).
 std::string DirectoryChange(uint64_t version, absl::string_view code);
+std::string UpstreamDirectory(absl::string_view bridge);
 
 // The queue of a bridge ('@' never begins an agency code).
 std::string BridgeQueuePrefix(absl::string_view bridge);
