@@ -205,6 +205,17 @@ absl::Status RunShowEvidence(const TrustAnchor& anchor,
                                                carried, " of ", status.sender(),
                                                " (national-axis API)")));
   }
+  // From beyond the hub: what became of its sender's own signature.
+  if (!status.envelope().carried_by_bridge().empty()) {
+    if (!status.origin_checked_under().empty()) {
+      line(true, absl::StrCat("the sender's own signature checked end to end "
+                              "by the hub under ",
+                              Printable(status.origin_checked_under())));
+    } else {
+      out << "  --   the sender's own signature (of another CA) is kept as "
+             "evidence, not checked: the hub has no federated CA for it\n";
+    }
+  }
   // The hub's acceptance.
   auto accepted = VerifyReceipt(anchor, status.acceptance_receipt());
   if (!accepted.ok()) {

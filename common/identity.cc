@@ -178,6 +178,8 @@ std::string Certificate::Der() const {
   return der;
 }
 
+std::string Certificate::common_name() const { return CommonName(x509()); }
+
 std::string Certificate::serial_hex() const { return SerialHex(cert_.get()); }
 
 int64_t Certificate::not_before_unix() const {

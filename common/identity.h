@@ -64,6 +64,9 @@ class Certificate {
 
   std::string Der() const;
   std::string serial_hex() const;
+  // The subject's common name (UTF-8), "" if it has none: for a CA, its
+  // name ("CA tỉnh Hải Dương").
+  std::string common_name() const;
   int64_t not_before_unix() const;
   int64_t not_after_unix() const;
   // The OpenSSL object, owned by this Certificate.

@@ -36,6 +36,23 @@ void Country::AddNational(std::vector<AgencyEntry> agencies) {
 }
 
 void Country::Start() {
+  // Each hub is given the CAs of the others: a sender's own signature is
+  // checked end to end wherever its document arrives.
+  auto federated = [&](Province* self) {
+    std::string conf;
+    for (Province* p : [&] {
+           std::vector<Province*> all = {national_.get()};
+           for (auto& [b, q] : provinces_) all.push_back(q.get());
+           return all;
+         }()) {
+      if (p != self)
+        absl::StrAppend(&conf, "federated_ca_certs: \"", p->Path("ca.crt"),
+                        "\"\n");
+    }
+    return conf;
+  };
+  national_->WriteHubConfig(federated(national_.get()));
+  for (auto& [bridge, p] : provinces_) p->WriteHubConfig(federated(p.get()));
   national_->StartHub();
   for (const auto& a : national_agencies_) national_->Register(a.code, a.name);
   for (auto& [bridge, p] : provinces_) {

@@ -46,8 +46,9 @@ class Country {
   // The national tier's own agencies.
   void AddNational(std::vector<AgencyEntry> agencies);
 
-  // Starts every hub, issues the certificates of every agency and bridge,
-  // and registers the agencies (above).
+  // Starts every hub (each given the others' CAs as federated_ca_certs),
+  // issues the certificates of every agency and bridge, and registers the
+  // agencies (above).
   void Start();
 
   // <province dir>/bridge/bridge.conf, and starts truc-bridge for it (with

@@ -112,6 +112,15 @@ TEST_F(Federation, ADocumentCrossesTwoProvincesAndItsStatusesComeBack) {
   EXPECT_THAT(status.out, HasSubstr("accepted 03"));
   EXPECT_THAT(status.out, HasSubstr("via bridge quoc-gia"));
   EXPECT_EQ(Times(ls(), id, kCbHealth, truc::v1::EDXML_STATUS_ARRIVED), 1);
+  // At Hải Dương, the Lạng Sơn department's own signature was checked end
+  // to end, under Lạng Sơn's CA, besides the bridge's as carrier.
+  RunResult evidence =
+      hd().Truc(hd().Profile("operator"), {"status", at_hd, "--evidence"});
+  EXPECT_EQ(evidence.exit_code, 0) << evidence.out << evidence.err;
+  EXPECT_THAT(evidence.out,
+              HasSubstr("the sender's own signature checked end to end by the "
+                        "hub under CA tỉnh Lạng Sơn"));
+  EXPECT_THAT(evidence.out, HasSubstr("bridge quoc-gia"));
   // The national hub kept one document, forwarded to both provinces and
   // received by both, with the sender's signature checked end to end by
   // each agent that stored it.

@@ -167,6 +167,14 @@ truc::v1::AuditEvent Ledger::AcceptedEvent(
         &detail, " carried_for=", doc.envelope().carried_for_system(),
         " original_sha256=", HexEncode(doc.original_edxml_sha256()));
   }
+  if (!doc.envelope().carried_by_bridge().empty()) {
+    absl::StrAppend(&detail,
+                    " carried_by_bridge=", doc.envelope().carried_by_bridge(),
+                    " origin_checked=",
+                    doc.origin_checked_under().empty()
+                        ? std::string("no")
+                        : absl::StrCat("\"", doc.origin_checked_under(), "\""));
+  }
   if (header.business().type() != truc::v1::BUSINESS_TYPE_NEW) {
     absl::StrAppend(&detail, " business=",
                     truc::v1::BusinessType_Name(header.business().type()),
@@ -276,6 +284,7 @@ absl::StatusOr<truc::v1::SendResponse> Ledger::Accept(
     doc.set_header_sha256(Sha256::Of(envelope.header()));
     doc.set_original_edxml_sha256(original.edxml_sha256);
     doc.set_original_edxml_size(original.edxml_size);
+    doc.set_origin_checked_under(original.checked_under);
     TRUC_ASSIGN_OR_RETURN(*doc.mutable_receipt(), trust_->SignAcceptance(doc));
 
     WriteBatch b = AcceptBatch(doc, directory_);

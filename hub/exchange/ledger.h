@@ -79,6 +79,9 @@ namespace truc::hub {
 struct CarriedOriginal {
   std::string edxml_sha256;
   uint64_t edxml_size = 0;
+  // A document a bridge brought in: the CA its sender's own signature
+  // checked out under (HubTrust::CheckOriginSignature), "" if not checked.
+  std::string checked_under;
 };
 
 // Whose queue offers a delivery: its recipient's agent (the recipient's

@@ -80,6 +80,11 @@ absl::StatusOr<std::optional<truc::v1::SendResponse>> SendSession::Begin(
   TRUC_RETURN_IF_ERROR(
       trust_->CheckEnvelope(begin.envelope(), sender).status());
   if (bridge) {
+    // And, with federated CAs, the sender's own signature, end to end.
+    TRUC_ASSIGN_OR_RETURN(origin_checked_under_, trust_->CheckOriginSignature(
+                                                     begin.envelope(), sender));
+  }
+  if (bridge) {
     TRUC_ASSIGN_OR_RETURN(deliver_to_, DeliverTo(begin));
   } else {
     for (const auto& to : header_.to()) deliver_to_.push_back(to.organ_id());
@@ -187,7 +192,8 @@ absl::StatusOr<truc::v1::SendResponse> SendSession::Finish() {
   // Every attachment checked out: only now do the files join the store.
   for (auto& upload : completed_) TRUC_RETURN_IF_ERROR(upload->Place());
   return ledger_->Accept(
-      caller_, idempotency_key_, envelope_, header_, {},
+      caller_, idempotency_key_, envelope_, header_,
+      CarriedOriginal{.checked_under = origin_checked_under_},
       caller_.role == Role::kBridge ? deliver_to_ : std::vector<std::string>{});
 }
 

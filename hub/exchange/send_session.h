@@ -74,6 +74,8 @@ class SendSession {
 
   bool begun_ = false;
   std::string idempotency_key_;
+  // A bridge's document: the CA its sender's signature checked out under.
+  std::string origin_checked_under_;
   truc::v1::Envelope envelope_;
   truc::v1::DocumentHeader header_;
   std::vector<std::string> deliver_to_;  // the recipients this hub keeps

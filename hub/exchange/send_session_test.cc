@@ -395,3 +395,71 @@ TEST_F(SignedSendTest, RsaSignaturesVerifyToo) {
 
 }  // namespace
 }  // namespace truc::hub
+
+namespace truc::hub {
+namespace {
+
+using namespace ::truc::hub::testing;  // NOLINT
+using ::truc::testing::StatusIs;
+
+// A document a bridge brings in: its sender's own signature, made under
+// another CA, checked end to end once the hub is given that CA.
+TEST_F(SendSessionTest, FederatedCasCheckABridgedSendersOwnSignature) {
+  constexpr char kGov[] = "000.00.00.G22";
+  ASSERT_TRUE(
+      directory_->Register(kGov, "Văn phòng Chính phủ", "", Operator(), "qg")
+          .ok());
+  // Valid at the fixture's time, like the province's own.
+  const int64_t from = kFixtureStart / 1'000'000 - 86400;
+  auto national = CreateCertificateAuthority("CA trục quốc gia", 3650, from);
+  auto stranger = CreateCertificateAuthority("CA không rõ", 3650, from);
+  ASSERT_TRUE(national.ok() && stranger.ok());
+  IssueRequest req{Role::kAgency, kGov, "Văn phòng Chính phủ"};
+  req.not_before_unix = from;
+  req.not_after_unix = from + 365 * 86400;
+  auto genuine = IssueCertificate(*national, req);
+  auto forged = IssueCertificate(*stranger, req);
+  ASSERT_TRUE(genuine.ok() && forged.ok());
+  auto bring_in = [&](const KeyAndCert& kc,
+                      const std::string& key) -> absl::StatusOr<std::string> {
+    auto sender = Signer::FromPem(kc.key_pem, kc.cert_pem);
+    TRUC_RETURN_IF_ERROR(sender.status());
+    truc::v1::SendRequest r;
+    r.mutable_begin()->set_idempotency_key(key);
+    r.mutable_begin()->add_deliver_to(kHealth);
+    auto* env = r.mutable_begin()->mutable_envelope();
+    *env = SignedEnvelope(MakeHeader(kGov, {kHealth}), **sender);
+    env->set_carried_by_bridge("qg");
+    TRUC_ASSIGN_OR_RETURN(
+        *env->mutable_carrier_signature(),
+        keys_.signer("bridge:qg").Sign(kBridgedHeaderContext, env->header()));
+    auto s = NewSession("bridge:qg");
+    TRUC_RETURN_IF_ERROR(s->OnMessage(r).status());
+    TRUC_ASSIGN_OR_RETURN(auto sent, s->Finish());
+    return sent.document_id();
+  };
+  // No federated CA: the bridge's signature decides; the sender's is kept.
+  auto id = bring_in(*forged, "20261207-aa");
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(ledger_->GetDocument(*id)->origin_checked_under(), "");
+  // Given the national CA: checked end to end, and said so.
+  auto anchor = TrustAnchor::FromPem(national->cert_pem);
+  ASSERT_TRUE(anchor.ok());
+  trust_->SetFederatedAnchors({*anchor});
+  id = bring_in(*genuine, "20261207-bb");
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(ledger_->GetDocument(*id)->origin_checked_under(),
+            "CA trục quốc gia");
+  EXPECT_EQ(ledger_->StatusOf(*id)->origin_checked_under(), "CA trục quốc gia");
+  // A signature no federated CA vouches for is refused, naming each.
+  EXPECT_THAT(bring_in(*forged, "20261207-cc"),
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       "does not check out under any CA this hub federates "
+                       "with (CA tỉnh Lạng Sơn: "));
+  EXPECT_THAT(
+      bring_in(*forged, "20261207-cc"),
+      StatusIs(absl::StatusCode::kUnauthenticated, "CA trục quốc gia: "));
+}
+
+}  // namespace
+}  // namespace truc::hub

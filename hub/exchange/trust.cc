@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "common/evidence.h"
 #include "common/status_macros.h"
 
@@ -70,6 +71,38 @@ absl::StatusOr<Identity> HubTrust::CheckEnvelope(
       VerifyEnvelope(anchor_, envelope, sender_agency, now / 1'000'000));
   TRUC_RETURN_IF_ERROR(registry_->Admit(signer));
   return signer;
+}
+
+absl::StatusOr<std::string> HubTrust::CheckOriginSignature(
+    const truc::v1::Envelope& envelope,
+    const std::string& sender_agency) const {
+  if (federated_.empty()) return std::string();
+  const int64_t now_unix = clock_() / 1'000'000;
+  std::vector<std::string> why;
+  auto under = [&](const TrustAnchor& anchor) -> absl::Status {
+    TRUC_ASSIGN_OR_RETURN(
+        Identity signer,
+        VerifySignature(anchor, kHeaderContext, envelope.header(),
+                        envelope.signature(), now_unix));
+    if (signer.role != Role::kAgency || signer.name != sender_agency) {
+      return absl::UnauthenticatedError(
+          absl::StrCat("signed by ", signer.ToString(), ", not by the sender ",
+                       sender_agency));
+    }
+    return absl::OkStatus();
+  };
+  std::vector<const TrustAnchor*> anchors = {&anchor_};
+  for (const auto& f : federated_) anchors.push_back(&f);
+  for (const TrustAnchor* anchor : anchors) {
+    absl::Status s = under(*anchor);
+    const std::string ca = anchor->certificate().common_name();
+    if (s.ok()) return ca;
+    why.push_back(absl::StrCat(ca, ": ", s.message()));
+  }
+  return absl::UnauthenticatedError(absl::StrCat(
+      "the sender's own signature does not check out under any CA this hub "
+      "federates with (",
+      absl::StrJoin(why, "; "), ")"));
 }
 
 absl::Status HubTrust::CheckStatement(const truc::v1::Receipt& statement,

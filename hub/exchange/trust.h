@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -70,6 +71,21 @@ class HubTrust {
       const truc::v1::Envelope& envelope,
       const std::string& sender_agency) const;
 
+  // The CAs of the hubs this one federates with (HubConfig
+  // federated_ca_certs). Set once, before the hub serves.
+  void SetFederatedAnchors(std::vector<TrustAnchor> anchors) {
+    federated_ = std::move(anchors);
+  }
+  // For a document a bridge brought in: its sender's own signature
+  // (kHeaderContext, a certificate issued to `sender_agency` by a
+  // federated CA or this hub's, valid now). Returns the name of the CA it
+  // checks out under; "" when no federated CA is set (the signature is then
+  // kept as evidence only). UNAUTHENTICATED naming why under each CA when
+  // federated CAs are set and none vouches for the sender.
+  absl::StatusOr<std::string> CheckOriginSignature(
+      const truc::v1::Envelope& envelope,
+      const std::string& sender_agency) const;
+
   // A recipient agent's signed statement (ReceiptBody KIND_STATUS) about
   // `doc`: it verifies as common/evidence.h's VerifyReceipt does (so it
   // will verify offline too), its certificate is `recipient`'s, not
@@ -110,6 +126,7 @@ class HubTrust {
 
  private:
   const TrustAnchor anchor_;
+  std::vector<TrustAnchor> federated_;
   CertificateRegistry* const registry_;
   const HubSigningKey* const key_;
   const Clock clock_;

@@ -38,6 +38,15 @@ absl::StatusOr<truc::v1::HubConfig> FinishHubConfig(
   }
   TRUC_ASSIGN_OR_RETURN(*c.mutable_tls(),
                         ResolveTlsFiles(c.tls(), base_dir, "tls"));
+  for (int i = 0; i < c.federated_ca_certs_size(); ++i) {
+    const std::string path = ResolvePath(base_dir, c.federated_ca_certs(i));
+    auto anchor = TrustAnchor::FromFile(path);
+    if (!anchor.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "federated_ca_certs: ", path, ": ", anchor.status().message()));
+    }
+    c.set_federated_ca_certs(i, path);
+  }
   if (c.lease_seconds() == 0) c.set_lease_seconds(60);
   TRUC_RETURN_IF_ERROR(InRange(c.lease_seconds(), 1, 3600, "lease_seconds"));
   if (c.silence_threshold_seconds() == 0) c.set_silence_threshold_seconds(900);

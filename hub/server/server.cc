@@ -93,6 +93,12 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
                                            hub->directory_.get(), NowMicros));
   hub->trust_ = std::make_unique<HubTrust>(
       std::move(anchor), hub->certificates_.get(), key, NowMicros);
+  std::vector<TrustAnchor> federated;
+  for (const auto& path : config.federated_ca_certs()) {
+    TRUC_ASSIGN_OR_RETURN(TrustAnchor f, TrustAnchor::FromFile(path));
+    federated.push_back(std::move(f));
+  }
+  hub->trust_->SetFederatedAnchors(std::move(federated));
   hub->pool_ =
       std::make_unique<WorkPool>(static_cast<int>(config.worker_threads()));
   WorkPool* pool = hub->pool_.get();
