@@ -6,6 +6,9 @@
 #
 #   deploy/demo.sh          install what is missing, build, start the demo
 #   deploy/demo.sh stop     stop everything the demo started
+#   deploy/demo.sh federation [stop]
+#                           the demo country instead: a national hub and two
+#                           provinces linked by bridges (demo-federation.sh)
 #
 # Everything lives under ./demo (or $TRUC_DEMO_DIR); the hub listens on
 # 127.0.0.1:$TRUC_DEMO_PORT (default 7443), its web console on
@@ -50,12 +53,16 @@ stop_all() {
   [ "$found" = 1 ] && echo "demo: stopped the hub and agents under $DEMO" || true
 }
 
+if [ "${1:-start}" = "federation" ]; then
+  # The demo country: a national hub, two provinces and their bridges.
+  exec "$ROOT/deploy/demo-federation.sh" "${2:-start}"
+fi
 if [ "${1:-start}" = "stop" ]; then
   stop_all
   exit 0
 fi
 if [ "${1:-start}" != "start" ]; then
-  echo "usage: deploy/demo.sh [start|stop]" >&2
+  echo "usage: deploy/demo.sh [start|stop|federation [stop]]" >&2
   exit 2
 fi
 
