@@ -97,9 +97,13 @@ absl::StatusOr<size_t> Crossing::CarryStatuses(size_t max) {
                         from_->StatusesToCarry(max));
   size_t carried = 0;
   for (const truc::v1::BridgeStatus& s : statuses) {
+    // Status 0: where the document waits, not a status.
+    const bool location = s.status() == truc::v1::EDXML_STATUS_UNSPECIFIED;
     const std::string code =
-        absl::StrFormat("%02d", static_cast<int>(s.status()));
-    absl::Status recorded = to_->RecordStatus(s);
+        location ? std::string("location")
+                 : absl::StrFormat("%02d", static_cast<int>(s.status()));
+    absl::Status recorded =
+        location ? to_->RecordLocation(s) : to_->RecordStatus(s);
     if (!recorded.ok()) {
       if (!IsFinalRefusal(recorded)) return recorded;
       log_->Event("status_refused",

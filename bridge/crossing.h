@@ -22,6 +22,9 @@
 //   3. StatusCarried at `from`.
 // A crash before 3 carries it again, recorded once. A status `to` refuses
 // for good is logged and cleared, so it does not hold back the others.
+// Where a document waits for a recipient (a notice of status 0 with a
+// location) crosses the same way, recorded by RecordLocation; clearing it
+// leaves a newer one that came meanwhile.
 //
 // The directory (from the upstream down): the agencies `from` lists after
 // the version `to` says its mirror reaches, except those `from` reaches

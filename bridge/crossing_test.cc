@@ -123,6 +123,11 @@ class MemoryEnd : public End {
     return absl::OkStatus();
   }
 
+  absl::Status RecordLocation(const truc::v1::BridgeStatus& s) override {
+    TRUC_RETURN_IF_ERROR(Fails("RecordLocation"));
+    locations_[s.origin_document_id() + "/" + s.recipient()] = s.location();
+    return absl::OkStatus();
+  }
   absl::StatusOr<truc::v1::BridgeDirectoryResponse> DirectoryAfter(
       uint64_t version, size_t max) override {
     TRUC_RETURN_IF_ERROR(Fails("DirectoryAfter"));
@@ -155,6 +160,7 @@ class MemoryEnd : public End {
   }
 
   std::map<std::string, absl::Status> fail;
+  std::map<std::string, truc::v1::RemoteLocation> locations_;
   std::map<uint64_t, truc::v1::Agency> directory_;  // by version
   int pages_until_failure = -1;  // the DirectoryAfter call that fails
   std::map<std::string, std::string> mirrored_;  // code -> name
@@ -270,6 +276,21 @@ TEST_F(CrossingTest, AStatusIsClearedOnlyOnceItIsRecordedBeyond) {
   EXPECT_THAT(national_.to_carry_, IsEmpty());
   ASSERT_EQ(province_.recorded_.size(), 1u);
   EXPECT_EQ(province_.recorded_[0].origin_document_id(), "D1");
+}
+
+TEST_F(CrossingTest, WhereItWaitsCrossesLikeAStatusButIsNotOne) {
+  truc::v1::BridgeStatus where = Arrived("N1", "D1", "000.21.30.H26");
+  where.set_status(truc::v1::EDXML_STATUS_UNSPECIFIED);
+  where.mutable_location()->set_hub("Trục tỉnh Hải Dương");
+  where.mutable_location()->set_waits_for(
+      truc::v1::RemoteLocation::WAITS_FOR_AGENT);
+  national_.to_carry_ = {where};
+  ASSERT_TRUE(down_.CarryStatuses(100).ok());
+  EXPECT_THAT(province_.recorded_, IsEmpty());
+  EXPECT_EQ(province_.locations_["D1/000.21.30.H26"].hub(),
+            "Trục tỉnh Hải Dương");
+  EXPECT_THAT(national_.to_carry_, IsEmpty());
+  EXPECT_THAT(lines_.back(), HasSubstr("status=location"));
 }
 
 TEST_F(CrossingTest, AStatusRefusedForGoodDoesNotHoldBackTheOthers) {

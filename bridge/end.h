@@ -85,6 +85,10 @@ class End {
   // status.recipient (an agency the bridge reaches from here). Fails with
   // the end's error; a refusal is final.
   virtual absl::Status RecordStatus(const truc::v1::BridgeStatus& status) = 0;
+  // Records here where the document (status.origin_document_id here)
+  // waits for status.recipient beyond, as a notice of the other end said
+  // (status 0, status.location). Fails with the end's error.
+  virtual absl::Status RecordLocation(const truc::v1::BridgeStatus& status) = 0;
 
   // This end's directory: the agencies whose latest change came after
   // `version`, oldest change first, at most `max`, each with the bridge

@@ -67,21 +67,27 @@ absl::Status HubEnd::Named(const grpc::Status& status) const {
   return absl::Status(s.code(), absl::StrCat(name_, ": ", s.message()));
 }
 
+template <typename Req, typename Resp>
+absl::Status HubEnd::Unary(grpc::Status (truc::v1::Bridge::Stub::*method)(
+                               grpc::ClientContext*, const Req&, Resp*),
+                           const Req& req, Resp* resp,
+                           std::chrono::seconds timeout) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(Clock::now() + timeout);
+  CancelOnStop cancel(&ctx);
+  grpc::Status st = (stub_.get()->*method)(&ctx, req, resp);
+  return st.ok() ? absl::OkStatus() : Named(st);
+}
+
 absl::StatusOr<std::vector<Outgoing>> HubEnd::Take(absl::Duration wait,
                                                    size_t max) {
   truc::v1::PollRequest req;
   req.set_wait_seconds(static_cast<uint32_t>(absl::ToInt64Seconds(wait)));
   req.set_max_deliveries(static_cast<uint32_t>(max));
   truc::v1::PollResponse resp;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(Clock::now() + std::chrono::seconds(req.wait_seconds()) +
-                   std::chrono::seconds(30));
-  grpc::Status st;
-  {
-    CancelOnStop cancel(&ctx);
-    st = stub_->Poll(&ctx, req, &resp);
-  }
-  if (!st.ok()) return Named(st);
+  TRUC_RETURN_IF_ERROR(Unary(
+      &truc::v1::Bridge::Stub::Poll, req, &resp,
+      std::chrono::seconds(req.wait_seconds()) + std::chrono::seconds(30)));
   std::vector<Outgoing> out;
   for (auto& d : *resp.mutable_deliveries()) {
     Outgoing o;
@@ -143,11 +149,7 @@ absl::Status HubEnd::Crossed(const Outgoing& doc) {
   req.set_document_id(doc.document_id);
   for (const auto& r : doc.recipients) req.add_recipients(r);
   truc::v1::ForwardResponse resp;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(Clock::now() + std::chrono::seconds(30));
-  CancelOnStop cancel(&ctx);
-  grpc::Status st = stub_->Forward(&ctx, req, &resp);
-  return st.ok() ? absl::OkStatus() : Named(st);
+  return Unary(&truc::v1::Bridge::Stub::Forward, req, &resp);
 }
 
 absl::StatusOr<std::string> HubEnd::BringIn(const Outgoing& doc,
@@ -205,11 +207,7 @@ absl::StatusOr<std::vector<truc::v1::BridgeStatus>> HubEnd::StatusesToCarry(
   truc::v1::BridgeStatusesRequest req;
   req.set_max(static_cast<uint32_t>(max));
   truc::v1::BridgeStatusesResponse resp;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(Clock::now() + std::chrono::seconds(30));
-  CancelOnStop cancel(&ctx);
-  grpc::Status st = stub_->Statuses(&ctx, req, &resp);
-  if (!st.ok()) return Named(st);
+  TRUC_RETURN_IF_ERROR(Unary(&truc::v1::Bridge::Stub::Statuses, req, &resp));
   return std::vector<truc::v1::BridgeStatus>(resp.statuses().begin(),
                                              resp.statuses().end());
 }
@@ -219,14 +217,11 @@ absl::Status HubEnd::StatusCarried(const truc::v1::BridgeStatus& status) {
   req.set_document_id(status.document_id());
   req.set_recipient(status.recipient());
   req.set_status(status.status());
+  *req.mutable_at() = status.at();
   truc::v1::BridgeClearResponse resp;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(Clock::now() + std::chrono::seconds(30));
-  CancelOnStop cancel(&ctx);
-  grpc::Status st = stub_->ClearStatus(&ctx, req, &resp);
+  absl::Status st = Unary(&truc::v1::Bridge::Stub::ClearStatus, req, &resp);
   // Cleared already (by an earlier attempt that did not hear the answer).
-  if (st.error_code() == grpc::StatusCode::NOT_FOUND) return absl::OkStatus();
-  return st.ok() ? absl::OkStatus() : Named(st);
+  return absl::IsNotFound(st) ? absl::OkStatus() : st;
 }
 
 absl::Status HubEnd::RecordStatus(const truc::v1::BridgeStatus& status) {
@@ -242,11 +237,16 @@ absl::Status HubEnd::RecordStatus(const truc::v1::BridgeStatus& status) {
                            status.header_sha256(), status.recipient(),
                            status.status(), status.description(), NowMicros()));
   truc::v1::BridgeStatusResponse resp;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(Clock::now() + std::chrono::seconds(30));
-  CancelOnStop cancel(&ctx);
-  grpc::Status st = stub_->ReportStatus(&ctx, req, &resp);
-  return st.ok() ? absl::OkStatus() : Named(st);
+  return Unary(&truc::v1::Bridge::Stub::ReportStatus, req, &resp);
+}
+
+absl::Status HubEnd::RecordLocation(const truc::v1::BridgeStatus& status) {
+  truc::v1::BridgeLocationRequest req;
+  req.set_document_id(status.origin_document_id());
+  req.set_recipient(status.recipient());
+  *req.mutable_location() = status.location();
+  truc::v1::BridgeLocationResponse resp;
+  return Unary(&truc::v1::Bridge::Stub::ReportLocation, req, &resp);
 }
 
 absl::StatusOr<truc::v1::BridgeDirectoryResponse> HubEnd::DirectoryAfter(
@@ -255,11 +255,8 @@ absl::StatusOr<truc::v1::BridgeDirectoryResponse> HubEnd::DirectoryAfter(
   req.set_after_version(version);
   req.set_max(static_cast<uint32_t>(max));
   truc::v1::BridgeDirectoryResponse resp;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(Clock::now() + std::chrono::seconds(60));
-  CancelOnStop cancel(&ctx);
-  grpc::Status st = stub_->Directory(&ctx, req, &resp);
-  if (!st.ok()) return Named(st);
+  TRUC_RETURN_IF_ERROR(Unary(&truc::v1::Bridge::Stub::Directory, req, &resp,
+                             std::chrono::seconds(60)));
   return resp;
 }
 
@@ -269,11 +266,8 @@ absl::StatusOr<truc::v1::SyncDirectoryResponse> HubEnd::MirrorDirectory(
   for (const auto& a : agencies) *req.add_agencies() = a;
   req.set_upstream_version(upstream_version);
   truc::v1::SyncDirectoryResponse resp;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(Clock::now() + std::chrono::seconds(60));
-  CancelOnStop cancel(&ctx);
-  grpc::Status st = stub_->SyncDirectory(&ctx, req, &resp);
-  if (!st.ok()) return Named(st);
+  TRUC_RETURN_IF_ERROR(Unary(&truc::v1::Bridge::Stub::SyncDirectory, req, &resp,
+                             std::chrono::seconds(60)));
   return resp;
 }
 

@@ -13,6 +13,7 @@
 #ifndef TRUC_BRIDGE_HUB_END_H_
 #define TRUC_BRIDGE_HUB_END_H_
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -47,6 +48,7 @@ class HubEnd : public End {
       size_t max) override;
   absl::Status StatusCarried(const truc::v1::BridgeStatus& status) override;
   absl::Status RecordStatus(const truc::v1::BridgeStatus& status) override;
+  absl::Status RecordLocation(const truc::v1::BridgeStatus& status) override;
   absl::StatusOr<truc::v1::BridgeDirectoryResponse> DirectoryAfter(
       uint64_t version, size_t max) override;
   absl::StatusOr<truc::v1::SyncDirectoryResponse> MirrorDirectory(
@@ -64,6 +66,13 @@ class HubEnd : public End {
 
   // The hub's answer as a status naming this end: "hub ...: <message>".
   absl::Status Named(const grpc::Status& status) const;
+  // One unary call of the Bridge service, cancelled by the thread's
+  // StopSignal, with `timeout`; the hub's error named.
+  template <typename Req, typename Resp>
+  absl::Status Unary(grpc::Status (truc::v1::Bridge::Stub::*method)(
+                         grpc::ClientContext*, const Req&, Resp*),
+                     const Req& req, Resp* resp,
+                     std::chrono::seconds timeout = std::chrono::seconds(30));
 
   std::unique_ptr<truc::v1::Bridge::Stub> stub_;
   std::unique_ptr<Signer> signer_;

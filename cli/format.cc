@@ -82,6 +82,20 @@ std::string RefusalNote(truc::v1::DeliveryState state,
   return note;
 }
 
+std::string LocationNote(const truc::v1::RemoteLocation& l) {
+  switch (l.waits_for()) {
+    case truc::v1::RemoteLocation::WAITS_FOR_AGENT:
+      return absl::StrCat("waits at ", l.hub(), " for the unit's agent");
+    case truc::v1::RemoteLocation::WAITS_FOR_BRIDGE:
+      return absl::StrCat("waits at ", l.hub(), " for bridge ", l.bridge());
+    case truc::v1::RemoteLocation::WAITS_FOR_BEYOND:
+      return absl::StrCat("waits beyond ", l.hub(), ", via bridge ",
+                          l.bridge());
+    default:
+      return absl::StrCat("waits at ", l.hub());
+  }
+}
+
 std::string SilentMark(bool silent, int64_t last_poll_micros,
                        int64_t now_micros) {
   if (!silent) return "";
@@ -333,13 +347,17 @@ std::string FormatDocumentStatus(const DocumentStatus& status_in,
         SilentMark(r.silent(), r.last_poll_at().unix_micros(), now_micros);
     if (!silent.empty()) notes.push_back(silent);
     if (!r.via_bridge().empty()) {
-      // Beyond this hub: where it waits is the bridge's, then beyond.
+      // Beyond this hub: where it waits is the bridge's, then beyond, as
+      // the hubs beyond reported it.
+      const std::string beyond =
+          IsReceived(r.state()) ? std::string()
+          : r.has_location()    ? absl::StrCat("; ", LocationNote(r.location()))
+                                : std::string("; waits beyond this hub");
       notes.push_back(
           r.forwarded_at().unix_micros() != 0
-              ? absl::StrCat(
-                    "via bridge ", r.via_bridge(), ", forwarded ",
-                    FormatVietnamTime(r.forwarded_at().unix_micros()),
-                    IsReceived(r.state()) ? "" : "; waits beyond this hub")
+              ? absl::StrCat("via bridge ", r.via_bridge(), ", forwarded ",
+                             FormatVietnamTime(r.forwarded_at().unix_micros()),
+                             beyond)
               : absl::StrCat("via bridge ", r.via_bridge(),
                              "; waits for the bridge"));
     }

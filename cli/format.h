@@ -28,14 +28,20 @@ std::string JsonOutput(const google::protobuf::Message& message);
 // "22/11/2026 09:03:14 (3m ago)"; "never" when `unix_micros` is 0.
 std::string TimeWithAge(int64_t unix_micros, int64_t now_micros);
 
-// "SILENT (last poll 3h05m ago)" or "SILENT (never polled)" when `silent`;
-// "" otherwise.
 // The note of a refused delivery: "refused on arrival: <reason>" (its
 // agent refused the document: not received) or "refused by the unit:
 // <reason>" (it has it and declined it).
 std::string RefusalNote(truc::v1::DeliveryState state,
                         const std::string& reason);
 
+// Where a document waits for a recipient beyond the hub, as the hubs
+// beyond reported it: "waits at Trục tỉnh Hải Dương for the unit's agent",
+// "waits at Trục quốc gia for bridge hai-duong", "waits beyond Trục quốc
+// gia, via bridge hai-duong".
+std::string LocationNote(const truc::v1::RemoteLocation& location);
+
+// "SILENT (last poll 3h05m ago)" or "SILENT (never polled)" when `silent`;
+// "" otherwise.
 std::string SilentMark(bool silent, int64_t last_poll_micros,
                        int64_t now_micros);
 

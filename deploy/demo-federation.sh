@@ -31,6 +31,8 @@ declare -A PORT=([quoc-gia]=$BASE_PORT [lang-son]=$((BASE_PORT + 1))
 declare -A CA_NAME=([quoc-gia]="CA trục quốc gia (demo)"
                     [lang-son]="CA tỉnh Lạng Sơn (demo)"
                     [hai-duong]="CA tỉnh Hải Dương (demo)")
+declare -A HUB_NAME=([quoc-gia]="Trục quốc gia" [lang-son]="Trục tỉnh Lạng Sơn"
+                     [hai-duong]="Trục tỉnh Hải Dương")
 # Each tier's own agencies: code|name|agent (yes: started, no: down).
 declare -A AGENCIES=(
   [quoc-gia]="000.00.00.G22|Văn phòng Chính phủ|yes"
@@ -104,6 +106,7 @@ for tier in "${TIERS[@]}"; do
     echo 'port_file: "hub.port"'
     echo 'tls { ca_cert: "../ca/ca.crt" cert: "../certs/hub.crt" key: "../certs/hub.key" }'
     echo 'lease_seconds: 10'
+    echo "name: \"${HUB_NAME[$tier]}\""
     for other in "${TIERS[@]}"; do
       [ "$other" = "$tier" ] || echo "federated_ca_certs: \"../../$other/ca/ca.crt\""
     done

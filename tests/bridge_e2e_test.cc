@@ -242,8 +242,22 @@ TEST_F(BridgeEndToEnd, ADocumentFromBeyondIsBroughtInOnceAndItsStatusesGoBack) {
   truc::v1::BridgeStatusesRequest list;
   truc::v1::BridgeStatusesResponse statuses;
   ASSERT_TRUE(Call(&truc::v1::Bridge::Stub::Statuses, list, &statuses).ok());
-  ASSERT_EQ(statuses.statuses_size(), 1);
-  const auto& st = statuses.statuses(0);
+  // First where it waited here (status 0: in Sở Y tế's agent's queue),
+  // then its arrival.
+  ASSERT_EQ(statuses.statuses_size(), 2);
+  const auto& where = statuses.statuses(0);
+  EXPECT_EQ(where.status(), truc::v1::EDXML_STATUS_UNSPECIFIED);
+  EXPECT_EQ(where.location().waits_for(),
+            truc::v1::RemoteLocation::WAITS_FOR_AGENT);
+  EXPECT_EQ(where.location().hub(), "CA tỉnh Lạng Sơn");  // no name set
+  truc::v1::BridgeClearRequest seen;
+  seen.set_document_id(id);
+  seen.set_recipient(kHealth);
+  seen.set_status(truc::v1::EDXML_STATUS_UNSPECIFIED);
+  *seen.mutable_at() = where.at();
+  truc::v1::BridgeClearResponse none;
+  ASSERT_TRUE(Call(&truc::v1::Bridge::Stub::ClearStatus, seen, &none).ok());
+  const auto& st = statuses.statuses(1);
   EXPECT_EQ(st.document_id(), id);
   EXPECT_EQ(st.origin_document_id(), "20261207-0a1b2c3d4e5f");
   EXPECT_EQ(st.sender(), kGovOffice);

@@ -1,6 +1,7 @@
 #include "tests/federation.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/file_util.h"
 
 namespace truc::testing {
@@ -28,6 +29,7 @@ Province& Country::AddProvince(const std::string& bridge,
   Province& out = *p;
   provinces_[bridge] = std::move(p);
   agencies_[bridge] = std::move(agencies);
+  ca_names_[bridge] = ca_name;
   return out;
 }
 
@@ -51,8 +53,16 @@ void Country::Start() {
     }
     return conf;
   };
-  national_->WriteHubConfig(federated(national_.get()));
-  for (auto& [bridge, p] : provinces_) p->WriteHubConfig(federated(p.get()));
+  // Each hub is named as the others show it: "Trục tỉnh Hải Dương".
+  auto named = [](const std::string& ca_name) {
+    return absl::StrCat("name: \"Trục ", absl::StripPrefix(ca_name, "CA "),
+                        "\"\n");
+  };
+  national_->WriteHubConfig(federated(national_.get()) +
+                            named("CA trục quốc gia"));
+  for (auto& [bridge, p] : provinces_) {
+    p->WriteHubConfig(federated(p.get()) + named(ca_names_[bridge]));
+  }
   national_->StartHub();
   for (const auto& a : national_agencies_) national_->Register(a.code, a.name);
   for (auto& [bridge, p] : provinces_) {

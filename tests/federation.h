@@ -46,7 +46,8 @@ class Country {
   // The national tier's own agencies.
   void AddNational(std::vector<AgencyEntry> agencies);
 
-  // Starts every hub (each given the others' CAs as federated_ca_certs),
+  // Starts every hub (each named "Trục" and its CA's name without "CA ",
+  // and given the others' CAs as federated_ca_certs),
   // issues the certificates of every agency and bridge, and registers the
   // agencies (above).
   void Start();
@@ -74,6 +75,7 @@ class Country {
   std::vector<AgencyEntry> national_agencies_;
   std::map<std::string, std::unique_ptr<Province>> provinces_;
   std::map<std::string, std::vector<AgencyEntry>> agencies_;
+  std::map<std::string, std::string> ca_names_;
   std::map<std::string, std::unique_ptr<Process>> bridges_;
 };
 

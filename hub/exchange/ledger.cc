@@ -288,6 +288,11 @@ absl::StatusOr<truc::v1::SendResponse> Ledger::Accept(
     TRUC_ASSIGN_OR_RETURN(*doc.mutable_receipt(), trust_->SignAcceptance(doc));
 
     WriteBatch b = AcceptBatch(doc, directory_);
+    for (const auto& r : recipients) {
+      AddLocationNotice(
+          doc, r, HereFor(r, directory_->BridgeOf(r), /*beyond=*/false, now),
+          &b);
+    }
     TRUC_RETURN_IF_ERROR(
         audit_->Commit(b, {AcceptedEvent(doc, caller, header)}).status());
 
@@ -489,6 +494,8 @@ absl::StatusOr<truc::v1::ForwardResponse> Ledger::Forward(
       if (d.forwarded_at_micros() == 0) d.set_forwarded_at_micros(now);
       b.Delete(QueueKeyOf(d));
       b.Put(keys::Delivery(document_id, r), d.SerializeAsString());
+      AddLocationNotice(doc, r, HereFor(r, bridge.name, /*beyond=*/true, now),
+                        &b);
       now_forwarded.push_back(r);
     }
     if (!now_forwarded.empty()) {
@@ -511,6 +518,78 @@ absl::StatusOr<truc::v1::ForwardResponse> Ledger::Forward(
              .urgency = doc.urgency()});
   }
   return response;
+}
+
+absl::Status Ledger::RecordLocation(const Identity& bridge,
+                                    const std::string& document_id,
+                                    const std::string& recipient,
+                                    const truc::v1::RemoteLocation& location) {
+  if (location.hub().empty() || location.hub().size() > 200 ||
+      location.waits_for() == truc::v1::RemoteLocation::WAITS_FOR_UNSPECIFIED ||
+      !truc::v1::RemoteLocation::WaitsFor_IsValid(location.waits_for())) {
+    return absl::InvalidArgumentError(
+        "a location names the hub (1 to 200 bytes) and what the document "
+        "waits for there");
+  }
+  absl::MutexLock lock(&StripeFor(document_id));
+  TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(document_id));
+  TRUC_ASSIGN_OR_RETURN(DeliveryRecord d, GetDelivery(doc, recipient));
+  if (d.via_bridge() != bridge.name) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("recipient ", recipient, " of document ", document_id,
+                     " is not reached through bridge ", bridge.name));
+  }
+  if (IsReceived(d.state())) return absl::OkStatus();  // it arrived
+  truc::v1::RemoteLocation here = location;
+  here.set_hops(location.hops() + 1);
+  *d.mutable_location() = here;
+  WriteBatch b;
+  b.Put(keys::Delivery(document_id, recipient), d.SerializeAsString());
+  AddLocationNotice(doc, recipient, here, &b);
+  return audit_
+      ->Commit(b, {Event("location", bridge, document_id,
+                         absl::StrCat("recipient=", recipient,
+                                      " hub=", here.hub(), " waits_for=",
+                                      truc::v1::RemoteLocation::WaitsFor_Name(
+                                          here.waits_for()),
+                                      here.bridge().empty() ? "" : " bridge=",
+                                      here.bridge(), " hops=", here.hops()))})
+      .status();
+}
+
+truc::v1::RemoteLocation Ledger::HereFor(const std::string& recipient,
+                                         const std::string& via_bridge,
+                                         bool beyond, int64_t now) const {
+  truc::v1::RemoteLocation here;
+  here.set_hub(options_.hub_name);
+  here.mutable_at()->set_unix_micros(now);
+  if (via_bridge.empty()) {
+    here.set_waits_for(truc::v1::RemoteLocation::WAITS_FOR_AGENT);
+    const int64_t polled = directory_->LastPoll(recipient);
+    if (polled != 0) here.mutable_agent_last_poll()->set_unix_micros(polled);
+  } else {
+    here.set_waits_for(beyond ? truc::v1::RemoteLocation::WAITS_FOR_BEYOND
+                              : truc::v1::RemoteLocation::WAITS_FOR_BRIDGE);
+    here.set_bridge(via_bridge);
+  }
+  return here;
+}
+
+void Ledger::AddLocationNotice(const DocumentRecord& doc,
+                               const std::string& recipient,
+                               const truc::v1::RemoteLocation& location,
+                               WriteBatch* b) const {
+  const std::string bridge = directory_->BridgeOf(doc.sender());
+  if (bridge.empty()) return;  // sent from this hub: shown here
+  truc::internal::StatusNoticeRecord n;
+  n.set_document_id(doc.document_id());
+  n.set_recipient(recipient);
+  n.set_status(truc::v1::EDXML_STATUS_UNSPECIFIED);
+  n.set_at_micros(clock_());
+  *n.mutable_location() = location;
+  b->Put(keys::StatusNotice(absl::StrCat("@", bridge), doc.document_id(),
+                            recipient, 0),
+         n.SerializeAsString());
 }
 
 absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
@@ -716,7 +795,8 @@ Ledger::ListStatusNotices(const std::string& sender, size_t max) {
 absl::Status Ledger::ClearStatusNotice(const std::string& sender,
                                        const std::string& document_id,
                                        const std::string& recipient,
-                                       truc::v1::EdxmlStatus status) {
+                                       truc::v1::EdxmlStatus status,
+                                       int64_t only_if_at_micros) {
   const std::string key = keys::StatusNotice(sender, document_id, recipient,
                                              static_cast<uint8_t>(status));
   auto existing = store_->Get(key);
@@ -727,6 +807,12 @@ absl::Status Ledger::ClearStatusNotice(const std::string& sender,
         sender));
   }
   TRUC_RETURN_IF_ERROR(existing.status());
+  if (only_if_at_micros != 0) {
+    truc::internal::StatusNoticeRecord n;
+    if (n.ParseFromString(*existing) && n.at_micros() != only_if_at_micros) {
+      return absl::OkStatus();  // a newer one, still to be carried
+    }
+  }
   WriteBatch b;
   b.Delete(key);
   return store_->Write(b);

@@ -25,6 +25,10 @@
 //   Forward         per recipient beyond the hub that a bridge took:
 //                   delivery (FORWARDED, still not received) - its entry
 //                   in the bridge's queue (q/@<bridge>/); "forwarded"
+//   RecordLocation  delivery (where it waits beyond); "location"
+// A document a bridge brought in also gets, in Accept and Forward, a
+// notice (o/@<bridge>/.../0) of where it waits for each recipient here,
+// for that bridge to carry back toward the sender.
 // A recipient beyond the hub (its directory entry names a bridge) is
 // queued for that bridge, not for an agent; its arrival and statuses are
 // brought back by the bridge (Acknowledge, ReportStatus with
@@ -91,6 +95,9 @@ std::string QueueOwnerOf(const truc::internal::DeliveryRecord& d);
 
 struct LedgerOptions {
   int64_t lease_micros = 60'000'000;
+  // This hub's name, in where a document waits (truc.v1.RemoteLocation)
+  // as reported to the hubs a document came through.
+  std::string hub_name = "truc";
 };
 
 class Ledger {
@@ -151,7 +158,8 @@ class Ledger {
   absl::Status ClearStatusNotice(const std::string& sender,
                                  const std::string& document_id,
                                  const std::string& recipient,
-                                 truc::v1::EdxmlStatus status);
+                                 truc::v1::EdxmlStatus status,
+                                 int64_t only_if_at_micros = 0);
 
   // Leases up to `max` deliveries queued for `recipient` and not leased to it
   // now, most urgent first, first in first out within a level, each
@@ -197,6 +205,17 @@ class Ledger {
   absl::StatusOr<truc::v1::ForwardResponse> Forward(
       const Identity& bridge, const std::string& document_id,
       const std::vector<std::string>& recipients);
+  // Where the document waits for `recipient` (reached through `bridge`),
+  // as the hub beyond reported it: kept on the delivery (one bridge more
+  // between) until its arrival, and passed on toward the sender as a
+  // notice when the document came from beyond this hub too. Ignored once
+  // received. PERMISSION_DENIED when `bridge` does not reach the
+  // recipient; INVALID_ARGUMENT for a location without a hub or what it
+  // waits for; NOT_FOUND; the store's error.
+  absl::Status RecordLocation(const Identity& bridge,
+                              const std::string& document_id,
+                              const std::string& recipient,
+                              const truc::v1::RemoteLocation& location);
 
   // NOT_FOUND if there is no such document.
   absl::StatusOr<truc::internal::DocumentRecord> GetDocument(
@@ -306,6 +325,18 @@ class Ledger {
 
   // Adds to `b` the notice of `d`'s newest status for `sender`'s software,
   // if it wants notices. Never fails.
+  // Where `recipient` (reached through `via_bridge`, "" for a local
+  // agency) waits at this hub now: its agent's queue, its bridge's queue,
+  // or beyond that bridge.
+  truc::v1::RemoteLocation HereFor(const std::string& recipient,
+                                   const std::string& via_bridge, bool beyond,
+                                   int64_t now) const;
+  // Adds to `b` the notice of `location` of `recipient` for the bridge
+  // that brought `doc` in; nothing for a document sent from this hub.
+  void AddLocationNotice(const truc::internal::DocumentRecord& doc,
+                         const std::string& recipient,
+                         const truc::v1::RemoteLocation& location,
+                         WriteBatch* b) const;
   void AddStatusNotice(const std::string& sender,
                        const truc::internal::DeliveryRecord& d,
                        WriteBatch* b) const;

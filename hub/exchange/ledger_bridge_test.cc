@@ -283,3 +283,90 @@ TEST_P(LedgerBridgeTest, ABadOrFailedDirectorySyncChangesNothing) {
 
 }  // namespace
 }  // namespace truc::hub
+
+namespace truc::hub {
+namespace {
+
+truc::v1::RemoteLocation AtAgent(const std::string& hub) {
+  truc::v1::RemoteLocation l;
+  l.set_hub(hub);
+  l.set_waits_for(truc::v1::RemoteLocation::WAITS_FOR_AGENT);
+  return l;
+}
+
+// A document from beyond (the Government Office's, brought in by bridge
+// "qg") to Sở Y tế here and to an agency beyond bridge "xa": where it
+// waits for each goes back to "qg" as notices; what "xa" reports from
+// further on is kept and passed back too, one hop more.
+TEST_P(LedgerBridgeTest, WhereItWaitsGoesBackHopByHopUntilItArrives) {
+  auto h = MakeHeader(kGovOffice, {kHealth, kOtherTier});
+  auto sent = ledger_->Accept(Bridge("qg"), "20261207-0a1b",
+                              SignedEnvelope(h, keys_.signer(kOffice)), h, {},
+                              {kHealth, kOtherTier});
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  const std::string id = sent->document_id();
+  auto where = [&](const std::string& code) {
+    auto notices = ledger_->ListStatusNotices("@qg", 100);
+    EXPECT_TRUE(notices.ok());
+    for (const auto& n : *notices) {
+      if (n.recipient() == code && n.status() == 0) return n;
+    }
+    return truc::internal::StatusNoticeRecord();
+  };
+  EXPECT_EQ(where(kHealth).location().waits_for(),
+            truc::v1::RemoteLocation::WAITS_FOR_AGENT);
+  EXPECT_EQ(where(kHealth).location().hub(), "truc");
+  EXPECT_EQ(where(kOtherTier).location().waits_for(),
+            truc::v1::RemoteLocation::WAITS_FOR_BRIDGE);
+  EXPECT_EQ(where(kOtherTier).location().bridge(), "xa");
+  // "xa" takes it on: it waits beyond; then the hub beyond says where.
+  ASSERT_TRUE(ledger_->Forward(Bridge("xa"), id, {kOtherTier}).ok());
+  EXPECT_EQ(where(kOtherTier).location().waits_for(),
+            truc::v1::RemoteLocation::WAITS_FOR_BEYOND);
+  const int64_t stale_at = where(kOtherTier).at_micros();
+  now_ += 1000;
+  TRUC_ASSERT_OK(ledger_->RecordLocation(Bridge("xa"), id, kOtherTier,
+                                         AtAgent("Trục tỉnh Hải Dương")));
+  const auto row = Row(id, kOtherTier);
+  EXPECT_EQ(row.location().hub(), "Trục tỉnh Hải Dương");
+  EXPECT_EQ(row.location().hops(), 1u);
+  EXPECT_TRUE(row.silent());  // its agent never polled there
+  EXPECT_EQ(where(kOtherTier).location().hub(), "Trục tỉnh Hải Dương");
+  EXPECT_EQ(where(kOtherTier).location().hops(), 1u);
+  // Clearing the notice "qg" saw before leaves the newer one.
+  TRUC_ASSERT_OK(ledger_->ClearStatusNotice(
+      "@qg", id, kOtherTier, truc::v1::EDXML_STATUS_UNSPECIFIED, stale_at));
+  EXPECT_EQ(where(kOtherTier).location().hub(), "Trục tỉnh Hải Dương");
+  // Only the bridge that reaches the recipient says where it waits.
+  EXPECT_THAT(ledger_->RecordLocation(Bridge("qg"), id, kOtherTier,
+                                      AtAgent("Trục khác")),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       "not reached through bridge qg"));
+  EXPECT_THAT(ledger_->RecordLocation(Bridge("xa"), id, kOtherTier,
+                                      truc::v1::RemoteLocation()),
+              StatusIs(absl::StatusCode::kInvalidArgument, "names the hub"));
+  // Once it arrived, where it waited is no longer shown or kept.
+  truc::v1::AcknowledgeRequest ack;
+  ack.set_document_id(id);
+  *ack.mutable_receipt() =
+      Carried("xa", id, kOtherTier, truc::v1::EDXML_STATUS_ARRIVED);
+  ASSERT_TRUE(ledger_->Acknowledge(Bridge("xa"), ack, kOtherTier).ok());
+  TRUC_ASSERT_OK(ledger_->RecordLocation(Bridge("xa"), id, kOtherTier,
+                                         AtAgent("Trục tỉnh Hải Dương")));
+  EXPECT_FALSE(Row(id, kOtherTier).has_location());
+}
+
+TEST_P(LedgerBridgeTest, ADocumentSentHereShowsWhereItWaitsBeyond) {
+  const std::string id = Send();
+  ASSERT_TRUE(ledger_->Forward(Bridge("qg"), id, {kGovOffice}).ok());
+  TRUC_ASSERT_OK(ledger_->RecordLocation(Bridge("qg"), id, kGovOffice,
+                                         AtAgent("Trục quốc gia")));
+  EXPECT_EQ(Row(id, kGovOffice).location().hub(), "Trục quốc gia");
+  // Sent from this hub: nothing to pass back.
+  auto notices = ledger_->ListStatusNotices("@qg", 100);
+  ASSERT_TRUE(notices.ok());
+  EXPECT_TRUE(notices->empty());
+}
+
+}  // namespace
+}  // namespace truc::hub

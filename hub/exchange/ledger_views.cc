@@ -90,6 +90,8 @@ truc::v1::RecipientStatus Ledger::ToRecipientStatus(
   r.set_via_bridge(d.via_bridge());
   if (d.forwarded_at_micros())
     r.mutable_forwarded_at()->set_unix_micros(d.forwarded_at_micros());
+  if (d.has_location() && !IsReceived(d.state()))
+    *r.mutable_location() = d.location();
   if (d.state() == truc::v1::DELIVERY_STATE_REFUSED ||
       d.state() == truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL) {
     r.set_refusal_reason(LatestRefusal(d));
@@ -104,6 +106,15 @@ truc::v1::RecipientStatus Ledger::ToRecipientStatus(
   int64_t last = directory_->LastPoll(d.recipient());
   if (last) r.mutable_last_poll_at()->set_unix_micros(last);
   r.set_silent(directory_->IsSilent(d.recipient()));
+  if (r.has_location() &&
+      r.location().waits_for() == truc::v1::RemoteLocation::WAITS_FOR_AGENT) {
+    // Beyond this hub, its agent's last poll is the one its own hub
+    // reported: no arrival since means no poll since.
+    const int64_t polled = r.location().agent_last_poll().unix_micros();
+    if (polled) r.mutable_last_poll_at()->set_unix_micros(polled);
+    r.set_silent(polled == 0 ||
+                 clock_() - polled > directory_->silence_threshold_micros());
+  }
   return r;
 }
 

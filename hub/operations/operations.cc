@@ -333,6 +333,7 @@ absl::StatusOr<truc::v1::BridgeStatusesResponse> Operations::BridgeStatuses(
     *s->mutable_staff() = n.staff();
     s->mutable_at()->set_unix_micros(n.at_micros());
     s->set_header_sha256(doc.header_sha256());
+    if (n.has_location()) *s->mutable_location() = n.location();
   }
   return out;
 }
@@ -340,9 +341,22 @@ absl::StatusOr<truc::v1::BridgeStatusesResponse> Operations::BridgeStatuses(
 absl::Status Operations::BridgeClearStatus(
     const Actor& actor, const truc::v1::BridgeClearRequest& request) {
   TRUC_RETURN_IF_ERROR(RequireBridge(actor));
-  return d_.ledger->ClearStatusNotice(absl::StrCat("@", actor.bridge),
-                                      request.document_id(),
-                                      request.recipient(), request.status());
+  return d_.ledger->ClearStatusNotice(
+      absl::StrCat("@", actor.bridge), request.document_id(),
+      request.recipient(), request.status(), request.at().unix_micros());
+}
+
+absl::Status Operations::BridgeLocation(
+    const Actor& actor, const truc::v1::BridgeLocationRequest& request) {
+  TRUC_RETURN_IF_ERROR(RequireBridge(actor));
+  const std::string& recipient = request.recipient();
+  if (recipient.empty() || d_.directory->BridgeOf(recipient) != actor.bridge) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("bridge ", actor.bridge, " does not reach agency ",
+                     recipient.empty() ? "(none named)" : recipient));
+  }
+  return d_.ledger->RecordLocation(actor.identity, request.document_id(),
+                                   recipient, request.location());
 }
 
 absl::StatusOr<truc::v1::BridgeDirectoryResponse> Operations::BridgeDirectory(

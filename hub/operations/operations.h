@@ -196,6 +196,11 @@ class Operations {
       const Actor& actor, const truc::v1::BridgeStatusesRequest& request);
   absl::Status BridgeClearStatus(const Actor& actor,
                                  const truc::v1::BridgeClearRequest& request);
+  // Where a document waits for a recipient the bridge reaches, as the hub
+  // beyond reported it (Ledger::RecordLocation). PERMISSION_DENIED for
+  // another caller or a recipient it does not reach.
+  absl::Status BridgeLocation(const Actor& actor,
+                              const truc::v1::BridgeLocationRequest& request);
   // This hub's directory changes, for a bridge to mirror below
   // (Directory::ChangesAfter), and a bridge's sync of the agencies it
   // reaches beyond this hub (Directory::SyncRemote). PERMISSION_DENIED for

@@ -84,6 +84,15 @@ grpc::ServerUnaryReactor* BridgeService::ClearStatus(
   });
 }
 
+grpc::ServerUnaryReactor* BridgeService::ReportLocation(
+    grpc::CallbackServerContext* ctx,
+    const truc::v1::BridgeLocationRequest* request,
+    truc::v1::BridgeLocationResponse*) {
+  return AsBridge(ctx, [this, request](const Actor& a) {
+    return deps_.operations->BridgeLocation(a, *request);
+  });
+}
+
 grpc::ServerUnaryReactor* BridgeService::Directory(
     grpc::CallbackServerContext* ctx,
     const truc::v1::BridgeDirectoryRequest* request,

@@ -47,6 +47,10 @@ class BridgeService final : public truc::v1::Bridge::CallbackService {
       grpc::CallbackServerContext* ctx,
       const truc::v1::BridgeClearRequest* request,
       truc::v1::BridgeClearResponse* response) override;
+  grpc::ServerUnaryReactor* ReportLocation(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::BridgeLocationRequest* request,
+      truc::v1::BridgeLocationResponse* response) override;
   grpc::ServerUnaryReactor* Directory(
       grpc::CallbackServerContext* ctx,
       const truc::v1::BridgeDirectoryRequest* request,

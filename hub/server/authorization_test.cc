@@ -618,6 +618,19 @@ std::vector<Row> Table() {
        },
        // Another bridge has no such status to clear.
        {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, NOT_FOUND}},
+      {"truc.v1.Bridge/ReportLocation",
+       kBridgeOwner,
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::BridgeLocationRequest req;
+         req.set_document_id(t->RemoteDoc());
+         req.set_recipient(kRemote);
+         req.mutable_location()->set_hub("Trục quốc gia");
+         req.mutable_location()->set_waits_for(
+             truc::v1::RemoteLocation::WAITS_FOR_AGENT);
+         return AuthorizationTest::Unary(t->Br(cert).get(), &Br::ReportLocation,
+                                         req);
+       },
+       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Bridge/Directory",
        kBridgeOwner,
        [](AuthorizationTest* t, const std::string& cert) {

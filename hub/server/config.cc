@@ -38,6 +38,10 @@ absl::StatusOr<truc::v1::HubConfig> FinishHubConfig(
   }
   TRUC_ASSIGN_OR_RETURN(*c.mutable_tls(),
                         ResolveTlsFiles(c.tls(), base_dir, "tls"));
+  if (c.name().size() > 200) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("name must be at most 200 bytes, not ", c.name().size()));
+  }
   for (int i = 0; i < c.federated_ca_certs_size(); ++i) {
     const std::string path = ResolvePath(base_dir, c.federated_ca_certs(i));
     auto anchor = TrustAnchor::FromFile(path);

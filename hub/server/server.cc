@@ -107,8 +107,11 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
   hub->ledger_ = std::make_unique<Ledger>(
       hub->store_, hub->directory_.get(), hub->audit_.get(), hub->trust_.get(),
       hub->offers_.get(), NowMicros,
-      LedgerOptions{.lease_micros =
-                        int64_t{config.lease_seconds()} * 1'000'000});
+      LedgerOptions{
+          .lease_micros = int64_t{config.lease_seconds()} * 1'000'000,
+          .hub_name = config.name().empty()
+                          ? hub->trust_->anchor().certificate().common_name()
+                          : config.name()});
   hub->feed_ = std::make_unique<ChangeFeed>();
   hub->ledger_->SetChangeFeed(hub->feed_.get());
   TRUC_ASSIGN_OR_RETURN(

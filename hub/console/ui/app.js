@@ -42,6 +42,9 @@ const TEXT = {
     'agent.never': 'chưa từng kết nối', 'agent.last': 'kết nối {t} trước', 'agent.silent': 'MẤT LIÊN LẠC',
     'bridge.waiting': 'ngoài trục tỉnh, qua cầu nối {bridge}: chờ cầu nối nhận',
     'bridge.forwarded': 'ngoài trục tỉnh: cầu nối {bridge} đã chuyển đi lúc {at}, chờ nơi nhận báo đến',
+    'bridge.at.agent': 'đang chờ tại {hub}: máy trạm của đơn vị chưa nhận',
+    'bridge.at.bridge': 'đang chờ tại {hub}: chờ cầu nối {bridge}',
+    'bridge.at.beyond': 'đã qua {hub}, theo cầu nối {bridge}',
     'agencies.title': 'Danh bạ đơn vị', 'agencies.code': 'Mã', 'agencies.name': 'Tên đơn vị',
     'agencies.parent': 'Đơn vị cấp trên', 'agencies.state': 'Tình trạng', 'agencies.agent': 'Máy trạm',
     'agencies.waiting': 'Văn bản chờ', 'agencies.suspend': 'Tạm ngừng', 'agencies.resume': 'Cho hoạt động lại',
@@ -102,6 +105,9 @@ const TEXT = {
     'agent.never': 'never polled', 'agent.last': 'last polled {t} ago', 'agent.silent': 'SILENT',
     'bridge.waiting': 'beyond this hub, via bridge {bridge}: waiting for the bridge',
     'bridge.forwarded': 'beyond this hub: bridge {bridge} forwarded it at {at}; waiting for its arrival',
+    'bridge.at.agent': 'waits at {hub} for the unit\'s agent',
+    'bridge.at.bridge': 'waits at {hub} for bridge {bridge}',
+    'bridge.at.beyond': 'beyond {hub}, via bridge {bridge}',
     'agencies.title': 'Directory', 'agencies.code': 'Code', 'agencies.name': 'Name',
     'agencies.parent': 'Parent', 'agencies.state': 'State', 'agencies.agent': 'Agent',
     'agencies.waiting': 'Waiting', 'agencies.suspend': 'Suspend', 'agencies.resume': 'Resume',
@@ -298,6 +304,18 @@ function showPassword() {
 function agentCell(r) {
   // An agency beyond this hub has no agent here: its bridge takes it on.
   if (r.via_bridge) {
+    // Where it waits, as the hubs beyond reported it (hop by hop).
+    const l = r.location;
+    if (l && l.hub) {
+      const key = { WAITS_FOR_BRIDGE: 'bridge.at.bridge', WAITS_FOR_BEYOND: 'bridge.at.beyond' }[l.waits_for]
+        || 'bridge.at.agent';
+      let text = t(key, { hub: l.hub, bridge: l.bridge || '' });
+      if (key === 'bridge.at.agent') {
+        const polled = micros(r.last_poll_at);
+        text += ' · ' + (polled ? t('agent.last', { t: age(Date.now() * 1000 - polled) }) : t('agent.never'));
+      }
+      return el('span', { class: r.silent ? 'silent' : 'muted' }, r.silent ? t('agent.silent') + ' · ' : '', text);
+    }
     return el('span', { class: 'muted' }, micros(r.forwarded_at)
       ? t('bridge.forwarded', { bridge: r.via_bridge, at: vnTime(r.forwarded_at) })
       : t('bridge.waiting', { bridge: r.via_bridge }));
