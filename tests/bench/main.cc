@@ -69,6 +69,13 @@ int Main(int argc, char** argv) {
   app.add_option("--agents", o.fanout_agencies,
                  "Agents in the express fan-out (default 250)")
       ->check(CLI::Range(1, 2000));
+  app.add_option("--provinces", o.broadcast_provinces,
+                 "Provinces in the national broadcast (default 34)")
+      ->check(CLI::Range(1, 99));
+  app.add_option("--per-province", o.broadcast_agencies,
+                 "Agencies per province in the national broadcast (default "
+                 "100)")
+      ->check(CLI::Range(1, 1000));
   app.add_option("--preload", o.preload_documents,
                  "Documents preloaded for the growth scenario (default "
                  "1000000)")

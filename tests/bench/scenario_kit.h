@@ -78,7 +78,8 @@ absl::StatusOr<Arrivals> ProbeArrivals(World* w,
                                        const std::vector<std::string>& pollers,
                                        int probes, absl::Duration spacing);
 
-// The scenarios (exchange_scenarios.cc, storage_scenarios.cc). Each starts
+// The scenarios (exchange_scenarios.cc, storage_scenarios.cc,
+// federation_scenario.cc). Each starts
 // its own province under <run_dir>/<scenario> and adds rows to `r`; the
 // first failure of a step, naming it.
 absl::Status DurableSends(const BenchOptions& o, Report* r);
@@ -86,6 +87,7 @@ absl::Status ExpressFanout(const BenchOptions& o, Report* r);
 absl::Status LargeAttachment(const BenchOptions& o, Report* r);
 absl::Status Growth(const BenchOptions& o, Report* r);
 absl::Status Fairness(const BenchOptions& o, Report* r);
+absl::Status NationalBroadcast(const BenchOptions& o, Report* r);
 
 }  // namespace truc::bench
 

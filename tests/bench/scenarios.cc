@@ -26,6 +26,11 @@ const std::vector<Scenario>& Scenarios() {
        "one agency floods sends while 50 others poll: their p99 vs no "
        "flood",
        Fairness},
+      {"national-broadcast",
+       "one express document from the national tier to 34 provinces x 100 "
+       "simulated agencies through a hub and a bridge each: send -> last "
+       "acknowledgement and -> the sender's status; vs one hub",
+       NationalBroadcast},
   };
   return *scenarios;
 }

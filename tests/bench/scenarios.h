@@ -31,6 +31,8 @@ struct BenchOptions {
   int64_t preload_documents = 1'000'000;     // scenario 4 (quick: 20,000)
   uint64_t large_bytes = 200'000'000;        // scenario 3 (quick: 8 MB)
   absl::Duration window = absl::Seconds(5);  // each throughput run
+  int broadcast_provinces = 34;              // scenario 6 (quick: 3)
+  int broadcast_agencies = 100;              // per province (quick: 4)
   Binaries binaries;  // the truc-hub and truc-agent to measure
 };
 

@@ -92,8 +92,9 @@ std::unique_ptr<truc::v1::Operator::Stub> World::Operator() const {
   return loopback_->Operator();
 }
 
-absl::Status World::StartHub() {
+absl::Status World::StartHub(bool with_office) {
   TRUC_RETURN_IF_ERROR(loopback_->StartHub({}, std::chrono::seconds(60)));
+  if (!with_office) return absl::OkStatus();
   return AddAgencies({{kOfficeCode, "Văn phòng UBND tỉnh"}});
 }
 
@@ -118,6 +119,22 @@ absl::Status World::AddAgencies(const std::vector<BenchAgency>& agencies) {
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status World::AddRemoteAgencies(const std::vector<BenchAgency>& agencies,
+                                      const std::string& bridge) {
+  for (const auto& a : agencies) {
+    absl::Status registered = loopback_->Register(a.code, a.name, bridge);
+    if (!registered.ok() && !absl::IsAlreadyExists(registered)) {
+      return registered;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status World::Issue(const std::string& file,
+                          const IssueRequest& request) {
+  return loopback_->Issue(file, request);
 }
 
 std::string World::AgentDir(const std::string& code) const {

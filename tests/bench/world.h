@@ -63,8 +63,10 @@ class World {
   std::string DataDir() const { return Path("hub-data"); }
 
   // Starts truc-hub and waits until it answers a health check (at most
-  // 60 s). Fails UNAVAILABLE with the tail of hub.log.
-  absl::Status StartHub();
+  // 60 s), then registers the office (unless `with_office` is false: a
+  // province hub of the national broadcast, whose office is the national
+  // one, beyond it). Fails UNAVAILABLE with the tail of hub.log.
+  absl::Status StartHub(bool with_office = true);
   // SIGTERM and wait; fails INTERNAL if the exit code is not 0.
   absl::Status StopHub();
   Process* hub() { return loopback_->hub(); }
@@ -72,6 +74,13 @@ class World {
   // Issues each agency a certificate and registers it (the office is
   // registered at creation). Fails with the first error.
   absl::Status AddAgencies(const std::vector<BenchAgency>& agencies);
+
+  // Registers agencies beyond this hub, reached through `bridge` (no
+  // certificates: their agents connect to their own hub).
+  absl::Status AddRemoteAgencies(const std::vector<BenchAgency>& agencies,
+                                 const std::string& bridge);
+  // Writes <dir>/<file>.crt and .key for a certificate of this hub's CA.
+  absl::Status Issue(const std::string& file, const IssueRequest& request);
 
   // Writes <dir>/agents/<code>/agent.conf and starts truc-agent for it,
   // long-polling 30 s (the bench sends through the hub, not the outbox).
