@@ -183,6 +183,31 @@ TEST_F(Federation, EveryProvinceKnowsTheCountrysAgenciesFromTheNationalTier) {
   EXPECT_THAT(cb_list.out, HasSubstr("Bộ Tài chính"));
 }
 
+TEST_F(Federation, ADocumentTheNationalTierCannotTakeIsRefusedWithItsReason) {
+  country_.StartBridges();
+  // Registered by hand at Lạng Sơn as beyond the national tier, but
+  // unknown there.
+  ls().RegisterRemote("000.99.00.H26", "Đơn vị đã giải thể", kToNational);
+  auto sent = ls().Send(kHealth, {kOffice, "000.99.00.H26"},
+                        "V/v gửi nhầm đơn vị", {{"Thư.pdf", "%PDF"}});
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  const std::string id = sent->document_id();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto s = ls().Status(id);
+        return s.ok() && s->refused_on_arrival_count() == 1;
+      },
+      std::chrono::seconds(30)))
+      << ls().Truc(ls().Profile(kHealth), {"status", id}).out;
+  RunResult status = ls().Truc(ls().Profile(kHealth), {"status", id});
+  EXPECT_THAT(status.out, HasSubstr("refused on arrival: not carried beyond"));
+  EXPECT_THAT(status.out, HasSubstr("000.99.00.H26"));
+  // Still among what has not been received, for the office to act on.
+  RunResult outstanding =
+      ls().Truc(ls().Profile(kHealth), {"sent", "--outstanding"});
+  EXPECT_THAT(outstanding.out, HasSubstr(id));
+}
+
 TEST_F(Federation, ABroadcastWaitsAtAStoppedBridgeThenArrives) {
   country_.StartBridge("lang-son");
   country_.StartBridge("hai-duong");

@@ -62,15 +62,21 @@ class SimulatedAgents {
     while (!stop_.load()) {
       grpc::ClientContext ctx;
       ctx.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(5));
+                       std::chrono::seconds(60));
       truc::v1::PollRequest req;
       req.set_wait_seconds(2);
       truc::v1::PollResponse resp;
       grpc::Status s = stub->Poll(&ctx, req, &resp);
       if (!s.ok()) {
-        absl::MutexLock lock(&mu_);
-        if (error_.ok()) error_ = FromGrpcStatus(s);
-        return;
+        // As an agent does: try again (thousands of connections starting
+        // at once on two cores are slow); only a refusal is an error.
+        if (!OutcomeMayBeUnknown(FromGrpcStatus(s).code())) {
+          absl::MutexLock lock(&mu_);
+          if (error_.ok()) error_ = FromGrpcStatus(s);
+          return;
+        }
+        absl::SleepFor(absl::Milliseconds(200));
+        continue;
       }
       for (const auto& d : resp.deliveries()) {
         auto ack = Ack(w_, code, d);
@@ -167,7 +173,7 @@ absl::Status NationalBroadcast(const BenchOptions& o, Report* r) {
     TRUC_RETURN_IF_ERROR(w->StartHub());
     TRUC_RETURN_IF_ERROR(w->AddAgencies(all));
     SimulatedAgents agents(w.get(), codes);
-    absl::SleepFor(absl::Seconds(1));
+    absl::SleepFor(absl::Seconds(o.quick ? 1 : 10));
     TRUC_RETURN_IF_ERROR(
         SendAndWait(w.get(), codes, {&agents}, absl::Seconds(300)).status());
     std::vector<double> last, status;
@@ -218,11 +224,15 @@ absl::Status NationalBroadcast(const BenchOptions& o, Report* r) {
         "poll_wait_seconds: 10\nstatus_scan_millis: 20\n",
         "directory_sync_seconds: 1\nretry_initial_millis: 50\n");
     TRUC_RETURN_IF_ERROR(WriteFileDurably(w->Path("bridge.conf"), conf));
+    hubs.push_back(std::move(w));
+  }
+  // The bridges once every hub is set up (each mirrors the whole national
+  // directory at start).
+  for (auto& w : hubs) {
     bridges.push_back(std::make_unique<Process>(
         std::vector<std::string>{TRUC_BRIDGE_BIN, "run", "--config",
                                  w->Path("bridge.conf")},
         w->Path("bridge.log")));
-    hubs.push_back(std::move(w));
   }
   // Every province hub knows the national office once its bridge has
   // mirrored the national directory.

@@ -113,21 +113,31 @@ absl::Status World::AddAgencies(const std::vector<BenchAgency>& agencies) {
     if (!PathExists(Path(a.code + ".crt"))) {
       TRUC_RETURN_IF_ERROR(loopback_->IssueAgency(a.code));
     }
-    absl::Status registered = loopback_->Register(a.code, a.name);
-    if (!registered.ok() && !absl::IsAlreadyExists(registered)) {
-      return registered;
-    }
+    TRUC_RETURN_IF_ERROR(RegisterPatiently(a, ""));
   }
   return absl::OkStatus();
+}
+
+absl::Status World::RegisterPatiently(const BenchAgency& a,
+                                      const std::string& bridge) {
+  // A machine running dozens of hubs may drop a handshake: a call whose
+  // outcome is unknown is made again (registered already is success).
+  absl::Status registered;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    registered = loopback_->Register(a.code, a.name, bridge);
+    if (registered.ok() || absl::IsAlreadyExists(registered)) {
+      return absl::OkStatus();
+    }
+    if (!OutcomeMayBeUnknown(registered.code())) return registered;
+    absl::SleepFor(absl::Seconds(1));
+  }
+  return registered;
 }
 
 absl::Status World::AddRemoteAgencies(const std::vector<BenchAgency>& agencies,
                                       const std::string& bridge) {
   for (const auto& a : agencies) {
-    absl::Status registered = loopback_->Register(a.code, a.name, bridge);
-    if (!registered.ok() && !absl::IsAlreadyExists(registered)) {
-      return registered;
-    }
+    TRUC_RETURN_IF_ERROR(RegisterPatiently(a, bridge));
   }
   return absl::OkStatus();
 }

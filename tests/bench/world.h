@@ -103,6 +103,10 @@ class World {
 
  private:
   World() = default;
+  // Registers `a` (beyond, through `bridge`, when set), again while the
+  // outcome is unknown; already registered is success.
+  absl::Status RegisterPatiently(const BenchAgency& a,
+                                 const std::string& bridge);
 
   std::unique_ptr<truc::testing::Loopback> loopback_;
   absl::Mutex signers_mu_;
