@@ -119,7 +119,17 @@ absl::StatusOr<Broadcast> SendAndWait(World* sender,
   const DocumentHeader header = BenchHeader(to, truc::v1::URGENCY_EXPRESS);
   const int64_t t0 = NowMicros();
   const auto s0 = SteadyClock::now();
-  TRUC_ASSIGN_OR_RETURN(std::string id, Send(sender, office.get(), header));
+  // Sent again under the same key while the outcome is unknown (a busy
+  // machine may drop a connection): one document.
+  const std::string key = NewIdempotencyKey();
+  absl::StatusOr<truc::v1::SendResponse> sent;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    sent = SendDocument(office.get(), sender->SignerOf(kOfficeCode), header, {},
+                        key, std::chrono::seconds(120));
+    if (sent.ok() || !OutcomeMayBeUnknown(sent.status().code())) break;
+  }
+  TRUC_RETURN_IF_ERROR(sent.status());
+  const std::string id = sent->document_id();
   Broadcast out;
   const absl::Time deadline = absl::Now() + timeout;
   bool acked = false;
@@ -138,15 +148,18 @@ absl::StatusOr<Broadcast> SendAndWait(World* sender,
         out.last_ack_ms = (last - t0) / 1000.0;
       }
     }
-    TRUC_ASSIGN_OR_RETURN(auto status, GetStatus(op.get(), id));
-    if (status.received_count() == to.size()) {
+    auto status = GetStatus(op.get(), id);
+    if (!status.ok() && !OutcomeMayBeUnknown(status.status().code()))
+      return status.status();
+    if (status.ok() && status->received_count() == to.size()) {
       out.status_all_ms = MillisSince(s0);
       if (acked) return out;
     }
     if (absl::Now() > deadline) {
       return absl::DeadlineExceededError(absl::StrCat(
-          "national broadcast: ", status.received_count(), " of ", to.size(),
-          " received after ", absl::FormatDuration(timeout)));
+          "national broadcast: ", status.ok() ? status->received_count() : 0,
+          " of ", to.size(), " received after ",
+          absl::FormatDuration(timeout)));
     }
     absl::SleepFor(absl::Milliseconds(20));
   }
@@ -263,7 +276,7 @@ absl::Status NationalBroadcast(const BenchOptions& o, Report* r) {
                                  codes.begin() + (p + 1) * per)));
     all_agents.push_back(agents.back().get());
   }
-  absl::SleepFor(absl::Seconds(1));
+  absl::SleepFor(absl::Seconds(o.quick ? 1 : 20));
   TRUC_RETURN_IF_ERROR(
       SendAndWait(national.get(), codes, all_agents, absl::Seconds(300))
           .status());
