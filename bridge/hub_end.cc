@@ -22,44 +22,46 @@ std::chrono::seconds TransferTime(uint64_t bytes) {
   return std::chrono::seconds(300 + bytes / (256 * 1024));
 }
 
-absl::StatusOr<Identity> BridgeIn(const std::string& cert_path,
-                                  const std::string& field) {
-  TRUC_ASSIGN_OR_RETURN(std::string pem, ReadFile(cert_path));
-  auto id = IdentityFromCertificatePem(pem);
-  if (!id.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": ", cert_path, ": ", id.status().message()));
-  }
-  if (id->role != Role::kBridge) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": ", cert_path, " is the certificate of ", id->ToString(),
-        ", not of a bridge (issue one with `truc ca issue --bridge NAME`)"));
-  }
-  return id;
+// `id`, read from `cert_path`, must be a bridge's.
+absl::Status MustBeBridge(const Identity& id, const std::string& cert_path,
+                          const std::string& field) {
+  if (id.role == Role::kBridge) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      field, ": ", cert_path, " is the certificate of ", id.ToString(),
+      ", not of a bridge (issue one with `truc ca issue --bridge NAME`)"));
 }
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<HubEnd>> HubEnd::Create(
     const HubSettings& settings, const std::string& field) {
-  TRUC_ASSIGN_OR_RETURN(Identity tls,
-                        BridgeIn(settings.tls.cert(), field + ".tls.cert"));
-  TRUC_ASSIGN_OR_RETURN(Identity signing,
-                        BridgeIn(settings.signing.cert(), field + ".signing"));
-  if (tls.name != signing.name) {
+  // The TLS certificate (gRPC presents it; only its identity is read
+  // here) and the signing key, which parses its own certificate.
+  TRUC_ASSIGN_OR_RETURN(std::string pem, ReadFile(settings.tls.cert()));
+  auto tls = IdentityFromCertificatePem(pem);
+  if (!tls.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(field, ": the TLS certificate names bridge ", tls.name,
-                     " and the signing certificate bridge ", signing.name,
-                     "; both must be the same bridge's"));
+        absl::StrCat(field, ".tls.cert: ", settings.tls.cert(), ": ",
+                     tls.status().message()));
   }
+  TRUC_RETURN_IF_ERROR(
+      MustBeBridge(*tls, settings.tls.cert(), field + ".tls.cert"));
   TRUC_ASSIGN_OR_RETURN(
       auto signer,
       Signer::FromFiles(settings.signing.key(), settings.signing.cert()));
+  TRUC_RETURN_IF_ERROR(MustBeBridge(signer->identity(), settings.signing.cert(),
+                                    field + ".signing"));
+  if (tls->name != signer->identity().name) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": the TLS certificate names bridge ", tls->name,
+        " and the signing certificate bridge ", signer->identity().name,
+        "; both must be the same bridge's"));
+  }
   TRUC_ASSIGN_OR_RETURN(auto channel,
                         MakeChannel(settings.address, settings.tls));
   return std::unique_ptr<HubEnd>(new HubEnd(
-      truc::v1::Bridge::NewStub(channel), std::move(signer), tls.name,
-      absl::StrCat("hub ", settings.address, " (bridge ", tls.name, ")")));
+      truc::v1::Bridge::NewStub(channel), std::move(signer), tls->name,
+      absl::StrCat("hub ", settings.address, " (bridge ", tls->name, ")")));
 }
 
 absl::Status HubEnd::Named(const grpc::Status& status) const {
