@@ -162,7 +162,10 @@ absl::StatusOr<std::string> HubEnd::BringIn(const Outgoing& doc,
   for (const auto& r : doc.recipients) b->add_deliver_to(r);
   auto* env = b->mutable_envelope();
   env->set_header(doc.envelope.header());
-  *env->mutable_signature() = doc.envelope.signature();
+  if (doc.envelope.has_signature()) {
+    *env->mutable_signature() = doc.envelope.signature();
+  }
+  env->set_carried_for_system(doc.envelope.carried_for_system());
   env->set_carried_by_bridge(bridge_name_);
   TRUC_ASSIGN_OR_RETURN(*env->mutable_carrier_signature(),
                         signer_->Sign(kBridgedHeaderContext, env->header()));

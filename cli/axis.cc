@@ -29,13 +29,17 @@ absl::Status RunSystemAdd(truc::v1::Operator::StubInterface* stub,
   }
   truc::v1::AddAxisSystemRequest request;
   request.set_agency(flags.agency);
+  request.set_bridge(flags.bridge);
   request.set_name(flags.name);
   TRUC_ASSIGN_OR_RETURN(
       auto added, Call<truc::v1::AxisSystemSecret>([&](auto* ctx, auto* r) {
         return stub->AddAxisSystem(ctx, request, r);
       }));
   out << "Added system " << added.system().id() << " for "
-      << added.system().agency() << " (" << added.system().name() << ")\n"
+      << (added.system().bridge().empty()
+              ? added.system().agency()
+              : absl::StrCat("bridge ", added.system().bridge()))
+      << " (" << added.system().name() << ")\n"
       << "Secret, shown this once: " << added.secret() << "\n";
   if (!flags.profile_out.empty()) {
     truc::v1::AxisProfile profile;
@@ -75,7 +79,8 @@ absl::Status RunSystemList(truc::v1::Operator::StubInterface* stub, bool json,
                          "ADDED", "LAST USED", "NAME / STATE");
   for (const auto& s : list.systems()) {
     out << absl::StrFormat(
-        "%-21s  %-13s  %-19s  %-19s  %s%s\n", s.id(), s.agency(),
+        "%-21s  %-13s  %-19s  %-19s  %s%s\n", s.id(),
+        s.bridge().empty() ? s.agency() : absl::StrCat("@", s.bridge()),
         TimeOf(s.created_at()), TimeOf(s.last_used_at()), s.name(),
         s.revoked_at().unix_micros() == 0
             ? ""

@@ -19,6 +19,7 @@ namespace truc::cli {
 
 struct SystemAddFlags {
   std::string agency;
+  std::string bridge;  // instead of agency: a bridge's system
   std::string name;
   // When set: an AxisProfile for the new system is written there (0600),
   // with this endpoint and CA, for `truc axis --axis-profile`.

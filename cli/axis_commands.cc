@@ -29,9 +29,13 @@ void AddAxisCommands(CommandLine& cl) {
       "national-axis API (operator)");
   system->require_subcommand(1);
   CLI::App* add = system->add_subcommand(
-      "add", "Add a system for one agency; prints its id and secret, once");
-  add->add_option("--agency", f->add.agency, "The agency it acts for")
-      ->required();
+      "add",
+      "Add a system for one agency, or for a bridge; prints its id and "
+      "secret, once");
+  add->add_option("--agency", f->add.agency, "The agency it acts for");
+  add->add_option("--bridge", f->add.bridge,
+                  "Instead of --agency: the bridge it acts for (a province's "
+                  "truc-bridge whose upstream is this hub's API)");
   add->add_option("--name", f->add.name, "e.g. \"Phần mềm QLVB của Sở Y tế\"")
       ->required();
   add->add_option("--profile-out", f->add.profile_out,

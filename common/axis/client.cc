@@ -2,9 +2,11 @@
 
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <mutex>
 #include <optional>
 
@@ -101,13 +103,36 @@ absl::Status ErrorOf(long http, absl::string_view body,
                    absl::StripAsciiWhitespace(body.substr(0, 200))));
 }
 
+}  // namespace
+
 std::string JsonArray(const std::vector<std::string>& items) {
-  std::vector<std::string> quoted;
-  for (const auto& s : items) quoted.push_back(absl::StrCat("\"", s, "\""));
-  return absl::StrCat("[", absl::StrJoin(quoted, ","), "]");
+  google::protobuf::ListValue list;
+  for (const auto& s : items) list.add_values()->set_string_value(s);
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(list, &out);
+  return out;
 }
 
-}  // namespace
+absl::StatusOr<std::vector<std::string>> ParseJsonArray(
+    absl::string_view json, absl::string_view field) {
+  google::protobuf::ListValue list;
+  auto s =
+      google::protobuf::util::JsonStringToMessage(std::string(json), &list);
+  if (!s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field,
+        " is not a JSON array of agency codes: ", std::string(s.message())));
+  }
+  std::vector<std::string> out;
+  for (const auto& v : list.values()) {
+    if (v.kind_case() != google::protobuf::Value::kStringValue) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, " holds a value that is not a string"));
+    }
+    out.push_back(v.string_value());
+  }
+  return out;
+}
 
 Endpoint EndpointOf(const truc::v1::AxisProfile& p) {
   Endpoint e;
@@ -148,6 +173,11 @@ absl::StatusOr<std::string> Client::Post(
     const std::string& operation, Headers params, const std::string& file_path,
     const std::function<absl::Status(absl::string_view)>& sink) {
   const int64_t now = e_.clock ? e_.clock() : NowMicros();
+  // An empty header does not travel (libcurl drops it, so the server could
+  // not check it): a parameter with no value is not sent at all.
+  params.erase(std::remove_if(params.begin(), params.end(),
+                              [](const auto& p) { return p.second.empty(); }),
+               params.end());
   params.emplace_back(kSystemId, e_.system_id);
   params.emplace_back(kTimestamp, AxisTimestamp(now));
   for (const auto& p : e_.extra) params.push_back(p);

@@ -97,6 +97,12 @@ class Client {
 // bridge); its paths as the profile gives them.
 Endpoint EndpointOf(const truc::v1::AxisProfile& profile);
 
+// The `to` parameter: a JSON array of agency codes, and back;
+// INVALID_ARGUMENT naming `field` for text that is not one.
+std::string JsonArray(const std::vector<std::string>& items);
+absl::StatusOr<std::vector<std::string>> ParseJsonArray(
+    absl::string_view json, absl::string_view field);
+
 // The JSON of an answer message as the API writes it (field names kept),
 // and back; INVALID_ARGUMENT naming the operation if it does not parse.
 std::string ToJson(const google::protobuf::Message& message);

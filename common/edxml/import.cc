@@ -25,7 +25,7 @@ absl::StatusOr<DocumentToSend> ReadDocumentToSend(const std::string& path,
   TRUC_ASSIGN_OR_RETURN(EdxmlDocument doc,
                         DocumentFromEdxml(std::move(parsed)));
   const std::string& from = doc.header.from().organ_id();
-  if (from != agency) {
+  if (!agency.empty() && from != agency) {
     return absl::FailedPreconditionError(
         absl::StrCat(path, ": its sender (MessageHeader/From/OrganId) is ",
                      from, ", but this profile sends as ", agency,

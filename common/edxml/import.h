@@ -25,8 +25,9 @@ struct DocumentToSend {
   std::vector<std::string> warnings;
 };
 
-// Reads the edXML document at `path` for `agency` to send, decoding its
-// attachments into `dir` (which must exist; files <dir>/<n>). Fails:
+// Reads the edXML document at `path` for `agency` to send (empty: any
+// sender, which the caller checks), decoding its attachments into `dir`
+// (which must exist; files <dir>/<n>). Fails:
 //   the reader's and the mapping's errors (each names the element);
 //   INVALID_ARGUMENT for a status message (not a document), for two
 //     attachments with one name or a name truc does not allow;

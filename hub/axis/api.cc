@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/axis/client.h"
@@ -150,12 +151,14 @@ bool AxisApi::FirstTimeSeen(const std::string& mac, int64_t now) {
 absl::StatusOr<AxisApi::Caller> AxisApi::Authenticate(
     const HttpRequest& request, bool with_file) {
   std::string agency;
+  std::string bridge;
   auto verified = axis::VerifySignedHeaders(
       request.headers, with_file,
       [&](const std::string& id) -> absl::StatusOr<std::string> {
         TRUC_ASSIGN_OR_RETURN(AxisSystems::Credentials c,
                               d_.systems->CredentialsOf(id));
         agency = c.agency;
+        bridge = c.bridge;
         return c.secret;
       });
   if (!verified.ok()) return verified.status();
@@ -179,6 +182,19 @@ absl::StatusOr<AxisApi::Caller> AxisApi::Authenticate(
         "sign each request anew");
   }
   auto from = verified->params.find(axis::kFrom);
+  if (!bridge.empty()) {
+    // A bridge's system names, in `from`, an agency the bridge reaches (or
+    // none, for what is no one agency's).
+    if (from != verified->params.end() && !from->second.empty() &&
+        d_.directory->BridgeOf(from->second) != bridge) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "from is ", from->second, " but system ", verified->system_id,
+          " acts for bridge ", bridge, ", which does not reach it"));
+    }
+    d_.systems->RecordUse(verified->system_id);
+    return Caller{Actor::ForBridgeSystem(verified->system_id, bridge),
+                  std::move(verified->params)};
+  }
   if (from != verified->params.end() && !from->second.empty() &&
       from->second != agency) {
     return absl::PermissionDeniedError(
@@ -266,10 +282,17 @@ absl::StatusOr<std::string> AxisApi::SendDocument(const Caller& caller,
   TRUC_ASSIGN_OR_RETURN(
       edxml::DocumentToSend doc,
       edxml::ReadDocumentToSend(path, caller.actor.agency, scratch.path()));
+  std::vector<std::string> deliver_to;
+  auto to = caller.params.find(axis::kTo);
+  if (caller.actor.is_bridge() && to != caller.params.end() &&
+      !to->second.empty()) {
+    TRUC_ASSIGN_OR_RETURN(deliver_to, axis::ParseJsonArray(to->second, "to"));
+  }
   TRUC_ASSIGN_OR_RETURN(
       truc::v1::SendResponse sent,
       d_.operations->SendCarried(caller.actor, doc.header, doc.paths, path,
-                                 edxml::IdempotencyKeyOf(doc.header)));
+                                 edxml::IdempotencyKeyOf(doc.header),
+                                 std::move(deliver_to)));
   return sent.document_id();
 }
 
@@ -283,11 +306,6 @@ absl::StatusOr<std::string> AxisApi::SendStatus(const Caller& caller,
   }
   TRUC_ASSIGN_OR_RETURN(truc::v1::EdxmlStatusMessage s,
                         edxml::StatusFromEdxml(parsed));
-  if (s.from().organ_id() != caller.actor.agency) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "the status is from ", s.from().organ_id(), " but system ",
-        caller.actor.system, " acts for ", caller.actor.agency, " only"));
-  }
   const int code = static_cast<int>(s.status());
   if (code > 6) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -298,19 +316,50 @@ absl::StatusOr<std::string> AxisApi::SendStatus(const Caller& caller,
   TRUC_ASSIGN_OR_RETURN(std::string id,
                         d_.operations->FindByEdxmlId(
                             caller.actor, s.response_for().document_id()));
-  TRUC_RETURN_IF_ERROR(d_.operations->ReportCarried(
-      caller.actor, id, s.status(), s.description(), s.staff()));
+  TRUC_RETURN_IF_ERROR(
+      d_.operations->ReportCarried(caller.actor, id, s.from().organ_id(),
+                                   s.status(), s.description(), s.staff()));
   return id;
 }
 
+absl::StatusOr<std::vector<Ledger::BridgeQueued>> AxisApi::Queued(
+    const Caller& caller, size_t max) {
+  if (caller.actor.is_bridge()) {
+    return d_.operations->BridgeQueue(caller.actor, max);
+  }
+  TRUC_ASSIGN_OR_RETURN(auto docs, d_.operations->QueuedFor(caller.actor, max));
+  std::vector<Ledger::BridgeQueued> out;
+  for (auto& doc : docs) out.push_back({std::move(doc), {caller.actor.agency}});
+  return out;
+}
+
+absl::StatusOr<std::vector<truc::internal::StatusNoticeRecord>>
+AxisApi::Notices(const Caller& caller, size_t max) {
+  TRUC_ASSIGN_OR_RETURN(auto notices,
+                        d_.operations->StatusNoticesFor(caller.actor, max));
+  std::vector<truc::internal::StatusNoticeRecord> out;
+  for (auto& n : notices) {
+    if (n.status() != truc::v1::EDXML_STATUS_UNSPECIFIED) {
+      out.push_back(std::move(n));
+      continue;
+    }
+    // Where a document waits beyond (a bridge's notice of status 0): the
+    // API has no message for it, so it is not listed, and cleared so that
+    // it does not hold back the statuses behind it.
+    TRUC_RETURN_IF_ERROR(d_.operations->ClearStatusNotice(
+        caller.actor, n.document_id(), n.recipient(), n.status()));
+  }
+  return out;
+}
+
 HttpResponse AxisApi::ReceivedList(const Caller& caller) {
-  auto docs = d_.operations->QueuedFor(caller.actor, kMaxItems);
+  auto docs = Queued(caller, kMaxItems);
   if (!docs.ok()) return Error(docs.status());
-  auto notices = d_.operations->StatusNoticesFor(caller.actor, kMaxItems);
+  auto notices = Notices(caller, kMaxItems);
   if (!notices.ok()) return Error(notices.status());
   truc::v1::AxisReceivedEdocList list;
   SetOk(&list);
-  for (const auto& doc : *docs) {
+  for (const auto& [doc, recipients] : *docs) {
     auto* item = list.add_data();
     item->set_docid(doc.document_id());
     item->set_servicetype("eDoc");
@@ -318,7 +367,8 @@ HttpResponse AxisApi::ReceivedList(const Caller& caller) {
     item->set_created_time(AxisTimestamp(doc.accepted_at_micros()));
     item->set_updated_time(item->created_time());
     item->set_from(doc.sender());
-    item->set_to(caller.actor.agency);
+    // A bridge's system: the recipients it is to take the document to.
+    item->set_to(absl::StrJoin(recipients, ","));
     item->set_status("initial");
     item->set_title(doc.subject());
     auto h = HeaderOf(doc);
@@ -332,7 +382,7 @@ HttpResponse AxisApi::ReceivedList(const Caller& caller) {
     item->set_created_time(AxisTimestamp(n.at_micros()));
     item->set_updated_time(item->created_time());
     item->set_from(n.recipient());
-    item->set_to(caller.actor.agency);
+    item->set_to(caller.actor.is_bridge() ? "" : caller.actor.agency);
     item->set_status("initial");
     item->set_title(absl::StrFormat("%02d %s", static_cast<int>(n.status()),
                                     n.description()));
@@ -349,7 +399,7 @@ HttpResponse AxisApi::GetEdoc(const Caller& caller) {
   r.content_type = "application/xml; charset=utf-8";
   if (auto key = ParseNoticeId(doc_id->second)) {
     // A status about a document the system's agency sent, as edXML.
-    auto notices = d_.operations->StatusNoticesFor(caller.actor, 100000);
+    auto notices = Notices(caller, 100000);
     if (!notices.ok()) return Error(notices.status());
     for (const auto& n : *notices) {
       if (NoticeId(n) != doc_id->second) continue;
@@ -377,7 +427,9 @@ HttpResponse AxisApi::GetEdoc(const Caller& caller) {
       return r;
     }
     return Error(absl::NotFoundError(absl::StrCat(
-        "no status ", doc_id->second, " waits for ", caller.actor.agency)));
+        "no status ", doc_id->second, " waits for ",
+        caller.actor.is_bridge() ? absl::StrCat("bridge ", caller.actor.bridge)
+                                 : caller.actor.agency)));
   }
   auto doc = d_.operations->ReadableDocument(caller.actor, doc_id->second);
   if (!doc.ok()) return Error(doc.status());
@@ -425,14 +477,18 @@ HttpResponse AxisApi::UpdateStatus(const Caller& caller) {
     return Ok(doc_id->second);
   }
   absl::Status s;
-  if (*transport == "done") {
+  if (caller.actor.is_bridge()) {
+    s = BridgeTransport(caller, doc_id->second, *transport);
+  } else if (*transport == "done") {
     // The software has the document: its arrival, 01.
     s = d_.operations->ReportCarried(caller.actor, doc_id->second,
+                                     caller.actor.agency,
                                      truc::v1::EDXML_STATUS_ARRIVED, "", {});
   } else if (*transport == "fail") {
     // It could not take it: a refusal on arrival (not received).
     s = d_.operations->ReportCarried(
-        caller.actor, doc_id->second, truc::v1::EDXML_STATUS_REFUSED,
+        caller.actor, doc_id->second, caller.actor.agency,
+        truc::v1::EDXML_STATUS_REFUSED,
         "the agency's document software could not take it (updateStatus "
         "fail)",
         {});
@@ -443,6 +499,34 @@ HttpResponse AxisApi::UpdateStatus(const Caller& caller) {
   }
   if (!s.ok()) return Error(s);
   return Ok(doc_id->second);
+}
+
+absl::Status AxisApi::BridgeTransport(const Caller& caller,
+                                      const std::string& document_id,
+                                      const std::string& transport) {
+  if (transport == "processing") {
+    return d_.operations->ReadableDocument(caller.actor, document_id).status();
+  }
+  if (transport == "done") {
+    // The bridge took the document beyond: forwarded, still not received
+    // until the arrivals come back.
+    truc::v1::ForwardRequest forward;
+    forward.set_document_id(document_id);
+    return d_.operations->Forward(caller.actor, forward).status();
+  }
+  // fail: the tier beyond will not take it; each recipient the bridge
+  // reaches refused it on arrival.
+  TRUC_ASSIGN_OR_RETURN(
+      auto doc, d_.operations->ReadableDocument(caller.actor, document_id));
+  for (const auto& r : doc.recipients()) {
+    if (d_.directory->BridgeOf(r) != caller.actor.bridge) continue;
+    TRUC_RETURN_IF_ERROR(d_.operations->ReportCarried(
+        caller.actor, document_id, r, truc::v1::EDXML_STATUS_REFUSED,
+        absl::StrCat("not carried beyond bridge ", caller.actor.bridge,
+                     " (updateStatus fail)"),
+        {}));
+  }
+  return absl::OkStatus();
 }
 
 HttpResponse AxisApi::SentList(const Caller& caller) {
@@ -504,11 +588,11 @@ HttpResponse AxisApi::Count(const Caller& caller, bool statuses) {
   truc::v1::AxisCount count;
   SetOk(&count);
   if (statuses) {
-    auto notices = d_.operations->StatusNoticesFor(caller.actor, 100000);
+    auto notices = Notices(caller, 100000);
     if (!notices.ok()) return Error(notices.status());
     count.set_total(static_cast<int32_t>(notices->size()));
   } else {
-    auto docs = d_.operations->QueuedFor(caller.actor, 100000);
+    auto docs = Queued(caller, 100000);
     if (!docs.ok()) return Error(docs.status());
     count.set_total(static_cast<int32_t>(docs->size()));
   }
@@ -554,6 +638,9 @@ HttpResponse AxisApi::SynchronizeUnit(const Caller& caller) {
   }
   list.set_version(static_cast<int32_t>(version));
   for (const auto& r : *changes) {
+    list.set_version(static_cast<int32_t>(r.version()));
+    // A bridge's own agencies are not its news.
+    if (caller.actor.is_bridge() && r.bridge() == caller.actor.bridge) continue;
     auto* u = list.add_data();
     u->set_id(r.code());
     u->set_pid(r.parent_code());
@@ -563,7 +650,6 @@ HttpResponse AxisApi::SynchronizeUnit(const Caller& caller) {
     u->set_deleted(r.state() == truc::v1::AGENCY_STATE_SUSPENDED);
     u->set_modifydate(AxisTimestamp(r.modified_at_micros()));
     u->set_isagency(true);
-    list.set_version(static_cast<int32_t>(r.version()));
   }
   list.set_hasmore(more);
   return Json(list);

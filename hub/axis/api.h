@@ -13,8 +13,9 @@
 //     (401);
 //   - its timestamp is further than the window from the hub's clock, or
 //     the same signed request was seen within the window (a replay) (401);
-//   - its `from` is not the system's agency (403): the system's
-//     credentials say whom it acts for, never a request field;
+//   - its `from` is not the system's agency, or for a bridge's system an
+//     agency the bridge reaches (403): the system's credentials say whom
+//     it acts for, never a request field;
 //   - sendEdoc's file does not hash to hash-file, is not edXML the codec
 //     reads, or is a kind truc does not carry (400); the body is over the
 //     limit (413, by the server).
@@ -88,6 +89,21 @@ class AxisApi {
                                            const std::string& path);
   absl::StatusOr<std::string> SendStatus(const Caller& caller,
                                          const std::string& path);
+  // What waits for the caller: its agency's queue, or its bridge's (each
+  // document with the recipients the bridge is to take it to).
+  absl::StatusOr<std::vector<Ledger::BridgeQueued>> Queued(const Caller& caller,
+                                                           size_t max);
+  // The statuses waiting for the caller, without the notices of where a
+  // document waits (status 0), which the API cannot carry: those are
+  // cleared.
+  absl::StatusOr<std::vector<truc::internal::StatusNoticeRecord>> Notices(
+      const Caller& caller, size_t max);
+  // updateStatus of a document by a bridge's system: processing (nothing),
+  // done (forwarded beyond), fail (refused on arrival, 02, for each
+  // recipient the bridge reaches).
+  absl::Status BridgeTransport(const Caller& caller,
+                               const std::string& document_id,
+                               const std::string& transport);
   HttpResponse ReceivedList(const Caller& caller);
   HttpResponse GetEdoc(const Caller& caller);
   HttpResponse UpdateStatus(const Caller& caller);

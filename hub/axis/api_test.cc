@@ -1,5 +1,7 @@
 #include "hub/axis/api.h"
 
+#include <set>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -22,6 +24,7 @@ namespace {
 
 using namespace ::truc::hub::testing;  // NOLINT
 using ::testing::HasSubstr;
+using ::truc::testing::StatusIs;
 
 constexpr char kAxis[] = "000.00.00.H99";
 
@@ -56,7 +59,7 @@ class AxisApiTest : public HubFixture {
     std::string id, secret, agency;
   };
   System Add(const std::string& agency) {
-    auto added = systems_->Add(agency, "QLVB " + agency, Operator());
+    auto added = systems_->Add(agency, "", "QLVB " + agency, Operator());
     EXPECT_TRUE(added.ok()) << added.status();
     return {added->system().id(), added->secret(), agency};
   }
@@ -283,6 +286,195 @@ TEST_F(AxisApiTest, TheRecipientsSoftwareFetchesAcknowledgesAndAnswers) {
   EXPECT_EQ(sent.data(0).tocode(), kHealth);
   EXPECT_EQ(sent.data(0).receivestatus(), "done");
   EXPECT_EQ(sent.data(0).businessstatus(), "03");
+}
+
+// A province's truc-bridge whose upstream is this door: one system for the
+// bridge, acting for every agency the directory says it reaches, and for
+// nothing else.
+TEST_F(AxisApiTest, ABridgesSystemCarriesBothWaysForTheAgenciesItReaches) {
+  constexpr char kProvinceHealth[] = "000.07.00.H36";  // Sở Y tế Lạng Sơn
+  constexpr char kProvinceOffice[] = "000.00.00.H36";  // UBND tỉnh Lạng Sơn
+  const Identity& op = Operator();
+  ASSERT_TRUE(directory_
+                  ->Register(kProvinceHealth, "Sở Y tế tỉnh Lạng Sơn", "", op,
+                             "lang-son")
+                  .ok());
+  ASSERT_TRUE(
+      directory_
+          ->Register(kProvinceOffice, "UBND tỉnh Lạng Sơn", "", op, "lang-son")
+          .ok());
+  // Exactly one of agency and bridge, and a bridge that reaches someone.
+  EXPECT_THAT(systems_->Add(kOffice, "lang-son", "x", op),
+              StatusIs(absl::StatusCode::kInvalidArgument, "exactly one"));
+  EXPECT_THAT(systems_->Add("", "khong-co", "x", op),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "no agency is reached through bridge khong-co"));
+  auto added = systems_->Add("", "lang-son", "truc-bridge Lạng Sơn", op);
+  ASSERT_TRUE(added.ok()) << added.status();
+  EXPECT_EQ(added->system().bridge(), "lang-son");
+  const System bridge{added->system().id(), added->secret(), ""};
+
+  // Down: the office sends to Sở Y tế (here) and to Lạng Sơn's (beyond).
+  truc::v1::DocumentHeader h = OfficeHeader();
+  h.add_to()->set_organ_id(kProvinceHealth);
+  const std::string file = tmp_.Sub("down.edxml");
+  ASSERT_TRUE(edxml::WriteDocumentFile(h, {}, file).ok());
+  HttpResponse sent = api_->Handle(Request(
+      office_, "sendEdoc", {{"from", kOffice}, {"messagetype", "edoc"}}, file));
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  const std::string id = Parse<truc::v1::AxisResult>(sent).docid();
+  // The bridge's list: the document, with the recipients it takes it to.
+  auto list = Parse<truc::v1::AxisReceivedEdocList>(
+      api_->Handle(Request(bridge, "getReceivedEdocList", {})));
+  ASSERT_EQ(list.data_size(), 1);
+  EXPECT_EQ(list.data(0).docid(), id);
+  EXPECT_EQ(list.data(0).to(), kProvinceHealth);
+  HttpResponse got = api_->Handle(Request(bridge, "getEdoc", {{"docId", id}}));
+  ASSERT_EQ(got.status, 200) << got.body;
+  auto parsed = edxml::ReadEdxml(Body(got), {});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  // Taken beyond: forwarded, not yet received, no longer listed.
+  ASSERT_EQ(api_->Handle(Request(bridge, "updateStatus",
+                                 {{"docId", id}, {"status", "done"}}))
+                .status,
+            200);
+  auto row = [&](const std::string& doc, const std::string& code) {
+    auto status = ledger_->StatusOf(doc, /*evidence=*/true);
+    EXPECT_TRUE(status.ok()) << status.status();
+    for (const auto& r : status->recipients()) {
+      if (r.organ_id() == code) return r;
+    }
+    return truc::v1::RecipientStatus();
+  };
+  EXPECT_EQ(row(id, kProvinceHealth).state(),
+            truc::v1::DELIVERY_STATE_FORWARDED);
+  EXPECT_EQ(Parse<truc::v1::AxisCount>(
+                api_->Handle(Request(bridge, "countReceiveEdoc", {})))
+                .total(),
+            0);
+  // Its arrival comes back as an edXML status from Lạng Sơn's Sở Y tế,
+  // signed by the hub as carrier for the bridge's system.
+  auto back = edxml::DocumentFromEdxml(*parsed);
+  ASSERT_TRUE(back.ok()) << back.status();
+  truc::v1::EdxmlStatusMessage arrived;
+  arrived.mutable_from()->set_organ_id(kProvinceHealth);
+  arrived.mutable_response_for()->set_organ_id(kOffice);
+  arrived.mutable_response_for()->set_document_id(
+      back->header.edxml_document_id());
+  arrived.set_status(truc::v1::EDXML_STATUS_ARRIVED);
+  const std::string arrived_file = tmp_.Sub("arrived.edxml");
+  ASSERT_TRUE(edxml::WriteStatusFile(arrived, arrived_file).ok());
+  HttpResponse reported = api_->Handle(Request(
+      bridge, "sendEdoc",
+      {{"from", kProvinceHealth}, {"messagetype", "status"}}, arrived_file));
+  ASSERT_EQ(reported.status, 200) << reported.body;
+  truc::v1::RecipientStatus r = row(id, kProvinceHealth);
+  EXPECT_EQ(r.reception(), truc::v1::RECEPTION_RECEIVED);
+  auto statement = VerifyReceipt(keys_.anchor(), r.history(0).receipt());
+  ASSERT_TRUE(statement.ok()) << statement.status();
+  EXPECT_EQ(statement->body.carried_for_system(), bridge.id);
+  EXPECT_EQ(statement->body.carried_by_bridge(), "lang-son");
+  // The same status again (a retry) is recorded once.
+  ASSERT_EQ(api_->Handle(Request(bridge, "sendEdoc",
+                                 {{"from", kProvinceHealth},
+                                  {"messagetype", "status"}},
+                                 arrived_file))
+                .status,
+            200);
+  EXPECT_EQ(row(id, kProvinceHealth).history_size(), 1);
+  // A status of an agency here is not the bridge's to report.
+  arrived.mutable_from()->set_organ_id(kHealth);
+  ASSERT_TRUE(edxml::WriteStatusFile(arrived, arrived_file).ok());
+  HttpResponse not_its = api_->Handle(
+      Request(bridge, "sendEdoc", {{"messagetype", "status"}}, arrived_file));
+  EXPECT_EQ(not_its.status, 403) << not_its.body;
+  EXPECT_THAT(not_its.body,
+              HasSubstr("does not reach agency " + std::string(kHealth)));
+
+  // Up: Lạng Sơn's office sends to Sở Y tế here through the bridge.
+  truc::v1::DocumentHeader up = OfficeHeader();
+  up.mutable_from()->set_organ_id(kProvinceOffice);
+  up.mutable_code()->set_code_notation("UBND-LS");
+  const std::string up_file = tmp_.Sub("up.edxml");
+  ASSERT_TRUE(edxml::WriteDocumentFile(up, {}, up_file).ok());
+  HttpResponse in = api_->Handle(
+      Request(bridge, "sendEdoc",
+              {{"from", kProvinceOffice}, {"messagetype", "edoc"}}, up_file));
+  ASSERT_EQ(in.status, 200) << in.body;
+  const std::string up_id = Parse<truc::v1::AxisResult>(in).docid();
+  auto up_doc = ledger_->GetDocument(up_id);
+  ASSERT_TRUE(up_doc.ok());
+  EXPECT_EQ(up_doc->sender(), kProvinceOffice);
+  EXPECT_EQ(up_doc->envelope().carried_for_system(), bridge.id);
+  // `from` names an agency the bridge does not reach: refused.
+  HttpResponse as_other = api_->Handle(
+      Request(bridge, "sendEdoc", {{"from", kHealth}, {"messagetype", "edoc"}},
+              up_file));
+  EXPECT_EQ(as_other.status, 403) << as_other.body;
+  EXPECT_THAT(as_other.body, HasSubstr("acts for bridge lang-son"));
+  // Back the way it came: refused, nothing stored.
+  const size_t before = Documents();
+  up.clear_to();
+  up.add_to()->set_organ_id(kProvinceHealth);
+  ASSERT_TRUE(edxml::WriteDocumentFile(up, {}, up_file).ok());
+  HttpResponse loop = api_->Handle(
+      Request(bridge, "sendEdoc",
+              {{"from", kProvinceOffice},
+               {"messagetype", "edoc"},
+               {"to", absl::StrCat("[\"", kProvinceHealth, "\"]")}},
+              up_file));
+  EXPECT_EQ(loop.status, 400) << loop.body;
+  EXPECT_THAT(loop.body, HasSubstr("not sent back the way it came"));
+  HttpResponse nobody_here = api_->Handle(
+      Request(bridge, "sendEdoc",
+              {{"from", kProvinceOffice}, {"messagetype", "edoc"}}, up_file));
+  EXPECT_EQ(nobody_here.status, 400) << nobody_here.body;
+  EXPECT_THAT(nobody_here.body,
+              HasSubstr("none of the document's recipients is reached"));
+  EXPECT_EQ(Documents(), before);
+  // Sở Y tế's software takes it (01): the status waits for the bridge, as
+  // an edXML status message naming the document.
+  ASSERT_EQ(api_->Handle(Request(health_, "updateStatus",
+                                 {{"docId", up_id}, {"status", "done"}}))
+                .status,
+            200);
+  list = Parse<truc::v1::AxisReceivedEdocList>(
+      api_->Handle(Request(bridge, "getReceivedEdocList", {})));
+  ASSERT_EQ(list.data_size(), 1);
+  EXPECT_EQ(list.data(0).messagetype(), "status");
+  HttpResponse status_got = api_->Handle(
+      Request(bridge, "getEdoc", {{"docId", list.data(0).docid()}}));
+  ASSERT_EQ(status_got.status, 200) << status_got.body;
+  auto status_parsed = edxml::ReadEdxml(Body(status_got), {});
+  ASSERT_TRUE(status_parsed.ok());
+  auto msg = edxml::StatusFromEdxml(*status_parsed);
+  ASSERT_TRUE(msg.ok()) << msg.status();
+  EXPECT_EQ(msg->status(), truc::v1::EDXML_STATUS_ARRIVED);
+  EXPECT_EQ(msg->from().organ_id(), kHealth);
+  EXPECT_EQ(msg->response_for().organ_id(), kProvinceOffice);
+  ASSERT_EQ(api_->Handle(Request(bridge, "updateStatus",
+                                 {{"docId", list.data(0).docid()},
+                                  {"status", "done"}}))
+                .status,
+            200);
+  EXPECT_EQ(Parse<truc::v1::AxisCount>(
+                api_->Handle(Request(bridge, "countReceiveStatus", {})))
+                .total(),
+            0);
+
+  // The directory it mirrors leaves out the agencies it reaches itself.
+  std::set<std::string> codes;
+  int version = 0;
+  while (true) {
+    auto units = Parse<truc::v1::AxisUnitList>(api_->Handle(Request(
+        bridge, "getSynchronizeUnit", {{"version", absl::StrCat(version)}})));
+    for (const auto& u : units.data()) codes.insert(u.code());
+    if (!units.hasmore()) break;
+    version = units.version();
+  }
+  EXPECT_TRUE(codes.count(kHealth));
+  EXPECT_FALSE(codes.count(kProvinceHealth));
+  EXPECT_FALSE(codes.count(kProvinceOffice));
 }
 
 TEST_F(AxisApiTest, UpdateStatusFailIsARefusalOnArrival) {

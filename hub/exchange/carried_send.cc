@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/file_util.h"
 #include "common/sha256.h"
@@ -61,12 +63,23 @@ absl::StatusOr<truc::v1::SendResponse> CarriedSend::Store(
     const std::string& agency, const std::string& system_id,
     const truc::v1::DocumentHeader& header,
     const std::vector<std::string>& attachment_paths,
-    const std::string& edxml_path, const std::string& idempotency_key) {
+    const std::string& edxml_path, const std::string& idempotency_key,
+    const std::vector<std::string>& deliver_to) {
   const std::string header_bytes = header.SerializeAsString();
   TRUC_ASSIGN_OR_RETURN(truc::v1::DocumentHeader checked,
                         ParseAndValidateHeader(header_bytes, agency, limits_));
   std::vector<std::string> recipients;
   for (const auto& to : checked.to()) recipients.push_back(to.organ_id());
+  if (!deliver_to.empty()) {
+    for (const auto& r : deliver_to) {
+      if (std::find(recipients.begin(), recipients.end(), r) ==
+          recipients.end()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "to names ", r, ", which is not among the document's recipients"));
+      }
+    }
+    recipients = deliver_to;
+  }
   TRUC_RETURN_IF_ERROR(directory_->CheckRecipients(recipients));
   TRUC_ASSIGN_OR_RETURN(auto prior,
                         ledger_->FindPriorSend(agency, idempotency_key));
@@ -102,7 +115,8 @@ absl::StatusOr<truc::v1::SendResponse> CarriedSend::Store(
   sender.role = Role::kAgency;
   sender.name = agency;
   sender.common_name = absl::StrCat("system ", system_id);
-  return ledger_->Accept(sender, idempotency_key, envelope, checked, original);
+  return ledger_->Accept(sender, idempotency_key, envelope, checked, original,
+                         deliver_to);
 }
 
 }  // namespace truc::hub

@@ -46,11 +46,15 @@ class CarriedSend {
   // RESOURCE_EXHAUSTED), the directory's for a recipient unknown or
   // suspended, INVALID_ARGUMENT for a file that is not its descriptor's,
   // the store's, the blob store's or the signer's.
+  // `deliver_to`, when not empty, is the part of the header's recipients
+  // this hub delivers to (a bridge's system: the others are reached some
+  // other way); INVALID_ARGUMENT for one the header does not name.
   absl::StatusOr<truc::v1::SendResponse> Store(
       const std::string& agency, const std::string& system_id,
       const truc::v1::DocumentHeader& header,
       const std::vector<std::string>& attachment_paths,
-      const std::string& edxml_path, const std::string& idempotency_key);
+      const std::string& edxml_path, const std::string& idempotency_key,
+      const std::vector<std::string>& deliver_to = {});
 
  private:
   // Uploads the file at `path`, whose bytes must hash to `sha256` (empty:

@@ -769,6 +769,32 @@ absl::StatusOr<std::vector<DocumentRecord>> Ledger::ListQueued(
   return out;
 }
 
+absl::StatusOr<std::vector<Ledger::BridgeQueued>> Ledger::ListBridgeQueue(
+    const std::string& bridge, size_t max) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> ids;
+  std::map<std::string, size_t> index;
+  TRUC_RETURN_IF_ERROR(
+      store_->ScanPrefix(keys::BridgeQueuePrefix(bridge), [&](auto k, auto) {
+        auto [id, recipient] = keys::ParseBridgeQueueKey(k, bridge);
+        if (id.empty()) return true;
+        auto [it, added] = index.emplace(std::string(id), ids.size());
+        if (added) {
+          if (ids.size() == max) return false;
+          ids.push_back({std::string(id), {}});
+        }
+        ids[it->second].second.emplace_back(recipient);
+        return true;
+      }));
+  std::vector<BridgeQueued> out;
+  for (auto& [id, recipients] : ids) {
+    auto doc = GetDocument(id);
+    if (absl::IsNotFound(doc.status())) continue;  // gone meanwhile
+    if (!doc.ok()) return doc.status();
+    out.push_back({*std::move(doc), std::move(recipients)});
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<truc::internal::StatusNoticeRecord>>
 Ledger::ListStatusNotices(const std::string& sender, size_t max) {
   std::vector<truc::internal::StatusNoticeRecord> out;

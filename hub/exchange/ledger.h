@@ -141,6 +141,15 @@ class Ledger {
   // error.
   absl::StatusOr<std::vector<truc::internal::DocumentRecord>> ListQueued(
       const std::string& recipient, size_t max);
+  // The same for bridge `bridge`'s queue (no lease, unlike Lease): at most
+  // `max` documents, each with the recipients it waits to be taken to.
+  // What the national-axis API lists for a bridge's system.
+  struct BridgeQueued {
+    truc::internal::DocumentRecord doc;
+    std::vector<std::string> recipients;
+  };
+  absl::StatusOr<std::vector<BridgeQueued>> ListBridgeQueue(
+      const std::string& bridge, size_t max);
 
   // Statuses for a sender's document software (o/): written with each
   // arrival and status when `wants_notices(sender)` is true (a sender

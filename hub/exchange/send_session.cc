@@ -97,6 +97,9 @@ absl::StatusOr<std::optional<truc::v1::SendResponse>> SendSession::Begin(
   envelope_.mutable_signature()->DiscardUnknownFields();
   if (bridge) {
     envelope_.set_carried_by_bridge(caller_.name);
+    // Taken from an axis system at its first hub: that hub signed as its
+    // carrier, and the signature is checked against that context.
+    envelope_.set_carried_for_system(begin.envelope().carried_for_system());
     *envelope_.mutable_carrier_signature() =
         begin.envelope().carrier_signature();
     envelope_.mutable_carrier_signature()->DiscardUnknownFields();

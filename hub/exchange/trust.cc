@@ -59,7 +59,10 @@ absl::StatusOr<bool> HubSigningKey::Reload() {
 absl::StatusOr<Identity> HubTrust::CheckEnvelope(
     const truc::v1::Envelope& envelope,
     const std::string& sender_agency) const {
-  if (!envelope.has_signature()) {
+  // A document a bridge brings in from the national axis has no truc
+  // signature of its sender (the axis's systems sign nothing truc can
+  // check): the bridge's, as carrier, vouches for it.
+  if (!envelope.has_signature() && envelope.carried_by_bridge().empty()) {
     return absl::InvalidArgumentError(
         "the envelope is not signed: since 2020 only digitally signed "
         "documents are accepted; sign the header with the agency's key "
@@ -77,13 +80,30 @@ absl::StatusOr<std::string> HubTrust::CheckOriginSignature(
     const truc::v1::Envelope& envelope,
     const std::string& sender_agency) const {
   if (federated_.empty()) return std::string();
+  if (!envelope.has_signature()) {
+    // From the national axis, whose systems sign nothing truc checks: a hub
+    // that checks senders' own signatures end to end cannot take it.
+    return absl::UnauthenticatedError(
+        "the document carries no signature of its sender, and this hub "
+        "checks every sender's own signature (federated_ca_certs)");
+  }
   const int64_t now_unix = clock_() / 1'000'000;
   std::vector<std::string> why;
+  // A document its first hub took from an axis system is that hub's,
+  // signed as carrier: its signature stands for the sender's.
+  const bool carried = !envelope.carried_for_system().empty();
   auto under = [&](const TrustAnchor& anchor) -> absl::Status {
     TRUC_ASSIGN_OR_RETURN(
         Identity signer,
-        VerifySignature(anchor, kHeaderContext, envelope.header(),
-                        envelope.signature(), now_unix));
+        VerifySignature(anchor,
+                        carried ? kCarriedHeaderContext : kHeaderContext,
+                        envelope.header(), envelope.signature(), now_unix));
+    if (carried) {
+      if (signer.role == Role::kHub) return absl::OkStatus();
+      return absl::UnauthenticatedError(
+          absl::StrCat("carried for system ", envelope.carried_for_system(),
+                       " but signed by ", signer.ToString(), ", not a hub"));
+    }
     if (signer.role != Role::kAgency || signer.name != sender_agency) {
       return absl::UnauthenticatedError(
           absl::StrCat("signed by ", signer.ToString(), ", not by the sender ",
@@ -189,7 +209,7 @@ absl::StatusOr<truc::v1::Envelope> HubTrust::SignCarriedEnvelope(
 absl::StatusOr<truc::v1::Receipt> HubTrust::SignCarriedStatement(
     const truc::internal::DocumentRecord& doc, const std::string& recipient,
     truc::v1::EdxmlStatus status, const std::string& description,
-    const std::string& system_id) const {
+    const std::string& system_id, const std::string& carrier_bridge) const {
   std::shared_ptr<const Signer> signer = key_->Current();
   if (!signer) return absl::UnavailableError("the hub has no signing key");
   truc::v1::ReceiptBody b;
@@ -201,6 +221,7 @@ absl::StatusOr<truc::v1::Receipt> HubTrust::SignCarriedStatement(
   b.set_status(status);
   b.set_description(description);
   b.set_carried_for_system(system_id);
+  b.set_carried_by_bridge(carrier_bridge);
   return SignReceipt(*signer, b);
 }
 

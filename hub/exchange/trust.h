@@ -78,10 +78,13 @@ class HubTrust {
   }
   // For a document a bridge brought in: its sender's own signature
   // (kHeaderContext, a certificate issued to `sender_agency` by a
-  // federated CA or this hub's, valid now). Returns the name of the CA it
-  // checks out under; "" when no federated CA is set (the signature is then
-  // kept as evidence only). UNAUTHENTICATED naming why under each CA when
-  // federated CAs are set and none vouches for the sender.
+  // federated CA or this hub's, valid now), or for one its first hub took
+  // from an axis system (carried_for_system) that hub's signature as
+  // carrier (kCarriedHeaderContext, a hub's certificate). Returns the name of
+  // the CA it checks out under; "" when no federated CA is set (the signature
+  // is then kept as evidence only). UNAUTHENTICATED naming why under each CA
+  // when federated CAs are set and none vouches for the sender, or there is no
+  // sender's signature (a document from the national axis).
   absl::StatusOr<std::string> CheckOriginSignature(
       const truc::v1::Envelope& envelope,
       const std::string& sender_agency) const;
@@ -112,13 +115,15 @@ class HubTrust {
   // authenticated the system, signs as its carrier. An envelope of
   // `header_bytes` carried for `system_id` (context kCarriedHeaderContext);
   // a status statement of `recipient` about `doc`, carried for
-  // `system_id`. Fail with the signer's error.
+  // `system_id` (of bridge `carrier_bridge`, when the system is a
+  // bridge's). Fail with the signer's error.
   absl::StatusOr<truc::v1::Envelope> SignCarriedEnvelope(
       const std::string& header_bytes, const std::string& system_id) const;
   absl::StatusOr<truc::v1::Receipt> SignCarriedStatement(
       const truc::internal::DocumentRecord& doc, const std::string& recipient,
       truc::v1::EdxmlStatus status, const std::string& description,
-      const std::string& system_id) const;
+      const std::string& system_id,
+      const std::string& carrier_bridge = "") const;
 
   std::shared_ptr<const Signer> signer() const { return key_->Current(); }
   const TrustAnchor& anchor() const { return anchor_; }

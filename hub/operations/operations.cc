@@ -54,6 +54,18 @@ Actor Actor::ForSystem(const std::string& system_id,
   return a;
 }
 
+Actor Actor::ForBridgeSystem(const std::string& system_id,
+                             const std::string& bridge) {
+  Actor a;
+  a.kind = Kind::kBridge;
+  a.bridge = bridge;
+  a.system = system_id;
+  a.identity.role = Role::kBridge;
+  a.identity.name = bridge;
+  a.identity.common_name = absl::StrCat("system ", system_id);
+  return a;
+}
+
 Actor Actor::ForAccount(const ConsoleUser& user) {
   Actor a;
   a.identity = user.Actor();
@@ -102,7 +114,8 @@ absl::StatusOr<truc::internal::DocumentRecord> Operations::ReadableDocument(
   TRUC_ASSIGN_OR_RETURN(auto doc, d_.ledger->GetDocument(document_id));
   if (actor.is_operator()) return doc;
   if (actor.is_bridge()) {
-    // A bridge reads what it takes beyond this hub.
+    // A bridge reads what it takes beyond this hub, and what it brought in.
+    if (d_.directory->BridgeOf(doc.sender()) == actor.bridge) return doc;
     for (const auto& r : doc.recipients()) {
       if (d_.directory->BridgeOf(r) == actor.bridge) return doc;
     }
@@ -241,7 +254,25 @@ absl::Status RequireBridge(const Actor& actor) {
       "only a bridge may do this; ", actor.Principal(), " is not one"));
 }
 
+// Whose status notices a system reads: its agency's, or its bridge's
+// ("@<bridge>", as the ledger keys them).
+std::string NoticeOwnerOf(const Actor& actor) {
+  return actor.is_bridge() ? absl::StrCat("@", actor.bridge) : actor.agency;
+}
+
 }  // namespace
+
+absl::Status Operations::RequireReach(const Actor& actor,
+                                      const std::string& agency) const {
+  TRUC_RETURN_IF_ERROR(RequireBridge(actor));
+  if (!agency.empty() && d_.directory->BridgeOf(agency) == actor.bridge) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(absl::StrCat(
+      "bridge ", actor.bridge, " does not reach agency ",
+      agency.empty() ? "(none named)" : agency,
+      ": the directory names the bridge of each agency beyond this hub"));
+}
 
 absl::StatusOr<truc::v1::ForwardResponse> Operations::Forward(
     const Actor& actor, const truc::v1::ForwardRequest& request) {
@@ -262,12 +293,7 @@ absl::StatusOr<truc::v1::BridgeStatusResponse> Operations::BridgeStatus(
     const Actor& actor, const truc::v1::BridgeStatusRequest& request) {
   TRUC_RETURN_IF_ERROR(RequireBridge(actor));
   const std::string& recipient = request.recipient();
-  if (recipient.empty() || d_.directory->BridgeOf(recipient) != actor.bridge) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "bridge ", actor.bridge, " does not reach agency ",
-        recipient.empty() ? "(none named)" : recipient,
-        ": the directory names the bridge of each agency beyond this hub"));
-  }
+  TRUC_RETURN_IF_ERROR(RequireReach(actor, recipient));
   truc::v1::BridgeStatusResponse out;
   // A bridge carries each status once, but retries after a crash: the
   // same status with the same words, already recorded, is answered as
@@ -428,9 +454,13 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Operations::ReportStatus(
 
 namespace {
 
-// The national-axis API's operations are a system's, for its agency.
+// The national-axis API's operations are a system's, for its agency or
+// its bridge.
 absl::Status RequireSystem(const Actor& actor) {
-  if (!actor.system.empty() && !actor.agency.empty()) return absl::OkStatus();
+  if (!actor.system.empty() &&
+      (!actor.agency.empty() || (actor.is_bridge() && !actor.bridge.empty()))) {
+    return absl::OkStatus();
+  }
   return absl::PermissionDeniedError(absl::StrCat(
       actor.Principal(),
       " is not a system of the national-axis API; its operations are theirs"));
@@ -441,16 +471,47 @@ absl::Status RequireSystem(const Actor& actor) {
 absl::StatusOr<truc::v1::SendResponse> Operations::SendCarried(
     const Actor& actor, const truc::v1::DocumentHeader& header,
     const std::vector<std::string>& attachment_paths,
-    const std::string& edxml_path, const std::string& idempotency_key) {
+    const std::string& edxml_path, const std::string& idempotency_key,
+    std::vector<std::string> deliver_to) {
   TRUC_RETURN_IF_ERROR(RequireSystem(actor));
   if (d_.carried == nullptr) {
     return absl::UnavailableError("the national-axis API is not served");
   }
+  std::string sender = actor.agency;
+  if (actor.is_bridge()) {
+    // A bridge's system brings in documents of the agencies it reaches,
+    // for agencies here or beyond other bridges, never back its own way:
+    // those it names, or else those of the header it does not reach.
+    sender = header.from().organ_id();
+    TRUC_RETURN_IF_ERROR(RequireReach(actor, sender));
+    if (deliver_to.empty()) {
+      for (const auto& r : header.to()) {
+        if (d_.directory->BridgeOf(r.organ_id()) != actor.bridge) {
+          deliver_to.push_back(r.organ_id());
+        }
+      }
+    }
+    for (const auto& r : deliver_to) {
+      if (d_.directory->BridgeOf(r) == actor.bridge) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "recipient ", r, " is reached through bridge ", actor.bridge,
+            " itself: a document is not sent back the way it came"));
+      }
+    }
+    if (deliver_to.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "none of the document's recipients is reached through this hub "
+          "but through bridge ",
+          actor.bridge, " itself"));
+    }
+  } else {
+    deliver_to.clear();  // an agency's software sends to its whole list
+  }
   TRUC_ASSIGN_OR_RETURN(
       truc::v1::SendResponse response,
-      d_.carried->Store(actor.agency, actor.system, header, attachment_paths,
-                        edxml_path, idempotency_key));
-  LogEvent("sent", {{"agency", actor.agency},
+      d_.carried->Store(sender, actor.system, header, attachment_paths,
+                        edxml_path, idempotency_key, deliver_to));
+  LogEvent("sent", {{"agency", sender},
                     {"document", response.document_id()},
                     {"system", actor.system},
                     {"duplicate", response.duplicate() ? "true" : "false"}});
@@ -460,15 +521,25 @@ absl::StatusOr<truc::v1::SendResponse> Operations::SendCarried(
 absl::StatusOr<std::vector<truc::internal::DocumentRecord>>
 Operations::QueuedFor(const Actor& actor, size_t max) {
   TRUC_RETURN_IF_ERROR(RequireSystem(actor));
+  if (actor.is_bridge()) {
+    return absl::FailedPreconditionError(
+        "a bridge's queue is listed with BridgeQueue");
+  }
   // Asking what waits is the software's poll: the agency is not silent.
   d_.directory->RecordPoll(actor.agency);
   return d_.ledger->ListQueued(actor.agency, max);
 }
 
+absl::StatusOr<std::vector<Ledger::BridgeQueued>> Operations::BridgeQueue(
+    const Actor& actor, size_t max) {
+  TRUC_RETURN_IF_ERROR(RequireBridge(actor));
+  return d_.ledger->ListBridgeQueue(actor.bridge, max);
+}
+
 absl::StatusOr<std::vector<truc::internal::StatusNoticeRecord>>
 Operations::StatusNoticesFor(const Actor& actor, size_t max) {
   TRUC_RETURN_IF_ERROR(RequireSystem(actor));
-  return d_.ledger->ListStatusNotices(actor.agency, max);
+  return d_.ledger->ListStatusNotices(NoticeOwnerOf(actor), max);
 }
 
 absl::Status Operations::ClearStatusNotice(const Actor& actor,
@@ -476,16 +547,40 @@ absl::Status Operations::ClearStatusNotice(const Actor& actor,
                                            const std::string& recipient,
                                            truc::v1::EdxmlStatus status) {
   TRUC_RETURN_IF_ERROR(RequireSystem(actor));
-  return d_.ledger->ClearStatusNotice(actor.agency, document_id, recipient,
-                                      status);
+  return d_.ledger->ClearStatusNotice(NoticeOwnerOf(actor), document_id,
+                                      recipient, status);
 }
 
 absl::Status Operations::ReportCarried(const Actor& actor,
                                        const std::string& document_id,
+                                       const std::string& recipient,
                                        truc::v1::EdxmlStatus status,
                                        const std::string& description,
                                        const truc::v1::StaffInfo& staff) {
   TRUC_RETURN_IF_ERROR(RequireSystem(actor));
+  if (actor.is_bridge()) {
+    // A recipient beyond this hub, reached through the system's bridge:
+    // recorded as the bridge's own report, the hub signing as carrier.
+    TRUC_RETURN_IF_ERROR(RequireReach(actor, recipient));
+    TRUC_ASSIGN_OR_RETURN(truc::internal::DocumentRecord doc,
+                          d_.ledger->GetDocument(document_id));
+    truc::v1::BridgeStatusRequest report;
+    report.set_document_id(document_id);
+    report.set_recipient(recipient);
+    report.set_status(status);
+    report.set_description(description);
+    *report.mutable_staff() = staff;
+    TRUC_ASSIGN_OR_RETURN(
+        *report.mutable_receipt(),
+        d_.trust->SignCarriedStatement(doc, recipient, status, description,
+                                       actor.system, actor.bridge));
+    return BridgeStatus(actor, report).status();
+  }
+  if (recipient != actor.agency) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("the status is from ", recipient, " but system ",
+                     actor.system, " acts for ", actor.agency, " only"));
+  }
   TRUC_ASSIGN_OR_RETURN(truc::internal::DocumentRecord doc,
                         ReceivedDocument(actor, document_id));
   TRUC_ASSIGN_OR_RETURN(
@@ -534,11 +629,13 @@ absl::StatusOr<truc::v1::AxisSystemSecret> Operations::AddAxisSystem(
     return absl::FailedPreconditionError(
         "the national-axis API is not configured (axis_api in hub.conf)");
   }
-  TRUC_ASSIGN_OR_RETURN(truc::v1::AxisSystemSecret added,
-                        d_.systems->Add(Trimmed(request.agency()),
-                                        request.name(), actor.identity));
+  TRUC_ASSIGN_OR_RETURN(
+      truc::v1::AxisSystemSecret added,
+      d_.systems->Add(Trimmed(request.agency()), Trimmed(request.bridge()),
+                      request.name(), actor.identity));
   LogEvent("axis_system_added", {{"system", added.system().id()},
                                  {"agency", added.system().agency()},
+                                 {"bridge", added.system().bridge()},
                                  {"by", actor.Principal()}});
   return added;
 }

@@ -90,6 +90,11 @@ struct Actor {
   // agency, and each event the system.
   static Actor ForSystem(const std::string& system_id,
                          const std::string& agency);
+  // A system of the national-axis API that acts for a bridge (a
+  // province's truc-bridge whose upstream is this hub's door): the bridge,
+  // as its certificate would make it, through that system.
+  static Actor ForBridgeSystem(const std::string& system_id,
+                               const std::string& bridge);
 
   bool is_operator() const { return kind == Kind::kOperator; }
   bool is_bridge() const { return kind == Kind::kBridge; }
@@ -160,18 +165,29 @@ class Operations {
   absl::StatusOr<truc::v1::ReportStatusResponse> ReportStatus(
       const Actor& actor, const truc::v1::ReportStatusRequest& request);
 
-  // --- the national-axis API (hub/axis/): a system for its agency ---
+  // --- the national-axis API (hub/axis/): a system for its agency, or
+  // for its bridge (then as the bridge's own operations would, the hub
+  // signing as carrier) ---
   // Stores a document read from the system's edXML (its attachments in
   // `attachment_paths`, the file itself kept as evidence), carried by the
-  // hub for the system: CarriedSend's errors.
+  // hub for the system: CarriedSend's errors. A bridge's system sends as
+  // the file's sender, which the bridge must reach (PERMISSION_DENIED),
+  // to `deliver_to` (default: the header's recipients it does not reach),
+  // none of them reached through that bridge (INVALID_ARGUMENT); an
+  // agency's system ignores `deliver_to`.
   absl::StatusOr<truc::v1::SendResponse> SendCarried(
       const Actor& actor, const truc::v1::DocumentHeader& header,
       const std::vector<std::string>& attachment_paths,
-      const std::string& edxml_path, const std::string& idempotency_key);
+      const std::string& edxml_path, const std::string& idempotency_key,
+      std::vector<std::string> deliver_to = {});
   // What waits for the system's agency: documents queued for it, and
   // statuses about documents it sent. Recorded as the agency's poll, as
   // an agent's is, so that an agency on the API is not silent.
   absl::StatusOr<std::vector<truc::internal::DocumentRecord>> QueuedFor(
+      const Actor& actor, size_t max);
+  // (An agency's system only: FAILED_PRECONDITION for a bridge's.)
+  // A bridge's queue, without a lease: Ledger::ListBridgeQueue.
+  absl::StatusOr<std::vector<Ledger::BridgeQueued>> BridgeQueue(
       const Actor& actor, size_t max);
   absl::StatusOr<std::vector<truc::internal::StatusNoticeRecord>>
   StatusNoticesFor(const Actor& actor, size_t max);
@@ -210,10 +226,13 @@ class Operations {
   absl::StatusOr<truc::v1::SyncDirectoryResponse> BridgeSyncDirectory(
       const Actor& actor, const truc::v1::SyncDirectoryRequest& request);
 
-  // A status of the system's agency about a document sent to it (01, the
-  // arrival, or 02..06), the hub signing the statement as the system's
-  // carrier. The ledger's errors (Acknowledge's, ReportStatus's).
+  // A status of `recipient` about a document sent to it (01, the arrival,
+  // or 02..06), the hub signing the statement as the system's carrier:
+  // the system's agency (PERMISSION_DENIED for another), or an agency its
+  // bridge reaches (as BridgeStatus). The ledger's errors (Acknowledge's,
+  // ReportStatus's).
   absl::Status ReportCarried(const Actor& actor, const std::string& document_id,
+                             const std::string& recipient,
                              truc::v1::EdxmlStatus status,
                              const std::string& description,
                              const truc::v1::StaffInfo& staff);
@@ -273,6 +292,10 @@ class Operations {
   absl::StatusOr<truc::v1::VerifyLogResponse> VerifyLog(const Actor& actor);
 
  private:
+  // OK when `actor` is a bridge that reaches `agency` (the directory
+  // says so); PERMISSION_DENIED naming both otherwise.
+  absl::Status RequireReach(const Actor& actor,
+                            const std::string& agency) const;
   // NOT_FOUND, or PERMISSION_DENIED as the actor's conceal_others says,
   // for a document `actor` may not see.
   absl::Status NotVisible(const Actor& actor, const std::string& document_id,

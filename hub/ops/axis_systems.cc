@@ -24,6 +24,9 @@ truc::v1::AuditEvent SystemEvent(absl::string_view kind, const Identity& by,
                     absl::StrCat("system=", r.id(), " name=", r.name(),
                                  detail.empty() ? "" : " ", detail));
   e.set_agency(r.agency());
+  if (!r.bridge().empty()) {
+    e.set_detail(absl::StrCat(e.detail(), " bridge=", r.bridge()));
+  }
   return e;
 }
 
@@ -85,6 +88,7 @@ truc::v1::AxisSystem AxisSystems::ToSystem(
   truc::v1::AxisSystem s;
   s.set_id(r.id());
   s.set_agency(r.agency());
+  s.set_bridge(r.bridge());
   s.set_name(r.name());
   s.mutable_created_at()->set_unix_micros(r.created_micros());
   s.set_created_by(r.created_by());
@@ -101,10 +105,32 @@ truc::v1::AxisSystem AxisSystems::ToSystem(
 }
 
 absl::StatusOr<truc::v1::AxisSystemSecret> AxisSystems::Add(
-    const std::string& agency, const std::string& name, const Identity& by) {
-  if (!directory_->Find(agency)) {
+    const std::string& agency, const std::string& bridge,
+    const std::string& name, const Identity& by) {
+  if (agency.empty() == bridge.empty()) {
+    return absl::InvalidArgumentError(
+        "a system acts for one agency (--agency) or for one bridge "
+        "(--bridge), exactly one of them");
+  }
+  if (!agency.empty() && !directory_->Find(agency)) {
     return absl::InvalidArgumentError(
         absl::StrCat("agency ", agency, " is not registered"));
+  }
+  if (!bridge.empty()) {
+    bool reaches = false;
+    for (const auto& a : directory_->List()) {
+      if (a.bridge() == bridge) {
+        reaches = true;
+        break;
+      }
+    }
+    if (!reaches) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "no agency is reached through bridge ", bridge,
+          ": register the agencies beyond this hub with it first (truc "
+          "agency add ... --bridge ",
+          bridge, ")"));
+    }
   }
   const std::string trimmed(absl::StripAsciiWhitespace(name));
   if (trimmed.empty() || trimmed.size() > 200) {
@@ -117,6 +143,7 @@ absl::StatusOr<truc::v1::AxisSystemSecret> AxisSystems::Add(
   truc::internal::AxisSystemRecord r;
   r.set_id(absl::StrCat("sys-", HexEncode(id_bytes)));
   r.set_agency(agency);
+  r.set_bridge(bridge);
   r.set_name(trimmed);
   r.set_salt(salt);
   const std::string secret = SecretOf(r);
@@ -181,7 +208,8 @@ absl::StatusOr<AxisSystems::Credentials> AxisSystems::CredentialsOf(
     return absl::UnauthenticatedError(
         absl::StrCat("system ", id, " is unknown or revoked"));
   }
-  return Credentials{it->second.agency(), SecretOf(it->second)};
+  return Credentials{it->second.agency(), SecretOf(it->second),
+                     it->second.bridge()};
 }
 
 void AxisSystems::RecordUse(const std::string& id) {

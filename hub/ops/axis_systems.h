@@ -1,6 +1,8 @@
 // The systems that may call the hub's national-axis API (hub/axis/): an
 // agency's document-management software, each with an id and a secret,
-// acting for one agency only.
+// acting for one agency only; or a bridge's (a province's truc-bridge
+// whose upstream is this door), acting for the agencies beyond this hub
+// that the directory says the bridge reaches.
 //
 // The API's clients sign each request with HMAC-SHA256 under the secret
 // (common/axis/signing.h), so the hub must be able to compute the secret,
@@ -45,11 +47,13 @@ class AxisSystems {
       Store* store, AuditLog* audit, const Directory* directory, Clock clock,
       const std::string& key_file);
 
-  // Adds a system for `agency`, on behalf of `by`: its id and its secret,
-  // shown this once. INVALID_ARGUMENT for an agency that is not
-  // registered or a name that is empty or over 200 bytes; the store's
-  // error (nothing added).
+  // Adds a system for `agency`, or for `bridge` (exactly one), on behalf
+  // of `by`: its id and its secret, shown this once. INVALID_ARGUMENT for
+  // both or neither, an agency that is not registered, a bridge through
+  // which no agency is reached, or a name that is empty or over 200
+  // bytes; the store's error (nothing added).
   absl::StatusOr<truc::v1::AxisSystemSecret> Add(const std::string& agency,
+                                                 const std::string& bridge,
                                                  const std::string& name,
                                                  const Identity& by);
   // Revokes a system at once, on behalf of `by`. NOT_FOUND; INVALID_ARGUMENT
@@ -60,12 +64,13 @@ class AxisSystems {
   // Every system, by agency then id.
   std::vector<truc::v1::AxisSystem> List() const;
 
-  // What a request of system `id` is checked with: its agency and its
-  // secret. UNAUTHENTICATED for an unknown or revoked system (the same
-  // words for both, so that ids cannot be probed).
+  // What a request of system `id` is checked with: its agency (or its
+  // bridge) and its secret. UNAUTHENTICATED for an unknown or revoked system
+  // (the same words for both, so that ids cannot be probed).
   struct Credentials {
     std::string agency;
     std::string secret;
+    std::string bridge;  // a bridge's system: agency is empty
   };
   absl::StatusOr<Credentials> CredentialsOf(const std::string& id) const;
   // Records a use now: kept in memory, written (unsynced) at most once a

@@ -32,7 +32,8 @@ class AxisSystemsTest : public HubFixture {
 };
 
 TEST_F(AxisSystemsTest, ASystemsSecretIsShownOnceAndNeverStored) {
-  auto added = systems_->Add(kHealth, "Phần mềm QLVB của Sở Y tế", Operator());
+  auto added =
+      systems_->Add(kHealth, "", "Phần mềm QLVB của Sở Y tế", Operator());
   ASSERT_TRUE(added.ok()) << added.status();
   const std::string id = added->system().id();
   const std::string secret = added->secret();
@@ -65,7 +66,7 @@ TEST_F(AxisSystemsTest, ASystemsSecretIsShownOnceAndNeverStored) {
 }
 
 TEST_F(AxisSystemsTest, ARevokedSystemIsRefusedLikeAnUnknownOne) {
-  auto added = systems_->Add(kHealth, "QLVB", Operator());
+  auto added = systems_->Add(kHealth, "", "QLVB", Operator());
   ASSERT_TRUE(added.ok());
   const std::string id = added->system().id();
   EXPECT_THAT(systems_->Revoke(id, " ", Operator()),
@@ -91,19 +92,19 @@ TEST_F(AxisSystemsTest, ARevokedSystemIsRefusedLikeAnUnknownOne) {
 }
 
 TEST_F(AxisSystemsTest, BadRequestsAndAFailedWriteAddNothing) {
-  EXPECT_THAT(systems_->Add("000.99.99.H99", "QLVB", Operator()),
+  EXPECT_THAT(systems_->Add("000.99.99.H99", "", "QLVB", Operator()),
               StatusIs(absl::StatusCode::kInvalidArgument, "not registered"));
-  EXPECT_THAT(systems_->Add(kHealth, "  ", Operator()),
+  EXPECT_THAT(systems_->Add(kHealth, "", "  ", Operator()),
               StatusIs(absl::StatusCode::kInvalidArgument, "name of 1 to 200"));
   faulty_->FailWrites(1);
-  EXPECT_FALSE(systems_->Add(kHealth, "QLVB", Operator()).ok());
+  EXPECT_FALSE(systems_->Add(kHealth, "", "QLVB", Operator()).ok());
   EXPECT_TRUE(systems_->List().empty());
   Reload();
   EXPECT_TRUE(systems_->List().empty());
 }
 
 TEST_F(AxisSystemsTest, AnotherKeyFileGivesOtherSecrets) {
-  auto added = systems_->Add(kHealth, "QLVB", Operator());
+  auto added = systems_->Add(kHealth, "", "QLVB", Operator());
   ASSERT_TRUE(added.ok());
   ASSERT_TRUE(RemoveAll(KeyFile()).ok());
   Reload();

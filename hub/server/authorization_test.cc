@@ -211,7 +211,7 @@ class AuthorizationTest : public ServerFixture {
   // A fresh system of the national-axis API for the office.
   std::string System() {
     auto added = hub_->systems()->Add(
-        kOffice, absl::StrCat("QLVB ", ++registered_), SetupOperator());
+        kOffice, "", absl::StrCat("QLVB ", ++registered_), SetupOperator());
     EXPECT_TRUE(added.ok()) << added.status();
     return added.ok() ? added->system().id() : "";
   }
