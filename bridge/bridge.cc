@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "bridge/axis_end.h"
 #include "bridge/crossing.h"
 #include "bridge/hub_end.h"
 #include "common/backoff.h"
@@ -21,11 +22,23 @@ absl::StatusOr<std::unique_ptr<Bridge>> Bridge::Create(
     const BridgeSettings& settings) {
   TRUC_ASSIGN_OR_RETURN(std::unique_ptr<HubEnd> hub,
                         HubEnd::Create(settings.hub, "hub"));
-  TRUC_ASSIGN_OR_RETURN(std::unique_ptr<HubEnd> upstream,
-                        HubEnd::Create(settings.upstream, "upstream_hub"));
-  std::string name_upstream = upstream->bridge_name();
-  return std::unique_ptr<Bridge>(new Bridge(
-      settings, std::move(hub), std::move(upstream), std::move(name_upstream)));
+  std::unique_ptr<Bridge> bridge(new Bridge(settings, std::move(hub)));
+  if (settings.upstream_is_axis) {
+    // The axis lists no agency of this province back to its bridge's
+    // system (docs/FEDERATION.md), so nothing is skipped by name.
+    TRUC_ASSIGN_OR_RETURN(
+        bridge->upstream_,
+        AxisEnd::Create(
+            settings.upstream_axis, settings.spool_dir,
+            [stop = &bridge->stop_](absl::Duration d) { stop->WaitFor(d); },
+            &bridge->log_));
+  } else {
+    TRUC_ASSIGN_OR_RETURN(std::unique_ptr<HubEnd> upstream,
+                          HubEnd::Create(settings.upstream, "upstream_hub"));
+    bridge->name_upstream_ = upstream->bridge_name();
+    bridge->upstream_ = std::move(upstream);
+  }
+  return bridge;
 }
 
 void Bridge::Run() {

@@ -41,13 +41,8 @@ class Bridge {
   EventLog* log() { return &log_; }
 
  private:
-  Bridge(const BridgeSettings& settings, std::unique_ptr<End> hub,
-         std::unique_ptr<End> upstream, std::string name_upstream)
-      : settings_(settings),
-        hub_(std::move(hub)),
-        upstream_(std::move(upstream)),
-        name_upstream_(std::move(name_upstream)),
-        log_("truc-bridge") {}
+  Bridge(const BridgeSettings& settings, std::unique_ptr<End> hub)
+      : settings_(settings), hub_(std::move(hub)), log_("truc-bridge") {}
 
   void CarryDocuments(End* from, End* to, const char* loop);
   void CarryStatuses();
@@ -55,8 +50,9 @@ class Bridge {
   BridgeSettings settings_;
   std::unique_ptr<End> hub_;
   std::unique_ptr<End> upstream_;
-  // This bridge's name at the upstream: the agencies it reaches there are
-  // the province's own, never mirrored as beyond.
+  // This bridge's name at an upstream truc hub: the agencies it reaches
+  // there are the province's own, never mirrored as beyond (empty for the
+  // axis's API, which does not list them to the bridge).
   std::string name_upstream_;
   EventLog log_;
   StopSignal stop_;

@@ -1,5 +1,6 @@
 #include "bridge/config.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/backoff.h"
 #include "common/file_util.h"
@@ -42,6 +43,38 @@ absl::StatusOr<HubSettings> HubFromConfig(bool present,
   return s;
 }
 
+// The axis profile, its files resolved and readable.
+absl::StatusOr<truc::v1::AxisProfile> AxisFromConfig(
+    const truc::v1::AxisProfile& axis, const std::string& config_dir) {
+  truc::v1::AxisProfile p = axis;
+  for (const auto& [value, field] :
+       {std::pair{p.url(), "url"}, std::pair{p.system_id(), "system_id"},
+        std::pair{p.secret(), "secret"}}) {
+    if (value.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "upstream_axis.", field,
+          " is required (truc system add --bridge ... prints the system's id "
+          "and secret)"));
+    }
+  }
+  if (!absl::StartsWith(p.url(), "https://")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "upstream_axis.url must start with https://, not \"", p.url(), "\""));
+  }
+  for (auto [path, field] : {std::pair{p.mutable_ca_cert(), "ca_cert"},
+                             std::pair{p.mutable_client_cert(), "client_cert"},
+                             std::pair{p.mutable_client_key(), "client_key"}}) {
+    if (path->empty()) continue;
+    *path = ResolvePath(config_dir, *path);
+    absl::Status readable = ReadFile(*path, 1 << 20).status();
+    if (!readable.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("upstream_axis.", field, ": ", readable.message()));
+    }
+  }
+  return p;
+}
+
 }  // namespace
 
 absl::StatusOr<BridgeSettings> SettingsFromConfig(
@@ -49,10 +82,30 @@ absl::StatusOr<BridgeSettings> SettingsFromConfig(
   BridgeSettings s;
   TRUC_ASSIGN_OR_RETURN(
       s.hub, HubFromConfig(config.has_hub(), config.hub(), "hub", config_dir));
-  TRUC_ASSIGN_OR_RETURN(s.upstream, HubFromConfig(config.has_upstream_hub(),
-                                                  config.upstream_hub(),
-                                                  "upstream_hub", config_dir));
-  if (s.hub.address == s.upstream.address) {
+  if (config.has_upstream_hub() == config.has_upstream_axis()) {
+    return absl::InvalidArgumentError(
+        "give exactly one upstream: upstream_hub { address: ... tls { ... } } "
+        "(another truc hub) or upstream_axis { url: ... system_id: ... "
+        "secret: ... } (the national axis's HTTP API)");
+  }
+  if (config.has_upstream_axis()) {
+    TRUC_ASSIGN_OR_RETURN(s.upstream_axis,
+                          AxisFromConfig(config.upstream_axis(), config_dir));
+    if (config.spool_dir().empty()) {
+      return absl::InvalidArgumentError(
+          "spool_dir is required with upstream_axis: a folder the bridge may "
+          "write the edXML files in transit to (for example "
+          "\"/var/lib/truc-bridge/spool\")");
+    }
+    s.upstream_is_axis = true;
+    s.spool_dir = ResolvePath(config_dir, config.spool_dir());
+  } else {
+    TRUC_ASSIGN_OR_RETURN(
+        s.upstream,
+        HubFromConfig(config.has_upstream_hub(), config.upstream_hub(),
+                      "upstream_hub", config_dir));
+  }
+  if (!s.upstream_is_axis && s.hub.address == s.upstream.address) {
     return absl::InvalidArgumentError(
         absl::StrCat("hub and upstream_hub are the same address (",
                      s.hub.address, "): a bridge links two hubs"));

@@ -24,8 +24,14 @@ struct HubSettings {
 
 struct BridgeSettings {
   std::string config_path;
-  HubSettings hub;       // this province's hub
-  HubSettings upstream;  // the national tier (another truc hub)
+  HubSettings hub;  // this province's hub
+  // The national tier: another truc hub (`upstream`), or an endpoint of
+  // the national axis's HTTP API (`upstream_axis`, its paths resolved,
+  // with `spool_dir` for the edXML files in transit). Exactly one.
+  HubSettings upstream;
+  bool upstream_is_axis = false;
+  truc::v1::AxisProfile upstream_axis;
+  std::string spool_dir;
   uint32_t poll_wait_seconds = 30;
   absl::Duration retry_initial = absl::Milliseconds(200);
   absl::Duration retry_max = absl::Milliseconds(30000);
@@ -36,7 +42,8 @@ struct BridgeSettings {
 // Checks `config` and applies the defaults; relative paths are resolved
 // against `config_dir`. Fails INVALID_ARGUMENT naming the field: "hub is
 // required", "upstream_hub.tls.cert: cannot read ...", "poll_wait_seconds
-// must be 1..600, not 900", and when both ends are the same address.
+// must be 1..600, not 900", when both ends are the same address, and for
+// both upstreams or neither.
 absl::StatusOr<BridgeSettings> SettingsFromConfig(
     const truc::v1::BridgeConfig& config, const std::string& config_dir);
 

@@ -51,6 +51,47 @@ class BridgeConfigTest : public ::testing::Test {
   truc::testing::TempDir dir_;
 };
 
+TEST_F(BridgeConfigTest, AnUpstreamOnTheNationalAxisApi) {
+  const std::string hub =
+      Hub("hub", "127.0.0.1:7443", "province-ca.crt", "quoc-gia");
+  const std::string axis =
+      "upstream_axis { url: \"https://truc.gov.vn:8080\" system_id: "
+      "\"sys-3f9a0c12d4e5b678\" secret: \"abc\" ca_cert: "
+      "\"national-ca.crt\" }\n";
+  auto s = Load(hub + axis + "spool_dir: \"spool\"\n");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_TRUE(s->upstream_is_axis);
+  EXPECT_EQ(s->spool_dir, dir_.Sub("spool"));
+  EXPECT_EQ(s->upstream_axis.ca_cert(), dir_.Sub("national-ca.crt"));
+  // A folder for the files in transit is required.
+  EXPECT_THAT(Load(hub + axis),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "spool_dir is required with upstream_axis"));
+  // Exactly one upstream.
+  EXPECT_THAT(
+      Load(hub + axis + "spool_dir: \"spool\"\n" +
+           Hub("upstream_hub", "truc.gov.vn:7443", "national-ca.crt",
+               "lang-son")),
+      StatusIs(absl::StatusCode::kInvalidArgument, "exactly one upstream"));
+  EXPECT_THAT(Load(hub), StatusIs(absl::StatusCode::kInvalidArgument,
+                                  "exactly one upstream"));
+  // What the API needs, named.
+  EXPECT_THAT(
+      Load(hub + "upstream_axis { url: \"https://truc.gov.vn:8080\" secret: "
+                 "\"abc\" }\nspool_dir: \"spool\"\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "upstream_axis.system_id is required"));
+  EXPECT_THAT(
+      Load(hub + "upstream_axis { url: \"http://truc.gov.vn:8080\" system_id: "
+                 "\"s\" secret: \"abc\" }\nspool_dir: \"spool\"\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "must start with https://"));
+  EXPECT_THAT(
+      Load(hub + "upstream_axis { url: \"https://truc.gov.vn:8080\" system_id: "
+                 "\"s\" secret: \"abc\" ca_cert: \"no-such.crt\" }\n"
+                 "spool_dir: \"spool\"\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "upstream_axis.ca_cert"));
+}
+
 TEST_F(BridgeConfigTest, BothHubsWithTheirOwnCertificates) {
   auto s = Load(
       Hub("hub", "127.0.0.1:7443", "province-ca.crt", "quoc-gia") +
@@ -79,7 +120,7 @@ TEST_F(BridgeConfigTest, EachMistakeIsNamed) {
   EXPECT_THAT(Load(up), StatusIs(absl::StatusCode::kInvalidArgument,
                                  "bridge.conf: hub is required"));
   EXPECT_THAT(Load(hub), StatusIs(absl::StatusCode::kInvalidArgument,
-                                  "upstream_hub is required"));
+                                  "give exactly one upstream: upstream_hub"));
   EXPECT_THAT(
       Load(hub + Hub("upstream_hub", "127.0.0.1:7443", "national-ca.crt",
                      "lang-son")),

@@ -139,7 +139,7 @@ absl::StatusOr<size_t> Crossing::CarryDirectory(const std::string& own_bridge) {
     if (page.version() <= version && page.agencies().empty()) break;
     std::vector<truc::v1::Agency> beyond;
     for (const auto& a : page.agencies()) {
-      if (a.bridge() != own_bridge) beyond.push_back(a);
+      if (own_bridge.empty() || a.bridge() != own_bridge) beyond.push_back(a);
     }
     TRUC_ASSIGN_OR_RETURN(truc::v1::SyncDirectoryResponse synced,
                           to_->MirrorDirectory(beyond, page.version()));

@@ -74,8 +74,8 @@ class Crossing {
 
   // Mirrors at `to` the directory of `from` (above), skipping the
   // agencies `from` reaches through `own_bridge` (this bridge's name
-  // there). Returns how many agencies were added or changed at `to`, or
-  // the first failure (what was recorded stays).
+  // there; empty: none skipped). Returns how many agencies were added or
+  // changed at `to`, or the first failure (what was recorded stays).
   absl::StatusOr<size_t> CarryDirectory(const std::string& own_bridge);
 
  private:

@@ -6,6 +6,25 @@
 
 namespace truc::testing {
 
+std::string Stored(Province& p, const std::string& code, const std::string& id,
+                   const std::string& file) {
+  auto bytes =
+      ReadFile(p.AgentDir(code) + "/inbox/" + id + "/attachments/" + file);
+  return bytes.ok() ? *bytes : std::string("(missing: ") + file + ")";
+}
+
+int Times(Province& p, const std::string& id, const std::string& recipient,
+          truc::v1::EdxmlStatus status) {
+  auto s = p.Status(id);
+  if (!s.ok()) return -1;
+  int n = 0;
+  for (const auto& r : s->recipients()) {
+    if (r.organ_id() != recipient) continue;
+    for (const auto& e : r.history()) n += e.status() == status;
+  }
+  return n;
+}
+
 Country::Country() {
   LoopbackOptions options;
   options.ca_name = "CA trục quốc gia";
@@ -22,7 +41,8 @@ Country::~Country() {
 
 Province& Country::AddProvince(const std::string& bridge,
                                const std::string& ca_name,
-                               std::vector<AgencyEntry> agencies) {
+                               std::vector<AgencyEntry> agencies,
+                               Upstream upstream) {
   LoopbackOptions options;
   options.ca_name = ca_name;
   auto p = std::make_unique<Province>(options);
@@ -30,7 +50,15 @@ Province& Country::AddProvince(const std::string& bridge,
   provinces_[bridge] = std::move(p);
   agencies_[bridge] = std::move(agencies);
   ca_names_[bridge] = ca_name;
+  upstreams_[bridge] = upstream;
   return out;
+}
+
+bool Country::any_axis() const {
+  for (const auto& [bridge, upstream] : upstreams_) {
+    if (upstream == Upstream::kAxisApi) return true;
+  }
+  return false;
 }
 
 void Country::AddNational(std::vector<AgencyEntry> agencies) {
@@ -58,10 +86,16 @@ void Country::Start() {
     return absl::StrCat("name: \"Trục ", absl::StripPrefix(ca_name, "CA "),
                         "\"\n");
   };
-  national_->WriteHubConfig(federated(national_.get()) +
-                            named("CA trục quốc gia"));
+  national_->WriteHubConfig(
+      federated(national_.get()) + named("CA trục quốc gia") +
+      (any_axis()
+           ? absl::StrCat("axis_api { listen_address: \"127.0.0.1:",
+                          axis_port_ = FreePort({national_->port()}), "\" }\n")
+           : ""));
   for (auto& [bridge, p] : provinces_) {
-    p->WriteHubConfig(federated(p.get()) + named(ca_names_[bridge]));
+    const bool axis = upstreams_[bridge] == Upstream::kAxisApi;
+    p->WriteHubConfig((axis ? "" : federated(p.get())) +
+                      named(ca_names_[bridge]));
   }
   national_->StartHub();
   for (const auto& a : national_agencies_) national_->Register(a.code, a.name);
@@ -107,13 +141,35 @@ void Country::StartBridge(const std::string& bridge,
   ASSERT_TRUE(MakeDirectories(dir).ok());
   const std::string local = absl::StrCat("bridge-", kToNational);
   const std::string up = absl::StrCat("bridge-", bridge);
+  std::string upstream;
+  if (upstreams_[bridge] == Upstream::kAxisApi) {
+    // A system of the bridge's own at the national hub's API door, added
+    // once; its profile is the upstream.
+    const std::string profile = dir + "/national.axis";
+    if (!ReadFile(profile).ok()) {
+      RunResult added = national_->Truc(
+          national_->Profile("operator"),
+          {"system", "add", "--bridge", bridge, "--name",
+           absl::StrCat("truc-bridge ", ca_names_[bridge]), "--profile-out",
+           profile, "--url", absl::StrCat("https://127.0.0.1:", axis_port_),
+           "--ca", national_->Path("ca.crt")});
+      ASSERT_EQ(added.exit_code, 0) << added.out << added.err;
+    }
+    auto text = ReadFile(profile);
+    ASSERT_TRUE(text.ok()) << text.status();
+    upstream = absl::StrCat("upstream_axis {\n", *text, "}\nspool_dir: \"", dir,
+                            "/spool\"\n");
+  } else {
+    upstream =
+        absl::StrCat("upstream_hub {\n  address: \"", national_->address(),
+                     "\"\n  tls { ca_cert: \"", national_->Path("ca.crt"),
+                     "\" cert: \"", national_->Path(up + ".crt"), "\" key: \"",
+                     national_->Path(up + ".key"), "\" }\n}\n");
+  }
   const std::string conf = absl::StrCat(
       "hub {\n  address: \"", p.address(), "\"\n  tls { ca_cert: \"",
       p.Path("ca.crt"), "\" cert: \"", p.Path(local + ".crt"), "\" key: \"",
-      p.Path(local + ".key"), "\" }\n}\n", "upstream_hub {\n  address: \"",
-      national_->address(), "\"\n  tls { ca_cert: \"",
-      national_->Path("ca.crt"), "\" cert: \"", national_->Path(up + ".crt"),
-      "\" key: \"", national_->Path(up + ".key"), "\" }\n}\n",
+      p.Path(local + ".key"), "\" }\n}\n", upstream,
       "poll_wait_seconds: 5\nretry_initial_millis: 100\n",
       "retry_max_millis: 1000\nstatus_scan_millis: 200\n",
       "directory_sync_seconds: 1\n");

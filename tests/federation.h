@@ -29,6 +29,15 @@ struct AgencyEntry {
   std::string name;
 };
 
+// The attachment `file` of document `id` as `code`'s agent at `p` stored
+// it, or "(missing: <file>)".
+std::string Stored(Province& p, const std::string& code, const std::string& id,
+                   const std::string& file);
+// How many times `recipient` has `status` in the history of `id` at `p`
+// (-1 if the status cannot be read).
+int Times(Province& p, const std::string& id, const std::string& recipient,
+          truc::v1::EdxmlStatus status);
+
 class Country {
  public:
   // Creates the national hub's folder and CA ("CA trục quốc gia").
@@ -36,13 +45,23 @@ class Country {
   ~Country();  // stops the bridges, then the provinces' and national hubs
 
   Province& national() { return *national_; }
+  // The national hub's API door (with a province on it), or 0.
+  int axis_port() const { return axis_port_; }
   // A province by its bridge's name at the national hub ("lang-son").
   Province& province(const std::string& bridge) { return *provinces_[bridge]; }
+
+  // How a province's bridge reaches the national tier: its Bridge service
+  // (a certificate of the national CA), or the national axis's HTTP API
+  // that the national hub serves (a system added with `truc system add
+  // --bridge`). A province on the API is given no federated CAs: what
+  // comes through the API carries no sender's signature to check.
+  enum class Upstream { kHub, kAxisApi };
 
   // Adds a province, its own CA named `ca_name`, whose bridge is `bridge`
   // at the national hub; `agencies` are its own.
   Province& AddProvince(const std::string& bridge, const std::string& ca_name,
-                        std::vector<AgencyEntry> agencies);
+                        std::vector<AgencyEntry> agencies,
+                        Upstream upstream = Upstream::kHub);
   // The national tier's own agencies.
   void AddNational(std::vector<AgencyEntry> agencies);
 
@@ -76,6 +95,10 @@ class Country {
   std::map<std::string, std::unique_ptr<Province>> provinces_;
   std::map<std::string, std::vector<AgencyEntry>> agencies_;
   std::map<std::string, std::string> ca_names_;
+  std::map<std::string, Upstream> upstreams_;
+  // The national hub's API door, the same port across its restarts.
+  int axis_port_ = 0;
+  bool any_axis() const;
   std::map<std::string, std::unique_ptr<Process>> bridges_;
 };
 

@@ -27,27 +27,6 @@ constexpr char kHdHealth[] = "000.07.00.H26";  // Sở Y tế tỉnh Hải Dươ
 constexpr char kCbHealth[] = "000.07.00.H11";   // Sở Y tế tỉnh Cao Bằng
 constexpr char kHdCommune[] = "000.21.30.H26";  // UBND xã Thanh Hải
 
-// The attachment's bytes as an agent stored them.
-std::string Stored(Province& p, const std::string& code, const std::string& id,
-                   const std::string& file) {
-  auto bytes =
-      ReadFile(p.AgentDir(code) + "/inbox/" + id + "/attachments/" + file);
-  return bytes.ok() ? *bytes : std::string("(missing: ") + file + ")";
-}
-
-// How many times `recipient` has `status` in the history of `id` at `p`.
-int Times(Province& p, const std::string& id, const std::string& recipient,
-          truc::v1::EdxmlStatus status) {
-  auto s = p.Status(id);
-  if (!s.ok()) return -1;
-  int n = 0;
-  for (const auto& r : s->recipients()) {
-    if (r.organ_id() != recipient) continue;
-    for (const auto& e : r.history()) n += e.status() == status;
-  }
-  return n;
-}
-
 class Federation : public ::testing::Test {
  protected:
   // Lạng Sơn, Hải Dương and Cao Bằng, and the Government Office at the
