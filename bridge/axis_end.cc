@@ -91,8 +91,15 @@ bool AxisEnd::ParseOriginId(const std::string& edxml_id, std::string* id,
 }
 
 AxisEnd::AxisEnd(const truc::v1::AxisProfile& profile, std::string spool,
+                 absl::Duration call_timeout,
                  std::function<void(absl::Duration)> wait, EventLog* log)
-    : client_(axis::EndpointOf(profile)),
+    : client_([&] {
+        axis::Endpoint e = axis::EndpointOf(profile);
+        e.timeout_seconds = std::max<int>(
+            1, static_cast<int>(absl::ToInt64Seconds(call_timeout)));
+        return e;
+      }()),
+      transfers_(axis::EndpointOf(profile)),
       from_(profile.agency()),
       spool_(std::move(spool)),
       wait_(std::move(wait)),
@@ -102,12 +109,13 @@ AxisEnd::AxisEnd(const truc::v1::AxisProfile& profile, std::string spool,
 
 absl::StatusOr<std::unique_ptr<AxisEnd>> AxisEnd::Create(
     const truc::v1::AxisProfile& profile, const std::string& spool_dir,
-    std::function<void(absl::Duration)> wait, EventLog* log) {
+    absl::Duration call_timeout, std::function<void(absl::Duration)> wait,
+    EventLog* log) {
   // What a crash left is of no use: each item is fetched again.
   TRUC_RETURN_IF_ERROR(RemoveAll(spool_dir));
   TRUC_RETURN_IF_ERROR(MakeDirectories(spool_dir, 0700));
   return std::unique_ptr<AxisEnd>(
-      new AxisEnd(profile, spool_dir, std::move(wait), log));
+      new AxisEnd(profile, spool_dir, call_timeout, std::move(wait), log));
 }
 
 absl::StatusOr<std::string> AxisEnd::SpoolFor(const std::string& key) {
@@ -128,7 +136,7 @@ absl::StatusOr<std::vector<Outgoing>> AxisEnd::Take(absl::Duration wait,
     TRUC_ASSIGN_OR_RETURN(std::string dir,
                           SpoolFor(SafeName("in-", item.docid())));
     const std::string path = JoinPath(dir, "document.edxml");
-    TRUC_RETURN_IF_ERROR(client_.GetEdoc(from_, item.docid(), path));
+    TRUC_RETURN_IF_ERROR(transfers_.GetEdoc(from_, item.docid(), path));
     absl::StatusOr<edxml::DocumentToSend> read =
         edxml::ReadDocumentToSend(path, "", dir);
     if (!read.ok()) {
@@ -202,12 +210,14 @@ absl::StatusOr<std::string> AxisEnd::BringIn(const Outgoing& doc,
     TRUC_RETURN_IF_ERROR(SpoolAttachment(source, i, paths.back()));
   }
   truc::v1::DocumentHeader header = doc.header;
+  for (const auto& t : doc.trace)
+    *header.mutable_edxml()->add_trace_headers() = t;
   header.set_edxml_document_id(
       OriginId(doc.document_id, Sha256::Of(doc.envelope.header())));
   const std::string path = JoinPath(dir, "document.edxml");
   TRUC_RETURN_IF_ERROR(edxml::WriteDocumentFile(header, paths, path));
-  absl::StatusOr<truc::v1::AxisResult> sent =
-      client_.SendEdoc(path, header.from().organ_id(), "edoc", doc.recipients);
+  absl::StatusOr<truc::v1::AxisResult> sent = transfers_.SendEdoc(
+      path, header.from().organ_id(), "edoc", doc.recipients);
   (void)RemoveAll(dir);
   if (!sent.ok()) return sent.status();
   return sent->docid();

@@ -56,12 +56,15 @@ namespace truc::bridge {
 class AxisEnd : public End {
  public:
   // `profile` as BridgeSettings has it; `spool_dir` is made if missing and
-  // emptied. `wait` sleeps between polls when nothing waits (the bridge's
-  // stop signal: it returns early on stop). `log` must outlive the end.
-  // Fails with the file system's error.
+  // emptied; a call that moves no document is given up after
+  // `call_timeout` (one that does, after 600 s). `wait` sleeps between
+  // polls when nothing waits (the bridge's stop signal: it returns early
+  // on stop). `log` must outlive the end. Fails with the file system's
+  // error.
   static absl::StatusOr<std::unique_ptr<AxisEnd>> Create(
       const truc::v1::AxisProfile& profile, const std::string& spool_dir,
-      std::function<void(absl::Duration)> wait, EventLog* log);
+      absl::Duration call_timeout, std::function<void(absl::Duration)> wait,
+      EventLog* log);
 
   const std::string& name() const override { return name_; }
 
@@ -93,12 +96,14 @@ class AxisEnd : public End {
 
  private:
   AxisEnd(const truc::v1::AxisProfile& profile, std::string spool,
-          std::function<void(absl::Duration)> wait, EventLog* log);
+          absl::Duration call_timeout, std::function<void(absl::Duration)> wait,
+          EventLog* log);
 
   // A folder of the spool for `key`, made empty.
   absl::StatusOr<std::string> SpoolFor(const std::string& key);
 
-  axis::Client client_;
+  axis::Client client_;     // calls that move no document
+  axis::Client transfers_;  // getEdoc and sendEdoc of a document
   const std::string from_;  // the profile's agency: `from` of list calls
   const std::string spool_;
   const std::function<void(absl::Duration)> wait_;

@@ -30,6 +30,7 @@ absl::StatusOr<std::unique_ptr<Bridge>> Bridge::Create(
         bridge->upstream_,
         AxisEnd::Create(
             settings.upstream_axis, settings.spool_dir,
+            settings.axis_call_timeout,
             [stop = &bridge->stop_](absl::Duration d) { stop->WaitFor(d); },
             &bridge->log_));
   } else {

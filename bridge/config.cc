@@ -98,6 +98,11 @@ absl::StatusOr<BridgeSettings> SettingsFromConfig(
           "\"/var/lib/truc-bridge/spool\")");
     }
     s.upstream_is_axis = true;
+    if (config.call_timeout_seconds() != 0) {
+      TRUC_RETURN_IF_ERROR(CheckFieldRange(
+          "call_timeout_seconds", config.call_timeout_seconds(), 1, 3600));
+      s.axis_call_timeout = absl::Seconds(config.call_timeout_seconds());
+    }
     s.spool_dir = ResolvePath(config_dir, config.spool_dir());
   } else {
     TRUC_ASSIGN_OR_RETURN(

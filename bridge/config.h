@@ -32,6 +32,7 @@ struct BridgeSettings {
   bool upstream_is_axis = false;
   truc::v1::AxisProfile upstream_axis;
   std::string spool_dir;
+  absl::Duration axis_call_timeout = absl::Seconds(60);
   uint32_t poll_wait_seconds = 30;
   absl::Duration retry_initial = absl::Milliseconds(200);
   absl::Duration retry_max = absl::Milliseconds(30000);

@@ -63,6 +63,11 @@ TEST_F(BridgeConfigTest, AnUpstreamOnTheNationalAxisApi) {
   EXPECT_TRUE(s->upstream_is_axis);
   EXPECT_EQ(s->spool_dir, dir_.Sub("spool"));
   EXPECT_EQ(s->upstream_axis.ca_cert(), dir_.Sub("national-ca.crt"));
+  EXPECT_EQ(s->axis_call_timeout, absl::Seconds(60));
+  EXPECT_THAT(
+      Load(hub + axis + "spool_dir: \"spool\"\ncall_timeout_seconds: 5000\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "call_timeout_seconds must be 1..3600"));
   // A folder for the files in transit is required.
   EXPECT_THAT(Load(hub + axis),
               StatusIs(absl::StatusCode::kInvalidArgument,

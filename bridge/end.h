@@ -36,6 +36,9 @@ struct Outgoing {
   // The recipients to take it to (those the bridge reaches, still waiting).
   std::vector<std::string> recipients;
   uint32_t attempt = 1;  // 1 on the first offer
+  // The axes it crossed so far, this end's own last (edXML
+  // TraceHeaderList); empty where the header's edXML already holds them.
+  std::vector<truc::v1::TraceHeader> trace;
 };
 
 // Takes the bytes of one attachment, in order, a chunk at a time.

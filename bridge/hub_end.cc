@@ -101,6 +101,7 @@ absl::StatusOr<std::vector<Outgoing>> HubEnd::Take(absl::Duration wait,
                        " does not parse"));
     }
     o.envelope = std::move(*d.mutable_envelope());
+    o.trace.assign(d.trace().begin(), d.trace().end());
     o.recipients.assign(d.recipients().begin(), d.recipients().end());
     out.push_back(std::move(o));
   }
@@ -160,6 +161,7 @@ absl::StatusOr<std::string> HubEnd::BringIn(const Outgoing& doc,
   auto* b = begin.mutable_begin();
   b->set_idempotency_key(doc.document_id);
   for (const auto& r : doc.recipients) b->add_deliver_to(r);
+  for (const auto& t : doc.trace) *b->add_trace() = t;
   auto* env = b->mutable_envelope();
   env->set_header(doc.envelope.header());
   if (doc.envelope.has_signature()) {

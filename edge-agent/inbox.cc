@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/armor.h"
+#include "common/crash_point.h"
 #include "common/edxml/mapping.h"
 #include "common/edxml/writer.h"
 #include "common/evidence.h"
@@ -21,7 +22,6 @@
 #include "common/status_macros.h"
 #include "common/text_proto.h"
 #include "common/time_util.h"
-#include "common/crash_point.h"
 #include "edge-agent/edxml_drops.h"
 #include "edge-agent/names.h"
 
@@ -94,10 +94,9 @@ absl::Status InboxWriter::CheckEnvelope(
     return absl::InvalidArgumentError(
         "the header is not a valid DocumentHeader");
   }
-  if (!envelope.has_signature()) {
-    return absl::UnauthenticatedError(
-        "the envelope carries no signature of its sender");
-  }
+  // VerifyEnvelope owns what must be signed: the sender's signature, or
+  // for a document from beyond the hub its bridge's as carrier (from the
+  // national axis's API there is no sender's signature to carry).
   // Checked as of the hub's acceptance: a certificate that expired since
   // does not undo a document it signed while valid.
   const int64_t at = delivery.accepted_at().unix_micros() > 0
@@ -240,7 +239,12 @@ absl::StatusOr<InboxWriter::Stored> InboxWriter::Store(
     for (const auto& a : header.attachments()) {
       files.push_back(JoinPath(attachments, a.name()));
     }
-    TRUC_RETURN_IF_ERROR(WriteEdxml(id, header, files, doc));
+    // The axes it crossed on the way here, after those its edXML named.
+    truc::v1::DocumentHeader traced = header;
+    for (const auto& t : delivery.trace()) {
+      *traced.mutable_edxml()->add_trace_headers() = t;
+    }
+    TRUC_RETURN_IF_ERROR(WriteEdxml(id, traced, files, doc));
   }
   if (header.attachments_size() > 0) {
     TRUC_RETURN_IF_ERROR(SyncDirectory(attachments));

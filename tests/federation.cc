@@ -25,6 +25,11 @@ int Times(Province& p, const std::string& id, const std::string& recipient,
   return n;
 }
 
+std::string ProvinceAxisOrgan(const std::string& agency_code) {
+  return absl::StrCat("000.00.00.",
+                      agency_code.substr(agency_code.rfind('.') + 1));
+}
+
 Country::Country() {
   LoopbackOptions options;
   options.ca_name = "CA trục quốc gia";
@@ -86,16 +91,25 @@ void Country::Start() {
     return absl::StrCat("name: \"Trục ", absl::StripPrefix(ca_name, "CA "),
                         "\"\n");
   };
+  // Each hub's OrganId as an axis, in the trace of what it hands on: the
+  // national axis's, and each province's from its agencies' codes
+  // (000.00.00.<province>).
+  auto organ = [](const std::string& code) {
+    return absl::StrCat("axis_organ_id: \"", code, "\"\n");
+  };
   national_->WriteHubConfig(
       federated(national_.get()) + named("CA trục quốc gia") +
+      organ(kNationalAxisOrgan) +
       (any_axis()
            ? absl::StrCat("axis_api { listen_address: \"127.0.0.1:",
                           axis_port_ = FreePort({national_->port()}), "\" }\n")
            : ""));
   for (auto& [bridge, p] : provinces_) {
     const bool axis = upstreams_[bridge] == Upstream::kAxisApi;
+    const std::string& code = agencies_[bridge].front().code;
     p->WriteHubConfig((axis ? "" : federated(p.get())) +
-                      named(ca_names_[bridge]));
+                      named(ca_names_[bridge]) +
+                      organ(ProvinceAxisOrgan(code)));
   }
   national_->StartHub();
   for (const auto& a : national_agencies_) national_->Register(a.code, a.name);
@@ -158,7 +172,7 @@ void Country::StartBridge(const std::string& bridge,
     auto text = ReadFile(profile);
     ASSERT_TRUE(text.ok()) << text.status();
     upstream = absl::StrCat("upstream_axis {\n", *text, "}\nspool_dir: \"", dir,
-                            "/spool\"\n");
+                            "/spool\"\ncall_timeout_seconds: 3\n");
   } else {
     upstream =
         absl::StrCat("upstream_hub {\n  address: \"", national_->address(),

@@ -23,6 +23,10 @@ namespace truc::testing {
 
 // The bridge's name at a province hub, for everything beyond it.
 inline constexpr char kToNational[] = "quoc-gia";
+// The national hub's OrganId as an axis (its axis_organ_id), and a
+// province hub's: 000.00.00.<the province's part of its agencies' codes>.
+inline constexpr char kNationalAxisOrgan[] = "000.00.00.A00";
+std::string ProvinceAxisOrgan(const std::string& agency_code);
 
 struct AgencyEntry {
   std::string code;

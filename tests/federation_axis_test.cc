@@ -6,6 +6,8 @@
 // the directory is mirrored from the API's feed, a document the national
 // tier cannot take comes back refused with its reason, and neither wrong
 // credentials nor an upstream that is down for a while lose anything.
+#include <signal.h>
+
 #include <regex>
 #include <thread>
 
@@ -81,6 +83,14 @@ TEST_F(FederationAxis, AProvinceOnTheApiSendsUpReceivesDownAndSeesStatuses) {
   EXPECT_EQ(Stored(national(), kGovOffice, at_national, "Báo cáo.pdf"), pdf);
   EXPECT_EQ(Stored(hd(), kHdHealth, hd().Inbox(kHdHealth)[0], "Báo cáo.pdf"),
             pdf);
+  // Its edXML at the Government Office names each axis it crossed, in
+  // order: Lạng Sơn's, then the national one.
+  auto edxml = ReadFile(national().AgentDir(kGovOffice) + "/inbox/" +
+                        at_national + "/document.edxml");
+  ASSERT_TRUE(edxml.ok()) << edxml.status();
+  EXPECT_THAT(*edxml, ::testing::ContainsRegex(absl::StrCat(
+                          "TraceHeaderList.*", ProvinceAxisOrgan(kOffice), ".*",
+                          kNationalAxisOrgan, ".*</edXML:TraceHeaderList")));
   // The urgency crossed the API with it.
   auto there = national().Status(at_national);
   ASSERT_TRUE(there.ok()) << there.status();
@@ -135,6 +145,13 @@ TEST_F(FederationAxis, AProvinceOnTheApiSendsUpReceivesDownAndSeesStatuses) {
   ASSERT_EQ(ls().Inbox(kHealth).size(), 1u);
   const std::string at_ls = ls().Inbox(kHealth)[0];
   EXPECT_EQ(Stored(ls(), kHealth, at_ls, "Công điện.pdf"), telegram);
+  auto down_edxml =
+      ReadFile(ls().AgentDir(kHealth) + "/inbox/" + at_ls + "/document.edxml");
+  ASSERT_TRUE(down_edxml.ok()) << down_edxml.status();
+  EXPECT_THAT(*down_edxml,
+              ::testing::ContainsRegex(absl::StrCat(
+                  "TraceHeaderList.*", kNationalAxisOrgan, ".*",
+                  ProvinceAxisOrgan(kOffice), ".*</edXML:TraceHeaderList")));
   auto here = ls().Status(at_ls);
   ASSERT_TRUE(here.ok()) << here.status();
   EXPECT_EQ(here->urgency(), truc::v1::URGENCY_EXPRESS);
@@ -150,6 +167,31 @@ TEST_F(FederationAxis, ADocumentTheApiRefusesComesBackRefusedWithItsReason) {
   // stored.
   auto unknown = ls().Send(kHealth, {"000.99.00.H26"}, "V/v thử mã lạ", {});
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  // An agency the national tier closes (suspends: truc keeps every code
+  // and its history, never deletes one) comes as `deleted` in the API's
+  // feed, and is closed here too: a send to it is refused at once.
+  RunResult closed = national().Truc(national().Profile("operator"),
+                                     {"agency", "suspend", kGovOffice});
+  ASSERT_EQ(closed.exit_code, 0) << closed.out << closed.err;
+  auto closed_here = [&] {
+    auto op = ls().Operator();
+    grpc::ClientContext ctx;
+    truc::v1::ListAgenciesResponse list;
+    if (!op->ListAgencies(&ctx, truc::v1::ListAgenciesRequest(), &list).ok())
+      return false;
+    for (const auto& a : list.agencies()) {
+      if (a.code() == kGovOffice)
+        return a.state() == truc::v1::AGENCY_STATE_SUSPENDED;
+    }
+    return false;
+  };
+  ASSERT_TRUE(WaitFor(closed_here, std::chrono::seconds(30))) << BridgeLog();
+  auto to_closed =
+      ls().Send(kHealth, {kGovOffice}, "V/v gửi đơn vị đã đóng", {});
+  EXPECT_EQ(to_closed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(to_closed.status().message(),
+              HasSubstr("suspended recipient: 000.00.00.G22"));
+
   // Registered by hand as beyond the national tier, but unknown there.
   ls().RegisterRemote("000.99.00.H26", "Đơn vị đã giải thể", kToNational);
   auto sent = ls().Send(kHealth, {kOffice, "000.99.00.H26"},
@@ -168,7 +210,7 @@ TEST_F(FederationAxis, ADocumentTheApiRefusesComesBackRefusedWithItsReason) {
   EXPECT_THAT(status.out, HasSubstr("000.99.00.H26"));
 }
 
-TEST_F(FederationAxis, WrongCredentialsAndAnUpstreamDownLoseNothing) {
+TEST_F(FederationAxis, WrongCredentialsAnUpstreamDownOrHungLoseNothing) {
   // The bridge's system made and the directory mirrored; then its secret
   // spoiled.
   country_.StartBridge("lang-son");
@@ -220,6 +262,28 @@ TEST_F(FederationAxis, WrongCredentialsAndAnUpstreamDownLoseNothing) {
       << ls().Truc(ls().Profile(kHealth), {"status", id}).out << BridgeLog();
   EXPECT_EQ(national().Inbox(kGovOffice).size(), 1u);
   EXPECT_EQ(Times(ls(), id, kGovOffice, truc::v1::EDXML_STATUS_ARRIVED), 1);
+
+  // The national hub stops answering without closing anything (SIGSTOP):
+  // each call is given up after call_timeout_seconds and retried.
+  auto second = ls().Send(kHealth, {kGovOffice}, "Báo cáo nhanh số 2",
+                          {{"Báo cáo.pdf", "%PDF báo cáo nhanh 2"}});
+  ASSERT_TRUE(second.ok()) << second.status();
+  national().hub()->Signal(SIGSTOP);
+  const bool timed_out = WaitFor(
+      [&] {
+        return BridgeLog().find("no answer within 3 s") != std::string::npos;
+      },
+      std::chrono::seconds(30));
+  national().hub()->Signal(SIGCONT);
+  ASSERT_TRUE(timed_out) << BridgeLog();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto s = ls().Status(second->document_id());
+        return s.ok() && s->received_count() == 1;
+      },
+      std::chrono::seconds(90)))
+      << BridgeLog();
+  EXPECT_EQ(national().Inbox(kGovOffice).size(), 2u);
 }
 
 }  // namespace

@@ -105,6 +105,16 @@ TEST_F(Federation, ADocumentCrossesTwoProvincesAndItsStatusesComeBack) {
   EXPECT_EQ(Stored(cb(), kCbHealth, cb().Inbox(kCbHealth)[0], "Kế hoạch.pdf"),
             pdf);
 
+  // Its edXML at Hải Dương names the three axes it crossed, in order.
+  auto edxml = ReadFile(hd().AgentDir(kHdHealth) + "/inbox/" + at_hd +
+                        "/document.edxml");
+  ASSERT_TRUE(edxml.ok()) << edxml.status();
+  EXPECT_THAT(*edxml,
+              ::testing::ContainsRegex(absl::StrCat(
+                  "TraceHeaderList.*", ProvinceAxisOrgan(kOffice), ".*",
+                  kNationalAxisOrgan, ".*", ProvinceAxisOrgan(kHdHealth),
+                  ".*</edXML:TraceHeaderList")));
+
   // Hải Dương's clerk accepts it (03); it comes back across both hops.
   RunResult accepted = RunCommand({TRUC_AGENT_BIN, "report", "--config",
                                    hd().AgentDir(kHdHealth) + "/agent.conf",

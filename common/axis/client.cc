@@ -227,6 +227,12 @@ absl::StatusOr<std::string> Client::Post(
   long http = 0;
   curl_easy_getinfo(curl.h, CURLINFO_RESPONSE_CODE, &http);
   if (!got.error.ok()) return got.error;
+  if (rc == CURLE_OPERATION_TIMEDOUT) {
+    // Asked, and no answer in time: what the server did is not known.
+    return absl::DeadlineExceededError(
+        absl::StrCat(operation, ": ", url, ": no answer within ",
+                     e_.timeout_seconds, " s (", curl_easy_strerror(rc), ")"));
+  }
   if (rc != CURLE_OK) {
     return absl::UnavailableError(
         absl::StrCat(operation, ": ", url, ": ", curl_easy_strerror(rc)));

@@ -11,7 +11,8 @@
 // ErrorDesc become the message, with the code an HTTP status maps to
 // (401 UNAUTHENTICATED, 403 PERMISSION_DENIED, 404 NOT_FOUND, 400
 // INVALID_ARGUMENT, 413 RESOURCE_EXHAUSTED, 5xx UNAVAILABLE). A failure to
-// connect is UNAVAILABLE naming the endpoint.
+// connect is UNAVAILABLE naming the endpoint; no answer within the
+// endpoint's timeout, DEADLINE_EXCEEDED (the call may have taken effect).
 //
 // Thread-safety: a client may be used from several threads; each call has
 // its own connection.

@@ -435,10 +435,8 @@ HttpResponse AxisApi::GetEdoc(const Caller& caller) {
   if (!doc.ok()) return Error(doc.status());
   auto h = HeaderOf(*doc);
   if (!h.ok()) return Error(h.status());
-  if (!d_.axis_organ_id.empty()) {
-    auto* trace = h->mutable_edxml()->add_trace_headers();
-    trace->set_organ_id(d_.axis_organ_id);
-    trace->mutable_at()->set_unix_micros(doc->accepted_at_micros());
+  for (auto& t : TraceOf(*doc, d_.axis_organ_id)) {
+    *h->mutable_edxml()->add_trace_headers() = std::move(t);
   }
   std::vector<std::string> paths;
   for (const auto& a : h->attachments()) {

@@ -197,6 +197,18 @@ void Ledger::AddArrival(int64_t now, DeliveryRecord* d, WriteBatch* b,
   RemoveFromQueues(*d, b);
 }
 
+std::vector<truc::v1::TraceHeader> TraceOf(const DocumentRecord& doc,
+                                           const std::string& own_organ_id) {
+  std::vector<truc::v1::TraceHeader> out(doc.trace().begin(),
+                                         doc.trace().end());
+  if (!own_organ_id.empty()) {
+    truc::v1::TraceHeader& own = out.emplace_back();
+    own.set_organ_id(own_organ_id);
+    own.mutable_at()->set_unix_micros(doc.accepted_at_micros());
+  }
+  return out;
+}
+
 std::string QueueOwnerOf(const DeliveryRecord& d) {
   return d.via_bridge().empty() ? d.recipient()
                                 : absl::StrCat("@", d.via_bridge());
@@ -283,6 +295,7 @@ absl::StatusOr<truc::v1::SendResponse> Ledger::Accept(
     doc.set_edxml_document_id(edxml::DocumentIdOf(header));
     doc.set_header_sha256(Sha256::Of(envelope.header()));
     doc.set_original_edxml_sha256(original.edxml_sha256);
+    for (const auto& t : original.trace) *doc.add_trace() = t;
     doc.set_original_edxml_size(original.edxml_size);
     doc.set_origin_checked_under(original.checked_under);
     TRUC_ASSIGN_OR_RETURN(*doc.mutable_receipt(), trust_->SignAcceptance(doc));
@@ -379,6 +392,9 @@ absl::StatusOr<std::vector<truc::v1::Delivery>> Ledger::Lease(
       d.mutable_lease_expires_at()->set_unix_micros(l.expires);
       d.set_attempt(l.attempts);
       for (auto& r : reach[doc_id]) d.add_recipients(std::move(r));
+      for (auto& t : TraceOf(doc, options_.trace_organ_id)) {
+        *d.add_trace() = std::move(t);
+      }
     }
   }
   if (out.empty()) return out;

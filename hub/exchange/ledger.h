@@ -84,9 +84,18 @@ struct CarriedOriginal {
   std::string edxml_sha256;
   uint64_t edxml_size = 0;
   // A document a bridge brought in: the CA its sender's own signature
-  // checked out under (HubTrust::CheckOriginSignature), "" if not checked.
+  // checked out under (HubTrust::CheckOriginSignature), "" if not checked,
+  // and the axes it crossed before this hub (SendBegin.trace).
   std::string checked_under;
+  std::vector<truc::v1::TraceHeader> trace;
 };
+
+// The axes `doc` crossed, in order (edXML TraceHeaderList): those before
+// this hub, then this hub's own, `own_organ_id` at the document's
+// acceptance, when it is not empty. What Delivery.trace and the
+// national-axis API's getEdoc carry.
+std::vector<truc::v1::TraceHeader> TraceOf(
+    const truc::internal::DocumentRecord& doc, const std::string& own_organ_id);
 
 // Whose queue offers a delivery: its recipient's agent (the recipient's
 // code), or for a recipient beyond this hub, the bridge that reaches it
@@ -98,6 +107,9 @@ struct LedgerOptions {
   // This hub's name, in where a document waits (truc.v1.RemoteLocation)
   // as reported to the hubs a document came through.
   std::string hub_name = "truc";
+  // This hub's OrganId as an axis (HubConfig.axis_organ_id): the trace
+  // entry it adds to what it hands on (TraceOf). Empty: none.
+  std::string trace_organ_id;
 };
 
 class Ledger {

@@ -64,11 +64,24 @@ absl::StatusOr<std::optional<truc::v1::SendResponse>> SendSession::Begin(
     }
   } else if (!begin.envelope().carried_by_bridge().empty() ||
              !begin.envelope().carried_for_system().empty() ||
-             !begin.deliver_to().empty()) {
+             !begin.deliver_to().empty() || begin.trace_size() > 0) {
     return absl::InvalidArgumentError(
         "an agency sends its own documents: carried_by_bridge, "
-        "carried_for_system and deliver_to are not for it");
+        "carried_for_system, deliver_to and trace are not for it");
   }
+  constexpr int kMaxTrace = 32;
+  if (begin.trace_size() > kMaxTrace) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the trace names ", begin.trace_size(),
+                     " axes crossed; at most ", kMaxTrace));
+  }
+  for (const auto& t : begin.trace()) {
+    if (t.organ_id().empty() || t.organ_id().size() > 100) {
+      return absl::InvalidArgumentError(
+          "each axis in the trace needs an OrganId of 1 to 100 bytes");
+    }
+  }
+  trace_.assign(begin.trace().begin(), begin.trace().end());
   TRUC_ASSIGN_OR_RETURN(
       header_,
       ParseAndValidateHeader(begin.envelope().header(), sender, limits_));
@@ -93,8 +106,10 @@ absl::StatusOr<std::optional<truc::v1::SendResponse>> SendSession::Begin(
   // Only the header and its signatures travel on: unknown fields a sender
   // might add to the envelope are not stored or served.
   envelope_.set_header(begin.envelope().header());
-  *envelope_.mutable_signature() = begin.envelope().signature();
-  envelope_.mutable_signature()->DiscardUnknownFields();
+  if (begin.envelope().has_signature()) {  // none from the national axis
+    *envelope_.mutable_signature() = begin.envelope().signature();
+    envelope_.mutable_signature()->DiscardUnknownFields();
+  }
   if (bridge) {
     envelope_.set_carried_by_bridge(caller_.name);
     // Taken from an axis system at its first hub: that hub signed as its
@@ -196,7 +211,7 @@ absl::StatusOr<truc::v1::SendResponse> SendSession::Finish() {
   for (auto& upload : completed_) TRUC_RETURN_IF_ERROR(upload->Place());
   return ledger_->Accept(
       caller_, idempotency_key_, envelope_, header_,
-      CarriedOriginal{.checked_under = origin_checked_under_},
+      CarriedOriginal{.checked_under = origin_checked_under_, .trace = trace_},
       caller_.role == Role::kBridge ? deliver_to_ : std::vector<std::string>{});
 }
 

@@ -76,6 +76,8 @@ class SendSession {
   std::string idempotency_key_;
   // A bridge's document: the CA its sender's signature checked out under.
   std::string origin_checked_under_;
+  // A bridge's: the axes the document crossed before this hub.
+  std::vector<truc::v1::TraceHeader> trace_;
   truc::v1::Envelope envelope_;
   truc::v1::DocumentHeader header_;
   std::vector<std::string> deliver_to_;  // the recipients this hub keeps

@@ -461,5 +461,61 @@ TEST_F(SendSessionTest, FederatedCasCheckABridgedSendersOwnSignature) {
       StatusIs(absl::StatusCode::kUnauthenticated, "CA trục quốc gia: "));
 }
 
+// From the national axis's API a document carries no sender's signature:
+// its bridge vouches for it, and it keeps the axes it crossed.
+TEST_F(SendSessionTest, ABridgedDocumentWithoutASendersSignatureAndItsTrace) {
+  constexpr char kGov[] = "000.00.00.G22";
+  ASSERT_TRUE(
+      directory_->Register(kGov, "Văn phòng Chính phủ", "", Operator(), "qg")
+          .ok());
+  auto bring_in = [&](const std::string& key) -> absl::StatusOr<std::string> {
+    truc::v1::SendRequest r;
+    r.mutable_begin()->set_idempotency_key(key);
+    r.mutable_begin()->add_deliver_to(kHealth);
+    auto* t = r.mutable_begin()->add_trace();
+    t->set_organ_id("000.00.00.A00");
+    t->mutable_at()->set_unix_micros(kFixtureStart);
+    auto* env = r.mutable_begin()->mutable_envelope();
+    env->set_header(MakeHeader(kGov, {kHealth}).SerializeAsString());
+    env->set_carried_by_bridge("qg");
+    TRUC_ASSIGN_OR_RETURN(
+        *env->mutable_carrier_signature(),
+        keys_.signer("bridge:qg").Sign(kBridgedHeaderContext, env->header()));
+    auto s = NewSession("bridge:qg");
+    TRUC_RETURN_IF_ERROR(s->OnMessage(r).status());
+    TRUC_ASSIGN_OR_RETURN(auto sent, s->Finish());
+    return sent.document_id();
+  };
+  auto id = bring_in("axis-1");
+  ASSERT_TRUE(id.ok()) << id.status();
+  auto doc = ledger_->GetDocument(*id);
+  ASSERT_TRUE(doc.ok());
+  EXPECT_FALSE(doc->envelope().has_signature());
+  ASSERT_EQ(doc->trace_size(), 1);
+  EXPECT_EQ(doc->trace(0).organ_id(), "000.00.00.A00");
+  // What the hub hands on names the axes before it, then its own.
+  auto trace = TraceOf(*doc, "000.00.00.H99");
+  ASSERT_EQ(trace.size(), 2u);
+  EXPECT_EQ(trace[0].organ_id(), "000.00.00.A00");
+  EXPECT_EQ(trace[1].organ_id(), "000.00.00.H99");
+  EXPECT_EQ(trace[1].at().unix_micros(), doc->accepted_at_micros());
+  // A hub that checks senders' own signatures end to end cannot take it.
+  auto anchor = TrustAnchor::FromPem(keys_.ca().cert_pem);
+  ASSERT_TRUE(anchor.ok());
+  trust_->SetFederatedAnchors({*anchor});
+  EXPECT_THAT(bring_in("axis-2"),
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       "carries no signature of its sender"));
+  // An agency has no trace to give.
+  truc::v1::SendRequest own;
+  own.mutable_begin()->set_idempotency_key("own-1");
+  *own.mutable_begin()->mutable_envelope() =
+      SignedEnvelope(MakeHeader(kOffice, {kHealth}), keys_.signer(kOffice));
+  own.mutable_begin()->add_trace()->set_organ_id("000.00.00.A00");
+  EXPECT_THAT(NewSession(kOffice)->OnMessage(own).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "deliver_to and trace are not for it"));
+}
+
 }  // namespace
 }  // namespace truc::hub

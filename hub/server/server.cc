@@ -111,7 +111,8 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
           .lease_micros = int64_t{config.lease_seconds()} * 1'000'000,
           .hub_name = config.name().empty()
                           ? hub->trust_->anchor().certificate().common_name()
-                          : config.name()});
+                          : config.name(),
+          .trace_organ_id = config.axis_organ_id()});
   hub->feed_ = std::make_unique<ChangeFeed>();
   hub->ledger_->SetChangeFeed(hub->feed_.get());
   TRUC_ASSIGN_OR_RETURN(
