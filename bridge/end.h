@@ -39,6 +39,21 @@ struct Outgoing {
   // The axes it crossed so far, this end's own last (edXML
   // TraceHeaderList); empty where the header's edXML already holds them.
   std::vector<truc::v1::TraceHeader> trace;
+  // Its original edXML file, when it came as one through a hub's API door
+  // (SHA-256, 32 bytes; empty if none): Read's index after the last
+  // attachment.
+  std::string original_edxml_sha256;
+  uint64_t original_edxml_size = 0;
+
+  // The files to carry: the attachments, then the original if any.
+  int files() const {
+    return header.attachments_size() + (original_edxml_sha256.empty() ? 0 : 1);
+  }
+  // Bytes of file `index` (one of files()).
+  uint64_t size_of(int index) const {
+    return index < header.attachments_size() ? header.attachments(index).size()
+                                             : original_edxml_size;
+  }
 };
 
 // Takes the bytes of one attachment, in order, a chunk at a time.

@@ -102,6 +102,8 @@ absl::StatusOr<std::vector<Outgoing>> HubEnd::Take(absl::Duration wait,
     }
     o.envelope = std::move(*d.mutable_envelope());
     o.trace.assign(d.trace().begin(), d.trace().end());
+    o.original_edxml_sha256 = d.original_edxml_sha256();
+    o.original_edxml_size = d.original_edxml_size();
     o.recipients.assign(d.recipients().begin(), d.recipients().end());
     out.push_back(std::move(o));
   }
@@ -110,12 +112,15 @@ absl::StatusOr<std::vector<Outgoing>> HubEnd::Take(absl::Duration wait,
 
 absl::Status HubEnd::Read(const Outgoing& doc, int index,
                           const ChunkSink& sink) {
-  const auto& desc = doc.header.attachments(index);
+  if (index < 0 || index >= doc.files()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("document ", doc.document_id, " has no file ", index));
+  }
   truc::v1::DownloadRequest req;
   req.set_document_id(doc.document_id);
   req.set_attachment_index(static_cast<uint32_t>(index));
   grpc::ClientContext ctx;
-  ctx.set_deadline(Clock::now() + TransferTime(desc.size()));
+  ctx.set_deadline(Clock::now() + TransferTime(doc.size_of(index)));
   CancelOnStop cancel(&ctx);
   auto reader = stub_->Download(&ctx, req);
   truc::v1::DownloadChunk chunk;
@@ -139,10 +144,10 @@ absl::Status HubEnd::Read(const Outgoing& doc, int index,
   }
   grpc::Status st = reader->Finish();
   if (!st.ok()) return Named(st);
-  if (offset != desc.size()) {
+  if (offset != doc.size_of(index)) {
     return absl::DataLossError(absl::StrCat(
         name_, ": attachment ", index, " of document ", doc.document_id,
-        " ended after ", offset, " of its ", desc.size(), " bytes"));
+        " ended after ", offset, " of its ", doc.size_of(index), " bytes"));
   }
   return absl::OkStatus();
 }
@@ -162,6 +167,10 @@ absl::StatusOr<std::string> HubEnd::BringIn(const Outgoing& doc,
   b->set_idempotency_key(doc.document_id);
   for (const auto& r : doc.recipients) b->add_deliver_to(r);
   for (const auto& t : doc.trace) *b->add_trace() = t;
+  if (!doc.original_edxml_sha256.empty()) {
+    b->set_original_edxml_sha256(doc.original_edxml_sha256);
+    b->set_original_edxml_size(doc.original_edxml_size);
+  }
   auto* env = b->mutable_envelope();
   env->set_header(doc.envelope.header());
   if (doc.envelope.has_signature()) {
@@ -172,7 +181,7 @@ absl::StatusOr<std::string> HubEnd::BringIn(const Outgoing& doc,
   TRUC_ASSIGN_OR_RETURN(*env->mutable_carrier_signature(),
                         signer_->Sign(kBridgedHeaderContext, env->header()));
   uint64_t total = 0;
-  for (const auto& a : doc.header.attachments()) total += a.size();
+  for (int i = 0; i < doc.files(); ++i) total += doc.size_of(i);
 
   grpc::ClientContext ctx;
   ctx.set_deadline(Clock::now() + TransferTime(total));
@@ -181,7 +190,7 @@ absl::StatusOr<std::string> HubEnd::BringIn(const Outgoing& doc,
   auto writer = stub_->Send(&ctx, &resp);
   bool open = writer->Write(begin);
   absl::Status read;
-  for (int i = 0; open && i < doc.header.attachments_size(); ++i) {
+  for (int i = 0; open && i < doc.files(); ++i) {
     uint64_t offset = 0;
     read = source(i, [&](absl::string_view data) -> absl::Status {
       truc::v1::SendRequest chunk;

@@ -205,6 +205,11 @@ absl::Status RunShowEvidence(const TrustAnchor& anchor,
                                                carried, " of ", status.sender(),
                                                " (national-axis API)")));
   }
+  if (!status.original_edxml_sha256().empty()) {
+    out << "  --   the original edXML it came as is kept by the hub: SHA-256 "
+        << HexEncode(status.original_edxml_sha256()) << ", "
+        << status.original_edxml_size() << " bytes\n";
+  }
   // From beyond the hub: what became of its sender's own signature.
   if (!status.envelope().carried_by_bridge().empty()) {
     if (!status.origin_checked_under().empty()) {

@@ -12,7 +12,9 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "common/file_util.h"
+#include "common/sha256.h"
 #include "gtest/gtest.h"
 #include "tests/federation.h"
 
@@ -284,6 +286,54 @@ TEST_F(FederationAxis, WrongCredentialsAnUpstreamDownOrHungLoseNothing) {
       std::chrono::seconds(90)))
       << BridgeLog();
   EXPECT_EQ(national().Inbox(kGovOffice).size(), 2u);
+}
+
+// A document that came to the national hub as edXML, through its API door,
+// crosses to a province on the Bridge service with that original file,
+// which each hub keeps as evidence.
+TEST_F(FederationAxis, AnEdxmlOriginalCrossesWithItsDocument) {
+  country_.StartBridge("hai-duong");
+  hd().StartAgent(kHdHealth);
+  // The Government Office's own software, on the national hub's API door.
+  const std::string profile = national().Path("g22.axis");
+  RunResult added = national().Truc(
+      national().Profile("operator"),
+      {"system", "add", "--agency", kGovOffice, "--name",
+       "Phần mềm QLVB Văn phòng Chính phủ", "--profile-out", profile, "--url",
+       absl::StrCat("https://127.0.0.1:", country_.axis_port()), "--ca",
+       national().Path("ca.crt")});
+  ASSERT_EQ(added.exit_code, 0) << added.out << added.err;
+  // A real sample of the national axis, from it to Hải Dương's Sở Y tế.
+  auto sample =
+      ReadFile(absl::StrCat(TRUC_EDXML_SAMPLES, "/edoc_new.edxml"), 1 << 30);
+  ASSERT_TRUE(sample.ok()) << sample.status();
+  const std::string file = national().Path("cong-van.edxml");
+  ASSERT_TRUE(
+      WriteFileDurably(
+          file, absl::StrReplaceAll(*sample, {{"<edXML:OrganId>002.00.20.H13<",
+                                               "<edXML:OrganId>000.00.00.G22<"},
+                                              {"<edXML:OrganId>28.22.H17<",
+                                               absl::StrCat("<edXML:OrganId>",
+                                                            kHdHealth, "<")}}))
+          .ok());
+  RunResult sent =
+      national().Truc(national().Profile("operator"),
+                      {"axis", "--axis-profile", profile, "send", file});
+  ASSERT_EQ(sent.exit_code, 0) << sent.out << sent.err;
+  ASSERT_TRUE(WaitFor([&] { return hd().Inbox(kHdHealth).size() == 1; },
+                      std::chrono::seconds(60)));
+  auto digest = Sha256OfFile(file);
+  ASSERT_TRUE(digest.ok());
+  RunResult evidence =
+      hd().Truc(hd().Profile("operator"),
+                {"status", hd().Inbox(kHdHealth)[0], "--evidence"});
+  EXPECT_EQ(evidence.exit_code, 0) << evidence.out << evidence.err;
+  EXPECT_THAT(evidence.out,
+              HasSubstr(absl::StrCat("the original edXML it came as is kept "
+                                     "by the hub: SHA-256 ",
+                                     HexEncode(*digest))));
+  // Carried by the national hub for the system, then by the bridge.
+  EXPECT_THAT(evidence.out, HasSubstr("bridge quoc-gia"));
 }
 
 }  // namespace

@@ -395,6 +395,10 @@ absl::StatusOr<std::vector<truc::v1::Delivery>> Ledger::Lease(
       for (auto& t : TraceOf(doc, options_.trace_organ_id)) {
         *d.add_trace() = std::move(t);
       }
+      if (bridge) {
+        d.set_original_edxml_sha256(doc.original_edxml_sha256());
+        d.set_original_edxml_size(doc.original_edxml_size());
+      }
     }
   }
   if (out.empty()) return out;

@@ -130,6 +130,8 @@ absl::StatusOr<truc::v1::DocumentStatus> Ledger::StatusOf(
   out.mutable_accepted_at()->set_unix_micros(doc.accepted_at_micros());
   out.set_edxml_document_id(doc.edxml_document_id());
   out.set_origin_checked_under(doc.origin_checked_under());
+  out.set_original_edxml_sha256(doc.original_edxml_sha256());
+  out.set_original_edxml_size(doc.original_edxml_size());
   absl::Status parse;
   std::vector<DeliveryRecord> deliveries;
   TRUC_RETURN_IF_ERROR(store_->ScanPrefix(

@@ -9,9 +9,21 @@
 namespace truc::hub {
 
 std::string SendSession::Describe(size_t index) const {
-  return absl::StrCat("attachment ", index, " (\"",
-                      header_.attachments(static_cast<int>(index)).name(),
+  return absl::StrCat("attachment ", index, " (\"", Expected(index).name(),
                       "\")");
+}
+
+size_t SendSession::Count() const {
+  return static_cast<size_t>(header_.attachments_size()) +
+         (original_.sha256().empty() ? 0 : 1);
+}
+
+const truc::v1::AttachmentDescriptor& SendSession::Expected(
+    size_t index) const {
+  if (index == static_cast<size_t>(header_.attachments_size())) {
+    return original_;
+  }
+  return header_.attachments(static_cast<int>(index));
 }
 
 absl::StatusOr<std::optional<truc::v1::SendResponse>> SendSession::OnMessage(
@@ -64,10 +76,12 @@ absl::StatusOr<std::optional<truc::v1::SendResponse>> SendSession::Begin(
     }
   } else if (!begin.envelope().carried_by_bridge().empty() ||
              !begin.envelope().carried_for_system().empty() ||
-             !begin.deliver_to().empty() || begin.trace_size() > 0) {
+             !begin.deliver_to().empty() || begin.trace_size() > 0 ||
+             !begin.original_edxml_sha256().empty()) {
     return absl::InvalidArgumentError(
         "an agency sends its own documents: carried_by_bridge, "
-        "carried_for_system, deliver_to and trace are not for it");
+        "carried_for_system, deliver_to, trace and original_edxml are not "
+        "for it");
   }
   constexpr int kMaxTrace = 32;
   if (begin.trace_size() > kMaxTrace) {
@@ -82,6 +96,15 @@ absl::StatusOr<std::optional<truc::v1::SendResponse>> SendSession::Begin(
     }
   }
   trace_.assign(begin.trace().begin(), begin.trace().end());
+  if (!begin.original_edxml_sha256().empty()) {
+    if (begin.original_edxml_sha256().size() != 32) {
+      return absl::InvalidArgumentError(
+          "original_edxml_sha256 must be a SHA-256 (32 bytes)");
+    }
+    original_.set_name("the original edXML");
+    original_.set_sha256(begin.original_edxml_sha256());
+    original_.set_size(begin.original_edxml_size());
+  }
   TRUC_ASSIGN_OR_RETURN(
       header_,
       ParseAndValidateHeader(begin.envelope().header(), sender, limits_));
@@ -148,7 +171,7 @@ absl::StatusOr<std::vector<std::string>> SendSession::DeliverTo(
 }
 
 absl::Status SendSession::CompleteCurrent() {
-  const auto& d = header_.attachments(static_cast<int>(index_));
+  const auto& d = Expected(index_);
   if (!upload_) {
     TRUC_ASSIGN_OR_RETURN(upload_, blobs_->StartUpload(d.sha256()));
   }
@@ -171,7 +194,7 @@ absl::Status SendSession::CompleteCurrent() {
 absl::Status SendSession::AddChunk(const truc::v1::AttachmentChunk& chunk) {
   if (!begun_)
     return absl::InvalidArgumentError("the first message must be `begin`");
-  const size_t count = static_cast<size_t>(header_.attachments_size());
+  const size_t count = Count();
   const size_t index = chunk.attachment_index();
   if (index >= count) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -183,7 +206,7 @@ absl::Status SendSession::AddChunk(const truc::v1::AttachmentChunk& chunk) {
                      index_, " began: send attachments in order"));
   }
   while (index_ < index) TRUC_RETURN_IF_ERROR(CompleteCurrent());
-  const auto& d = header_.attachments(static_cast<int>(index_));
+  const auto& d = Expected(index_);
   if (!upload_) {
     TRUC_ASSIGN_OR_RETURN(upload_, blobs_->StartUpload(d.sha256()));
   }
@@ -202,16 +225,17 @@ absl::Status SendSession::AddChunk(const truc::v1::AttachmentChunk& chunk) {
 absl::StatusOr<truc::v1::SendResponse> SendSession::Finish() {
   if (!begun_)
     return absl::InvalidArgumentError("the first message must be `begin`");
-  while (index_ < static_cast<size_t>(header_.attachments_size())) {
-    TRUC_RETURN_IF_ERROR(CompleteCurrent());
-  }
+  while (index_ < Count()) TRUC_RETURN_IF_ERROR(CompleteCurrent());
   // A recipient may have been suspended while the attachments came in.
   TRUC_RETURN_IF_ERROR(directory_->CheckRecipients(deliver_to_));
   // Every attachment checked out: only now do the files join the store.
   for (auto& upload : completed_) TRUC_RETURN_IF_ERROR(upload->Place());
   return ledger_->Accept(
       caller_, idempotency_key_, envelope_, header_,
-      CarriedOriginal{.checked_under = origin_checked_under_, .trace = trace_},
+      CarriedOriginal{.edxml_sha256 = original_.sha256(),
+                      .edxml_size = original_.size(),
+                      .checked_under = origin_checked_under_,
+                      .trace = trace_},
       caller_.role == Role::kBridge ? deliver_to_ : std::vector<std::string>{});
 }
 

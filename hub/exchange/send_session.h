@@ -78,6 +78,13 @@ class SendSession {
   std::string origin_checked_under_;
   // A bridge's: the axes the document crossed before this hub.
   std::vector<truc::v1::TraceHeader> trace_;
+  // A bridge's: the original edXML, expected after the last attachment
+  // (empty sha256: none).
+  truc::v1::AttachmentDescriptor original_;
+  // How many files follow the header (the attachments, then the
+  // original), and what file `index` must be.
+  size_t Count() const;
+  const truc::v1::AttachmentDescriptor& Expected(size_t index) const;
   truc::v1::Envelope envelope_;
   truc::v1::DocumentHeader header_;
   std::vector<std::string> deliver_to_;  // the recipients this hub keeps

@@ -514,7 +514,7 @@ TEST_F(SendSessionTest, ABridgedDocumentWithoutASendersSignatureAndItsTrace) {
   own.mutable_begin()->add_trace()->set_organ_id("000.00.00.A00");
   EXPECT_THAT(NewSession(kOffice)->OnMessage(own).status(),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       "deliver_to and trace are not for it"));
+                       "deliver_to, trace and original_edxml are not "));
 }
 
 }  // namespace

@@ -36,15 +36,25 @@ absl::StatusOr<OpenedRange> OpenRange(
   if (!header.ParseFromString(doc.envelope().header())) {
     return absl::DataLossError("stored header does not parse");
   }
-  if (request.attachment_index() >=
-      static_cast<uint32_t>(header.attachments_size())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("attachment_index ", request.attachment_index(),
-                     " but document ", request.document_id(), " has ",
-                     header.attachments_size(), " attachments"));
+  // A bridge may also take the original edXML file, after the last
+  // attachment (Delivery.original_edxml_sha256).
+  const uint32_t count = static_cast<uint32_t>(header.attachments_size());
+  const bool original = caller.role == Role::kBridge &&
+                        request.attachment_index() == count &&
+                        !doc.original_edxml_sha256().empty();
+  if (request.attachment_index() >= count && !original) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "attachment_index ", request.attachment_index(), " but document ",
+        request.document_id(), " has ", count, " attachments"));
   }
-  const auto& d =
-      header.attachments(static_cast<int>(request.attachment_index()));
+  truc::v1::AttachmentDescriptor d;
+  if (original) {
+    d.set_name("the original edXML");
+    d.set_sha256(doc.original_edxml_sha256());
+    d.set_size(doc.original_edxml_size());
+  } else {
+    d = header.attachments(static_cast<int>(request.attachment_index()));
+  }
   if (request.offset() > d.size()) {
     return absl::OutOfRangeError(absl::StrCat("offset ", request.offset(),
                                               " is past the attachment's ",
