@@ -224,7 +224,7 @@ absl::StatusOr<std::string> AxisEnd::BringIn(const Outgoing& doc,
 }
 
 absl::StatusOr<std::vector<truc::v1::BridgeStatus>> AxisEnd::StatusesToCarry(
-    size_t max) {
+    size_t max, absl::Duration /*wait: the API answers at once*/) {
   TRUC_ASSIGN_OR_RETURN(truc::v1::AxisReceivedEdocList list,
                         client_.GetReceivedEdocList(from_));
   std::vector<truc::v1::BridgeStatus> out;

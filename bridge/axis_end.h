@@ -76,7 +76,7 @@ class AxisEnd : public End {
   absl::StatusOr<std::string> BringIn(const Outgoing& doc,
                                       const AttachmentSource& source) override;
   absl::StatusOr<std::vector<truc::v1::BridgeStatus>> StatusesToCarry(
-      size_t max) override;
+      size_t max, absl::Duration wait) override;
   absl::Status StatusCarried(const truc::v1::BridgeStatus& status) override;
   absl::Status RecordStatus(const truc::v1::BridgeStatus& status) override;
   absl::Status RecordLocation(const truc::v1::BridgeStatus& status) override;

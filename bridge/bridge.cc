@@ -1,5 +1,6 @@
 #include "bridge/bridge.h"
 
+#include <algorithm>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -50,9 +51,15 @@ void Bridge::Run() {
       [this] { CarryDocuments(hub_.get(), upstream_.get(), "outward"); });
   std::thread inward(
       [this] { CarryDocuments(upstream_.get(), hub_.get(), "inward"); });
-  CarryStatuses();
+  std::thread statuses_in([this] {
+    CarryStatuses(upstream_.get(), hub_.get(), "statuses_inward",
+                  /*directory=*/true);
+  });
+  CarryStatuses(hub_.get(), upstream_.get(), "statuses_outward",
+                /*directory=*/false);
   outward.join();
   inward.join();
+  statuses_in.join();
   log_.Event("stopped");
 }
 
@@ -76,34 +83,38 @@ void Bridge::CarryDocuments(End* from, End* to, const char* loop) {
   }
 }
 
-void Bridge::CarryStatuses() {
+void Bridge::CarryStatuses(End* from, End* to, const char* loop,
+                           bool directory) {
   CallCancellationScope scope(&stop_);
-  Crossing up(hub_.get(), upstream_.get(), &log_);
-  Crossing down(upstream_.get(), hub_.get(), &log_);
+  Crossing crossing(from, to, &log_);
   Backoff backoff(settings_.retry_initial, settings_.retry_max);
   absl::Time next_directory = absl::InfinitePast();
+  const bool waits = from->WaitsForStatuses();
   while (!stop_.stopped()) {
-    absl::Status directory = absl::OkStatus();
-    if (absl::Now() >= next_directory) {
-      directory = down.CarryDirectory(name_upstream_).status();
-      if (directory.ok())
-        next_directory = absl::Now() + settings_.directory_sync;
+    absl::Status mirrored = absl::OkStatus();
+    absl::Duration wait = absl::Seconds(settings_.poll_wait_seconds);
+    if (directory) {
+      if (absl::Now() >= next_directory) {
+        mirrored = crossing.CarryDirectory(name_upstream_).status();
+        if (mirrored.ok())
+          next_directory = absl::Now() + settings_.directory_sync;
+      }
+      // Back in time for the next mirroring.
+      wait = std::clamp(next_directory - absl::Now(), absl::Seconds(1), wait);
     }
-    absl::StatusOr<size_t> a = up.CarryStatuses(kStatusesPerPass);
-    absl::StatusOr<size_t> b = down.CarryStatuses(kStatusesPerPass);
+    absl::StatusOr<size_t> n = crossing.CarryStatuses(
+        kStatusesPerPass, waits ? wait : absl::ZeroDuration());
     if (stop_.stopped()) break;
-    if (a.ok() && b.ok() && directory.ok()) {
+    if (n.ok() && mirrored.ok()) {
       backoff.Reset();
-      // A full pass may have left more behind: go on at once.
-      if (*a < kStatusesPerPass && *b < kStatusesPerPass)
-        stop_.WaitFor(settings_.status_scan);
+      // A full pass may have left more behind: go on at once. An end that
+      // cannot wait for statuses is looked at again after status_scan.
+      if (!waits && *n < kStatusesPerPass) stop_.WaitFor(settings_.status_scan);
       continue;
     }
     const absl::Duration delay = backoff.Next();
-    const absl::Status error = !a.ok()   ? a.status()
-                               : !b.ok() ? b.status()
-                                         : directory;
-    log_.Event("retry", {{"loop", "statuses"},
+    const absl::Status error = !n.ok() ? n.status() : mirrored;
+    log_.Event("retry", {{"loop", loop},
                          {"in", absl::FormatDuration(delay)},
                          {"error", std::string(error.message())}});
     stop_.WaitFor(delay);

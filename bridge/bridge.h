@@ -45,7 +45,10 @@ class Bridge {
       : settings_(settings), hub_(std::move(hub)), log_("truc-bridge") {}
 
   void CarryDocuments(End* from, End* to, const char* loop);
-  void CarryStatuses();
+  // Carries the statuses waiting at `from` to `to`, long-polling `from`
+  // where it can (else looking every status_scan); with `directory`, also
+  // mirrors the upstream's directory at `to` every directory_sync.
+  void CarryStatuses(End* from, End* to, const char* loop, bool directory);
 
   BridgeSettings settings_;
   std::unique_ptr<End> hub_;

@@ -92,9 +92,10 @@ absl::Status Crossing::AnswerRefusal(const Outgoing& doc,
   return absl::OkStatus();
 }
 
-absl::StatusOr<size_t> Crossing::CarryStatuses(size_t max) {
+absl::StatusOr<size_t> Crossing::CarryStatuses(size_t max,
+                                               absl::Duration wait) {
   TRUC_ASSIGN_OR_RETURN(std::vector<truc::v1::BridgeStatus> statuses,
-                        from_->StatusesToCarry(max));
+                        from_->StatusesToCarry(max, wait));
   size_t carried = 0;
   for (const truc::v1::BridgeStatus& s : statuses) {
     // Status 0: where the document waits, not a status.

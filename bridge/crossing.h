@@ -67,10 +67,12 @@ class Crossing {
   // lease at `from` ends).
   absl::StatusOr<size_t> CarryDocuments(absl::Duration wait, size_t max);
 
-  // Carries up to `max` statuses waiting at `from` to `to`. Returns how
-  // many were carried or dropped as refused for good, or the first
-  // failure that may pass.
-  absl::StatusOr<size_t> CarryStatuses(size_t max);
+  // Carries up to `max` statuses waiting at `from` to `to` (waiting up to
+  // `wait` for one, where `from` WaitsForStatuses). Returns how many were
+  // carried or dropped as refused for good, or the first failure that may
+  // pass.
+  absl::StatusOr<size_t> CarryStatuses(
+      size_t max, absl::Duration wait = absl::ZeroDuration());
 
   // Mirrors at `to` the directory of `from` (above), skipping the
   // agencies `from` reaches through `own_bridge` (this bridge's name

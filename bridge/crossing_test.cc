@@ -87,7 +87,7 @@ class MemoryEnd : public End {
     return it->second;
   }
   absl::StatusOr<std::vector<truc::v1::BridgeStatus>> StatusesToCarry(
-      size_t max) override {
+      size_t max, absl::Duration) override {
     TRUC_RETURN_IF_ERROR(Fails("StatusesToCarry"));
     std::vector<truc::v1::BridgeStatus> out;
     for (const auto& s : to_carry_) {

@@ -94,8 +94,13 @@ class End {
 
   // The statuses waiting here to be carried back toward the senders of
   // documents the bridge brought in here, oldest first, at most `max`.
+  // An end that WaitsForStatuses waits up to `wait` for one when there is
+  // none; another answers at once.
   virtual absl::StatusOr<std::vector<truc::v1::BridgeStatus>> StatusesToCarry(
-      size_t max) = 0;
+      size_t max, absl::Duration wait) = 0;
+  // Whether StatusesToCarry waits for a status (a long poll), so that the
+  // bridge need not look again and again.
+  virtual bool WaitsForStatuses() const { return false; }
   // `status` (from StatusesToCarry) was carried: it is not listed again.
   virtual absl::Status StatusCarried(const truc::v1::BridgeStatus& status) = 0;
   // Records here a status that came from the other end, about the

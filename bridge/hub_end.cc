@@ -219,11 +219,14 @@ absl::StatusOr<std::string> HubEnd::BringIn(const Outgoing& doc,
 }
 
 absl::StatusOr<std::vector<truc::v1::BridgeStatus>> HubEnd::StatusesToCarry(
-    size_t max) {
+    size_t max, absl::Duration wait) {
   truc::v1::BridgeStatusesRequest req;
   req.set_max(static_cast<uint32_t>(max));
+  const int64_t seconds = absl::ToInt64Seconds(wait);
+  req.set_wait_seconds(static_cast<uint32_t>(seconds));
   truc::v1::BridgeStatusesResponse resp;
-  TRUC_RETURN_IF_ERROR(Unary(&truc::v1::Bridge::Stub::Statuses, req, &resp));
+  TRUC_RETURN_IF_ERROR(Unary(&truc::v1::Bridge::Stub::Statuses, req, &resp,
+                             std::chrono::seconds(30 + seconds)));
   return std::vector<truc::v1::BridgeStatus>(resp.statuses().begin(),
                                              resp.statuses().end());
 }

@@ -282,6 +282,10 @@ void Directory::Version(truc::internal::AgencyRecord* r, WriteBatch* b) {
 std::vector<truc::internal::AgencyRecord> Directory::ChangesAfter(
     uint64_t version, size_t max, bool* more) const {
   absl::ReaderMutexLock lock(&mu_);
+  if (version >= version_) {  // nothing changed since: the usual answer
+    if (more != nullptr) *more = false;
+    return {};
+  }
   std::vector<const truc::internal::AgencyRecord*> changed;
   for (const auto& [code, r] : agencies_) {
     if (r.version() > version) changed.push_back(&r);

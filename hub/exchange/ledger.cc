@@ -318,6 +318,7 @@ absl::StatusOr<truc::v1::SendResponse> Ledger::Accept(
       const std::string bridge = directory_->BridgeOf(r);
       offers_->Queued(bridge.empty() ? r : absl::StrCat("@", bridge));
     }
+    AnnounceNotices(sender, now + options_.location_settle_micros);
     Publish({.kind = Change::Kind::kAccepted,
              .document_id = id,
              .sender = sender,
@@ -470,7 +471,10 @@ absl::StatusOr<truc::v1::AcknowledgeResponse> Ledger::Acknowledge(
     }
   }
   offers_->Settled(owner, document_id);
-  if (arrived) Publish(std::move(*arrived));
+  if (arrived) {
+    AnnounceNotices(arrived->sender, 0);
+    Publish(std::move(*arrived));
+  }
   return response;
 }
 
@@ -530,6 +534,9 @@ absl::StatusOr<truc::v1::ForwardResponse> Ledger::Forward(
     response.mutable_forwarded_at()->set_unix_micros(now);
   }
   offers_->Settled(owner, document_id);
+  if (!now_forwarded.empty()) {
+    AnnounceNotices(doc.sender(), clock_() + options_.location_settle_micros);
+  }
   for (const auto& r : now_forwarded) {
     Publish({.kind = Change::Kind::kForwarded,
              .document_id = document_id,
@@ -566,15 +573,19 @@ absl::Status Ledger::RecordLocation(const Identity& bridge,
   WriteBatch b;
   b.Put(keys::Delivery(document_id, recipient), d.SerializeAsString());
   AddLocationNotice(doc, recipient, here, &b);
-  return audit_
-      ->Commit(b, {Event("location", bridge, document_id,
-                         absl::StrCat("recipient=", recipient,
-                                      " hub=", here.hub(), " waits_for=",
-                                      truc::v1::RemoteLocation::WaitsFor_Name(
-                                          here.waits_for()),
-                                      here.bridge().empty() ? "" : " bridge=",
-                                      here.bridge(), " hops=", here.hops()))})
-      .status();
+  TRUC_RETURN_IF_ERROR(
+      audit_
+          ->Commit(b,
+                   {Event("location", bridge, document_id,
+                          absl::StrCat("recipient=", recipient,
+                                       " hub=", here.hub(), " waits_for=",
+                                       truc::v1::RemoteLocation::WaitsFor_Name(
+                                           here.waits_for()),
+                                       here.bridge().empty() ? "" : " bridge=",
+                                       here.bridge(), " hops=", here.hops()))})
+          .status());
+  AnnounceNotices(doc.sender(), clock_() + options_.location_settle_micros);
+  return absl::OkStatus();
 }
 
 truc::v1::RemoteLocation Ledger::HereFor(const std::string& recipient,
@@ -737,8 +748,16 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
     changed.urgency = doc.urgency();
   }
   if (ended_delivery) offers_->Settled(owner, document_id);
+  if (!changed.sender.empty()) AnnounceNotices(changed.sender, 0);
   Publish(std::move(changed));
   return response;
+}
+
+void Ledger::AnnounceNotices(const std::string& sender, int64_t listable_at) {
+  const std::string bridge = directory_->BridgeOf(sender);
+  if (!bridge.empty()) {
+    offers_->NoticesWritten(absl::StrCat("@", bridge), listable_at);
+  }
 }
 
 void Ledger::AddStatusNotice(const std::string& sender, const DeliveryRecord& d,
@@ -760,6 +779,10 @@ void Ledger::AddStatusNotice(const std::string& sender, const DeliveryRecord& d,
   b->Put(keys::StatusNotice(owner, d.document_id(), d.recipient(),
                             static_cast<uint8_t>(e.status())),
          n.SerializeAsString());
+  // Where it waited for the recipient no longer matters (AddLocationNotice).
+  if (!bridge.empty()) {
+    b->Delete(keys::StatusNotice(owner, d.document_id(), d.recipient(), 0));
+  }
 }
 
 absl::StatusOr<std::string> Ledger::FindByEdxmlId(const std::string& edxml_id) {
@@ -819,6 +842,7 @@ absl::StatusOr<std::vector<truc::internal::StatusNoticeRecord>>
 Ledger::ListStatusNotices(const std::string& sender, size_t max) {
   std::vector<truc::internal::StatusNoticeRecord> out;
   absl::Status parse_error;
+  const int64_t settled = clock_() - options_.location_settle_micros;
   TRUC_RETURN_IF_ERROR(
       store_->ScanPrefix(keys::StatusNoticePrefix(sender), [&](auto k, auto v) {
         truc::internal::StatusNoticeRecord n;
@@ -826,6 +850,10 @@ Ledger::ListStatusNotices(const std::string& sender, size_t max) {
           parse_error =
               absl::DataLossError(absl::StrCat("corrupt status notice ", k));
           return false;
+        }
+        if (n.status() == truc::v1::EDXML_STATUS_UNSPECIFIED &&
+            n.at_micros() > settled) {
+          return true;  // where it waits, not told yet
         }
         out.push_back(std::move(n));
         return true;

@@ -28,7 +28,10 @@
 //   RecordLocation  delivery (where it waits beyond); "location"
 // A document a bridge brought in also gets, in Accept and Forward, a
 // notice (o/@<bridge>/.../0) of where it waits for each recipient here,
-// for that bridge to carry back toward the sender.
+// for that bridge to carry back toward the sender. It is listed only once
+// it has waited LedgerOptions.location_settle_micros, and the recipient's
+// first status deletes it in its own batch: where a document waits is
+// told only when it waits.
 // A recipient beyond the hub (its directory entry names a bridge) is
 // queued for that bridge, not for an agent; its arrival and statuses are
 // brought back by the bridge (Acknowledge, ReportStatus with
@@ -110,6 +113,9 @@ struct LedgerOptions {
   // This hub's OrganId as an axis (HubConfig.axis_organ_id): the trace
   // entry it adds to what it hands on (TraceOf). Empty: none.
   std::string trace_organ_id;
+  // How long a document waits for a recipient before a bridge is told
+  // where (ListStatusNotices): an arrival within it makes the notice moot.
+  int64_t location_settle_micros = 2'000'000;
 };
 
 class Ledger {
@@ -172,7 +178,9 @@ class Ledger {
     wants_notices_ = std::move(fn);
   }
   // A sender beyond this hub has its notices under its bridge,
-  // "@<bridge>", for the bridge to carry back (Operations::BridgeStatuses).
+  // "@<bridge>", for the bridge to carry back (Operations::BridgeStatuses);
+  // a notice of where a document waits is listed once it is
+  // location_settle_micros old.
   absl::StatusOr<std::vector<truc::internal::StatusNoticeRecord>>
   ListStatusNotices(const std::string& sender, size_t max);
   // NOT_FOUND if there is no such notice; the store's error.
@@ -244,6 +252,12 @@ class Ledger {
   // Whether `agency` is a recipient of the document.
   absl::StatusOr<bool> IsRecipient(const std::string& document_id,
                                    const std::string& agency);
+
+  // One recipient's row of StatusOf (without evidence): read from its own
+  // delivery record, whatever the number of recipients. NOT_FOUND for no
+  // such document; PERMISSION_DENIED if it was not sent to `recipient`.
+  absl::StatusOr<truc::v1::RecipientStatus> RecipientStatusOf(
+      const std::string& document_id, const std::string& recipient);
 
   // Per-recipient status, names and liveness from the directory. With
   // `evidence`, also the envelope, the acceptance receipt and every
@@ -363,6 +377,10 @@ class Ledger {
                        WriteBatch* b) const;
 
  private:
+  // After a commit that wrote notices for the bridge of `sender`, if it is
+  // beyond this hub: that bridge's status polls wake (Offers), now or at
+  // `listable_at` (micros; 0: now) for a notice of where a document waits.
+  void AnnounceNotices(const std::string& sender, int64_t listable_at);
   absl::Mutex& StripeFor(absl::string_view key);
   std::string NewDocumentId();
   // The delivery of `doc` to `recipient`: PERMISSION_DENIED if it was not

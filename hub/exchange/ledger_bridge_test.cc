@@ -10,6 +10,8 @@ namespace {
 
 using namespace ::truc::hub::testing;  // NOLINT
 using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
 using ::truc::testing::StatusIs;
 
 constexpr char kGovOffice[] = "000.00.00.G22";  // Văn phòng Chính phủ
@@ -306,6 +308,7 @@ TEST_P(LedgerBridgeTest, WhereItWaitsGoesBackHopByHopUntilItArrives) {
   ASSERT_TRUE(sent.ok()) << sent.status();
   const std::string id = sent->document_id();
   auto where = [&](const std::string& code) {
+    now_ += LedgerOptions().location_settle_micros;  // told once it waited
     auto notices = ledger_->ListStatusNotices("@qg", 100);
     EXPECT_TRUE(notices.ok());
     for (const auto& n : *notices) {
@@ -351,9 +354,42 @@ TEST_P(LedgerBridgeTest, WhereItWaitsGoesBackHopByHopUntilItArrives) {
   *ack.mutable_receipt() =
       Carried("xa", id, kOtherTier, truc::v1::EDXML_STATUS_ARRIVED);
   ASSERT_TRUE(ledger_->Acknowledge(Bridge("xa"), ack, kOtherTier).ok());
+  EXPECT_FALSE(where(kOtherTier).has_location());  // its notice is gone too
   TRUC_ASSERT_OK(ledger_->RecordLocation(Bridge("xa"), id, kOtherTier,
                                          AtAgent("Trục tỉnh Hải Dương")));
   EXPECT_FALSE(Row(id, kOtherTier).has_location());
+  EXPECT_FALSE(where(kOtherTier).has_location());
+}
+
+// Where a document waits is told only when it waits: not before it has
+// waited location_settle_micros, and not once the recipient has it.
+TEST_P(LedgerBridgeTest, WhereItWaitsIsToldOnlyWhenItWaits) {
+  auto h = MakeHeader(kGovOffice, {kHealth, kFinance});
+  auto sent = ledger_->Accept(Bridge("qg"), "20261207-0c2d",
+                              SignedEnvelope(h, keys_.signer(kOffice)), h, {},
+                              {kHealth, kFinance});
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  const std::string id = sent->document_id();
+  auto listed = [&] {
+    std::vector<std::pair<std::string, int>> out;
+    auto notices = ledger_->ListStatusNotices("@qg", 100);
+    EXPECT_TRUE(notices.ok()) << notices.status();
+    if (!notices.ok()) return out;
+    for (const auto& n : *notices)
+      out.emplace_back(n.recipient(), static_cast<int>(n.status()));
+    return out;
+  };
+  EXPECT_THAT(listed(), IsEmpty());
+  // Sở Y tế's agent takes it at once: its arrival, and nothing of where
+  // it waited; the bridge's status polls are woken for it.
+  const uint64_t generation = offers_->NoticeGeneration("@qg");
+  ASSERT_TRUE(Ack(kHealth, id).ok());
+  EXPECT_GT(offers_->NoticeGeneration("@qg"), generation);
+  EXPECT_THAT(listed(), ElementsAre(std::pair(std::string(kHealth), 1)));
+  now_ += LedgerOptions().location_settle_micros;
+  EXPECT_THAT(listed(),
+              UnorderedElementsAre(std::pair(std::string(kHealth), 1),
+                                   std::pair(std::string(kFinance), 0)));
 }
 
 TEST_P(LedgerBridgeTest, ADocumentSentHereShowsWhereItWaitsBeyond) {

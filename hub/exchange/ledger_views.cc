@@ -63,6 +63,13 @@ absl::StatusOr<DeliveryRecord> Ledger::GetDelivery(
   return ParseRecord<DeliveryRecord>(*bytes, key);
 }
 
+absl::StatusOr<truc::v1::RecipientStatus> Ledger::RecipientStatusOf(
+    const std::string& document_id, const std::string& recipient) {
+  TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(document_id));
+  TRUC_ASSIGN_OR_RETURN(DeliveryRecord d, GetDelivery(doc, recipient));
+  return ToRecipientStatus(d);
+}
+
 absl::StatusOr<bool> Ledger::IsRecipient(const std::string& document_id,
                                          const std::string& agency) {
   TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(document_id));

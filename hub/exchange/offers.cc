@@ -69,6 +69,32 @@ uint64_t Offers::Park(const std::string& agency, int64_t deadline_micros,
   return waiters_.Park(agency, deadline_micros, std::move(fn), seen_generation);
 }
 
+namespace {
+// Status polls park under their own key: never an agency's code nor a
+// bridge's queue ("@<bridge>").
+std::string NoticesKey(const std::string& owner) { return "notices " + owner; }
+}  // namespace
+
+void Offers::NoticesWritten(const std::string& owner,
+                            int64_t listable_at_micros) {
+  if (listable_at_micros == 0) {
+    waiters_.Notify(NoticesKey(owner));
+  } else {
+    waiters_.NotifyAt(NoticesKey(owner), listable_at_micros);
+  }
+}
+
+uint64_t Offers::NoticeGeneration(const std::string& owner) const {
+  return waiters_.Generation(NoticesKey(owner));
+}
+
+uint64_t Offers::ParkForNotices(const std::string& owner,
+                                int64_t deadline_micros, WakeFn fn,
+                                uint64_t seen_generation) {
+  return waiters_.Park(NoticesKey(owner), deadline_micros, std::move(fn),
+                       seen_generation);
+}
+
 bool Offers::Cancel(uint64_t token) { return waiters_.Cancel(token); }
 
 void Offers::Shutdown() { waiters_.Shutdown(); }

@@ -9,6 +9,11 @@
 //                 something is queued for it, one of its leases ends, or
 //                 its deadline (PollWaiters): the time of every re-offer is
 //                 decided here;
+//   parked status long polls
+//                 a bridge's Statuses that found no notice to carry waits
+//                 until the ledger writes one for it (NoticesWritten, now
+//                 or at the time a notice becomes listable) or its
+//                 deadline;
 //   waking        a wake runs on the hub's work pool (`post`), never on a
 //                 gRPC callback thread nor under a lock.
 // The ledger records what it leases in the agency's table (Hold) and tells
@@ -93,6 +98,16 @@ class Offers {
   // the token (0 once shutting down: the caller answers at once).
   uint64_t Park(const std::string& agency, int64_t deadline_micros, WakeFn fn,
                 uint64_t seen_generation);
+  // Notices for `owner` ("@<bridge>", Ledger::ListStatusNotices) were
+  // written: its parked status polls wake now, or at `listable_at_micros`
+  // when the notice is listed only from then.
+  void NoticesWritten(const std::string& owner, int64_t listable_at_micros = 0);
+  uint64_t NoticeGeneration(const std::string& owner) const;
+  // Parks a status poll of `owner` until `deadline_micros` or a notice
+  // written since `seen_generation`. As Park for the token.
+  uint64_t ParkForNotices(const std::string& owner, int64_t deadline_micros,
+                          WakeFn fn, uint64_t seen_generation);
+
   // True if the poll was parked: the caller finishes its call.
   bool Cancel(uint64_t token);
   // Wakes every parked poll as past its deadline, and parks no more.

@@ -132,6 +132,41 @@ TEST(OffersTest, AReofferEndsTheLeaseAndWakes) {
   EXPECT_EQ(offers.Find("000.21.30.H99", "D1")->attempts, 2u);
 }
 
+// A bridge's status poll wakes when notices are written for it, now or
+// when one becomes listable; not for the agency or bridge queue of the
+// same name, nor for another bridge's notices.
+TEST(OffersTest, AStatusPollWakesWhenNoticesAreWrittenForItsBridge) {
+  Offers offers;
+  std::promise<bool> woken;
+  const uint64_t token = offers.ParkForNotices(
+      "@qg", NowMicros() + 30'000'000,
+      [&](bool passed) {
+        woken.set_value(passed);
+        return true;
+      },
+      offers.NoticeGeneration("@qg"));
+  ASSERT_NE(token, 0u);
+  offers.Queued("@qg");  // a document for the bridge, not a notice
+  offers.NoticesWritten("@xa");
+  EXPECT_EQ(offers.parked(), 1u);
+  offers.NoticesWritten("@qg", NowMicros() + 200'000);
+  EXPECT_FALSE(woken.get_future().get()) << "not at the deadline";
+  EXPECT_EQ(offers.parked(), 0u);
+
+  // Written between the look and the park: it wakes at once.
+  const uint64_t seen = offers.NoticeGeneration("@qg");
+  offers.NoticesWritten("@qg");
+  std::promise<bool> at_once;
+  offers.ParkForNotices(
+      "@qg", NowMicros() + 30'000'000,
+      [&](bool passed) {
+        at_once.set_value(passed);
+        return true;
+      },
+      seen);
+  EXPECT_FALSE(at_once.get_future().get());
+}
+
 // Shutting down answers every parked poll as past its deadline, once.
 TEST(OffersTest, ShutdownAnswersEveryParkedPoll) {
   ThreadPoster poster;

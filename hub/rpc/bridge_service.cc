@@ -70,9 +70,9 @@ grpc::ServerUnaryReactor* BridgeService::Statuses(
     grpc::CallbackServerContext* ctx,
     const truc::v1::BridgeStatusesRequest* request,
     truc::v1::BridgeStatusesResponse* response) {
-  return AsBridge(ctx, [this, request, response](const Actor& a) {
-    return Assign(deps_.operations->BridgeStatuses(a, *request), response);
-  });
+  auto caller = CallerBridge(*ctx);
+  if (!caller.ok()) return FinishNow(ctx, caller.status());
+  return NewStatusesReactor(ctx, deps_, *caller, *request, response);
 }
 
 grpc::ServerUnaryReactor* BridgeService::ClearStatus(

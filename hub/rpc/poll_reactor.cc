@@ -6,47 +6,26 @@
 #include "absl/strings/str_cat.h"
 #include "common/event_log.h"
 #include "common/grpc_status.h"
+#include "common/status_macros.h"
 #include "common/time_util.h"
 #include "hub/rpc/call_util.h"
 
 namespace truc::hub {
 namespace {
 
-// A long poll: answers at once if something is queued, else parks.
-class PollReactor : public grpc::ServerUnaryReactor, public TrackedCall {
+// A long poll: answers at once if there is something to answer with, else
+// parks in Offers until woken (then looks again) or its wait runs out.
+// Subclasses say where it parks and what it looks for.
+class LongPollReactor : public grpc::ServerUnaryReactor, public TrackedCall {
  public:
   // Refs: Start's run on the pool, and gRPC's OnDone.
-  PollReactor(grpc::CallbackServerContext* ctx, const ExchangeDeps& core,
-              Identity agency, const truc::v1::PollRequest& request,
-              truc::v1::PollResponse* response)
+  LongPollReactor(grpc::CallbackServerContext* ctx, const ExchangeDeps& core,
+                  Identity caller, uint32_t wait_seconds)
       : TrackedCall(2),
         ctx_(ctx),
         core_(core),
-        agency_(std::move(agency)),
-        owner_(agency_.role == Role::kBridge ? absl::StrCat("@", agency_.name)
-                                             : agency_.name),
-        response_(response),
-        max_(request.max_deliveries()),
-        wait_(std::min(request.wait_seconds(), core.max_poll_wait_seconds)) {
-    auto token = core_.calls->Add(agency_, this, /*capped=*/false);
-    if (!token.ok()) {
-      Finish(ToGrpcStatus(token.status()));
-      Unref();  // Start will not run
-      return;
-    }
-    call_token_ = *token;
-    // As in SendReactor: a revocation just before Add found no call.
-    if (absl::Status again = core_.certificates->Admit(agency_); !again.ok()) {
-      Finish(ToGrpcStatus(again));
-      Unref();  // Start will not run
-      return;
-    }
-    // Recording the poll writes to the store: on the work pool.
-    core_.pool->Run([this] {
-      Start();
-      Unref();
-    });
-  }
+        caller_(std::move(caller)),
+        wait_(std::min(wait_seconds, core.max_poll_wait_seconds)) {}
 
   void OnCancel() override {
     uint64_t token = token_.load();
@@ -66,19 +45,54 @@ class PollReactor : public grpc::ServerUnaryReactor, public TrackedCall {
     if (token != 0 && core_.offers->Cancel(token)) Finish(ToGrpcStatus(status));
   }
 
+ protected:
+  // Registers the call and starts it on the work pool (looking may read
+  // the store). Called once by the subclass's constructor.
+  void Begin() {
+    auto token = core_.calls->Add(caller_, this, /*capped=*/false);
+    if (!token.ok()) {
+      Finish(ToGrpcStatus(token.status()));
+      Unref();  // Start will not run
+      return;
+    }
+    call_token_ = *token;
+    // As in SendReactor: a revocation just before Add found no call.
+    if (absl::Status again = core_.certificates->Admit(caller_); !again.ok()) {
+      Finish(ToGrpcStatus(again));
+      Unref();  // Start will not run
+      return;
+    }
+    core_.pool->Run([this] {
+      Start();
+      Unref();
+    });
+  }
+
+  // Before the first look (on the pool).
+  virtual void BeforeLooking() {}
+  // How many times what this poll waits for was announced (Offers).
+  virtual uint64_t Generation() = 0;
+  // Parks in Offers (its Park or ParkForNotices).
+  virtual uint64_t Park(int64_t deadline, Offers::WakeFn fn,
+                        uint64_t generation) = 0;
+  // Looks, filling the response with what it found. True if it found
+  // something; an error finishes the call with it.
+  virtual absl::StatusOr<bool> Look() = 0;
+
+  grpc::CallbackServerContext* ctx_;
+  ExchangeDeps core_;
+  Identity caller_;
+
  private:
   void Start() {
-    // A bridge's queue is "@<bridge>" (hub/exchange/ledger.h); only an
-    // agency's poll counts against its silence.
-    if (agency_.role == Role::kAgency)
-      core_.directory->RecordPoll(agency_.name);
-    // Read before looking for work: a send that commits between the look
-    // and the park bumps it, and the park then wakes at once.
-    const uint64_t generation = core_.offers->Generation(owner_);
+    BeforeLooking();
+    // Read before looking: a change that commits between the look and the
+    // park bumps it, and the park then wakes at once.
+    const uint64_t generation = Generation();
     if (TryFinish(wait_ == 0)) return;
     const int64_t deadline = NowMicros() + int64_t{wait_} * 1'000'000;
-    const uint64_t token = core_.offers->Park(
-        owner_, deadline, [this](bool passed) { return TryFinish(passed); },
+    const uint64_t token = Park(
+        deadline, [this](bool passed) { return TryFinish(passed); },
         generation);
     if (token == 0) {  // the hub is shutting down
       TryFinish(true);
@@ -96,8 +110,8 @@ class PollReactor : public grpc::ServerUnaryReactor, public TrackedCall {
       Finish(ToGrpcStatus(*end));
   }
 
-  // Leases what is queued; finishes if there is something, the deadline
-  // passed, the call was cancelled or ended, or the lease failed.
+  // Looks; finishes if it found something, the deadline passed, the call
+  // was cancelled or ended, or the look failed.
   bool TryFinish(bool deadline_passed) {
     if (ctx_->IsCancelled()) {
       Finish(grpc::Status::CANCELLED);
@@ -107,31 +121,95 @@ class PollReactor : public grpc::ServerUnaryReactor, public TrackedCall {
       Finish(ToGrpcStatus(*end));
       return true;
     }
-    auto leased = core_.ledger->Lease(agency_, max_);
-    if (!leased.ok()) {
-      Finish(ToGrpcStatus(leased.status()));
+    absl::StatusOr<bool> found = Look();
+    if (!found.ok()) {
+      Finish(ToGrpcStatus(found.status()));
       return true;
     }
-    if (leased->empty() && !deadline_passed) return false;
-    for (auto& d : *leased) *response_->add_deliveries() = std::move(d);
-    if (!leased->empty()) {
-      LogEvent("leased", {{"agency", agency_.name},
-                          {"documents", absl::StrCat(leased->size())}});
-    }
+    if (!*found && !deadline_passed) return false;
     Finish(grpc::Status::OK);
     return true;
   }
 
-  grpc::CallbackServerContext* ctx_;
-  ExchangeDeps core_;
-  Identity agency_;
-  std::string owner_;  // whose queue: the agency, or "@<bridge>"
-  truc::v1::PollResponse* response_;
-  uint32_t max_;
   uint32_t wait_;
   uint64_t call_token_ = 0;
   std::atomic<uint64_t> token_{0};
   EndRequest end_;
+};
+
+// Exchange.Poll and Bridge.Poll: leases what is queued for the caller.
+class PollReactor : public LongPollReactor {
+ public:
+  PollReactor(grpc::CallbackServerContext* ctx, const ExchangeDeps& core,
+              Identity agency, const truc::v1::PollRequest& request,
+              truc::v1::PollResponse* response)
+      : LongPollReactor(ctx, core, std::move(agency), request.wait_seconds()),
+        owner_(caller_.role == Role::kBridge ? absl::StrCat("@", caller_.name)
+                                             : caller_.name),
+        response_(response),
+        max_(request.max_deliveries()) {
+    Begin();
+  }
+
+ private:
+  // A bridge's queue is "@<bridge>" (hub/exchange/ledger.h); only an
+  // agency's poll counts against its silence.
+  void BeforeLooking() override {
+    if (caller_.role == Role::kAgency)
+      core_.directory->RecordPoll(caller_.name);
+  }
+  uint64_t Generation() override { return core_.offers->Generation(owner_); }
+  uint64_t Park(int64_t deadline, Offers::WakeFn fn,
+                uint64_t generation) override {
+    return core_.offers->Park(owner_, deadline, std::move(fn), generation);
+  }
+  absl::StatusOr<bool> Look() override {
+    TRUC_ASSIGN_OR_RETURN(auto leased, core_.ledger->Lease(caller_, max_));
+    if (leased.empty()) return false;
+    for (auto& d : leased) *response_->add_deliveries() = std::move(d);
+    LogEvent("leased", {{"agency", caller_.name},
+                        {"documents", absl::StrCat(leased.size())}});
+    return true;
+  }
+
+  std::string owner_;  // whose queue: the agency, or "@<bridge>"
+  truc::v1::PollResponse* response_;
+  uint32_t max_;
+};
+
+// Bridge.Statuses: the notices waiting for the bridge to carry back.
+class StatusesReactor : public LongPollReactor {
+ public:
+  StatusesReactor(grpc::CallbackServerContext* ctx, const ExchangeDeps& core,
+                  Identity bridge,
+                  const truc::v1::BridgeStatusesRequest& request,
+                  truc::v1::BridgeStatusesResponse* response)
+      : LongPollReactor(ctx, core, std::move(bridge), request.wait_seconds()),
+        owner_(absl::StrCat("@", caller_.name)),
+        request_(request),
+        response_(response) {
+    Begin();
+  }
+
+ private:
+  uint64_t Generation() override {
+    return core_.offers->NoticeGeneration(owner_);
+  }
+  uint64_t Park(int64_t deadline, Offers::WakeFn fn,
+                uint64_t generation) override {
+    return core_.offers->ParkForNotices(owner_, deadline, std::move(fn),
+                                        generation);
+  }
+  absl::StatusOr<bool> Look() override {
+    TRUC_ASSIGN_OR_RETURN(*response_,
+                          core_.operations->BridgeStatuses(
+                              Actor::ForCertificate(caller_), request_));
+    return response_->statuses_size() > 0;
+  }
+
+  std::string owner_;  // "@<bridge>"
+  truc::v1::BridgeStatusesRequest request_;
+  truc::v1::BridgeStatusesResponse* response_;
 };
 
 }  // namespace
@@ -142,6 +220,13 @@ grpc::ServerUnaryReactor* NewPollReactor(grpc::CallbackServerContext* ctx,
                                          const truc::v1::PollRequest& request,
                                          truc::v1::PollResponse* response) {
   return new PollReactor(ctx, deps, std::move(agency), request, response);
+}
+
+grpc::ServerUnaryReactor* NewStatusesReactor(
+    grpc::CallbackServerContext* ctx, const ExchangeDeps& deps, Identity bridge,
+    const truc::v1::BridgeStatusesRequest& request,
+    truc::v1::BridgeStatusesResponse* response) {
+  return new StatusesReactor(ctx, deps, std::move(bridge), request, response);
 }
 
 }  // namespace truc::hub
