@@ -220,6 +220,10 @@ DOC=$("$TRUC" send --to "$(IFS=,; echo "${RECIPIENTS[*]}")" \
 echo "   document id (at Lạng Sơn's hub): $DOC"
 three_received() { "$TRUC" status "$DOC" | grep -q "^3 of 4 received"; }
 wait_for 60 three_received || true
+# Where it waits for the commune, as Hải Dương's hub tells it once it has
+# waited there a moment, two hops away.
+told_where() { "$TRUC" status "$DOC" | grep "^000.21.30.H26" | grep -q "waits at"; }
+wait_for 30 told_where || true
 
 echo
 echo "== The office's table of final recipients, across both provinces and the national tier"

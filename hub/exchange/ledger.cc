@@ -584,7 +584,7 @@ absl::Status Ledger::RecordLocation(const Identity& bridge,
                                        here.bridge().empty() ? "" : " bridge=",
                                        here.bridge(), " hops=", here.hops()))})
           .status());
-  AnnounceNotices(doc.sender(), clock_() + options_.location_settle_micros);
+  AnnounceNotices(doc.sender(), 0);  // passed on: it has waited already
   return absl::OkStatus();
 }
 
@@ -851,9 +851,11 @@ Ledger::ListStatusNotices(const std::string& sender, size_t max) {
               absl::DataLossError(absl::StrCat("corrupt status notice ", k));
           return false;
         }
+        // Where it waits here, not told yet; one passed on from beyond
+        // (hops > 0) has waited already.
         if (n.status() == truc::v1::EDXML_STATUS_UNSPECIFIED &&
-            n.at_micros() > settled) {
-          return true;  // where it waits, not told yet
+            n.location().hops() == 0 && n.at_micros() > settled) {
+          return true;
         }
         out.push_back(std::move(n));
         return true;

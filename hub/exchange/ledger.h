@@ -29,9 +29,10 @@
 // A document a bridge brought in also gets, in Accept and Forward, a
 // notice (o/@<bridge>/.../0) of where it waits for each recipient here,
 // for that bridge to carry back toward the sender. It is listed only once
-// it has waited LedgerOptions.location_settle_micros, and the recipient's
-// first status deletes it in its own batch: where a document waits is
-// told only when it waits.
+// it has waited LedgerOptions.location_settle_micros (one passed on from
+// beyond, by RecordLocation, at once: it waited there), and the
+// recipient's first status deletes it in its own batch: where a document
+// waits is told only when it waits.
 // A recipient beyond the hub (its directory entry names a bridge) is
 // queued for that bridge, not for an agent; its arrival and statuses are
 // brought back by the bridge (Acknowledge, ReportStatus with

@@ -1,6 +1,8 @@
 // Recipients beyond the hub: queued for the bridge that reaches them,
 // taken by it (forwarded: still not received), and their statuses brought
 // back by it, on both stores.
+#include <algorithm>
+
 #include "common/evidence.h"
 #include "hub/exchange/ledger.h"
 #include "hub/testing/hub_fixture.h"
@@ -333,6 +335,12 @@ TEST_P(LedgerBridgeTest, WhereItWaitsGoesBackHopByHopUntilItArrives) {
   const auto row = Row(id, kOtherTier);
   EXPECT_EQ(row.location().hub(), "Trục tỉnh Hải Dương");
   EXPECT_EQ(row.location().hops(), 1u);
+  // Passed on toward the sender at once: it waited there already.
+  auto passed_on = ledger_->ListStatusNotices("@qg", 100);
+  ASSERT_TRUE(passed_on.ok());
+  EXPECT_TRUE(std::any_of(passed_on->begin(), passed_on->end(), [&](auto& n) {
+    return n.recipient() == kOtherTier && n.location().hops() == 1;
+  }));
   EXPECT_TRUE(row.silent());  // its agent never polled there
   EXPECT_EQ(where(kOtherTier).location().hub(), "Trục tỉnh Hải Dương");
   EXPECT_EQ(where(kOtherTier).location().hops(), 1u);
