@@ -87,9 +87,8 @@ absl::StatusOr<std::vector<Outgoing>> HubEnd::Take(absl::Duration wait,
   req.set_wait_seconds(static_cast<uint32_t>(absl::ToInt64Seconds(wait)));
   req.set_max_deliveries(static_cast<uint32_t>(max));
   truc::v1::PollResponse resp;
-  TRUC_RETURN_IF_ERROR(Unary(
-      &truc::v1::Bridge::Stub::Poll, req, &resp,
-      std::chrono::seconds(req.wait_seconds()) + std::chrono::seconds(30)));
+  TRUC_RETURN_IF_ERROR(Unary(&truc::v1::Bridge::Stub::Poll, req, &resp,
+                             LongPollTimeout(req.wait_seconds())));
   std::vector<Outgoing> out;
   for (auto& d : *resp.mutable_deliveries()) {
     Outgoing o;
@@ -222,11 +221,10 @@ absl::StatusOr<std::vector<truc::v1::BridgeStatus>> HubEnd::StatusesToCarry(
     size_t max, absl::Duration wait) {
   truc::v1::BridgeStatusesRequest req;
   req.set_max(static_cast<uint32_t>(max));
-  const int64_t seconds = absl::ToInt64Seconds(wait);
-  req.set_wait_seconds(static_cast<uint32_t>(seconds));
+  req.set_wait_seconds(static_cast<uint32_t>(absl::ToInt64Seconds(wait)));
   truc::v1::BridgeStatusesResponse resp;
   TRUC_RETURN_IF_ERROR(Unary(&truc::v1::Bridge::Stub::Statuses, req, &resp,
-                             std::chrono::seconds(30 + seconds)));
+                             LongPollTimeout(req.wait_seconds())));
   return std::vector<truc::v1::BridgeStatus>(resp.statuses().begin(),
                                              resp.statuses().end());
 }

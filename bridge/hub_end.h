@@ -67,13 +67,18 @@ class HubEnd : public End {
 
   // The hub's answer as a status naming this end: "hub ...: <message>".
   absl::Status Named(const grpc::Status& status) const;
+  // A call's deadline, and a long poll's: its wait and a call's deadline.
+  static constexpr std::chrono::seconds kCallTimeout{30};
+  static std::chrono::seconds LongPollTimeout(uint32_t wait_seconds) {
+    return std::chrono::seconds(wait_seconds) + kCallTimeout;
+  }
   // One unary call of the Bridge service, cancelled by the thread's
   // StopSignal, with `timeout`; the hub's error named.
   template <typename Req, typename Resp>
   absl::Status Unary(grpc::Status (truc::v1::Bridge::Stub::*method)(
                          grpc::ClientContext*, const Req&, Resp*),
                      const Req& req, Resp* resp,
-                     std::chrono::seconds timeout = std::chrono::seconds(30));
+                     std::chrono::seconds timeout = kCallTimeout);
 
   std::unique_ptr<truc::v1::Bridge::Stub> stub_;
   std::unique_ptr<Signer> signer_;

@@ -77,6 +77,7 @@
 #include "hub/store/store.h"
 #include "truc/internal/records.pb.h"
 #include "truc/v1/bridge.pb.h"
+#include "truc/v1/envelope.pb.h"
 #include "truc/v1/exchange.pb.h"
 #include "truc/v1/operator.pb.h"
 
@@ -93,6 +94,17 @@ struct CarriedOriginal {
   std::string checked_under;
   std::vector<truc::v1::TraceHeader> trace;
 };
+
+// The original edXML file as the file a bridge downloads and sends on
+// after a document's attachments (Delivery.original_edxml_sha256).
+inline truc::v1::AttachmentDescriptor OriginalEdxmlFile(
+    const std::string& sha256, uint64_t size) {
+  truc::v1::AttachmentDescriptor d;
+  d.set_name("the original edXML");
+  d.set_sha256(sha256);
+  d.set_size(size);
+  return d;
+}
 
 // The axes `doc` crossed, in order (edXML TraceHeaderList): those before
 // this hub, then this hub's own, `own_organ_id` at the document's

@@ -61,6 +61,25 @@ class LedgerBridgeTest : public HubFixture,
     return {};
   }
 
+  // The Government Office's document, brought in by bridge "qg" under
+  // `key` (its id there) for `to`; its id here.
+  std::string BroughtIn(const std::string& key,
+                        const std::vector<std::string>& to) {
+    auto h = MakeHeader(kGovOffice, to);
+    auto sent = ledger_->Accept(
+        Bridge("qg"), key, SignedEnvelope(h, keys_.signer(kOffice)), h, {}, to);
+    EXPECT_TRUE(sent.ok()) << sent.status();
+    return sent.ok() ? sent->document_id() : "";
+  }
+
+  // The notices bridge "qg" is given to carry back now.
+  std::vector<truc::internal::StatusNoticeRecord> QgNotices() {
+    auto notices = ledger_->ListStatusNotices("@qg", 100);
+    EXPECT_TRUE(notices.ok()) << notices.status();
+    return notices.ok() ? *notices
+                        : std::vector<truc::internal::StatusNoticeRecord>{};
+  }
+
   // Bridge `name`'s statement, as carrier, of `code`'s `status`.
   truc::v1::Receipt Carried(const std::string& name, const std::string& id,
                             const std::string& code,
@@ -303,17 +322,11 @@ truc::v1::RemoteLocation AtAgent(const std::string& hub) {
 // waits for each goes back to "qg" as notices; what "xa" reports from
 // further on is kept and passed back too, one hop more.
 TEST_P(LedgerBridgeTest, WhereItWaitsGoesBackHopByHopUntilItArrives) {
-  auto h = MakeHeader(kGovOffice, {kHealth, kOtherTier});
-  auto sent = ledger_->Accept(Bridge("qg"), "20261207-0a1b",
-                              SignedEnvelope(h, keys_.signer(kOffice)), h, {},
-                              {kHealth, kOtherTier});
-  ASSERT_TRUE(sent.ok()) << sent.status();
-  const std::string id = sent->document_id();
+  const std::string id = BroughtIn("20261207-0a1b", {kHealth, kOtherTier});
+  ASSERT_FALSE(id.empty());
   auto where = [&](const std::string& code) {
     now_ += LedgerOptions().location_settle_micros;  // told once it waited
-    auto notices = ledger_->ListStatusNotices("@qg", 100);
-    EXPECT_TRUE(notices.ok());
-    for (const auto& n : *notices) {
+    for (const auto& n : QgNotices()) {
       if (n.recipient() == code && n.status() == 0) return n;
     }
     return truc::internal::StatusNoticeRecord();
@@ -336,9 +349,8 @@ TEST_P(LedgerBridgeTest, WhereItWaitsGoesBackHopByHopUntilItArrives) {
   EXPECT_EQ(row.location().hub(), "Trục tỉnh Hải Dương");
   EXPECT_EQ(row.location().hops(), 1u);
   // Passed on toward the sender at once: it waited there already.
-  auto passed_on = ledger_->ListStatusNotices("@qg", 100);
-  ASSERT_TRUE(passed_on.ok());
-  EXPECT_TRUE(std::any_of(passed_on->begin(), passed_on->end(), [&](auto& n) {
+  const auto passed_on = QgNotices();
+  EXPECT_TRUE(std::any_of(passed_on.begin(), passed_on.end(), [&](auto& n) {
     return n.recipient() == kOtherTier && n.location().hops() == 1;
   }));
   EXPECT_TRUE(row.silent());  // its agent never polled there
@@ -372,18 +384,11 @@ TEST_P(LedgerBridgeTest, WhereItWaitsGoesBackHopByHopUntilItArrives) {
 // Where a document waits is told only when it waits: not before it has
 // waited location_settle_micros, and not once the recipient has it.
 TEST_P(LedgerBridgeTest, WhereItWaitsIsToldOnlyWhenItWaits) {
-  auto h = MakeHeader(kGovOffice, {kHealth, kFinance});
-  auto sent = ledger_->Accept(Bridge("qg"), "20261207-0c2d",
-                              SignedEnvelope(h, keys_.signer(kOffice)), h, {},
-                              {kHealth, kFinance});
-  ASSERT_TRUE(sent.ok()) << sent.status();
-  const std::string id = sent->document_id();
+  const std::string id = BroughtIn("20261207-0c2d", {kHealth, kFinance});
+  ASSERT_FALSE(id.empty());
   auto listed = [&] {
     std::vector<std::pair<std::string, int>> out;
-    auto notices = ledger_->ListStatusNotices("@qg", 100);
-    EXPECT_TRUE(notices.ok()) << notices.status();
-    if (!notices.ok()) return out;
-    for (const auto& n : *notices)
+    for (const auto& n : QgNotices())
       out.emplace_back(n.recipient(), static_cast<int>(n.status()));
     return out;
   };

@@ -101,9 +101,8 @@ absl::StatusOr<std::optional<truc::v1::SendResponse>> SendSession::Begin(
       return absl::InvalidArgumentError(
           "original_edxml_sha256 must be a SHA-256 (32 bytes)");
     }
-    original_.set_name("the original edXML");
-    original_.set_sha256(begin.original_edxml_sha256());
-    original_.set_size(begin.original_edxml_size());
+    original_ = OriginalEdxmlFile(begin.original_edxml_sha256(),
+                                  begin.original_edxml_size());
   }
   TRUC_ASSIGN_OR_RETURN(
       header_,

@@ -10,6 +10,7 @@
 #include "common/file_util.h"
 #include "common/grpc_status.h"
 #include "common/status_macros.h"
+#include "hub/exchange/ledger.h"
 #include "hub/rpc/call_util.h"
 
 namespace truc::hub {
@@ -47,14 +48,11 @@ absl::StatusOr<OpenedRange> OpenRange(
         "attachment_index ", request.attachment_index(), " but document ",
         request.document_id(), " has ", count, " attachments"));
   }
-  truc::v1::AttachmentDescriptor d;
-  if (original) {
-    d.set_name("the original edXML");
-    d.set_sha256(doc.original_edxml_sha256());
-    d.set_size(doc.original_edxml_size());
-  } else {
-    d = header.attachments(static_cast<int>(request.attachment_index()));
-  }
+  const truc::v1::AttachmentDescriptor d =
+      original
+          ? OriginalEdxmlFile(doc.original_edxml_sha256(),
+                              doc.original_edxml_size())
+          : header.attachments(static_cast<int>(request.attachment_index()));
   if (request.offset() > d.size()) {
     return absl::OutOfRangeError(absl::StrCat("offset ", request.offset(),
                                               " is past the attachment's ",
