@@ -16,7 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "common/grpc_status.h"
-#include "hub/rpc/work_pool.h"
+#include "common/work_pool.h"
 
 namespace truc::hub {
 

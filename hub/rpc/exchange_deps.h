@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "common/work_pool.h"
 #include "hub/exchange/blob_store.h"
 #include "hub/exchange/cert_registry.h"
 #include "hub/exchange/directory.h"
@@ -16,7 +17,6 @@
 #include "hub/rpc/authenticator.h"
 #include "hub/rpc/call_tracker.h"
 #include "hub/rpc/send_admission.h"
-#include "hub/rpc/work_pool.h"
 
 namespace truc::hub {
 

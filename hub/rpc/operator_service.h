@@ -10,9 +10,9 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
+#include "common/work_pool.h"
 #include "hub/operations/operations.h"
 #include "hub/rpc/authenticator.h"
-#include "hub/rpc/work_pool.h"
 #include "truc/v1/operator.grpc.pb.h"
 
 namespace truc::hub {

@@ -42,7 +42,7 @@
 #include "hub/rpc/exchange_service.h"
 #include "hub/rpc/operator_service.h"
 #include "hub/rpc/send_admission.h"
-#include "hub/rpc/work_pool.h"
+#include "common/work_pool.h"
 #include "hub/server/metrics.h"
 #include "hub/store/rocksdb_store.h"
 

@@ -29,6 +29,10 @@ namespace grpc {
 class Server;
 }
 
+namespace truc {
+class WorkPool;
+}  // namespace truc
+
 namespace truc::hub {
 
 class AccountStore;
@@ -62,7 +66,6 @@ class Operations;
 class OperatorService;
 class Offers;
 class SendAdmission;
-class WorkPool;
 
 class HubServer {
  public:

@@ -1,6 +1,7 @@
 // WorkPool: a fixed set of threads that run the hub's blocking work (store
 // writes that wait for the synced WAL, store reads, certificate parsing)
-// off gRPC's callback threads. gRPC 1.51 runs every callback reaction on
+// off gRPC's callback threads, and the web doors' handlers off their event
+// loops (hub/http/http_server.h). gRPC 1.51 runs every callback reaction on
 // max(2, cores / 2) threads; a reaction that waits for an fsync holds one
 // of them, so on a small machine two waiting commits would stall every
 // other call and leave no concurrent writers for RocksDB's group commit.
@@ -9,8 +10,8 @@
 // Thread-safety: all methods are thread-safe. Work runs in the order it
 // was queued when the pool has one thread; with more, items start in
 // order and run concurrently.
-#ifndef TRUC_HUB_RPC_WORK_POOL_H_
-#define TRUC_HUB_RPC_WORK_POOL_H_
+#ifndef TRUC_COMMON_WORK_POOL_H_
+#define TRUC_COMMON_WORK_POOL_H_
 
 #include <deque>
 #include <thread>
@@ -20,12 +21,12 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/synchronization/mutex.h"
 
-namespace truc::hub {
+namespace truc {
 
 class WorkPool {
  public:
-  // Starts `threads` (>= 1) threads, named "truc-work".
-  explicit WorkPool(int threads);
+  // Starts `threads` (>= 1) threads, named `name` (at most 15 bytes).
+  explicit WorkPool(int threads, const char* name = "truc-work");
   // Shutdown().
   ~WorkPool();
 
@@ -59,6 +60,6 @@ class WorkPool {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace truc::hub
+}  // namespace truc
 
-#endif  // TRUC_HUB_RPC_WORK_POOL_H_
+#endif  // TRUC_COMMON_WORK_POOL_H_

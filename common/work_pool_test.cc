@@ -1,4 +1,4 @@
-#include "hub/rpc/work_pool.h"
+#include "common/work_pool.h"
 
 #include <pthread.h>
 
@@ -12,7 +12,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 
-namespace truc::hub {
+namespace truc {
 namespace {
 
 std::string ThreadName() {
@@ -113,4 +113,4 @@ TEST(WorkPoolTest, ShutdownRunsWhatIsQueuedThenRunsInline) {
 }
 
 }  // namespace
-}  // namespace truc::hub
+}  // namespace truc

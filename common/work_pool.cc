@@ -1,4 +1,4 @@
-#include "hub/rpc/work_pool.h"
+#include "common/work_pool.h"
 
 #include <pthread.h>
 
@@ -6,13 +6,13 @@
 #include <cstdlib>
 #include <utility>
 
-namespace truc::hub {
+namespace truc {
 
-WorkPool::WorkPool(int threads) {
+WorkPool::WorkPool(int threads, const char* name) {
   threads_.reserve(static_cast<size_t>(threads < 1 ? 1 : threads));
   for (int i = 0; i < (threads < 1 ? 1 : threads); ++i) {
-    threads_.emplace_back([this] {
-      pthread_setname_np(pthread_self(), "truc-work");
+    threads_.emplace_back([this, name] {
+      pthread_setname_np(pthread_self(), name);
       Loop();
     });
   }
@@ -81,4 +81,4 @@ void WorkPool::Loop() {
   }
 }
 
-}  // namespace truc::hub
+}  // namespace truc
