@@ -13,7 +13,7 @@ PACKAGES=(
   libabsl-dev librocksdb-dev libssl-dev libcli11-dev
   libgtest-dev libgmock-dev googletest
   librabbitmq-dev
-  libcpp-httplib-dev libargon2-dev libcurl4-openssl-dev
+  libboost-dev libcpp-httplib-dev libargon2-dev libcurl4-openssl-dev
   libxml2-dev libxmlsec1-dev
   clang libclang-rt-14-dev
   python3 python3-prometheus-client

@@ -1,194 +1,165 @@
 #include "hub/axis/server.h"
 
-#include <httplib.h>
-
+#include <algorithm>
 #include <optional>
+#include <utility>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/axis/signing.h"
-#include "common/event_log.h"
 #include "common/file_util.h"
 #include "common/secret.h"
 #include "common/sha256.h"
 #include "common/status_macros.h"
-#include "hub/http/http_listen.h"
+#include "hub/http/multipart.h"
 
 namespace truc::hub {
 namespace {
 
-constexpr int kThreads = 16;
+// The fields beside the file, and a body that is not multipart, are small.
+constexpr size_t kMaxSmall = 1 << 20;
 
-HttpRequest ToRequest(const httplib::Request& req) {
-  HttpRequest r;
-  r.method = req.method;
-  r.path = req.path;
-  for (const auto& [name, value] : req.params) r.query[name] = value;
-  for (const auto& [name, value] : req.headers) {
-    r.headers[absl::AsciiStrToLower(name)] = value;
+// A request's body as it arrives: sendEdoc's file_doc to a file in the
+// scratch folder, other multipart fields (unused by the API) counted and
+// dropped, and a body that is not multipart kept in memory for the API to
+// refuse by name.
+class AxisBody : public HttpBodySink {
+ public:
+  AxisBody(std::string scratch_dir, const HttpRequest& request)
+      : scratch_dir_(std::move(scratch_dir)) {
+    auto it = request.headers.find("content-type");
+    const std::string type = it == request.headers.end() ? "" : it->second;
+    if (absl::StartsWithIgnoreCase(type, "multipart/")) {
+      auto boundary = MultipartBoundary(type);
+      if (!boundary.ok()) {
+        error_ = boundary.status();
+        return;
+      }
+      reader_.emplace(
+          *boundary, [this](const MultipartPart& p) { return Part(p); },
+          [this](absl::string_view data) { return Data(data); });
+    }
   }
-  r.remote = absl::StrCat(req.remote_addr, ":", req.remote_port);
-  return r;
-}
 
-void Reply(const HttpResponse& answer, httplib::Response& res) {
-  res.status = answer.status;
-  for (const auto& [name, value] : answer.headers) res.set_header(name, value);
-  res.set_header("Cache-Control", "no-store");
-  if (!answer.stream) {
-    res.set_content(answer.body, answer.content_type);
-    return;
+  absl::Status Write(const char* data, size_t n) override {
+    TRUC_RETURN_IF_ERROR(error_);
+    if (reader_) return reader_->Feed(absl::string_view(data, n));
+    if (small_ + n > kMaxSmall) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("a body that is not multipart/form-data is over ",
+                       kMaxSmall, " bytes"));
+    }
+    small_ += n;
+    body_.append(data, n);
+    return absl::OkStatus();
   }
-  auto stream = answer.stream;
-  res.set_chunked_content_provider(
-      answer.content_type, [stream](size_t, httplib::DataSink& sink) {
-        absl::Status s = stream(
-            [&](const char* data, size_t n) { return sink.write(data, n); });
-        if (!s.ok()) {
-          LogEvent("axis_stream_failed", {{"error", std::string(s.message())}});
-          return false;
-        }
-        sink.done();
-        return true;
-      });
-}
+
+  absl::Status Finish(HttpRequest& request) override {
+    TRUC_RETURN_IF_ERROR(error_);
+    if (!reader_) {
+      request.body = std::move(body_);
+      return absl::OkStatus();
+    }
+    TRUC_RETURN_IF_ERROR(reader_->Finish());
+    if (file_) {
+      TRUC_RETURN_IF_ERROR(file_->Commit());
+      request.body_file = file_->path();
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::Status Part(const MultipartPart& part) {
+    in_file_ = part.name == axis::kFileField;
+    if (!in_file_) return absl::OkStatus();
+    if (file_) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("two ", axis::kFileField, " fields in one request"));
+    }
+    TRUC_ASSIGN_OR_RETURN(auto token, RandomBytes(8));
+    TRUC_ASSIGN_OR_RETURN(
+        auto writer,
+        DurableFileWriter::Create(
+            JoinPath(scratch_dir_, absl::StrCat("in-", HexEncode(token))),
+            0600));
+    file_.emplace(std::move(writer));
+    return absl::OkStatus();
+  }
+
+  absl::Status Data(absl::string_view data) {
+    if (in_file_) return file_->Append(data);
+    small_ += data.size();
+    if (small_ > kMaxSmall) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the multipart fields beside ", axis::kFileField,
+                       " are over ", kMaxSmall, " bytes"));
+    }
+    return absl::OkStatus();
+  }
+
+  const std::string scratch_dir_;
+  absl::Status error_;
+  std::optional<MultipartReader> reader_;
+  std::optional<DurableFileWriter> file_;
+  bool in_file_ = false;
+  size_t small_ = 0;
+  std::string body_;
+};
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<AxisServer>> AxisServer::Start(
-    const truc::v1::AxisApiConfig& config, const CurrentPair* current,
-    const std::string& client_ca_file, const std::string& scratch_dir,
-    AxisApi* api) {
+    const truc::v1::AxisApiConfig& config, const HttpLimits& limits,
+    const CurrentPair* current, const std::string& client_ca_file,
+    const std::string& scratch_dir, AxisApi* api) {
   std::unique_ptr<AxisServer> self(new AxisServer());
   self->api_ = api;
   self->scratch_dir_ = scratch_dir;
   self->max_body_bytes_ = uint64_t{config.max_body_mb()} << 20;
   TRUC_RETURN_IF_ERROR(MakeDirectories(scratch_dir));
-  TRUC_ASSIGN_OR_RETURN(
-      self->server_,
-      NewHttpsServer(current,
-                     config.require_client_certificate() ? client_ca_file : "",
-                     "axis_api",
-                     HttpsLimits{.threads = kThreads,
-                                 .max_body_bytes = self->max_body_bytes_,
-                                 .io_timeout_seconds = 60}));
-  self->Routes();
-  TRUC_ASSIGN_OR_RETURN(self->port_,
-                        ListenHttp(*self->server_, config.listen_address(),
-                                   "axis_api.listen_address", "axis_api",
-                                   config.port_file(), &self->thread_));
+
+  HttpServerOptions o;
+  o.what = "axis_api";
+  o.address = config.listen_address();
+  o.address_field = "axis_api.listen_address";
+  o.port_file = config.port_file();
+  o.tls = current;
+  o.client_ca_file = config.require_client_certificate() ? client_ca_file : "";
+  o.limits = limits;
+  o.max_sink_body_bytes = self->max_body_bytes_;
+  o.body_sink = [scratch_dir](const HttpRequest& request)
+      -> absl::StatusOr<std::unique_ptr<HttpBodySink>> {
+    return std::make_unique<AxisBody>(scratch_dir, request);
+  };
+  AxisServer* raw = self.get();
+  o.error = [raw](const absl::Status& why, int status) {
+    HttpResponse answer =
+        AxisApi::Error(status == 413 ? raw->TooLarge() : why, status);
+    answer.headers.emplace_back("Cache-Control", "no-store");
+    return answer;
+  };
+  TRUC_ASSIGN_OR_RETURN(self->server_,
+                        HttpServer::Start(std::move(o), [raw](HttpRequest& r) {
+                          return raw->Route(r);
+                        }));
   return self;
 }
 
-void AxisServer::Routes() {
-  httplib::SSLServer& s = *server_;
-  s.set_error_handler(
-      [this](const httplib::Request& req, httplib::Response& res) {
-        if (!res.body.empty()) return;
-        const absl::Status why =
-            res.status == 413 ? TooLarge()
-            : res.status == 404
-                ? absl::NotFoundError(absl::StrCat("no operation ", req.path))
-                : absl::InvalidArgumentError(absl::StrCat(
-                      "the request was refused (HTTP ", res.status, ")"));
-        HttpResponse answer = AxisApi::Error(why, res.status);
-        res.set_content(answer.body, answer.content_type);
-      });
-  s.set_exception_handler([](const httplib::Request& req,
-                             httplib::Response& res, std::exception_ptr) {
-    LogEvent("axis_error", {{"path", req.path}, {"reason", "exception"}});
-    Reply(AxisApi::Error(absl::InternalError("exception")), res);
-  });
-  s.Post(R"(/[A-Za-z]+)", [this](const httplib::Request& req,
-                                 httplib::Response& res,
-                                 const httplib::ContentReader& read) {
-    HttpRequest request = ToRequest(req);
-    // A declared length over the limit is refused by cpp-httplib, which
-    // reads the body away (so that the client, still sending, reads the
-    // answer) and sets 413; a chunked body is counted here as it comes.
-    uint64_t received = 0;
-    // The file goes to disk as it arrives; other fields are small.
-    std::optional<DurableFileWriter> file;
-    std::string field;
-    std::string small;
-    absl::Status local;
-    bool ok = true;
-    if (req.is_multipart_form_data()) {
-      ok = read(
-          [&](const httplib::MultipartFormData& part) {
-            field = part.name;
-            if (field != axis::kFileField) return true;
-            if (file) {
-              local = absl::InvalidArgumentError(absl::StrCat(
-                  "two ", axis::kFileField, " fields in one request"));
-              return false;
-            }
-            auto token = RandomBytes(8);
-            if (!token.ok()) {
-              local = token.status();
-              return false;
-            }
-            auto w = DurableFileWriter::Create(
-                JoinPath(scratch_dir_, absl::StrCat("in-", HexEncode(*token))),
-                0600);
-            if (!w.ok()) {
-              local = w.status();
-              return false;
-            }
-            file.emplace(*std::move(w));
-            return true;
-          },
-          [&](const char* data, size_t n) {
-            received += n;
-            if (received > max_body_bytes_) {
-              local = TooLarge();
-              return false;
-            }
-            if (field != axis::kFileField) {
-              if (small.size() + n > (1 << 20)) return false;
-              small.append(data, n);
-              return true;
-            }
-            local = file->Append(absl::string_view(data, n));
-            return local.ok();
-          });
-    } else {
-      ok = read([&](const char* data, size_t n) {
-        if (request.body.size() + n > (1 << 20)) return false;
-        request.body.append(data, n);
-        return true;
-      });
-    }
-    if (!ok && local.ok() && res.status == 413) local = TooLarge();
-    if (absl::IsResourceExhausted(local)) {
-      if (file) file->Abandon();
-      Reply(AxisApi::Error(local, 413), res);
-      return;
-    }
-    if (!ok || !local.ok()) {
-      if (file) file->Abandon();
-      Reply(AxisApi::Error(local.ok() ? absl::InvalidArgumentError(
-                                            "the request's body could not be "
-                                            "read (malformed multipart, or a "
-                                            "field over 1 MiB)")
-                                      : local),
-            res);
-      return;
-    }
-    std::string body_file;
-    if (file) {
-      absl::Status committed = file->Commit();
-      if (!committed.ok()) {
-        Reply(AxisApi::Error(committed), res);
-        return;
-      }
-      body_file = file->path();
-      request.body_file = body_file;
-    }
-    Reply(api_->Handle(request), res);
-    if (!body_file.empty()) (void)RemoveAll(body_file);
-  });
+HttpResponse AxisServer::Route(HttpRequest& request) {
+  const bool operation =
+      request.method == "POST" && request.path.size() > 1 &&
+      std::all_of(request.path.begin() + 1, request.path.end(),
+                  [](char c) { return absl::ascii_isalpha(c); });
+  HttpResponse answer =
+      operation ? api_->Handle(request)
+                : AxisApi::Error(
+                      absl::NotFoundError(absl::StrCat(
+                          "no operation ", request.method, " ", request.path)),
+                      404);
+  answer.headers.emplace_back("Cache-Control", "no-store");
+  if (!request.body_file.empty()) (void)RemoveAll(request.body_file);
+  return answer;
 }
 
 absl::Status AxisServer::TooLarge() const {
@@ -198,8 +169,7 @@ absl::Status AxisServer::TooLarge() const {
 }
 
 void AxisServer::Stop() {
-  if (server_) server_->stop();
-  if (thread_.joinable()) thread_.join();
+  if (server_) server_->Stop();
 }
 
 AxisServer::~AxisServer() { Stop(); }

@@ -1,59 +1,37 @@
 #include "hub/console/server.h"
 
-#include <httplib.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
+#include <pthread.h>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/event_log.h"
-#include "common/file_util.h"
 #include "common/status_macros.h"
-#include "common/text_proto.h"
 #include "hub/console/assets.h"
 #include "hub/exchange/trust.h"
-#include "hub/http/http_listen.h"
-#include "hub/http/https_server.h"
-#include "truc/v1/console.pb.h"
 
 namespace truc::hub {
 namespace {
 
 // Bodies past this are refused by the server before they are read;
 // ConsoleApi answers those between its own limit and this one.
-constexpr size_t kMaxReadBytes = 1 << 20;
-constexpr int kThreadsBesideStreams = 16;
-// A comment line every this many seconds keeps proxies from closing a
-// quiet stream, and finds browsers that went away.
-constexpr int kHeartbeatSeconds = 15;
+constexpr uint64_t kMaxReadBytes = 1 << 20;
+// A comment line after this long without an event keeps proxies from
+// closing a quiet stream, and finds browsers that went away.
+constexpr absl::Duration kHeartbeat = absl::Seconds(15);
 
-void SecurityHeaders(httplib::Response& res) {
-  res.set_header("Content-Security-Policy",
-                 "default-src 'self'; img-src 'self' data:; "
-                 "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
-  res.set_header("Strict-Transport-Security", "max-age=31536000");
-  res.set_header("X-Content-Type-Options", "nosniff");
-  res.set_header("Referrer-Policy", "no-referrer");
-  res.set_header("X-Frame-Options", "DENY");
+std::vector<std::pair<std::string, std::string>> SecurityHeaders() {
+  return {{"Content-Security-Policy",
+           "default-src 'self'; img-src 'self' data:; "
+           "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"},
+          {"Strict-Transport-Security", "max-age=31536000"},
+          {"X-Content-Type-Options", "nosniff"},
+          {"Referrer-Policy", "no-referrer"},
+          {"X-Frame-Options", "DENY"}};
 }
 
-HttpRequest ToRequest(const httplib::Request& req) {
-  HttpRequest r;
-  r.method = req.method;
-  r.path = req.path;
-  for (const auto& [name, value] : req.params) r.query[name] = value;
-  for (const auto& [name, value] : req.headers)
-    r.headers[absl::AsciiStrToLower(name)] = value;
-  r.body = req.body;
-  r.remote = absl::StrCat(req.remote_addr, ":", req.remote_port);
-  return r;
-}
-
-void Reply(const HttpResponse& answer, httplib::Response& res) {
-  res.status = answer.status;
-  for (const auto& [name, value] : answer.headers) res.set_header(name, value);
-  res.set_header("Cache-Control", "no-store");
-  res.set_content(answer.body, answer.content_type);
+HttpResponse NoStore(HttpResponse answer) {
+  answer.headers.emplace_back("Cache-Control", "no-store");
+  return answer;
 }
 
 std::string ChangeEvent(const Change& c) {
@@ -66,137 +44,175 @@ std::string ChangeEvent(const Change& c) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(
-    const truc::v1::ConsoleConfig& config, const HubSigningKey* key,
-    ConsoleApi* api, SessionTable* sessions, ChangeFeed* feed) {
+    const truc::v1::ConsoleConfig& config, const HttpLimits& limits,
+    const HubSigningKey* key, ConsoleApi* api, SessionTable* sessions,
+    ChangeFeed* feed) {
   std::unique_ptr<ConsoleServer> self(new ConsoleServer());
   self->api_ = api;
   self->sessions_ = sessions;
-  self->feed_ = feed;
-  self->max_streams_ = config.max_event_streams();
+  self->max_boards_ = config.max_event_streams();
   if (key == nullptr || key->Current() == nullptr) {
     return absl::InvalidArgumentError("console: no certificate to serve");
   }
   self->current_ = [key] { return key->Current(); };
-  TRUC_ASSIGN_OR_RETURN(
-      self->server_,
-      NewHttpsServer(
-          &self->current_, "", "console",
-          HttpsLimits{.threads = self->max_streams_ + kThreadsBesideStreams,
-                      .max_body_bytes = kMaxReadBytes,
-                      .io_timeout_seconds = 10}));
-  self->Routes();
+  self->changes_ = feed->Subscribe(4096);
 
-  TRUC_ASSIGN_OR_RETURN(self->port_,
-                        ListenHttp(*self->server_, config.listen_address(),
-                                   "console.listen_address", "console",
-                                   config.port_file(), &self->thread_));
+  HttpServerOptions o;
+  o.what = "console";
+  o.address = config.listen_address();
+  o.address_field = "console.listen_address";
+  o.port_file = config.port_file();
+  o.tls = &self->current_;
+  o.limits = limits;
+  o.max_body_bytes = kMaxReadBytes;
+  o.headers = SecurityHeaders();
+  o.error = [](const absl::Status& why, int status) {
+    HttpResponse answer = NoStore(ConsoleApi::Error(why));
+    answer.status = status;
+    return answer;
+  };
+  ConsoleServer* raw = self.get();
+  TRUC_ASSIGN_OR_RETURN(self->server_,
+                        HttpServer::Start(std::move(o), [raw](HttpRequest& r) {
+                          return raw->Route(r);
+                        }));
+  self->pump_ = std::thread([raw] {
+    pthread_setname_np(pthread_self(), "truc-boards");
+    raw->Pump();
+  });
   return self;
 }
 
-void ConsoleServer::Routes() {
-  httplib::SSLServer& s = *server_;
-  s.set_post_routing_handler(
-      [](const httplib::Request&, httplib::Response& res) {
-        SecurityHeaders(res);
-      });
-  // Errors the server raises itself (a body over its limit, a request
-  // that does not parse) get the API's error body.
-  s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    const absl::Status why =
-        res.status == 413 ? absl::InvalidArgumentError(absl::StrCat(
-                                "the body is over ", kMaxReadBytes, " bytes"))
-        : res.status == 404
-            ? absl::NotFoundError(absl::StrCat("no such page: ", req.path))
-            : absl::InvalidArgumentError(absl::StrCat(
-                  "the request was refused (HTTP ", res.status, ")"));
-    HttpResponse answer = ConsoleApi::Error(why);
-    res.set_content(answer.body, answer.content_type);
-  });
-  s.set_exception_handler([](const httplib::Request& req,
-                             httplib::Response& res, std::exception_ptr) {
-    LogEvent("console_error", {{"path", req.path}, {"reason", "exception"}});
-    Reply(ConsoleApi::Error(absl::InternalError("exception")), res);
-  });
-
-  for (const Asset& asset : Assets()) {
-    const std::string path =
-        asset.path == "/index.html" ? "/" : std::string(asset.path);
-    s.Get(path, [asset](const httplib::Request&, httplib::Response& res) {
-      res.set_header("Cache-Control", "no-cache");
-      res.set_content(asset.body.data(), asset.body.size(),
-                      std::string(asset.content_type).c_str());
-    });
+HttpResponse ConsoleServer::Route(HttpRequest& request) {
+  if (request.path == "/api/events" && request.method == "GET") {
+    return Events(request);
   }
-
-  s.Get("/api/events", [this](const httplib::Request& req,
-                              httplib::Response& res) {
-    HttpRequest request = ToRequest(req);
-    absl::StatusOr<ConsoleUser> user = api_->Authenticate(request);
-    if (!user.ok()) {
-      Reply(ConsoleApi::Error(user.status()), res);
-      return;
+  if (request.path.rfind("/api/", 0) == 0) {
+    return NoStore(api_->Handle(request));
+  }
+  if (request.method == "GET" || request.method == "HEAD") {
+    const std::string path = request.path == "/" ? "/index.html" : request.path;
+    for (const Asset& asset : Assets()) {
+      if (asset.path != path) continue;
+      HttpResponse answer;
+      answer.content_type = std::string(asset.content_type);
+      answer.body = std::string(asset.body);
+      answer.headers.emplace_back("Cache-Control", "no-cache");
+      return answer;
     }
-    if (streams_.fetch_add(1) >= max_streams_) {
-      streams_.fetch_sub(1);
-      Reply(ConsoleApi::Error(absl::UnavailableError(
-                absl::StrCat("the console already serves ", max_streams_,
-                             " live boards; this one reloads itself"))),
-            res);
-      return;
-    }
-    std::shared_ptr<ChangeFeed::Subscription> sub(feed_->Subscribe(256));
-    const std::string token = ConsoleApi::SessionToken(request);
-    res.set_header("Cache-Control", "no-store");
-    res.set_header("X-Accel-Buffering", "no");
-    res.set_chunked_content_provider(
-        "text/event-stream",
-        [this, sub, token, user = *user, quiet = 0](
-            size_t offset, httplib::DataSink& sink) mutable {
-          if (offset == 0) {
-            const std::string hello = "retry: 2000\nevent: hello\ndata: {}\n\n";
-            if (!sink.write(hello.data(), hello.size())) return false;
-          }
-          if (stopping_.load() || !sessions_->Alive(token)) {
-            const std::string bye = "event: ended\ndata: {}\n\n";
-            sink.write(bye.data(), bye.size());
-            sink.done();
-            return true;
-          }
-          bool lost = false;
-          std::vector<Change> changes = sub->Next(absl::Seconds(1), &lost);
-          std::string out;
-          if (lost) out += "event: reload\ndata: {}\n\n";
-          for (const Change& c : changes) {
-            if (ConsoleApi::Visible(user, c)) out += ChangeEvent(c);
-          }
-          if (out.empty() && ++quiet >= kHeartbeatSeconds) out = ": alive\n\n";
-          if (!out.empty()) {
-            quiet = 0;
-            if (!sink.write(out.data(), out.size())) return false;
-          }
-          return true;
-        },
-        [this](bool) { streams_.fetch_sub(1); });
-  });
+  }
+  HttpResponse answer = NoStore(ConsoleApi::Error(
+      absl::NotFoundError(absl::StrCat("no such page: ", request.path))));
+  answer.status = 404;
+  return answer;
+}
 
-  const auto api = [this](const httplib::Request& req, httplib::Response& res) {
-    Reply(api_->Handle(ToRequest(req)), res);
+HttpResponse ConsoleServer::Events(HttpRequest& request) {
+  absl::StatusOr<ConsoleUser> user = api_->Authenticate(request);
+  if (!user.ok()) return NoStore(ConsoleApi::Error(user.status()));
+  {
+    absl::MutexLock lock(&mu_);
+    if (boards_.size() + opening_ >= max_boards_) {
+      return NoStore(ConsoleApi::Error(absl::UnavailableError(absl::StrCat(
+          "the console already serves ", max_boards_,
+          " live boards (console.max_event_streams); this one retries by "
+          "itself"))));
+    }
+    ++opening_;
+  }
+  HttpResponse answer;
+  answer.content_type = "text/event-stream";
+  answer.headers = {{"Cache-Control", "no-store"}, {"X-Accel-Buffering", "no"}};
+  answer.live = [this, user = *user, token = ConsoleApi::SessionToken(request)](
+                    std::shared_ptr<HttpStream> stream) {
+    stream->Send("retry: 2000\nevent: hello\ndata: {}\n\n");
+    absl::MutexLock lock(&mu_);
+    --opening_;
+    boards_.push_back(Board{std::move(stream), user, token, absl::Now()});
   };
-  for (const char* pattern : {"/api/.*"}) {
-    s.Get(pattern, api);
-    s.Post(pattern, api);
-    s.Put(pattern, api);
-    s.Delete(pattern, api);
-    s.Patch(pattern, api);
-    s.Options(pattern, api);
+  return answer;
+}
+
+void ConsoleServer::Pump() {
+  while (!stopping_.HasBeenNotified()) {
+    const absl::Time start = absl::Now();
+    bool lost = false;
+    const std::vector<Change> changes = changes_->Next(absl::Seconds(1), &lost);
+    if (changes.empty() && !lost) {
+      // A closed feed answers at once: wait out the second anyway.
+      stopping_.WaitForNotificationWithTimeout(absl::Seconds(1) -
+                                               (absl::Now() - start));
+    }
+    std::vector<Board> boards;
+    {
+      absl::MutexLock lock(&mu_);
+      boards = boards_;
+    }
+    const absl::Time now = absl::Now();
+    std::vector<HttpStream*> gone;
+    std::vector<std::pair<HttpStream*, absl::Time>> sent;
+    for (Board& b : boards) {
+      if (!b.stream->open()) {
+        gone.push_back(b.stream.get());
+        continue;
+      }
+      if (!sessions_->Alive(b.token)) {
+        b.stream->Send("event: ended\ndata: {}\n\n");
+        b.stream->End();
+        gone.push_back(b.stream.get());
+        continue;
+      }
+      std::string out;
+      if (lost) out += "event: reload\ndata: {}\n\n";
+      for (const Change& c : changes) {
+        if (ConsoleApi::Visible(b.user, c)) out += ChangeEvent(c);
+      }
+      if (out.empty() && now - b.last_sent >= kHeartbeat) out = ": alive\n\n";
+      if (out.empty()) continue;
+      if (!b.stream->Send(std::move(out))) {
+        gone.push_back(b.stream.get());
+      } else {
+        sent.emplace_back(b.stream.get(), now);
+      }
+    }
+    if (gone.empty() && sent.empty()) continue;
+    absl::MutexLock lock(&mu_);
+    std::vector<Board> kept;
+    kept.reserve(boards_.size());
+    size_t s = 0;
+    for (Board& b : boards_) {
+      if (std::find(gone.begin(), gone.end(), b.stream.get()) != gone.end()) {
+        continue;
+      }
+      // `sent` is in the order of boards_, which only grows at its end.
+      if (s < sent.size() && sent[s].first == b.stream.get()) {
+        b.last_sent = sent[s++].second;
+      }
+      kept.push_back(std::move(b));
+    }
+    boards_ = std::move(kept);
+  }
+  std::vector<Board> boards;
+  {
+    absl::MutexLock lock(&mu_);
+    boards.swap(boards_);
+  }
+  for (Board& b : boards) {
+    b.stream->Send("event: ended\ndata: {}\n\n");
+    b.stream->End();
   }
 }
 
+uint32_t ConsoleServer::boards() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<uint32_t>(boards_.size());
+}
+
 void ConsoleServer::Stop() {
-  if (stopping_.exchange(true)) return;
-  if (server_) server_->stop();
-  if (thread_.joinable()) thread_.join();
+  if (stopped_.exchange(true)) return;
+  stopping_.Notify();
+  if (pump_.joinable()) pump_.join();
+  if (server_) server_->Stop();
 }
 
 ConsoleServer::~ConsoleServer() { Stop(); }

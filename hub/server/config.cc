@@ -141,9 +141,35 @@ absl::StatusOr<truc::v1::HubConfig> FinishHubConfig(
     console->set_session_idle_minutes(30);
   TRUC_RETURN_IF_ERROR(InRange(console->session_idle_minutes(), 1, 720,
                                "console.session_idle_minutes"));
-  if (console->max_event_streams() == 0) console->set_max_event_streams(64);
-  TRUC_RETURN_IF_ERROR(InRange(console->max_event_streams(), 1, 1000,
+  if (console->max_event_streams() == 0) console->set_max_event_streams(1000);
+  TRUC_RETURN_IF_ERROR(InRange(console->max_event_streams(), 1, 10000,
                                "console.max_event_streams"));
+  auto* doors = c.mutable_web_doors();
+  struct DoorLimit {
+    uint32_t (truc::v1::WebDoorLimits::*get)() const;
+    void (truc::v1::WebDoorLimits::*set)(uint32_t);
+    uint32_t fallback, lo, hi;
+    const char* field;
+  };
+  using L = truc::v1::WebDoorLimits;
+  for (const DoorLimit& d : std::initializer_list<DoorLimit>{
+           {&L::max_connections, &L::set_max_connections, 4096, 16, 1000000,
+            "web_doors.max_connections"},
+           {&L::max_connections_per_client, &L::set_max_connections_per_client,
+            256, 1, 1000000, "web_doors.max_connections_per_client"},
+           {&L::handshake_timeout_seconds, &L::set_handshake_timeout_seconds, 5,
+            1, 300, "web_doors.handshake_timeout_seconds"},
+           {&L::header_timeout_seconds, &L::set_header_timeout_seconds, 5, 1,
+            300, "web_doors.header_timeout_seconds"},
+           {&L::keep_alive_seconds, &L::set_keep_alive_seconds, 5, 1, 3600,
+            "web_doors.keep_alive_seconds"},
+           {&L::io_timeout_seconds, &L::set_io_timeout_seconds, 30, 1, 3600,
+            "web_doors.io_timeout_seconds"},
+           {&L::worker_threads, &L::set_worker_threads, 8, 1, 256,
+            "web_doors.worker_threads"}}) {
+    if ((doors->*d.get)() == 0) (doors->*d.set)(d.fallback);
+    TRUC_RETURN_IF_ERROR(InRange((doors->*d.get)(), d.lo, d.hi, d.field));
+  }
   auto* alerts = c.mutable_alerts();
   if (alerts->check_seconds() == 0) alerts->set_check_seconds(10);
   TRUC_RETURN_IF_ERROR(

@@ -6,6 +6,7 @@
 // configuration is wrong (the message names the field), 1 if the hub
 // cannot start (store locked or unreadable, address in use, TLS files).
 #include <malloc.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <cstring>
@@ -43,6 +44,15 @@ int main(int argc, char** argv) {
   // transfer (docs/PERFORMANCE.md, scenario 3). Four arenas are plenty for
   // threads that mostly wait for the disk.
   mallopt(M_ARENA_MAX, 4);
+  // Each web door holds up to web_doors.max_connections sockets, beside
+  // the agents' gRPC connections, the store's files and the blobs: take
+  // every descriptor the system allows this process (systemd's default
+  // soft limit is 1024; its hard limit is far higher).
+  if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 &&
+                      files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &files);
+  }
   std::string config_path;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];

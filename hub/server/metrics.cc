@@ -1,7 +1,5 @@
 #include "hub/server/metrics.h"
 
-#include <httplib.h>
-
 #include <chrono>
 #include <cmath>
 
@@ -10,7 +8,6 @@
 #include "absl/strings/str_replace.h"
 #include "common/status_macros.h"
 #include "common/urgency.h"
-#include "hub/http/http_listen.h"
 
 namespace truc::hub {
 namespace {
@@ -259,29 +256,44 @@ Metrics::InterceptorFactory() {
 }
 
 absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
-    const std::string& address, Metrics* metrics) {
+    const std::string& address, const std::string& port_file,
+    const HttpLimits& limits, Metrics* metrics) {
   std::unique_ptr<MetricsServer> self(new MetricsServer());
-  self->server_ = std::make_unique<httplib::Server>();
-  self->server_->new_task_queue = [] { return new httplib::ThreadPool(4); };
-  self->server_->set_read_timeout(5, 0);
-  self->server_->Get(
-      "/metrics", [metrics](const httplib::Request&, httplib::Response& res) {
-        res.set_content(metrics->Render(),
-                        "text/plain; version=0.0.4; charset=utf-8");
-      });
-  self->server_->Get("/healthz",
-                     [](const httplib::Request&, httplib::Response& res) {
-                       res.set_content("ok\n", "text/plain");
-                     });
+  HttpServerOptions o;
+  o.what = "metrics";
+  o.address = address;
+  o.address_field = "metrics_listen_address";
+  o.port_file = port_file;
+  o.limits = limits;
+  o.max_body_bytes = 0;
   TRUC_ASSIGN_OR_RETURN(
-      self->port_, ListenHttp(*self->server_, address, "metrics_listen_address",
-                              "metrics", "", &self->thread_));
+      self->server_,
+      HttpServer::Start(std::move(o), [metrics](HttpRequest& request) {
+        HttpResponse answer;
+        answer.content_type = "text/plain; charset=utf-8";
+        if (request.method != "GET" && request.method != "HEAD") {
+          answer.status = 405;
+          answer.body = absl::StrCat("only GET is served here, not ",
+                                     request.method, "\n");
+        } else if (request.path == "/metrics") {
+          answer.content_type = "text/plain; version=0.0.4; charset=utf-8";
+          answer.body = metrics->Render();
+        } else if (request.path == "/healthz") {
+          answer.body = "ok\n";
+        } else {
+          answer.status = 404;
+          answer.body = absl::StrCat("no such page: ", request.path,
+                                     " (/metrics, /healthz)\n");
+        }
+        return answer;
+      }));
   return self;
 }
 
+int MetricsServer::port() const { return server_->port(); }
+
 void MetricsServer::Stop() {
-  if (server_) server_->stop();
-  if (thread_.joinable()) thread_.join();
+  if (server_) server_->Stop();
 }
 
 MetricsServer::~MetricsServer() { Stop(); }

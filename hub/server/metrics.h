@@ -28,10 +28,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "hub/exchange/change_feed.h"
-
-namespace httplib {
-class Server;
-}
+#include "hub/http/http_server.h"
 
 namespace truc::hub {
 
@@ -89,23 +86,23 @@ class Metrics {
       ABSL_GUARDED_BY(mu_);
 };
 
-
-// Serves `metrics` on `address` (HOST:PORT; port 0 picks one).
+// Serves `metrics` over plain HTTP on `address` (HOST:PORT; port 0 picks
+// one, written to `port_file` when set), with `limits` for its
+// connections.
 class MetricsServer {
  public:
   // UNAVAILABLE if the address cannot be bound; INVALID_ARGUMENT for a
   // malformed one.
   static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(
-      const std::string& address, Metrics* metrics);
+      const std::string& address, const std::string& port_file,
+      const HttpLimits& limits, Metrics* metrics);
   ~MetricsServer();
-  int port() const { return port_; }
+  int port() const;
   void Stop();
 
  private:
   MetricsServer() = default;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
+  std::unique_ptr<HttpServer> server_;
 };
 
 }  // namespace truc::hub

@@ -16,6 +16,7 @@
 #include "common/time_util.h"
 #include "common/tls.h"
 #include "common/urgency.h"
+#include "common/work_pool.h"
 #include "hub/axis/api.h"
 #include "hub/axis/server.h"
 #include "hub/console/api.h"
@@ -42,7 +43,6 @@
 #include "hub/rpc/exchange_service.h"
 #include "hub/rpc/operator_service.h"
 #include "hub/rpc/send_admission.h"
-#include "common/work_pool.h"
 #include "hub/server/metrics.h"
 #include "hub/store/rocksdb_store.h"
 
@@ -53,6 +53,24 @@ namespace {
 // an expiring certificate is warned about again.
 constexpr int64_t kFlushMicros = 60'000'000;
 constexpr int64_t kRewarnMicros = int64_t{24} * 3600 * 1'000'000;
+
+// The web doors' limits from the config; a limit left at 0 (a config not
+// read by LoadHubConfig, as in tests) keeps HttpLimits' default, which is
+// the config's.
+HttpLimits DoorLimitsOf(const truc::v1::WebDoorLimits& c) {
+  HttpLimits l;
+  const auto take = [](uint32_t value, uint32_t* into) {
+    if (value != 0) *into = value;
+  };
+  take(c.max_connections(), &l.max_connections);
+  take(c.max_connections_per_client(), &l.max_connections_per_client);
+  take(c.handshake_timeout_seconds(), &l.handshake_timeout_seconds);
+  take(c.header_timeout_seconds(), &l.header_timeout_seconds);
+  take(c.keep_alive_seconds(), &l.keep_alive_seconds);
+  take(c.io_timeout_seconds(), &l.io_timeout_seconds);
+  take(c.worker_threads(), &l.worker_threads);
+  return l;
+}
 
 }  // namespace
 
@@ -244,6 +262,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
     tls_key = hub->tls_key_.get();
   }
   hub->tls_pair_ = [tls_key] { return tls_key->Current(); };
+  const HttpLimits doors = DoorLimitsOf(config.web_doors());
   // The doors serve before the port file says the hub is up.
   if (!config.axis_api().listen_address().empty()) {
     const std::string scratch = JoinPath(config.data_dir(), "axis-scratch");
@@ -253,10 +272,11 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
         NowMicros, scratch, config.axis_organ_id(),
         int64_t{config.axis_api().timestamp_window_seconds()} * 1'000'000,
         config.axis_api().directory_page_size()});
-    TRUC_ASSIGN_OR_RETURN(hub->axis_server_,
-                          AxisServer::Start(config.axis_api(), &hub->tls_pair_,
-                                            config.tls().ca_cert(), scratch,
-                                            hub->axis_api_.get()));
+    TRUC_ASSIGN_OR_RETURN(
+        hub->axis_server_,
+        AxisServer::Start(config.axis_api(), doors, &hub->tls_pair_,
+                          config.tls().ca_cert(), scratch,
+                          hub->axis_api_.get()));
   }
   if (!config.console().listen_address().empty()) {
     hub->sessions_ = std::make_unique<SessionTable>(
@@ -271,19 +291,15 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(
         ConsoleDeps{operations, hub->directory_.get(), hub->accounts_.get(),
                     sessions, NowMicros, hub->alerts_.get()});
     TRUC_ASSIGN_OR_RETURN(
-        hub->console_,
-        ConsoleServer::Start(config.console(), tls_key, hub->console_api_.get(),
-                             sessions, hub->feed_.get()));
+        hub->console_, ConsoleServer::Start(config.console(), doors, tls_key,
+                                            hub->console_api_.get(), sessions,
+                                            hub->feed_.get()));
   }
   if (!config.metrics_listen_address().empty()) {
     TRUC_ASSIGN_OR_RETURN(hub->metrics_server_,
                           MetricsServer::Start(config.metrics_listen_address(),
-                                               hub->metrics_.get()));
-    if (!config.metrics_port_file().empty()) {
-      TRUC_RETURN_IF_ERROR(
-          WriteFileDurably(config.metrics_port_file(),
-                           absl::StrCat(hub->metrics_server_->port(), "\n")));
-    }
+                                               config.metrics_port_file(),
+                                               doors, hub->metrics_.get()));
   }
   if (!config.port_file().empty()) {
     TRUC_RETURN_IF_ERROR(

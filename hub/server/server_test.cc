@@ -13,13 +13,13 @@
 #include "common/grpc_status.h"
 #include "common/pki.h"
 #include "common/tls.h"
-#include "hub/server/config.h"
 #include "hub/exchange/directory.h"
+#include "hub/exchange/ledger.h"
+#include "hub/rpc/send_admission.h"
+#include "hub/server/config.h"
+#include "hub/store/memory_store.h"
 #include "hub/testing/fault_store.h"
 #include "hub/testing/hub_fixture.h"
-#include "hub/exchange/ledger.h"
-#include "hub/store/memory_store.h"
-#include "hub/rpc/send_admission.h"
 #include "hub/testing/server_fixture.h"
 #include "truc/v1/exchange.grpc.pb.h"
 #include "truc/v1/operator.grpc.pb.h"
@@ -496,6 +496,16 @@ TEST(HubConfig, ErrorsNameTheField) {
   }
   auto any_port = write(tls + "listen_address: \"127.0.0.1:0\"\n");
   EXPECT_TRUE(any_port.ok()) << "0 picks a free port";
+  // The web doors' limits: defaults, and a value out of range named.
+  EXPECT_EQ(any_port->web_doors().max_connections_per_client(), 256u);
+  EXPECT_EQ(any_port->web_doors().header_timeout_seconds(), 5u);
+  EXPECT_EQ(any_port->console().max_event_streams(), 1000u);
+  EXPECT_THAT(write(tls + "web_doors { header_timeout_seconds: 900 }\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "web_doors.header_timeout_seconds is 900"));
+  EXPECT_THAT(write(tls + "web_doors { max_connections: 4 }\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "web_doors.max_connections is 4"));
   EXPECT_THAT(write(tls + "notify { webhook_urls: \"ftp://x\" }\n"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "notify.webhook_urls \"ftp://x\""));

@@ -88,6 +88,7 @@ absl::Status LargeAttachment(const BenchOptions& o, Report* r);
 absl::Status Growth(const BenchOptions& o, Report* r);
 absl::Status Fairness(const BenchOptions& o, Report* r);
 absl::Status NationalBroadcast(const BenchOptions& o, Report* r);
+absl::Status WebDoors(const BenchOptions& o, Report* r);
 
 }  // namespace truc::bench
 

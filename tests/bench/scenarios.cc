@@ -31,6 +31,10 @@ const std::vector<Scenario>& Scenarios() {
        "simulated agencies through a hub and a bridge each: send -> last "
        "acknowledgement and -> the sender's status; vs one hub",
        NationalBroadcast},
+      {"web-doors",
+       "the console's board loads under 1,000 idle and 200 slow connections "
+       "vs none, and the hub's memory and threads with 1,000 live boards",
+       WebDoors},
   };
   return *scenarios;
 }
