@@ -175,6 +175,12 @@ int Process::Stop(std::chrono::milliseconds grace) {
   return exit_code_.value_or(-1);
 }
 
+void Process::ResetPeakRss() const {
+  // Linux 4.0 and later: "5" resets VmHWM to the current RSS.
+  std::ofstream out("/proc/" + std::to_string(pid_) + "/clear_refs");
+  out << "5";
+}
+
 uint64_t Process::PeakRssBytes() const {
   std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
   std::string line;

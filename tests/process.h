@@ -68,6 +68,9 @@ class Process {
 
   // Peak resident memory so far (VmHWM), in bytes; 0 once exited.
   uint64_t PeakRssBytes() const;
+  // Starts the peak over from the memory resident now, so that a peak
+  // measures one piece of work and not the process's start.
+  void ResetPeakRss() const;
 
  private:
   std::optional<int> Reap(bool block);
