@@ -281,6 +281,14 @@ int Boards::Open(int n) {
   return opened;
 }
 
+void Boards::CloseOne() {
+  if (fds_.empty()) return;
+  CloseConn(fds_.back(), static_cast<SSL*>(ssl_.back()));
+  fds_.pop_back();
+  ssl_.pop_back();
+  got_.pop_back();
+}
+
 int Boards::Heard(absl::string_view what, absl::Duration wait) {
   const absl::Time deadline = absl::Now() + wait;
   int heard = 0;

@@ -85,6 +85,8 @@ class Boards {
   // up to `wait` for all of them to.
   int Heard(absl::string_view what, absl::Duration wait);
   int open() const { return static_cast<int>(fds_.size()); }
+  // Closes the last board opened, as a browser tab closed.
+  void CloseOne();
 
  private:
   const Door door_;

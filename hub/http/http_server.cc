@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -79,8 +80,11 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
   Impl(HttpServerOptions o, HttpHandler h)
       : options(std::move(o)),
         handler(std::move(h)),
-        acceptor(ioc),
-        retry(ioc),
+        // The acceptor, its retry timer and Stop's closing of it take
+        // turns on one strand, whichever loop runs them.
+        accepting(net::make_strand(ioc)),
+        acceptor(accepting),
+        retry(accepting),
         guard(net::make_work_guard(ioc)) {}
 
   absl::Status SetUpTls();
@@ -105,6 +109,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
   HttpHandler handler;
   net::io_context ioc{kEventLoops};
   std::optional<ssl::context> tls;
+  net::strand<net::io_context::executor_type> accepting;
   tcp::acceptor acceptor;
   net::steady_timer retry;
   net::executor_work_guard<net::io_context::executor_type> guard;
@@ -543,7 +548,19 @@ class Connection : public ConnectionBase,
             absl::MutexLock lock(&self->live_mu_);
             self->live_open_ = !self->closed_;
           }
+          self->WatchForClose();
           live(self);
+        });
+  }
+
+  // A live answer's client sends nothing more; a read stays pending so that
+  // its leaving (or anything it sends) closes the connection at once, and
+  // the door sees a closed stream without waiting to write to it.
+  void WatchForClose() {
+    stream_.async_read_some(
+        net::buffer(watch_),
+        [self = this->shared_from_this()](const beast::error_code&, size_t) {
+          self->Close();
         });
   }
 
@@ -622,6 +639,7 @@ class Connection : public ConnectionBase,
   static constexpr size_t kScratchBytes = 16 * 1024;
   std::unique_ptr<char[]> scratch_;
 
+  std::array<char, 64> watch_;
   std::optional<http::response<http::empty_body>> live_res_;
   std::optional<http::response_serializer<http::empty_body>> live_serializer_;
   std::string current_;

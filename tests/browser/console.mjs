@@ -166,6 +166,24 @@ try {
     await page.waitForFunction(() => /locked/.test(document.querySelector('#login-error')?.innerText || ''));
   });
 
+  await run('a board over the limit waits, then goes live when a place frees', async () => {
+    // run.sh allows two live boards: the third is answered 503 and retries.
+    const boards = [];
+    for (let i = 0; i < 3; i++) {
+      const c = await browser.newContext({ ignoreHTTPSErrors: true });
+      const p = await c.newPage();
+      await logIn(p, 'quantri');
+      await p.locator(`#board tr[data-id="${DOC}"]`).waitFor();
+      boards.push({ c, p });
+      if (i < 2) await p.waitForSelector('#live.on');
+    }
+    await boards[2].p.waitForTimeout(3000);
+    assert.equal(await boards[2].p.locator('#live.on').count(), 0, 'a third board went live over the limit');
+    await boards[0].c.close();
+    await boards[2].p.waitForSelector('#live.on', { timeout: 15000 });
+    for (const b of boards.slice(1)) await b.c.close();
+  });
+
   await run('the board on a phone', async () => {
     const phone = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const p = await phone.newPage();

@@ -40,7 +40,8 @@ port_file: "hub.port"
 tls { ca_cert: "../ca/ca.crt" cert: "../certs/hub.crt" key: "../certs/hub.key" }
 lease_seconds: 5
 silence_threshold_seconds: 60
-console { listen_address: "127.0.0.1:0" port_file: "console.port" }
+# Two live boards at once, so that a third is refused and retries.
+console { listen_address: "127.0.0.1:0" port_file: "console.port" max_event_streams: 2 }
 alerts { silent_agency_seconds: 2 check_seconds: 1 }
 CONF
 "$HUB" --config "$WORK/hub/hub.conf" >>"$WORK/hub/hub.log" 2>&1 &

@@ -625,7 +625,12 @@ function listen() {
   events.addEventListener('change', refreshSoon);
   events.addEventListener('reload', refreshSoon);
   events.addEventListener('ended', () => { events.close(); events = null; setLive(false); checkSession(); });
-  events.addEventListener('error', () => { setLive(false); if (events && events.readyState === 2) setTimeout(checkSession, 2000); });
+  // A refused stream (the hub's boards are all taken: 503) is closed for
+  // good by the browser: open a new one in 2 s, as the hub's answer says.
+  events.addEventListener('error', () => {
+    setLive(false);
+    if (events && events.readyState === 2) { events.close(); events = null; setTimeout(checkSession, 2000); }
+  });
 }
 
 async function checkSession() {
