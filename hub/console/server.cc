@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/event_log.h"
@@ -128,7 +130,8 @@ HttpResponse ConsoleServer::Events(HttpRequest& request) {
     stream->Send("retry: 2000\nevent: hello\ndata: {}\n\n");
     absl::MutexLock lock(&mu_);
     --opening_;
-    boards_.push_back(Board{std::move(stream), user, token, absl::Now()});
+    boards_.push_back(std::make_shared<Board>(
+        Board{std::move(stream), user, token, absl::Now()}));
   };
   return answer;
 }
@@ -143,23 +146,23 @@ void ConsoleServer::Pump() {
       stopping_.WaitForNotificationWithTimeout(absl::Seconds(1) -
                                                (absl::Now() - start));
     }
-    std::vector<Board> boards;
+    std::vector<std::shared_ptr<Board>> boards;
     {
       absl::MutexLock lock(&mu_);
       boards = boards_;
     }
     const absl::Time now = absl::Now();
-    std::vector<HttpStream*> gone;
-    std::vector<std::pair<HttpStream*, absl::Time>> sent;
-    for (Board& b : boards) {
+    std::vector<const Board*> gone;
+    for (const auto& board : boards) {
+      Board& b = *board;
       if (!b.stream->open()) {
-        gone.push_back(b.stream.get());
+        gone.push_back(&b);
         continue;
       }
       if (!sessions_->Alive(b.token)) {
         b.stream->Send("event: ended\ndata: {}\n\n");
         b.stream->End();
-        gone.push_back(b.stream.get());
+        gone.push_back(&b);
         continue;
       }
       std::string out;
@@ -169,37 +172,29 @@ void ConsoleServer::Pump() {
       }
       if (out.empty() && now - b.last_sent >= kHeartbeat) out = ": alive\n\n";
       if (out.empty()) continue;
-      if (!b.stream->Send(std::move(out))) {
-        gone.push_back(b.stream.get());
+      if (b.stream->Send(std::move(out))) {
+        b.last_sent = now;
       } else {
-        sent.emplace_back(b.stream.get(), now);
+        gone.push_back(&b);
       }
     }
-    if (gone.empty() && sent.empty()) continue;
+    if (gone.empty()) continue;
     absl::MutexLock lock(&mu_);
-    std::vector<Board> kept;
-    kept.reserve(boards_.size());
-    size_t s = 0;
-    for (Board& b : boards_) {
-      if (std::find(gone.begin(), gone.end(), b.stream.get()) != gone.end()) {
-        continue;
-      }
-      // `sent` is in the order of boards_, which only grows at its end.
-      if (s < sent.size() && sent[s].first == b.stream.get()) {
-        b.last_sent = sent[s++].second;
-      }
-      kept.push_back(std::move(b));
-    }
-    boards_ = std::move(kept);
+    boards_.erase(std::remove_if(boards_.begin(), boards_.end(),
+                                 [&](const std::shared_ptr<Board>& b) {
+                                   return std::find(gone.begin(), gone.end(),
+                                                    b.get()) != gone.end();
+                                 }),
+                  boards_.end());
   }
-  std::vector<Board> boards;
+  std::vector<std::shared_ptr<Board>> boards;
   {
     absl::MutexLock lock(&mu_);
     boards.swap(boards_);
   }
-  for (Board& b : boards) {
-    b.stream->Send("event: ended\ndata: {}\n\n");
-    b.stream->End();
+  for (const auto& b : boards) {
+    b->stream->Send("event: ended\ndata: {}\n\n");
+    b->stream->End();
   }
 }
 

@@ -59,7 +59,7 @@ class ConsoleServer {
   void Stop();
 
  private:
-  // One open board.
+  // One open board. `last_sent` is the pump's alone.
   struct Board {
     std::shared_ptr<HttpStream> stream;
     ConsoleUser user;
@@ -84,7 +84,7 @@ class ConsoleServer {
   std::atomic<bool> stopped_{false};
 
   mutable absl::Mutex mu_;
-  std::vector<Board> boards_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<Board>> boards_ ABSL_GUARDED_BY(mu_);
   // Boards admitted whose stream has not opened yet.
   uint32_t opening_ ABSL_GUARDED_BY(mu_) = 0;
 };
