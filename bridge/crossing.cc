@@ -25,20 +25,6 @@ std::string Recipients(const Outgoing& doc) {
 
 }  // namespace
 
-bool IsFinalRefusal(const absl::Status& status) {
-  if (status.ok() || OutcomeMayBeUnknown(status.code())) return false;
-  switch (status.code()) {
-    case absl::StatusCode::kResourceExhausted:  // busy: later
-    case absl::StatusCode::kUnauthenticated:    // a certificate to fix
-    case absl::StatusCode::kPermissionDenied:   // a directory entry to fix
-    case absl::StatusCode::kUnimplemented:      // an end to upgrade
-    case absl::StatusCode::kDataLoss:           // bytes damaged on the way
-      return false;
-    default:
-      return true;
-  }
-}
-
 absl::StatusOr<size_t> Crossing::CarryDocuments(absl::Duration wait,
                                                 size_t max) {
   TRUC_ASSIGN_OR_RETURN(std::vector<Outgoing> docs, from_->Take(wait, max));
@@ -96,35 +82,46 @@ absl::StatusOr<size_t> Crossing::CarryStatuses(size_t max,
                                                absl::Duration wait) {
   TRUC_ASSIGN_OR_RETURN(std::vector<truc::v1::BridgeStatus> statuses,
                         from_->StatusesToCarry(max, wait));
+  if (statuses.empty()) return 0;
+  std::vector<absl::Status> answers = to_->RecordStatuses(statuses);
+  if (answers.size() != statuses.size()) {
+    return absl::InternalError(absl::StrCat(to_->name(), " answered ",
+                                            answers.size(), " of ",
+                                            statuses.size(), " statuses"));
+  }
+  // Those answered before the first answer that may pass.
   size_t carried = 0;
-  for (const truc::v1::BridgeStatus& s : statuses) {
+  while (carried < answers.size() &&
+         (answers[carried].ok() || IsFinalRefusal(answers[carried]))) {
+    ++carried;
+  }
+  if (carried > 0) CrashPoint("after_record_status");
+  for (size_t i = 0; i < carried; ++i) {
+    const truc::v1::BridgeStatus& s = statuses[i];
     // Status 0: where the document waits, not a status.
-    const bool location = s.status() == truc::v1::EDXML_STATUS_UNSPECIFIED;
     const std::string code =
-        location ? std::string("location")
-                 : absl::StrFormat("%02d", static_cast<int>(s.status()));
-    absl::Status recorded =
-        location ? to_->RecordLocation(s) : to_->RecordStatus(s);
-    if (!recorded.ok()) {
-      if (!IsFinalRefusal(recorded)) return recorded;
+        s.status() == truc::v1::EDXML_STATUS_UNSPECIFIED
+            ? std::string("location")
+            : absl::StrFormat("%02d", static_cast<int>(s.status()));
+    if (!answers[i].ok()) {
       log_->Event("status_refused",
                   {{"document", s.document_id()},
                    {"document_there", s.origin_document_id()},
                    {"recipient", s.recipient()},
                    {"status", code},
                    {"to", to_->name()},
-                   {"reason", std::string(recorded.message())}});
+                   {"reason", std::string(answers[i].message())}});
     } else {
-      CrashPoint("after_record_status");
       log_->Event("status_crossed", {{"document", s.document_id()},
                                      {"document_there", s.origin_document_id()},
                                      {"recipient", s.recipient()},
                                      {"status", code},
                                      {"to", to_->name()}});
     }
-    TRUC_RETURN_IF_ERROR(from_->StatusCarried(s));
-    ++carried;
   }
+  statuses.resize(carried);
+  TRUC_RETURN_IF_ERROR(from_->StatusesCarried(statuses));
+  if (carried < answers.size()) return answers[carried];
   return carried;
 }
 

@@ -15,13 +15,18 @@
 // sender sees "refused on arrival: not carried beyond ...: <reason>" and
 // can act, rather than a document that waits for ever.
 //
-// A status (of a document the bridge brought in at `from`):
-//   1. StatusesToCarry at `from`.
-//   2. RecordStatus at `to`, about the document's id there (`to` records a
-//      status it already has once).
-//   3. StatusCarried at `from`.
-// A crash before 3 carries it again, recorded once. A status `to` refuses
-// for good is logged and cleared, so it does not hold back the others.
+// Statuses (of documents the bridge brought in at `from`), many at once:
+//   1. StatusesToCarry at `from`, oldest first.
+//   2. RecordStatuses at `to`, each about the document's id there (`to`
+//      records a status it already has once), all in one call where `to`
+//      can: a broadcast's arrivals cross in a few calls, not thousands.
+//   3. StatusesCarried at `from`, for those answered before the first
+//      answer that may pass.
+// A crash before 3 carries them again, each recorded once. A status `to`
+// refuses for good is logged and cleared, so it does not hold back the
+// others. One that may pass (an end down, a directory entry not yet
+// right) stops the pass there: neither it nor any after it is cleared, so
+// a 03 is never dropped for want of its 01 that failed for a while.
 // Where a document waits for a recipient (a notice of status 0 with a
 // location) crosses the same way, recorded by RecordLocation; clearing it
 // leaves a newer one that came meanwhile.
@@ -49,10 +54,6 @@
 #include "common/event_log.h"
 
 namespace truc::bridge {
-
-// Whether an end's answer refuses for good (the document or status will
-// never be accepted as it is), rather than one that may pass on a retry.
-bool IsFinalRefusal(const absl::Status& status);
 
 class Crossing {
  public:

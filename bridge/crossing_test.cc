@@ -5,6 +5,7 @@
 #include "bridge/crossing.h"
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,9 +19,11 @@
 namespace truc::bridge {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 // An end in memory. Documents stay offered until Crossed (or refused with
 // 02 for every recipient); a document brought in again under the same key
@@ -105,10 +108,23 @@ class MemoryEnd : public End {
   }
   absl::Status RecordStatus(const truc::v1::BridgeStatus& s) override {
     TRUC_RETURN_IF_ERROR(Fails("RecordStatus"));
+    if (unreachable_.count(s.origin_document_id())) {
+      return absl::UnavailableError("its hub is down");
+    }
+    bool arrived = false;
     for (const auto& r : recorded_) {
       if (r.origin_document_id() == s.origin_document_id() &&
           r.recipient() == s.recipient() && r.status() == s.status())
         return absl::OkStatus();  // recorded once
+      arrived |= r.origin_document_id() == s.origin_document_id() &&
+                 r.recipient() == s.recipient() &&
+                 r.status() == truc::v1::EDXML_STATUS_ARRIVED;
+    }
+    // As at a hub: a read (03..06) only after the arrival.
+    if (s.status() > truc::v1::EDXML_STATUS_REFUSED && !arrived) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("document ", s.origin_document_id(),
+                       " has not arrived at ", s.recipient(), " yet"));
     }
     recorded_.push_back(s);
     // A refusal before the arrival takes the recipient out of the queue,
@@ -160,6 +176,7 @@ class MemoryEnd : public End {
   }
 
   std::map<std::string, absl::Status> fail;
+  std::set<std::string> unreachable_;  // RecordStatus: UNAVAILABLE for these
   std::map<std::string, truc::v1::RemoteLocation> locations_;
   std::map<uint64_t, truc::v1::Agency> directory_;  // by version
   int pages_until_failure = -1;  // the DirectoryAfter call that fails
@@ -305,6 +322,34 @@ TEST_F(CrossingTest, AStatusRefusedForGoodDoesNotHoldBackTheOthers) {
   ASSERT_EQ(province_.recorded_.size(), 1u);
   EXPECT_EQ(province_.recorded_[0].origin_document_id(), "D2");
   EXPECT_THAT(lines_[0], HasSubstr("event=status_refused document=N1"));
+}
+
+// Many statuses cross in one pass; one that may pass later stops the pass
+// there, so that nothing after it is cleared (a read is never dropped for
+// want of its arrival, which failed for a while).
+TEST_F(CrossingTest, AStatusThatMayPassHoldsBackThoseAfterItNotThoseBefore) {
+  auto read = [](truc::v1::BridgeStatus s) {
+    s.set_status(truc::v1::EDXML_STATUS_ACCEPTED);
+    return s;
+  };
+  national_.to_carry_ = {Arrived("N1", "D1", "000.00.00.G22"),
+                         Arrived("N2", "D2", "000.00.00.G22"),
+                         read(Arrived("N2", "D2", "000.00.00.G22")),
+                         Arrived("N3", "D3", "000.00.00.G22")};
+  province_.unreachable_ = {"D2"};
+  EXPECT_THAT(down_.CarryStatuses(100),
+              truc::testing::StatusIs(absl::StatusCode::kUnavailable, "down"));
+  ASSERT_EQ(province_.recorded_.size(), 1u);
+  EXPECT_EQ(province_.recorded_[0].origin_document_id(), "D1");
+  EXPECT_EQ(national_.to_carry_.size(), 3u);  // D2's two and D3's
+  province_.unreachable_.clear();
+  auto n = down_.CarryStatuses(100);
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(*n, 3u);
+  EXPECT_THAT(national_.to_carry_, IsEmpty());
+  ASSERT_EQ(province_.recorded_.size(), 4u);
+  EXPECT_EQ(province_.recorded_[2].status(), truc::v1::EDXML_STATUS_ACCEPTED);
+  EXPECT_THAT(lines_, Not(Contains(HasSubstr("status_refused"))));
 }
 
 TEST_F(CrossingTest, TheDirectoryIsMirroredPageByPageButNotOurOwnAgencies) {

@@ -28,6 +28,10 @@
 
 namespace truc::bridge {
 
+// Whether an end's answer refuses for good (the document or status will
+// never be accepted as it is), rather than one that may pass on a retry.
+bool IsFinalRefusal(const absl::Status& status);
+
 // A document waiting at an end for agencies beyond it.
 struct Outgoing {
   std::string document_id;          // its id at this end
@@ -112,6 +116,17 @@ class End {
   // waits for status.recipient beyond, as a notice of the other end said
   // (status 0, status.location). Fails with the end's error.
   virtual absl::Status RecordLocation(const truc::v1::BridgeStatus& status) = 0;
+  // Records here each of `statuses` as RecordStatus (or RecordLocation for
+  // status 0) would, and answers each, in order: one answer per status.
+  // After an answer that may pass (not IsFinalRefusal) the rest may be
+  // answered with it, untried. By default one call per status; an end
+  // that records many in one call overrides it.
+  virtual std::vector<absl::Status> RecordStatuses(
+      const std::vector<truc::v1::BridgeStatus>& statuses);
+  // Each of `statuses` was carried, as StatusCarried. Fails with the
+  // first error (those before it are cleared). By default one call each.
+  virtual absl::Status StatusesCarried(
+      const std::vector<truc::v1::BridgeStatus>& statuses);
 
   // This end's directory: the agencies whose latest change came after
   // `version`, oldest change first, at most `max`, each with the bridge

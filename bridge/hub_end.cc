@@ -241,7 +241,8 @@ absl::Status HubEnd::StatusCarried(const truc::v1::BridgeStatus& status) {
   return absl::IsNotFound(st) ? absl::OkStatus() : st;
 }
 
-absl::Status HubEnd::RecordStatus(const truc::v1::BridgeStatus& status) {
+absl::StatusOr<truc::v1::BridgeStatusRequest> HubEnd::ReportOf(
+    const truc::v1::BridgeStatus& status) const {
   truc::v1::BridgeStatusRequest req;
   req.set_document_id(status.origin_document_id());
   req.set_recipient(status.recipient());
@@ -253,8 +254,99 @@ absl::Status HubEnd::RecordStatus(const truc::v1::BridgeStatus& status) {
       SignBridgedStatement(*signer_, status.origin_document_id(),
                            status.header_sha256(), status.recipient(),
                            status.status(), status.description(), NowMicros()));
+  return req;
+}
+
+absl::Status HubEnd::RecordStatus(const truc::v1::BridgeStatus& status) {
+  TRUC_ASSIGN_OR_RETURN(truc::v1::BridgeStatusRequest req, ReportOf(status));
   truc::v1::BridgeStatusResponse resp;
   return Unary(&truc::v1::Bridge::Stub::ReportStatus, req, &resp);
+}
+
+std::vector<absl::Status> HubEnd::RecordStatuses(
+    const std::vector<truc::v1::BridgeStatus>& statuses) {
+  if (no_batches_.load()) return End::RecordStatuses(statuses);
+  std::vector<absl::Status> answers(statuses.size());
+  // The statuses go in batches, the locations (rare: a document that
+  // waited) one by one; each answer in its place.
+  truc::v1::BridgeStatusBatch batch;
+  std::vector<size_t> in_batch;
+  auto send = [&]() -> absl::Status {
+    if (in_batch.empty()) return absl::OkStatus();
+    truc::v1::BridgeStatusBatchResponse resp;
+    absl::Status st = Unary(&truc::v1::Bridge::Stub::ReportStatuses, batch,
+                            &resp, std::chrono::seconds(120));
+    if (absl::IsUnimplemented(st)) return st;
+    if (st.ok() && resp.outcomes_size() != static_cast<int>(in_batch.size())) {
+      st = absl::InternalError(absl::StrCat(name_, " answered ",
+                                            resp.outcomes_size(), " of ",
+                                            in_batch.size(), " statuses"));
+    }
+    for (size_t k = 0; k < in_batch.size(); ++k) {
+      if (!st.ok()) {
+        answers[in_batch[k]] = st;
+        continue;
+      }
+      const auto& o = resp.outcomes(static_cast<int>(k));
+      answers[in_batch[k]] =
+          o.code() == 0
+              ? absl::OkStatus()
+              : Named(grpc::Status(static_cast<grpc::StatusCode>(o.code()),
+                                   o.message()));
+    }
+    batch.Clear();
+    in_batch.clear();
+    return absl::OkStatus();
+  };
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    const truc::v1::BridgeStatus& s = statuses[i];
+    if (s.status() == truc::v1::EDXML_STATUS_UNSPECIFIED) {
+      answers[i] = RecordLocation(s);
+      continue;
+    }
+    absl::StatusOr<truc::v1::BridgeStatusRequest> req = ReportOf(s);
+    if (!req.ok()) {
+      answers[i] = req.status();
+      continue;
+    }
+    *batch.add_statuses() = *std::move(req);
+    in_batch.push_back(i);
+    if (batch.statuses_size() == kBatch && absl::IsUnimplemented(send())) {
+      break;
+    }
+  }
+  if (absl::IsUnimplemented(send())) {
+    no_batches_.store(true);
+    return End::RecordStatuses(statuses);
+  }
+  return answers;
+}
+
+absl::Status HubEnd::StatusesCarried(
+    const std::vector<truc::v1::BridgeStatus>& statuses) {
+  for (size_t first = 0; first < statuses.size() && !no_batches_.load();
+       first += kBatch) {
+    truc::v1::BridgeClearBatch batch;
+    for (size_t i = first; i < statuses.size() && i < first + kBatch; ++i) {
+      auto* c = batch.add_clears();
+      c->set_document_id(statuses[i].document_id());
+      c->set_recipient(statuses[i].recipient());
+      c->set_status(statuses[i].status());
+      *c->mutable_at() = statuses[i].at();
+    }
+    truc::v1::BridgeClearResponse resp;
+    absl::Status st =
+        Unary(&truc::v1::Bridge::Stub::ClearStatuses, batch, &resp);
+    if (absl::IsUnimplemented(st)) {
+      no_batches_.store(true);
+      return End::StatusesCarried(std::vector<truc::v1::BridgeStatus>(
+          statuses.begin() + static_cast<std::ptrdiff_t>(first),
+          statuses.end()));
+    }
+    if (!st.ok()) return st;
+  }
+  if (statuses.empty() || !no_batches_.load()) return absl::OkStatus();
+  return End::StatusesCarried(statuses);
 }
 
 absl::Status HubEnd::RecordLocation(const truc::v1::BridgeStatus& status) {

@@ -13,6 +13,7 @@
 #ifndef TRUC_BRIDGE_HUB_END_H_
 #define TRUC_BRIDGE_HUB_END_H_
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -50,6 +51,15 @@ class HubEnd : public End {
   absl::Status StatusCarried(const truc::v1::BridgeStatus& status) override;
   absl::Status RecordStatus(const truc::v1::BridgeStatus& status) override;
   absl::Status RecordLocation(const truc::v1::BridgeStatus& status) override;
+  // Bridge.ReportStatuses, up to 1000 a call (a location by
+  // ReportLocation); one call per status with a hub that does not have it
+  // (UNIMPLEMENTED), as End's.
+  std::vector<absl::Status> RecordStatuses(
+      const std::vector<truc::v1::BridgeStatus>& statuses) override;
+  // Bridge.ClearStatuses, up to 1000 a call; as End's with a hub that
+  // does not have it.
+  absl::Status StatusesCarried(
+      const std::vector<truc::v1::BridgeStatus>& statuses) override;
   absl::StatusOr<truc::v1::BridgeDirectoryResponse> DirectoryAfter(
       uint64_t version, size_t max) override;
   absl::StatusOr<truc::v1::SyncDirectoryResponse> MirrorDirectory(
@@ -67,6 +77,12 @@ class HubEnd : public End {
 
   // The hub's answer as a status naming this end: "hub ...: <message>".
   absl::Status Named(const grpc::Status& status) const;
+  // The request of Bridge.ReportStatus for `status`, signed.
+  absl::StatusOr<truc::v1::BridgeStatusRequest> ReportOf(
+      const truc::v1::BridgeStatus& status) const;
+  static constexpr int kBatch = 1000;  // the hub's limit per batch
+  // Set once the hub answered a batch UNIMPLEMENTED (an older hub).
+  std::atomic<bool> no_batches_{false};
   // A call's deadline, and a long poll's: its wait and a call's deadline.
   static constexpr std::chrono::seconds kCallTimeout{30};
   static std::chrono::seconds LongPollTimeout(uint32_t wait_seconds) {

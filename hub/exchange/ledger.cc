@@ -428,53 +428,68 @@ absl::StatusOr<std::vector<truc::v1::Delivery>> Ledger::Lease(
   return out;
 }
 
+absl::StatusOr<Ledger::Recorded> Ledger::ApplyArrival(
+    const Identity& caller, const DocumentRecord& doc,
+    const truc::v1::Receipt& statement, int64_t now, DeliveryRecord* d,
+    WriteBatch* b) const {
+  TRUC_RETURN_IF_ERROR(trust_->CheckStatement(statement, d->recipient(), doc,
+                                              truc::v1::EDXML_STATUS_ARRIVED,
+                                              "", CarrierBridge(caller)));
+  AddArrival(now, d, b, &statement);
+  AddStatusNotice(doc.sender(), *d, b);
+  return Recorded{
+      .event =
+          Event("arrived", caller, doc.document_id(),
+                absl::StrCat("statement_sha256=", StatementDigest(statement))),
+      .change = Change{.kind = Change::Kind::kArrived,
+                       .document_id = doc.document_id(),
+                       .sender = doc.sender(),
+                       .agency = d->recipient(),
+                       .urgency = doc.urgency(),
+                       .status = truc::v1::EDXML_STATUS_ARRIVED,
+                       .delay_micros = now - doc.accepted_at_micros()},
+      .owner = QueueOwnerOf(*d),
+      .settled = true};
+}
+
+void Ledger::AfterRecorded(std::vector<Recorded> recorded) {
+  std::set<std::string> senders;
+  for (Recorded& r : recorded) {
+    if (r.settled) offers_->Settled(r.owner, r.change.document_id);
+    senders.insert(r.change.sender);
+  }
+  for (const std::string& sender : senders) AnnounceNotices(sender, 0);
+  for (Recorded& r : recorded) Publish(std::move(r.change));
+}
+
 absl::StatusOr<truc::v1::AcknowledgeResponse> Ledger::Acknowledge(
-    const Identity& caller, const truc::v1::AcknowledgeRequest& request,
-    const std::string& for_recipient) {
-  const std::string& recipient =
-      for_recipient.empty() ? caller.name : for_recipient;
+    const Identity& caller, const truc::v1::AcknowledgeRequest& request) {
   const std::string& document_id = request.document_id();
   truc::v1::AcknowledgeResponse response;
-  std::optional<Change> arrived;
-  std::string owner = recipient;
+  std::vector<Recorded> recorded;
+  std::string owner = caller.name;
   {
     absl::MutexLock lock(&StripeFor(document_id));
     TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(document_id));
-    TRUC_ASSIGN_OR_RETURN(DeliveryRecord d, GetDelivery(doc, recipient));
+    TRUC_ASSIGN_OR_RETURN(DeliveryRecord d, GetDelivery(doc, caller.name));
     owner = QueueOwnerOf(d);
     if (IsReceived(d.state())) {
       response.mutable_arrived_at()->set_unix_micros(d.arrived_at_micros());
       response.set_already_acknowledged(true);
     } else {
-      TRUC_RETURN_IF_ERROR(trust_->CheckStatement(
-          request.receipt(), recipient, doc, truc::v1::EDXML_STATUS_ARRIVED, "",
-          CarrierBridge(caller)));
       const int64_t now = clock_();
       WriteBatch b;
-      AddArrival(now, &d, &b, &request.receipt());
-      AddStatusNotice(doc.sender(), d, &b);
-      TRUC_RETURN_IF_ERROR(
-          audit_
-              ->Commit(
-                  b, {Event("arrived", caller, document_id,
-                            absl::StrCat("statement_sha256=",
-                                         StatementDigest(request.receipt())))})
-              .status());
+      TRUC_ASSIGN_OR_RETURN(
+          Recorded r,
+          ApplyArrival(caller, doc, request.receipt(), now, &d, &b));
+      TRUC_RETURN_IF_ERROR(audit_->Commit(b, {r.event}).status());
       response.mutable_arrived_at()->set_unix_micros(now);
-      arrived = Change{.kind = Change::Kind::kArrived,
-                       .document_id = document_id,
-                       .sender = doc.sender(),
-                       .agency = recipient,
-                       .urgency = doc.urgency(),
-                       .status = truc::v1::EDXML_STATUS_ARRIVED,
-                       .delay_micros = now - doc.accepted_at_micros()};
+      recorded.push_back(std::move(r));
     }
   }
-  offers_->Settled(owner, document_id);
-  if (arrived) {
-    AnnounceNotices(arrived->sender, 0);
-    Publish(std::move(*arrived));
-  }
+  // Settled again when acknowledged again: its lease ends either way.
+  if (recorded.empty()) offers_->Settled(owner, document_id);
+  AfterRecorded(std::move(recorded));
   return response;
 }
 
@@ -623,13 +638,12 @@ void Ledger::AddLocationNotice(const DocumentRecord& doc,
          n.SerializeAsString());
 }
 
-absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
-    const Identity& caller, const truc::v1::ReportStatusRequest& request,
-    const std::string& for_recipient) {
-  const std::string& recipient =
-      for_recipient.empty() ? caller.name : for_recipient;
-  std::string owner = recipient;
-  const auto status = request.status();
+namespace {
+
+// The checks of a status report that need nothing stored: INVALID_ARGUMENT.
+absl::Status CheckReport(truc::v1::EdxmlStatus status,
+                         const std::string& description,
+                         const truc::v1::StaffInfo& staff) {
   if (status < truc::v1::EDXML_STATUS_REFUSED ||
       status > truc::v1::EDXML_STATUS_COMPLETED) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -638,10 +652,9 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
         "processing or 06 completed (01 arrived is recorded by "
         "acknowledging)"));
   }
-  if (request.description().size() > 4000) {
+  if (description.size() > 4000) {
     return absl::InvalidArgumentError("description is longer than 4000 bytes");
   }
-  const auto& staff = request.staff();
   for (const std::string* field :
        {&staff.department(), &staff.staff(), &staff.mobile(), &staff.email()}) {
     if (field->size() > 256) {
@@ -650,107 +663,236 @@ absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
           "bytes each");
     }
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Ledger::Recorded> Ledger::ApplyStatus(
+    const Identity& caller, const DocumentRecord& doc,
+    const truc::v1::ReportStatusRequest& report, int64_t now, DeliveryRecord* d,
+    WriteBatch* b) const {
+  const auto status = report.status();
+  const std::string& document_id = doc.document_id();
+  const std::string& recipient = d->recipient();
+  if (d->state() == truc::v1::DELIVERY_STATE_REFUSED ||
+      d->state() == truc::v1::DELIVERY_STATE_COMPLETED) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("document ", document_id, " is already ",
+                     d->state() == truc::v1::DELIVERY_STATE_REFUSED
+                         ? "refused by the unit (02)"
+                         : "completed (06)",
+                     " at ", recipient, ": no later status can follow"));
+  }
+  if (status == truc::v1::EDXML_STATUS_REFUSED &&
+      d->accepted_at_micros() != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("document ", document_id, " was accepted (03) at ",
+                     recipient, ": it can no longer be refused (02)"));
+  }
+  if (d->history_size() >= kMaxHistory) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "document ", document_id, " has ", kMaxHistory, " statuses from ",
+        recipient, " already; no more are kept"));
+  }
+  const bool arrived = IsReceived(d->state());
+  const DocumentRecord* stated = &doc;
+  DocumentRecord refused_as_received;
+  if (status == truc::v1::EDXML_STATUS_REFUSED && !arrived) {
+    // A refusal of an arrival states what the agent received, which may
+    // not be what the hub stored (an envelope altered on the way): it is
+    // recorded as the agent signed it. A refusal after the arrival (01)
+    // is about the document the agent acknowledged, the stored one.
+    truc::v1::ReceiptBody body;
+    if (body.ParseFromString(report.receipt().body())) {
+      refused_as_received = doc;
+      refused_as_received.set_header_sha256(body.header_sha256());
+      stated = &refused_as_received;
+    }
+  }
+  TRUC_RETURN_IF_ERROR(
+      trust_->CheckStatement(report.receipt(), recipient, *stated, status,
+                             report.description(), CarrierBridge(caller)));
+  if (!arrived && status != truc::v1::EDXML_STATUS_REFUSED) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "document ", document_id, " has not arrived at ", recipient,
+        " yet: its agent must acknowledge it before status ",
+        absl::StrFormat("%02d", static_cast<int>(status))));
+  }
+  Recorded r{
+      .event = Event(
+          "status", caller, document_id,
+          absl::StrCat(
+              "status=", absl::StrFormat("%02d", static_cast<int>(status)),
+              " statement_sha256=", StatementDigest(report.receipt()))),
+      .change = Change{.kind = Change::Kind::kStatus,
+                       .document_id = document_id,
+                       .sender = doc.sender(),
+                       .agency = recipient,
+                       .urgency = doc.urgency(),
+                       .status = status},
+      .owner = QueueOwnerOf(*d)};
+  if (!arrived) {
+    // Refused on arrival: the agent stored nothing, so the unit has not
+    // received it. It is no longer offered to the agent (which would
+    // refuse it again) but stays in "who has not received", marked,
+    // until it is resent, carried on paper or arrives.
+    b->Delete(QueueKeyOf(*d));
+    if (d->state() != truc::v1::DELIVERY_STATE_PAPER) {
+      PutPending(*d, keys::kPendingRefusedOnArrival, b);
+      d->set_state(truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL);
+    }
+    r.settled = true;
+  } else {
+    // Refused by the unit: it has the document and declined it.
+    if (status == truc::v1::EDXML_STATUS_REFUSED)
+      b->Put(keys::Refusal(document_id, recipient), "");
+    d->set_state(StateOf(status));
+  }
+  if (status == truc::v1::EDXML_STATUS_ACCEPTED &&
+      d->accepted_at_micros() == 0) {
+    d->set_accepted_at_micros(now);
+    r.change.delay_micros = now - doc.accepted_at_micros();  // first read
+  }
+  auto* e = d->add_history();
+  e->set_status(status);
+  e->mutable_at()->set_unix_micros(now);
+  e->set_description(report.description());
+  *e->mutable_staff() = report.staff();
+  *e->mutable_receipt() = report.receipt();
+  b->Put(keys::Delivery(document_id, recipient), d->SerializeAsString());
+  AddStatusNotice(doc.sender(), *d, b);
+  return r;
+}
+
+absl::StatusOr<truc::v1::ReportStatusResponse> Ledger::ReportStatus(
+    const Identity& caller, const truc::v1::ReportStatusRequest& request) {
+  TRUC_RETURN_IF_ERROR(
+      CheckReport(request.status(), request.description(), request.staff()));
   const std::string& document_id = request.document_id();
   truc::v1::ReportStatusResponse response;
-  bool ended_delivery = false;
-  Change changed{.kind = Change::Kind::kStatus,
-                 .document_id = document_id,
-                 .agency = recipient,
-                 .status = status};
+  std::vector<Recorded> recorded;
   {
     absl::MutexLock lock(&StripeFor(document_id));
     TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(document_id));
-    TRUC_ASSIGN_OR_RETURN(DeliveryRecord d, GetDelivery(doc, recipient));
-    owner = QueueOwnerOf(d);
+    TRUC_ASSIGN_OR_RETURN(DeliveryRecord d, GetDelivery(doc, caller.name));
     const int64_t now = clock_();
-    if (d.state() == truc::v1::DELIVERY_STATE_REFUSED ||
-        d.state() == truc::v1::DELIVERY_STATE_COMPLETED) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("document ", document_id, " is already ",
-                       d.state() == truc::v1::DELIVERY_STATE_REFUSED
-                           ? "refused by the unit (02)"
-                           : "completed (06)",
-                       " at ", recipient, ": no later status can follow"));
-    }
-    if (status == truc::v1::EDXML_STATUS_REFUSED &&
-        d.accepted_at_micros() != 0) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("document ", document_id, " was accepted (03) at ",
-                       recipient, ": it can no longer be refused (02)"));
-    }
-    if (d.history_size() >= kMaxHistory) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "document ", document_id, " has ", kMaxHistory, " statuses from ",
-          recipient, " already; no more are kept"));
-    }
-    const bool arrived = IsReceived(d.state());
-    if (status == truc::v1::EDXML_STATUS_REFUSED && !arrived) {
-      // A refusal of an arrival states what the agent received, which may
-      // not be what the hub stored (an envelope altered on the way): it is
-      // recorded as the agent signed it. A refusal after the arrival (01)
-      // is about the document the agent acknowledged, the stored one.
-      truc::v1::ReceiptBody body;
-      if (body.ParseFromString(request.receipt().body()))
-        doc.set_header_sha256(body.header_sha256());
-    }
-    TRUC_RETURN_IF_ERROR(
-        trust_->CheckStatement(request.receipt(), recipient, doc, status,
-                               request.description(), CarrierBridge(caller)));
     WriteBatch b;
-    if (!arrived) {
-      if (status != truc::v1::EDXML_STATUS_REFUSED) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "document ", document_id, " has not arrived at ", recipient,
-            " yet: its agent must acknowledge it before status ",
-            absl::StrFormat("%02d", static_cast<int>(status))));
-      }
-      // Refused on arrival: the agent stored nothing, so the unit has not
-      // received it. It is no longer offered to the agent (which would
-      // refuse it again) but stays in "who has not received", marked,
-      // until it is resent, carried on paper or arrives.
-      b.Delete(QueueKeyOf(d));
-      if (d.state() != truc::v1::DELIVERY_STATE_PAPER) {
-        PutPending(d, keys::kPendingRefusedOnArrival, &b);
-        d.set_state(truc::v1::DELIVERY_STATE_REFUSED_ON_ARRIVAL);
-      }
-      ended_delivery = true;
-    } else {
-      // Refused by the unit: it has the document and declined it.
-      if (status == truc::v1::EDXML_STATUS_REFUSED)
-        b.Put(keys::Refusal(document_id, recipient), "");
-      d.set_state(StateOf(status));
-    }
-    if (status == truc::v1::EDXML_STATUS_ACCEPTED &&
-        d.accepted_at_micros() == 0) {
-      d.set_accepted_at_micros(now);
-      changed.delay_micros = now - doc.accepted_at_micros();  // first read
-    }
-    auto* e = d.add_history();
-    e->set_status(status);
-    e->mutable_at()->set_unix_micros(now);
-    e->set_description(request.description());
-    *e->mutable_staff() = request.staff();
-    *e->mutable_receipt() = request.receipt();
-    b.Put(keys::Delivery(document_id, recipient), d.SerializeAsString());
-    AddStatusNotice(doc.sender(), d, &b);
-    TRUC_RETURN_IF_ERROR(
-        audit_
-            ->Commit(
-                b, {Event("status", caller, document_id,
-                          absl::StrCat(
-                              "status=",
-                              absl::StrFormat("%02d", static_cast<int>(status)),
-                              " statement_sha256=",
-                              StatementDigest(request.receipt())))})
-            .status());
+    TRUC_ASSIGN_OR_RETURN(Recorded r,
+                          ApplyStatus(caller, doc, request, now, &d, &b));
+    TRUC_RETURN_IF_ERROR(audit_->Commit(b, {r.event}).status());
     response.mutable_recorded_at()->set_unix_micros(now);
-    changed.sender = doc.sender();
-    changed.urgency = doc.urgency();
+    recorded.push_back(std::move(r));
   }
-  if (ended_delivery) offers_->Settled(owner, document_id);
-  if (!changed.sender.empty()) AnnounceNotices(changed.sender, 0);
-  Publish(std::move(changed));
+  AfterRecorded(std::move(recorded));
   return response;
+}
+
+std::vector<absl::StatusOr<truc::v1::BridgeStatusResponse>>
+Ledger::RecordBridgedStatuses(
+    const Identity& bridge,
+    const std::vector<const truc::v1::BridgeStatusRequest*>& statuses) {
+  std::vector<absl::StatusOr<truc::v1::BridgeStatusResponse>> out(
+      statuses.size(), absl::InternalError("not recorded"));
+  // Each document's statuses, in their order.
+  std::map<std::string, std::vector<size_t>> by_document;
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    const truc::v1::BridgeStatusRequest& s = *statuses[i];
+    if (s.status() != truc::v1::EDXML_STATUS_ARRIVED) {
+      absl::Status checked =
+          CheckReport(s.status(), s.description(), s.staff());
+      if (!checked.ok()) {
+        out[i] = checked;
+        continue;
+      }
+    }
+    by_document[s.document_id()].push_back(i);
+  }
+  for (const auto& [document_id, items] : by_document) {
+    std::vector<Recorded> recorded;
+    {
+      absl::MutexLock lock(&StripeFor(document_id));
+      absl::StatusOr<DocumentRecord> doc = GetDocument(document_id);
+      if (!doc.ok()) {
+        for (size_t i : items) out[i] = doc.status();
+        continue;
+      }
+      std::map<std::string, DeliveryRecord> rows;  // as this batch leaves them
+      std::vector<size_t> written;
+      WriteBatch b;
+      const int64_t now = clock_();
+      for (size_t i : items) {
+        const truc::v1::BridgeStatusRequest& s = *statuses[i];
+        auto row = rows.find(s.recipient());
+        if (row == rows.end()) {
+          absl::StatusOr<DeliveryRecord> d = GetDelivery(*doc, s.recipient());
+          if (!d.ok()) {
+            out[i] = d.status();
+            continue;
+          }
+          row = rows.emplace(s.recipient(), *std::move(d)).first;
+        }
+        DeliveryRecord& d = row->second;
+        // A bridge carries each status once, but retries after a crash:
+        // the same status with the same words is answered as then.
+        truc::v1::BridgeStatusResponse already;
+        already.set_already_recorded(true);
+        if (s.status() == truc::v1::EDXML_STATUS_ARRIVED &&
+            IsReceived(d.state())) {
+          already.mutable_recorded_at()->set_unix_micros(d.arrived_at_micros());
+          out[i] = already;
+          continue;
+        }
+        bool seen = false;
+        for (const auto& e : d.history()) {
+          if (e.status() == s.status() && e.description() == s.description()) {
+            *already.mutable_recorded_at() = e.at();
+            seen = true;
+            break;
+          }
+        }
+        if (seen) {
+          out[i] = already;
+          continue;
+        }
+        absl::StatusOr<Recorded> r;
+        if (s.status() == truc::v1::EDXML_STATUS_ARRIVED) {
+          r = ApplyArrival(bridge, *doc, s.receipt(), now, &d, &b);
+        } else {
+          truc::v1::ReportStatusRequest report;
+          report.set_document_id(document_id);
+          report.set_status(s.status());
+          report.set_description(s.description());
+          *report.mutable_staff() = s.staff();
+          *report.mutable_receipt() = s.receipt();
+          r = ApplyStatus(bridge, *doc, report, now, &d, &b);
+        }
+        if (!r.ok()) {
+          out[i] = r.status();
+          continue;
+        }
+        recorded.push_back(*std::move(r));
+        written.push_back(i);
+      }
+      if (recorded.empty()) continue;
+      std::vector<truc::v1::AuditEvent> events;
+      events.reserve(recorded.size());
+      for (const Recorded& r : recorded) events.push_back(r.event);
+      absl::Status committed = audit_->Commit(b, std::move(events)).status();
+      for (size_t i : written) {
+        if (!committed.ok()) {
+          out[i] = committed;
+          continue;
+        }
+        truc::v1::BridgeStatusResponse response;
+        response.mutable_recorded_at()->set_unix_micros(now);
+        out[i] = std::move(response);
+      }
+      if (!committed.ok()) recorded.clear();
+    }
+    AfterRecorded(std::move(recorded));
+  }
+  return out;
 }
 
 void Ledger::AnnounceNotices(const std::string& sender, int64_t listable_at) {
@@ -891,6 +1033,28 @@ absl::Status Ledger::ClearStatusNotice(const std::string& sender,
   }
   WriteBatch b;
   b.Delete(key);
+  return store_->Write(b);
+}
+
+absl::Status Ledger::ClearStatusNotices(
+    const std::string& sender, const std::vector<NoticeToClear>& notices) {
+  WriteBatch b;
+  for (const NoticeToClear& n : notices) {
+    const std::string key = keys::StatusNotice(
+        sender, n.document_id, n.recipient, static_cast<uint8_t>(n.status));
+    auto existing = store_->Get(key);
+    if (absl::IsNotFound(existing.status())) continue;  // cleared before
+    TRUC_RETURN_IF_ERROR(existing.status());
+    if (n.only_if_at_micros != 0) {
+      truc::internal::StatusNoticeRecord record;
+      if (record.ParseFromString(*existing) &&
+          record.at_micros() != n.only_if_at_micros) {
+        continue;  // a newer one, still to be carried
+      }
+    }
+    b.Delete(key);
+  }
+  if (b.empty()) return absl::OkStatus();
   return store_->Write(b);
 }
 

@@ -22,6 +22,9 @@
 //   RecordPaperCopy delivery (PAPER, with the copy) + its "not yet
 //                   received" entry marked as delivered by paper; its
 //                   queue entry stays, for its agent; "paper_copy"
+//   RecordBridgedStatuses  per document: what Acknowledge and
+//                   ReportStatus write for each of its statuses a bridge
+//                   brought back, with their events, in one batch
 //   Forward         per recipient beyond the hub that a bridge took:
 //                   delivery (FORWARDED, still not received) - its entry
 //                   in the bridge's queue (q/@<bridge>/); "forwarded"
@@ -35,8 +38,8 @@
 // waits is told only when it waits.
 // A recipient beyond the hub (its directory entry names a bridge) is
 // queued for that bridge, not for an agent; its arrival and statuses are
-// brought back by the bridge (Acknowledge, ReportStatus with
-// `for_recipient`), with the bridge's statement as carrier.
+// brought back by the bridge (RecordBridgedStatuses), with the bridge's
+// statement as carrier.
 // Accept also indexes the document by its edXML DocumentId (e/), and
 // Acknowledge and ReportStatus add a status notice (o/) for a sender
 // whose document software uses the national-axis API.
@@ -196,12 +199,24 @@ class Ledger {
   // location_settle_micros old.
   absl::StatusOr<std::vector<truc::internal::StatusNoticeRecord>>
   ListStatusNotices(const std::string& sender, size_t max);
-  // NOT_FOUND if there is no such notice; the store's error.
+  // NOT_FOUND if there is no such notice; the store's error. With
+  // `only_if_at_micros`, a notice of another time (a newer one) stays.
   absl::Status ClearStatusNotice(const std::string& sender,
                                  const std::string& document_id,
                                  const std::string& recipient,
                                  truc::v1::EdxmlStatus status,
                                  int64_t only_if_at_micros = 0);
+  // Many notices of `sender` cleared as ClearStatusNotice, in one synced
+  // write; one already cleared (or newer) is left alone, not an error.
+  // Fails with the store's error, and then none is cleared.
+  struct NoticeToClear {
+    std::string document_id;
+    std::string recipient;
+    truc::v1::EdxmlStatus status = truc::v1::EDXML_STATUS_UNSPECIFIED;
+    int64_t only_if_at_micros = 0;
+  };
+  absl::Status ClearStatusNotices(const std::string& sender,
+                                  const std::vector<NoticeToClear>& notices);
 
   // Leases up to `max` deliveries queued for `recipient` and not leased to it
   // now, most urgent first, first in first out within a level, each
@@ -212,16 +227,13 @@ class Ledger {
   absl::StatusOr<std::vector<truc::v1::Delivery>> Lease(
       const Identity& recipient, uint32_t max);
 
-  // Records 01 (arrived) with the agent's signed statement of it, for
-  // the caller's agency, or for `for_recipient` (an agency beyond this hub
-  // whose arrival a bridge brings back, with its statement as carrier).
+  // Records 01 (arrived) with the caller's agent's signed statement of it.
   // NOT_FOUND if the document does not exist; PERMISSION_DENIED if it was
   // not sent to the recipient; HubTrust::CheckStatement's errors for the
   // statement. Acknowledging again returns the first arrival time with
   // already_acknowledged.
   absl::StatusOr<truc::v1::AcknowledgeResponse> Acknowledge(
-      const Identity& caller, const truc::v1::AcknowledgeRequest& request,
-      const std::string& for_recipient = "");
+      const Identity& caller, const truc::v1::AcknowledgeRequest& request);
 
   // Records 02..06 with the agent's signed statement. As Acknowledge for
   // NOT_FOUND, PERMISSION_DENIED and the statement (a refusal on arrival
@@ -233,10 +245,24 @@ class Ledger {
   // refusal on arrival (REFUSED_ON_ARRIVAL, not received: it stays in "who
   // has not received" and is offered again only when resent); a 02 after
   // it, a refusal by the unit (REFUSED, received: common/reception.h).
-  // `for_recipient` as for Acknowledge.
   absl::StatusOr<truc::v1::ReportStatusResponse> ReportStatus(
-      const Identity& caller, const truc::v1::ReportStatusRequest& request,
-      const std::string& for_recipient = "");
+      const Identity& caller, const truc::v1::ReportStatusRequest& request);
+
+  // Statuses 01..06 of recipients beyond this hub, brought back by
+  // `bridge` with its statement as carrier of each: 01 as Acknowledge,
+  // 02..06 as ReportStatus, for `recipient` of each. The caller has
+  // checked that the bridge reaches every recipient. Each is answered on
+  // its own, in order, with the error Acknowledge or ReportStatus would
+  // give; one refused does not hold back the others. The statuses of one
+  // document are checked under one lock and written in one synced batch
+  // (a failed write fails each of them, and none is stored), so a
+  // broadcast's arrivals cost a write per document, not per recipient. A
+  // status already recorded with the same description is answered as
+  // then, with already_recorded.
+  std::vector<absl::StatusOr<truc::v1::BridgeStatusResponse>>
+  RecordBridgedStatuses(
+      const Identity& bridge,
+      const std::vector<const truc::v1::BridgeStatusRequest*>& statuses);
 
   // A bridge took the document toward `recipients` (those of its current
   // delivery; empty: every recipient it reaches that waits for it): each
@@ -394,6 +420,32 @@ class Ledger {
   // beyond this hub: that bridge's status polls wake (Offers), now or at
   // `listable_at` (micros; 0: now) for a notice of where a document waits.
   void AnnounceNotices(const std::string& sender, int64_t listable_at);
+
+  // What one status recorded changes, for its commit and after it.
+  struct Recorded {
+    truc::v1::AuditEvent event;
+    Change change;
+    std::string owner;     // QueueOwnerOf the delivery
+    bool settled = false;  // it left its queue: Offers::Settled
+  };
+  // Checks `statement` of an arrival at d->recipient() made by `caller`
+  // (the agent, or the bridge as carrier) and adds the arrival at `now`
+  // to `d` and `b`, with its notice. HubTrust::CheckStatement's errors,
+  // and then neither `d` nor `b` is changed.
+  absl::StatusOr<Recorded> ApplyArrival(
+      const Identity& caller, const truc::internal::DocumentRecord& doc,
+      const truc::v1::Receipt& statement, int64_t now,
+      truc::internal::DeliveryRecord* d, WriteBatch* b) const;
+  // The same for status 02..06 (`report`, checked by CheckReport first):
+  // ReportStatus's errors after its checks of the text, and then neither
+  // `d` nor `b` is changed.
+  absl::StatusOr<Recorded> ApplyStatus(
+      const Identity& caller, const truc::internal::DocumentRecord& doc,
+      const truc::v1::ReportStatusRequest& report, int64_t now,
+      truc::internal::DeliveryRecord* d, WriteBatch* b) const;
+  // After the commit of `recorded`: leases settled, notices announced,
+  // changes published.
+  void AfterRecorded(std::vector<Recorded> recorded);
   absl::Mutex& StripeFor(absl::string_view key);
   std::string NewDocumentId();
   // The delivery of `doc` to `recipient`: PERMISSION_DENIED if it was not

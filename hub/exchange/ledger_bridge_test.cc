@@ -80,6 +80,19 @@ class LedgerBridgeTest : public HubFixture,
                         : std::vector<truc::internal::StatusNoticeRecord>{};
   }
 
+  // Bridge `name` records `code`'s `status` with `statement`
+  // (Ledger::RecordBridgedStatuses, one status).
+  absl::StatusOr<truc::v1::BridgeStatusResponse> Report(
+      const std::string& name, const std::string& id, const std::string& code,
+      truc::v1::EdxmlStatus status, const truc::v1::Receipt& statement) {
+    truc::v1::BridgeStatusRequest req;
+    req.set_document_id(id);
+    req.set_recipient(code);
+    req.set_status(status);
+    *req.mutable_receipt() = statement;
+    return ledger_->RecordBridgedStatuses(Bridge(name), {&req})[0];
+  }
+
   // Bridge `name`'s statement, as carrier, of `code`'s `status`.
   truc::v1::Receipt Carried(const std::string& name, const std::string& id,
                             const std::string& code,
@@ -158,11 +171,9 @@ TEST_P(LedgerBridgeTest, ForwardedIsStillNotReceived) {
 TEST_P(LedgerBridgeTest, StatusesComeBackThroughTheBridge) {
   const std::string id = Send();
   ASSERT_TRUE(ledger_->Forward(Bridge("qg"), id, {}).ok());
-  truc::v1::AcknowledgeRequest ack;
-  ack.set_document_id(id);
-  *ack.mutable_receipt() =
-      Carried("qg", id, kGovOffice, truc::v1::EDXML_STATUS_ARRIVED);
-  auto arrived = ledger_->Acknowledge(Bridge("qg"), ack, kGovOffice);
+  auto arrived =
+      Report("qg", id, kGovOffice, truc::v1::EDXML_STATUS_ARRIVED,
+             Carried("qg", id, kGovOffice, truc::v1::EDXML_STATUS_ARRIVED));
   ASSERT_TRUE(arrived.ok()) << arrived.status();
   EXPECT_EQ(Row(id, kGovOffice).state(), truc::v1::DELIVERY_STATE_ARRIVED);
   EXPECT_EQ(ledger_->StatusOf(id)->received_count(), 1u);
@@ -174,22 +185,18 @@ TEST_P(LedgerBridgeTest, StatusesComeBackThroughTheBridge) {
   EXPECT_EQ(statement->body.carried_by_bridge(), "qg");
   EXPECT_EQ(statement->signer.role, Role::kBridge);
 
-  truc::v1::ReportStatusRequest read;
-  read.set_document_id(id);
-  read.set_status(truc::v1::EDXML_STATUS_ACCEPTED);
-  *read.mutable_receipt() =
-      Carried("qg", id, kGovOffice, truc::v1::EDXML_STATUS_ACCEPTED);
-  ASSERT_TRUE(ledger_->ReportStatus(Bridge("qg"), read, kGovOffice).ok());
+  ASSERT_TRUE(
+      Report("qg", id, kGovOffice, truc::v1::EDXML_STATUS_ACCEPTED,
+             Carried("qg", id, kGovOffice, truc::v1::EDXML_STATUS_ACCEPTED))
+          .ok());
   EXPECT_EQ(Row(id, kGovOffice).state(), truc::v1::DELIVERY_STATE_ACCEPTED);
 
   // Not the bridge's own statement: refused, nothing recorded.
-  truc::v1::AcknowledgeRequest forged;
-  forged.set_document_id(id);
-  *forged.mutable_receipt() =
-      Carried("xa", id, kMinistry, truc::v1::EDXML_STATUS_ARRIVED);
-  EXPECT_THAT(ledger_->Acknowledge(Bridge("qg"), forged, kMinistry),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "bridge qg must sign its statement as carrier"));
+  EXPECT_THAT(
+      Report("qg", id, kMinistry, truc::v1::EDXML_STATUS_ARRIVED,
+             Carried("xa", id, kMinistry, truc::v1::EDXML_STATUS_ARRIVED)),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "bridge qg must sign its statement as carrier"));
   // A bridge's statement handed in by an agent: refused too.
   truc::v1::AcknowledgeRequest handed;
   handed.set_document_id(id);
@@ -199,6 +206,89 @@ TEST_P(LedgerBridgeTest, StatusesComeBackThroughTheBridge) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "only that bridge reports it"));
   EXPECT_EQ(Row(id, kMinistry).state(), truc::v1::DELIVERY_STATE_FORWARDED);
+}
+
+// A bridge brings back a broadcast's statuses many at once: each is
+// answered on its own, in order, and one document's are written together.
+TEST_P(LedgerBridgeTest, ManyStatusesAreAnsweredEachAndWrittenOncePerDocument) {
+  const std::string first = Send();
+  auto sent = Accept(MakeHeader(kOffice, {kGovOffice, kMinistry}), "k-second");
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  const std::string second = sent->document_id();
+  auto item = [&](const std::string& id, const std::string& code,
+                  truc::v1::EdxmlStatus status, const std::string& signer) {
+    truc::v1::BridgeStatusRequest req;
+    req.set_document_id(id);
+    req.set_recipient(code);
+    req.set_status(status);
+    *req.mutable_receipt() = Carried(signer, id, code, status);
+    return req;
+  };
+  using S = truc::v1::EdxmlStatus;
+  std::vector<truc::v1::BridgeStatusRequest> batch = {
+      item(first, kGovOffice, truc::v1::EDXML_STATUS_ARRIVED, "qg"),
+      item(first, kGovOffice, truc::v1::EDXML_STATUS_ACCEPTED, "qg"),
+      item(first, kMinistry, truc::v1::EDXML_STATUS_ACCEPTED, "qg"),
+      item(first, kMinistry, truc::v1::EDXML_STATUS_ARRIVED, "xa"),
+      item(second, kGovOffice, truc::v1::EDXML_STATUS_ARRIVED, "qg"),
+      item(second, "000.99.99.Z99", truc::v1::EDXML_STATUS_ARRIVED, "qg"),
+      item(first, kGovOffice, truc::v1::EDXML_STATUS_ARRIVED, "qg"),
+      item(first, kGovOffice, static_cast<S>(9), "qg"),
+      item(second, kMinistry, truc::v1::EDXML_STATUS_ARRIVED, "qg"),
+  };
+  batch.back().set_document_id("20261207-000000000000");  // none such
+  std::vector<const truc::v1::BridgeStatusRequest*> items;
+  for (const auto& b : batch) items.push_back(&b);
+  const int writes = faulty_->writes();
+  const uint64_t events = audit_->size();
+  auto answers = ledger_->RecordBridgedStatuses(Bridge("qg"), items);
+  ASSERT_EQ(answers.size(), batch.size());
+  TRUC_EXPECT_OK(answers[0].status());
+  TRUC_EXPECT_OK(answers[1].status());
+  EXPECT_THAT(answers[2], StatusIs(absl::StatusCode::kFailedPrecondition,
+                                   "has not arrived at 000.00.00.G17"));
+  EXPECT_THAT(answers[3], StatusIs(absl::StatusCode::kInvalidArgument,
+                                   "must sign its statement as carrier"));
+  TRUC_EXPECT_OK(answers[4].status());
+  EXPECT_THAT(answers[5],
+              StatusIs(absl::StatusCode::kPermissionDenied, "000.99.99.Z99"));
+  ASSERT_TRUE(answers[6].ok()) << answers[6].status();
+  EXPECT_TRUE(answers[6]->already_recorded());
+  EXPECT_EQ(answers[6]->recorded_at().unix_micros(),
+            answers[0]->recorded_at().unix_micros());
+  EXPECT_THAT(answers[7], StatusIs(absl::StatusCode::kInvalidArgument,
+                                   "status 9 cannot be reported"));
+  EXPECT_THAT(answers[8],
+              StatusIs(absl::StatusCode::kNotFound, "20261207-000000000000"));
+  // Three statuses of two documents: two writes, three events.
+  EXPECT_EQ(faulty_->writes() - writes, 2);
+  EXPECT_EQ(audit_->size() - events, 3u);
+  EXPECT_EQ(Row(first, kGovOffice).state(), truc::v1::DELIVERY_STATE_ACCEPTED);
+  EXPECT_EQ(Row(first, kMinistry).reception(),
+            truc::v1::RECEPTION_NOT_RECEIVED);
+  EXPECT_EQ(Row(second, kGovOffice).state(), truc::v1::DELIVERY_STATE_ARRIVED);
+  // Carried again after a crash: each answered as then, nothing written.
+  answers = ledger_->RecordBridgedStatuses(Bridge("qg"), {items[0], items[1]});
+  ASSERT_TRUE(answers[0].ok() && answers[1].ok());
+  EXPECT_TRUE(answers[0]->already_recorded());
+  EXPECT_TRUE(answers[1]->already_recorded());
+  EXPECT_EQ(faulty_->writes() - writes, 2);
+
+  // A write that fails fails each status of its document, and stores none.
+  batch = {item(first, kMinistry, truc::v1::EDXML_STATUS_ARRIVED, "qg"),
+           item(first, kMinistry, truc::v1::EDXML_STATUS_ACCEPTED, "qg")};
+  items = {&batch[0], &batch[1]};
+  faulty_->FailWrites(1);
+  answers = ledger_->RecordBridgedStatuses(Bridge("qg"), items);
+  EXPECT_THAT(answers[0], StatusIs(absl::StatusCode::kUnavailable, "injected"));
+  EXPECT_THAT(answers[1], StatusIs(absl::StatusCode::kUnavailable, "injected"));
+  EXPECT_EQ(Row(first, kMinistry).reception(),
+            truc::v1::RECEPTION_NOT_RECEIVED);
+  answers = ledger_->RecordBridgedStatuses(Bridge("qg"), items);
+  TRUC_EXPECT_OK(answers[0].status());
+  TRUC_EXPECT_OK(answers[1].status());
+  EXPECT_EQ(Row(first, kMinistry).state(), truc::v1::DELIVERY_STATE_ACCEPTED);
+  EXPECT_EQ(ledger_->StatusOf(first)->received_count(), 2u);
 }
 
 TEST_P(LedgerBridgeTest, AResendOffersItToTheBridgeAgain) {
@@ -369,11 +459,10 @@ TEST_P(LedgerBridgeTest, WhereItWaitsGoesBackHopByHopUntilItArrives) {
                                       truc::v1::RemoteLocation()),
               StatusIs(absl::StatusCode::kInvalidArgument, "names the hub"));
   // Once it arrived, where it waited is no longer shown or kept.
-  truc::v1::AcknowledgeRequest ack;
-  ack.set_document_id(id);
-  *ack.mutable_receipt() =
-      Carried("xa", id, kOtherTier, truc::v1::EDXML_STATUS_ARRIVED);
-  ASSERT_TRUE(ledger_->Acknowledge(Bridge("xa"), ack, kOtherTier).ok());
+  ASSERT_TRUE(
+      Report("xa", id, kOtherTier, truc::v1::EDXML_STATUS_ARRIVED,
+             Carried("xa", id, kOtherTier, truc::v1::EDXML_STATUS_ARRIVED))
+          .ok());
   EXPECT_FALSE(where(kOtherTier).has_location());  // its notice is gone too
   TRUC_ASSERT_OK(ledger_->RecordLocation(Bridge("xa"), id, kOtherTier,
                                          AtAgent("Trục tỉnh Hải Dương")));

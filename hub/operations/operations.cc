@@ -289,52 +289,65 @@ absl::StatusOr<truc::v1::ForwardResponse> Operations::Forward(
   return response;
 }
 
+std::vector<absl::StatusOr<truc::v1::BridgeStatusResponse>>
+Operations::RecordBridged(
+    const Actor& actor,
+    const google::protobuf::RepeatedPtrField<truc::v1::BridgeStatusRequest>&
+        statuses) {
+  std::vector<absl::StatusOr<truc::v1::BridgeStatusResponse>> out(
+      statuses.size(), absl::InternalError("not recorded"));
+  std::vector<const truc::v1::BridgeStatusRequest*> reached;
+  std::vector<size_t> where;
+  for (int i = 0; i < statuses.size(); ++i) {
+    absl::Status reach = RequireReach(actor, statuses[i].recipient());
+    if (!reach.ok()) {
+      out[i] = reach;
+      continue;
+    }
+    reached.push_back(&statuses[i]);
+    where.push_back(i);
+  }
+  auto recorded = d_.ledger->RecordBridgedStatuses(actor.identity, reached);
+  for (size_t k = 0; k < reached.size(); ++k) {
+    out[where[k]] = std::move(recorded[k]);
+    if (!out[where[k]].ok() || out[where[k]]->already_recorded()) continue;
+    LogEvent(
+        "status",
+        {{"bridge", actor.bridge},
+         {"agency", reached[k]->recipient()},
+         {"document", reached[k]->document_id()},
+         {"status", absl::StrCat(static_cast<int>(reached[k]->status()))}});
+  }
+  return out;
+}
+
 absl::StatusOr<truc::v1::BridgeStatusResponse> Operations::BridgeStatus(
     const Actor& actor, const truc::v1::BridgeStatusRequest& request) {
   TRUC_RETURN_IF_ERROR(RequireBridge(actor));
-  const std::string& recipient = request.recipient();
-  TRUC_RETURN_IF_ERROR(RequireReach(actor, recipient));
-  truc::v1::BridgeStatusResponse out;
-  // A bridge carries each status once, but retries after a crash: the
-  // same status with the same words, already recorded, is answered as
-  // then.
-  // Its own row only: a broadcast's thousands of rows are not read again
-  // for each status.
-  TRUC_ASSIGN_OR_RETURN(
-      truc::v1::RecipientStatus now,
-      d_.ledger->RecipientStatusOf(request.document_id(), recipient));
-  for (const auto& e : now.history()) {
-    if (e.status() == request.status() &&
-        e.description() == request.description()) {
-      *out.mutable_recorded_at() = e.at();
-      out.set_already_recorded(true);
-      return out;
+  google::protobuf::RepeatedPtrField<truc::v1::BridgeStatusRequest> one;
+  *one.Add() = request;
+  return std::move(RecordBridged(actor, one)[0]);
+}
+
+absl::StatusOr<truc::v1::BridgeStatusBatchResponse>
+Operations::BridgeReportStatuses(const Actor& actor,
+                                 const truc::v1::BridgeStatusBatch& batch) {
+  TRUC_RETURN_IF_ERROR(RequireBridge(actor));
+  if (batch.statuses_size() > kMaxBridgeBatch) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a batch holds at most ", kMaxBridgeBatch,
+                     " statuses; this one holds ", batch.statuses_size()));
+  }
+  truc::v1::BridgeStatusBatchResponse out;
+  for (auto& outcome : RecordBridged(actor, batch.statuses())) {
+    auto* o = out.add_outcomes();
+    if (outcome.ok()) {
+      *o->mutable_recorded() = *std::move(outcome);
+    } else {
+      o->set_code(static_cast<uint32_t>(outcome.status().code()));
+      o->set_message(std::string(outcome.status().message()));
     }
   }
-  if (request.status() == truc::v1::EDXML_STATUS_ARRIVED) {
-    truc::v1::AcknowledgeRequest ack;
-    ack.set_document_id(request.document_id());
-    *ack.mutable_receipt() = request.receipt();
-    TRUC_ASSIGN_OR_RETURN(
-        auto r, d_.ledger->Acknowledge(actor.identity, ack, recipient));
-    *out.mutable_recorded_at() = r.arrived_at();
-    out.set_already_recorded(r.already_acknowledged());
-  } else {
-    truc::v1::ReportStatusRequest report;
-    report.set_document_id(request.document_id());
-    report.set_status(request.status());
-    report.set_description(request.description());
-    *report.mutable_staff() = request.staff();
-    *report.mutable_receipt() = request.receipt();
-    TRUC_ASSIGN_OR_RETURN(
-        auto r, d_.ledger->ReportStatus(actor.identity, report, recipient));
-    *out.mutable_recorded_at() = r.recorded_at();
-  }
-  LogEvent("status",
-           {{"bridge", actor.bridge},
-            {"agency", recipient},
-            {"document", request.document_id()},
-            {"status", absl::StrCat(static_cast<int>(request.status()))}});
   return out;
 }
 
@@ -370,6 +383,26 @@ absl::Status Operations::BridgeClearStatus(
   return d_.ledger->ClearStatusNotice(
       absl::StrCat("@", actor.bridge), request.document_id(),
       request.recipient(), request.status(), request.at().unix_micros());
+}
+
+absl::Status Operations::BridgeClearStatuses(
+    const Actor& actor, const truc::v1::BridgeClearBatch& batch) {
+  TRUC_RETURN_IF_ERROR(RequireBridge(actor));
+  if (batch.clears_size() > kMaxBridgeBatch) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a batch holds at most ", kMaxBridgeBatch,
+                     " clears; this one holds ", batch.clears_size()));
+  }
+  std::vector<Ledger::NoticeToClear> notices;
+  notices.reserve(batch.clears_size());
+  for (const auto& c : batch.clears()) {
+    notices.push_back({.document_id = c.document_id(),
+                       .recipient = c.recipient(),
+                       .status = c.status(),
+                       .only_if_at_micros = c.at().unix_micros()});
+  }
+  return d_.ledger->ClearStatusNotices(absl::StrCat("@", actor.bridge),
+                                       notices);
 }
 
 absl::Status Operations::BridgeLocation(

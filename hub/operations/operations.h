@@ -205,6 +205,13 @@ class Operations {
   // otherwise the ledger's errors (Acknowledge's, ReportStatus's).
   absl::StatusOr<truc::v1::BridgeStatusResponse> BridgeStatus(
       const Actor& actor, const truc::v1::BridgeStatusRequest& request);
+  // Many statuses as BridgeStatus (at most kMaxBridgeBatch, else
+  // INVALID_ARGUMENT), each answered in its outcome, in order, those of
+  // one document in one write (Ledger::RecordBridgedStatuses).
+  // PERMISSION_DENIED for another caller.
+  static constexpr int kMaxBridgeBatch = 1000;
+  absl::StatusOr<truc::v1::BridgeStatusBatchResponse> BridgeReportStatuses(
+      const Actor& actor, const truc::v1::BridgeStatusBatch& batch);
   // The statuses of documents the bridge brought in, to carry back, and
   // clearing one once carried (NOT_FOUND if there is none such).
   // PERMISSION_DENIED for another caller.
@@ -212,6 +219,10 @@ class Operations {
       const Actor& actor, const truc::v1::BridgeStatusesRequest& request);
   absl::Status BridgeClearStatus(const Actor& actor,
                                  const truc::v1::BridgeClearRequest& request);
+  // Many clears in one write; one cleared before is no error here
+  // (Ledger::ClearStatusNotices). INVALID_ARGUMENT past kMaxBridgeBatch.
+  absl::Status BridgeClearStatuses(const Actor& actor,
+                                   const truc::v1::BridgeClearBatch& batch);
   // Where a document waits for a recipient the bridge reaches, as the hub
   // beyond reported it (Ledger::RecordLocation). PERMISSION_DENIED for
   // another caller or a recipient it does not reach.
@@ -296,6 +307,13 @@ class Operations {
   // says so); PERMISSION_DENIED naming both otherwise.
   absl::Status RequireReach(const Actor& actor,
                             const std::string& agency) const;
+  // `statuses` of a bridge (checked as one), each answered in order:
+  // PERMISSION_DENIED for a recipient it does not reach, else the
+  // ledger's answer.
+  std::vector<absl::StatusOr<truc::v1::BridgeStatusResponse>> RecordBridged(
+      const Actor& actor,
+      const google::protobuf::RepeatedPtrField<truc::v1::BridgeStatusRequest>&
+          statuses);
   // NOT_FOUND, or PERMISSION_DENIED as the actor's conceal_others says,
   // for a document `actor` may not see.
   absl::Status NotVisible(const Actor& actor, const std::string& document_id,

@@ -61,6 +61,16 @@ grpc::ServerUnaryReactor* BridgeService::ReportStatus(
   });
 }
 
+grpc::ServerUnaryReactor* BridgeService::ReportStatuses(
+    grpc::CallbackServerContext* ctx,
+    const truc::v1::BridgeStatusBatch* request,
+    truc::v1::BridgeStatusBatchResponse* response) {
+  return AsBridge(ctx, [this, request, response](const Actor& a) {
+    return Assign(deps_.operations->BridgeReportStatuses(a, *request),
+                  response);
+  });
+}
+
 grpc::ServerReadReactor<truc::v1::SendRequest>* BridgeService::Send(
     grpc::CallbackServerContext* ctx, truc::v1::SendResponse* response) {
   return NewSendReactor(ctx, CallerBridge(*ctx), deps_, response);
@@ -81,6 +91,14 @@ grpc::ServerUnaryReactor* BridgeService::ClearStatus(
     truc::v1::BridgeClearResponse* response) {
   return AsBridge(ctx, [this, request](const Actor& a) {
     return deps_.operations->BridgeClearStatus(a, *request);
+  });
+}
+
+grpc::ServerUnaryReactor* BridgeService::ClearStatuses(
+    grpc::CallbackServerContext* ctx, const truc::v1::BridgeClearBatch* request,
+    truc::v1::BridgeClearResponse*) {
+  return AsBridge(ctx, [this, request](const Actor& a) {
+    return deps_.operations->BridgeClearStatuses(a, *request);
   });
 }
 

@@ -36,6 +36,10 @@ class BridgeService final : public truc::v1::Bridge::CallbackService {
       grpc::CallbackServerContext* ctx,
       const truc::v1::BridgeStatusRequest* request,
       truc::v1::BridgeStatusResponse* response) override;
+  grpc::ServerUnaryReactor* ReportStatuses(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::BridgeStatusBatch* request,
+      truc::v1::BridgeStatusBatchResponse* response) override;
   grpc::ServerReadReactor<truc::v1::SendRequest>* Send(
       grpc::CallbackServerContext* ctx,
       truc::v1::SendResponse* response) override;
@@ -46,6 +50,10 @@ class BridgeService final : public truc::v1::Bridge::CallbackService {
   grpc::ServerUnaryReactor* ClearStatus(
       grpc::CallbackServerContext* ctx,
       const truc::v1::BridgeClearRequest* request,
+      truc::v1::BridgeClearResponse* response) override;
+  grpc::ServerUnaryReactor* ClearStatuses(
+      grpc::CallbackServerContext* ctx,
+      const truc::v1::BridgeClearBatch* request,
       truc::v1::BridgeClearResponse* response) override;
   grpc::ServerUnaryReactor* ReportLocation(
       grpc::CallbackServerContext* ctx,

@@ -234,12 +234,30 @@ class AuthorizationTest : public ServerFixture {
   static grpc::Status Unary(Stub* stub,
                             grpc::Status (Stub::*method)(grpc::ClientContext*,
                                                          const Req&, Resp*),
-                            const Req& req) {
+                            const Req& req, Resp* resp) {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() +
                      std::chrono::seconds(20));
+    return (stub->*method)(&ctx, req, resp);
+  }
+  // The same, the answer dropped.
+  template <typename Stub, typename Req, typename Resp>
+  static grpc::Status Unary(Stub* stub,
+                            grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                                         const Req&, Resp*),
+                            const Req& req) {
     Resp resp;
-    return (stub->*method)(&ctx, req, &resp);
+    return Unary(stub, method, req, &resp);
+  }
+  // A document bridge "qg" brought in, acknowledged by Sở Y tế: the
+  // arrival's notice waits for "qg" to carry it back. Its id.
+  std::string ArrivalForQg() {
+    std::string id;
+    EXPECT_TRUE(BringIn(kBridgeOwner, &id).ok());
+    EXPECT_TRUE(Unary(Ex(kHealth).get(), &truc::v1::Exchange::Stub::Acknowledge,
+                      AckRequest(kHealth, id))
+                    .ok());
+    return id;
   }
 
   int registered_ = 0;
@@ -584,6 +602,22 @@ std::vector<Row> Table() {
              t->BridgeReport(id, truc::v1::EDXML_STATUS_ARRIVED));
        },
        {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
+      {"truc.v1.Bridge/ReportStatuses",
+       kBridgeOwner,
+       [](AuthorizationTest* t, const std::string& cert) {
+         truc::v1::BridgeStatusBatch req;
+         *req.add_statuses() =
+             t->BridgeReport(t->RemoteDoc(), truc::v1::EDXML_STATUS_ARRIVED);
+         truc::v1::BridgeStatusBatchResponse resp;
+         grpc::Status st = AuthorizationTest::Unary(
+             t->Br(cert).get(), &Br::ReportStatuses, req, &resp);
+         // Each status is answered on its own: the one status's answer.
+         if (!st.ok() || resp.outcomes_size() != 1) return st;
+         return grpc::Status(
+             static_cast<grpc::StatusCode>(resp.outcomes(0).code()),
+             resp.outcomes(0).message());
+       },
+       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, DENIED}},
       {"truc.v1.Bridge/Send",
        kBridgeOwner,
        [](AuthorizationTest* t, const std::string& cert) {
@@ -602,13 +636,7 @@ std::vector<Row> Table() {
       {"truc.v1.Bridge/ClearStatus",
        kBridgeOwner,
        [](AuthorizationTest* t, const std::string& cert) {
-         // Sở Y tế's arrival of a document "qg" brought in waits for it.
-         std::string id;
-         EXPECT_TRUE(t->BringIn(kBridgeOwner, &id).ok());
-         EXPECT_TRUE(AuthorizationTest::Unary(t->Ex(kHealth).get(),
-                                              &Ex::Acknowledge,
-                                              t->AckRequest(kHealth, id))
-                         .ok());
+         const std::string id = t->ArrivalForQg();
          truc::v1::BridgeClearRequest req;
          req.set_document_id(id);
          req.set_recipient(kHealth);
@@ -617,6 +645,30 @@ std::vector<Row> Table() {
                                          req);
        },
        // Another bridge has no such status to clear.
+       {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, NOT_FOUND}},
+      {"truc.v1.Bridge/ClearStatuses",
+       kBridgeOwner,
+       [](AuthorizationTest* t, const std::string& cert) {
+         const std::string id = t->ArrivalForQg();
+         truc::v1::BridgeClearBatch req;
+         auto* c = req.add_clears();
+         c->set_document_id(id);
+         c->set_recipient(kHealth);
+         c->set_status(truc::v1::EDXML_STATUS_ARRIVED);
+         grpc::Status st = AuthorizationTest::Unary(t->Br(cert).get(),
+                                                    &Br::ClearStatuses, req);
+         if (!st.ok()) return st;
+         // A notice already gone is no error here: whether it went.
+         auto left = t->hub_->ledger()->ListStatusNotices("@qg", 1000);
+         for (const auto& n : *left) {
+           if (n.document_id() == id) {
+             return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                                 "the bridge's notice is still there");
+           }
+         }
+         return st;
+       },
+       // Another bridge clears nothing of it.
        {OK, DENIED, DENIED, UNAVAIL, UNAVAIL, UNAUTH, UNAVAIL, NOT_FOUND}},
       {"truc.v1.Bridge/ReportLocation",
        kBridgeOwner,

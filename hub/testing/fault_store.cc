@@ -9,6 +9,7 @@ void FaultInjectingStore::FailWrites(int count, absl::Status error) {
 
 absl::Status FaultInjectingStore::Write(const WriteBatch& batch,
                                         const WriteOptions& options) {
+  writes_.fetch_add(1);
   int r = remaining_.load();
   while (r > 0) {
     if (remaining_.compare_exchange_weak(r, r - 1)) {

@@ -21,6 +21,8 @@ class FaultInjectingStore : public Store {
   void FailWrites(int count, absl::Status error = absl::UnavailableError(
                                  "store write failed: injected sync error"));
   int failed_writes() const { return failed_.load(); }
+  // Calls to Write so far, failed or not.
+  int writes() const { return writes_.load(); }
 
   absl::StatusOr<std::string> Get(absl::string_view key) override {
     return base_->Get(key);
@@ -36,6 +38,7 @@ class FaultInjectingStore : public Store {
   Store* base_;
   std::atomic<int> remaining_{0};
   std::atomic<int> failed_{0};
+  std::atomic<int> writes_{0};
   absl::Status error_;
 };
 
