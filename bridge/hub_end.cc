@@ -247,6 +247,10 @@ absl::StatusOr<truc::v1::BridgeStatusRequest> HubEnd::ReportOf(
   req.set_document_id(status.origin_document_id());
   req.set_recipient(status.recipient());
   req.set_status(status.status());
+  if (status.status() == truc::v1::EDXML_STATUS_UNSPECIFIED) {
+    *req.mutable_location() = status.location();  // where it waits
+    return req;
+  }
   req.set_description(status.description());
   *req.mutable_staff() = status.staff();
   TRUC_ASSIGN_OR_RETURN(
@@ -267,8 +271,7 @@ std::vector<absl::Status> HubEnd::RecordStatuses(
     const std::vector<truc::v1::BridgeStatus>& statuses) {
   if (no_batches_.load()) return End::RecordStatuses(statuses);
   std::vector<absl::Status> answers(statuses.size());
-  // The statuses go in batches, the locations (rare: a document that
-  // waited) one by one; each answer in its place.
+  // In batches, each answer in its place.
   truc::v1::BridgeStatusBatch batch;
   std::vector<size_t> in_batch;
   auto send = [&]() -> absl::Status {
@@ -299,12 +302,7 @@ std::vector<absl::Status> HubEnd::RecordStatuses(
     return absl::OkStatus();
   };
   for (size_t i = 0; i < statuses.size(); ++i) {
-    const truc::v1::BridgeStatus& s = statuses[i];
-    if (s.status() == truc::v1::EDXML_STATUS_UNSPECIFIED) {
-      answers[i] = RecordLocation(s);
-      continue;
-    }
-    absl::StatusOr<truc::v1::BridgeStatusRequest> req = ReportOf(s);
+    absl::StatusOr<truc::v1::BridgeStatusRequest> req = ReportOf(statuses[i]);
     if (!req.ok()) {
       answers[i] = req.status();
       continue;

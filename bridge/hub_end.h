@@ -51,8 +51,8 @@ class HubEnd : public End {
   absl::Status StatusCarried(const truc::v1::BridgeStatus& status) override;
   absl::Status RecordStatus(const truc::v1::BridgeStatus& status) override;
   absl::Status RecordLocation(const truc::v1::BridgeStatus& status) override;
-  // Bridge.ReportStatuses, up to 1000 a call (a location by
-  // ReportLocation); one call per status with a hub that does not have it
+  // Bridge.ReportStatuses, up to 1000 a call, locations (status 0)
+  // included; one call per status with a hub that does not have it
   // (UNIMPLEMENTED), as End's.
   std::vector<absl::Status> RecordStatuses(
       const std::vector<truc::v1::BridgeStatus>& statuses) override;
@@ -77,7 +77,8 @@ class HubEnd : public End {
 
   // The hub's answer as a status naming this end: "hub ...: <message>".
   absl::Status Named(const grpc::Status& status) const;
-  // The request of Bridge.ReportStatus for `status`, signed.
+  // The request of Bridge.ReportStatus for `status`, signed; for status
+  // 0, the location it reports (ReportStatuses only).
   absl::StatusOr<truc::v1::BridgeStatusRequest> ReportOf(
       const truc::v1::BridgeStatus& status) const;
   static constexpr int kBatch = 1000;  // the hub's limit per batch

@@ -459,7 +459,9 @@ void Ledger::AfterRecorded(std::vector<Recorded> recorded) {
     senders.insert(r.change.sender);
   }
   for (const std::string& sender : senders) AnnounceNotices(sender, 0);
-  for (Recorded& r : recorded) Publish(std::move(r.change));
+  for (Recorded& r : recorded) {
+    if (r.publish) Publish(std::move(r.change));
+  }
 }
 
 absl::StatusOr<truc::v1::AcknowledgeResponse> Ledger::Acknowledge(
@@ -562,10 +564,10 @@ absl::StatusOr<truc::v1::ForwardResponse> Ledger::Forward(
   return response;
 }
 
-absl::Status Ledger::RecordLocation(const Identity& bridge,
-                                    const std::string& document_id,
-                                    const std::string& recipient,
-                                    const truc::v1::RemoteLocation& location) {
+namespace {
+
+// INVALID_ARGUMENT for a location without its hub or what it waits for.
+absl::Status CheckLocation(const truc::v1::RemoteLocation& location) {
   if (location.hub().empty() || location.hub().size() > 200 ||
       location.waits_for() == truc::v1::RemoteLocation::WAITS_FOR_UNSPECIFIED ||
       !truc::v1::RemoteLocation::WaitsFor_IsValid(location.waits_for())) {
@@ -573,33 +575,61 @@ absl::Status Ledger::RecordLocation(const Identity& bridge,
         "a location names the hub (1 to 200 bytes) and what the document "
         "waits for there");
   }
-  absl::MutexLock lock(&StripeFor(document_id));
-  TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(document_id));
-  TRUC_ASSIGN_OR_RETURN(DeliveryRecord d, GetDelivery(doc, recipient));
-  if (d.via_bridge() != bridge.name) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("recipient ", recipient, " of document ", document_id,
-                     " is not reached through bridge ", bridge.name));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<Ledger::Recorded>> Ledger::ApplyLocation(
+    const Identity& bridge, const DocumentRecord& doc,
+    const truc::v1::RemoteLocation& location, DeliveryRecord* d,
+    WriteBatch* b) const {
+  if (d->via_bridge() != bridge.name) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "recipient ", d->recipient(), " of document ", doc.document_id(),
+        " is not reached through bridge ", bridge.name));
   }
-  if (IsReceived(d.state())) return absl::OkStatus();  // it arrived
+  if (IsReceived(d->state())) return std::nullopt;  // it arrived
   truc::v1::RemoteLocation here = location;
   here.set_hops(location.hops() + 1);
-  *d.mutable_location() = here;
-  WriteBatch b;
-  b.Put(keys::Delivery(document_id, recipient), d.SerializeAsString());
-  AddLocationNotice(doc, recipient, here, &b);
-  TRUC_RETURN_IF_ERROR(
-      audit_
-          ->Commit(b,
-                   {Event("location", bridge, document_id,
-                          absl::StrCat("recipient=", recipient,
-                                       " hub=", here.hub(), " waits_for=",
-                                       truc::v1::RemoteLocation::WaitsFor_Name(
-                                           here.waits_for()),
-                                       here.bridge().empty() ? "" : " bridge=",
-                                       here.bridge(), " hops=", here.hops()))})
-          .status());
-  AnnounceNotices(doc.sender(), 0);  // passed on: it has waited already
+  *d->mutable_location() = here;
+  b->Put(keys::Delivery(doc.document_id(), d->recipient()),
+         d->SerializeAsString());
+  AddLocationNotice(doc, d->recipient(), here, b);
+  return Recorded{
+      .event = Event(
+          "location", bridge, doc.document_id(),
+          absl::StrCat(
+              "recipient=", d->recipient(), " hub=", here.hub(), " waits_for=",
+              truc::v1::RemoteLocation::WaitsFor_Name(here.waits_for()),
+              here.bridge().empty() ? "" : " bridge=", here.bridge(),
+              " hops=", here.hops())),
+      // Not published: where it waits changes no count.
+      .change = Change{.kind = Change::Kind::kForwarded,
+                       .document_id = doc.document_id(),
+                       .sender = doc.sender()},
+      .owner = QueueOwnerOf(*d),
+      .publish = false};
+}
+
+absl::Status Ledger::RecordLocation(const Identity& bridge,
+                                    const std::string& document_id,
+                                    const std::string& recipient,
+                                    const truc::v1::RemoteLocation& location) {
+  TRUC_RETURN_IF_ERROR(CheckLocation(location));
+  std::vector<Recorded> recorded;
+  {
+    absl::MutexLock lock(&StripeFor(document_id));
+    TRUC_ASSIGN_OR_RETURN(DocumentRecord doc, GetDocument(document_id));
+    TRUC_ASSIGN_OR_RETURN(DeliveryRecord d, GetDelivery(doc, recipient));
+    WriteBatch b;
+    TRUC_ASSIGN_OR_RETURN(std::optional<Recorded> r,
+                          ApplyLocation(bridge, doc, location, &d, &b));
+    if (!r) return absl::OkStatus();
+    TRUC_RETURN_IF_ERROR(audit_->Commit(b, {r->event}).status());
+    recorded.push_back(*std::move(r));
+  }
+  AfterRecorded(std::move(recorded));  // passed on: it has waited already
   return absl::OkStatus();
 }
 
@@ -800,7 +830,9 @@ Ledger::RecordBridgedStatuses(
     const truc::v1::BridgeStatusRequest& s = *statuses[i];
     if (s.status() != truc::v1::EDXML_STATUS_ARRIVED) {
       absl::Status checked =
-          CheckReport(s.status(), s.description(), s.staff());
+          s.status() == truc::v1::EDXML_STATUS_UNSPECIFIED
+              ? CheckLocation(s.location())
+              : CheckReport(s.status(), s.description(), s.staff());
       if (!checked.ok()) {
         out[i] = checked;
         continue;
@@ -833,6 +865,21 @@ Ledger::RecordBridgedStatuses(
           row = rows.emplace(s.recipient(), *std::move(d)).first;
         }
         DeliveryRecord& d = row->second;
+        if (s.status() == truc::v1::EDXML_STATUS_UNSPECIFIED) {
+          absl::StatusOr<std::optional<Recorded>> r =
+              ApplyLocation(bridge, *doc, s.location(), &d, &b);
+          if (!r.ok()) {
+            out[i] = r.status();
+          } else if (!r->has_value()) {
+            truc::v1::BridgeStatusResponse ignored;  // it arrived meanwhile
+            ignored.set_already_recorded(true);
+            out[i] = ignored;
+          } else {
+            recorded.push_back(**std::move(r));
+            written.push_back(i);
+          }
+          continue;
+        }
         // A bridge carries each status once, but retries after a crash:
         // the same status with the same words is answered as then.
         truc::v1::BridgeStatusResponse already;

@@ -250,10 +250,11 @@ class Ledger {
 
   // Statuses 01..06 of recipients beyond this hub, brought back by
   // `bridge` with its statement as carrier of each: 01 as Acknowledge,
-  // 02..06 as ReportStatus, for `recipient` of each. The caller has
-  // checked that the bridge reaches every recipient. Each is answered on
-  // its own, in order, with the error Acknowledge or ReportStatus would
-  // give; one refused does not hold back the others. The statuses of one
+  // 02..06 as ReportStatus, for `recipient` of each; status 0 with a
+  // location as RecordLocation (already_recorded when it is ignored). The
+  // caller has checked that the bridge reaches every recipient. Each is
+  // answered on its own, in order, with the error Acknowledge or ReportStatus
+  // would give; one refused does not hold back the others. The statuses of one
   // document are checked under one lock and written in one synced batch
   // (a failed write fails each of them, and none is stored), so a
   // broadcast's arrivals cost a write per document, not per recipient. A
@@ -427,6 +428,7 @@ class Ledger {
     Change change;
     std::string owner;     // QueueOwnerOf the delivery
     bool settled = false;  // it left its queue: Offers::Settled
+    bool publish = true;   // `change` goes on the ChangeFeed
   };
   // Checks `statement` of an arrival at d->recipient() made by `caller`
   // (the agent, or the bridge as carrier) and adds the arrival at `now`
@@ -442,6 +444,14 @@ class Ledger {
   absl::StatusOr<Recorded> ApplyStatus(
       const Identity& caller, const truc::internal::DocumentRecord& doc,
       const truc::v1::ReportStatusRequest& report, int64_t now,
+      truc::internal::DeliveryRecord* d, WriteBatch* b) const;
+  // Where the document waits beyond for d->recipient(), as `bridge` (the
+  // one that reaches it) reports: `d` and its notice toward the sender
+  // updated in `b`. Nothing (nullopt) once received. PERMISSION_DENIED
+  // when `bridge` does not reach it, and then nothing is changed.
+  absl::StatusOr<std::optional<Recorded>> ApplyLocation(
+      const Identity& bridge, const truc::internal::DocumentRecord& doc,
+      const truc::v1::RemoteLocation& location,
       truc::internal::DeliveryRecord* d, WriteBatch* b) const;
   // After the commit of `recorded`: leases settled, notices announced,
   // changes published.

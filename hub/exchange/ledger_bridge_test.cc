@@ -237,6 +237,19 @@ TEST_P(LedgerBridgeTest, ManyStatusesAreAnsweredEachAndWrittenOncePerDocument) {
       item(second, kMinistry, truc::v1::EDXML_STATUS_ARRIVED, "qg"),
   };
   batch.back().set_document_id("20261207-000000000000");  // none such
+  // Where it waits (status 0) goes with the statuses.
+  truc::v1::BridgeStatusRequest waits;
+  waits.set_document_id(second);
+  waits.set_recipient(kMinistry);
+  waits.mutable_location()->set_hub("Trục tỉnh Hải Dương");
+  waits.mutable_location()->set_waits_for(
+      truc::v1::RemoteLocation::WAITS_FOR_AGENT);
+  batch.push_back(waits);
+  waits.set_recipient(kOtherTier);  // reached through "xa"
+  waits.set_document_id(first);
+  batch.push_back(waits);
+  waits.mutable_location()->clear_hub();
+  batch.push_back(waits);
   std::vector<const truc::v1::BridgeStatusRequest*> items;
   for (const auto& b : batch) items.push_back(&b);
   const int writes = faulty_->writes();
@@ -260,9 +273,15 @@ TEST_P(LedgerBridgeTest, ManyStatusesAreAnsweredEachAndWrittenOncePerDocument) {
                                    "status 9 cannot be reported"));
   EXPECT_THAT(answers[8],
               StatusIs(absl::StatusCode::kNotFound, "20261207-000000000000"));
-  // Three statuses of two documents: two writes, three events.
+  TRUC_EXPECT_OK(answers[9].status());
+  EXPECT_THAT(answers[10], StatusIs(absl::StatusCode::kPermissionDenied,
+                                    "not reached through bridge qg"));
+  EXPECT_THAT(answers[11],
+              StatusIs(absl::StatusCode::kInvalidArgument, "names the hub"));
+  EXPECT_EQ(Row(second, kMinistry).location().hub(), "Trục tỉnh Hải Dương");
+  // Four of two documents: two writes, four events.
   EXPECT_EQ(faulty_->writes() - writes, 2);
-  EXPECT_EQ(audit_->size() - events, 3u);
+  EXPECT_EQ(audit_->size() - events, 4u);
   EXPECT_EQ(Row(first, kGovOffice).state(), truc::v1::DELIVERY_STATE_ACCEPTED);
   EXPECT_EQ(Row(first, kMinistry).reception(),
             truc::v1::RECEPTION_NOT_RECEIVED);

@@ -310,7 +310,10 @@ Operations::RecordBridged(
   auto recorded = d_.ledger->RecordBridgedStatuses(actor.identity, reached);
   for (size_t k = 0; k < reached.size(); ++k) {
     out[where[k]] = std::move(recorded[k]);
-    if (!out[where[k]].ok() || out[where[k]]->already_recorded()) continue;
+    if (!out[where[k]].ok() || out[where[k]]->already_recorded() ||
+        reached[k]->status() == truc::v1::EDXML_STATUS_UNSPECIFIED) {
+      continue;  // a location is in the audit log, not worth a line here
+    }
     LogEvent(
         "status",
         {{"bridge", actor.bridge},
