@@ -322,8 +322,8 @@ std::vector<absl::Status> HubEnd::RecordStatuses(
 
 absl::Status HubEnd::StatusesCarried(
     const std::vector<truc::v1::BridgeStatus>& statuses) {
-  for (size_t first = 0; first < statuses.size() && !no_batches_.load();
-       first += kBatch) {
+  if (no_batches_.load()) return End::StatusesCarried(statuses);
+  for (size_t first = 0; first < statuses.size(); first += kBatch) {
     truc::v1::BridgeClearBatch batch;
     for (size_t i = first; i < statuses.size() && i < first + kBatch; ++i) {
       auto* c = batch.add_clears();
@@ -336,15 +336,13 @@ absl::Status HubEnd::StatusesCarried(
     absl::Status st =
         Unary(&truc::v1::Bridge::Stub::ClearStatuses, batch, &resp);
     if (absl::IsUnimplemented(st)) {
+      // An older hub: one call each (clearing one already cleared is OK).
       no_batches_.store(true);
-      return End::StatusesCarried(std::vector<truc::v1::BridgeStatus>(
-          statuses.begin() + static_cast<std::ptrdiff_t>(first),
-          statuses.end()));
+      return End::StatusesCarried(statuses);
     }
     if (!st.ok()) return st;
   }
-  if (statuses.empty() || !no_batches_.load()) return absl::OkStatus();
-  return End::StatusesCarried(statuses);
+  return absl::OkStatus();
 }
 
 absl::Status HubEnd::RecordLocation(const truc::v1::BridgeStatus& status) {
