@@ -28,6 +28,7 @@ class LongPollReactor : public grpc::ServerUnaryReactor, public TrackedCall {
         wait_(std::min(wait_seconds, core.max_poll_wait_seconds)) {}
 
   void OnCancel() override {
+    cancelled_.store(true);
     uint64_t token = token_.load();
     if (token != 0 && core_.offers->Cancel(token))
       Finish(grpc::Status::CANCELLED);
@@ -99,10 +100,14 @@ class LongPollReactor : public grpc::ServerUnaryReactor, public TrackedCall {
       return;
     }
     token_.store(token);
-    // A cancel or an end request that came before the token was stored
-    // found nothing to take: whoever takes the waiter out of the table
-    // finishes the call.
-    if (ctx_->IsCancelled() && core_.offers->Cancel(token)) {
+    // From here the call is no longer this thread's: a wake may already
+    // have finished it on the pool, and gRPC ended it (its context is gone;
+    // this object lives on by Start's reference). A cancel or an end
+    // request that came before the token was stored found nothing to take;
+    // whoever takes the waiter out of the table finishes the call. The
+    // flags are this object's own, and each side stores before it loads,
+    // so at least one of the two sees the other.
+    if (cancelled_.load() && core_.offers->Cancel(token)) {
       Finish(grpc::Status::CANCELLED);
       return;
     }
@@ -134,6 +139,7 @@ class LongPollReactor : public grpc::ServerUnaryReactor, public TrackedCall {
   uint32_t wait_;
   uint64_t call_token_ = 0;
   std::atomic<uint64_t> token_{0};
+  std::atomic<bool> cancelled_{false};  // OnCancel ran
   EndRequest end_;
 };
 

@@ -5,7 +5,10 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <future>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -117,6 +120,72 @@ TEST_F(ServerTest, LongPollWakesWhenADocumentArrives) {
   ASSERT_EQ(resp.deliveries_size(), 1);
   EXPECT_EQ(resp.deliveries(0).document_id(), sent->document_id());
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+// Polls that park just as a send wakes them, and polls whose client gives
+// up while they park: each call is finished once, by whoever takes it out
+// of the waiters, and nothing touches a call after that (a poll that
+// looked at its call once parked read gRPC's freed context, and a busy
+// hub died of it). Every delivery reaches every agency.
+TEST_F(ServerTest, PollsWokenOrCancelledAsTheyParkAreEachAnsweredOnce) {
+  const std::vector<std::string> agencies = {kHealth, kFinance, kYTich};
+  constexpr int kDocuments = 30;
+  constexpr int kPollers = 6;  // per agency
+  absl::Mutex mu;
+  std::map<std::string, std::set<std::string>> acked;  // agency -> ids
+  std::atomic<bool> done{false};
+  std::vector<std::thread> pollers;
+  for (const auto& agency : agencies) {
+    for (int p = 0; p < kPollers; ++p) {
+      pollers.emplace_back([&, agency, p] {
+        auto stub = Exchange(agency);
+        for (int round = 0; !done.load(); ++round) {
+          grpc::ClientContext ctx;
+          // Every other poll gives up soon, often while it parks.
+          const auto patience = (p + round) % 2 == 0
+                                    ? std::chrono::milliseconds(5 + round % 40)
+                                    : std::chrono::milliseconds(3000);
+          ctx.set_deadline(std::chrono::system_clock::now() + patience);
+          truc::v1::PollRequest req;
+          req.set_wait_seconds(2);
+          truc::v1::PollResponse resp;
+          if (!stub->Poll(&ctx, req, &resp).ok()) continue;
+          for (const auto& d : resp.deliveries()) {
+            truc::v1::AcknowledgeResponse ack;
+            if (Call(*stub, &truc::v1::Exchange::Stub::Acknowledge,
+                     AckRequest(agency, d.document_id()), &ack)
+                    .ok()) {
+              absl::MutexLock lock(&mu);
+              acked[agency].insert(d.document_id());
+            }
+          }
+        }
+      });
+    }
+  }
+  std::set<std::string> sent;
+  for (int i = 0; i < kDocuments; ++i) {
+    auto s = Send(kOffice, agencies);
+    ASSERT_TRUE(s.ok()) << s.status();
+    sent.insert(s->document_id());
+    std::this_thread::sleep_for(std::chrono::milliseconds(i % 7));
+  }
+  // A delivery leased to a poll whose client had gone is offered again
+  // when its lease ends.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline) {
+    {
+      absl::MutexLock lock(&mu);
+      bool all = true;
+      for (const auto& a : agencies) all = all && acked[a] == sent;
+      if (all) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  done = true;
+  for (auto& t : pollers) t.join();
+  for (const auto& a : agencies) EXPECT_EQ(acked[a], sent) << a;
 }
 
 TEST_F(ServerTest, LongPollAnswersEmptyAfterItsWaitAndReoffersAfterLease) {
