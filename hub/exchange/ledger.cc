@@ -1057,29 +1057,42 @@ Ledger::ListStatusNotices(const std::string& sender, size_t max) {
   return out;
 }
 
+absl::StatusOr<bool> Ledger::AddNoticeClear(const std::string& sender,
+                                            const NoticeToClear& n,
+                                            WriteBatch* b) {
+  const std::string key = keys::StatusNotice(sender, n.document_id, n.recipient,
+                                             static_cast<uint8_t>(n.status));
+  auto existing = store_->Get(key);
+  if (absl::IsNotFound(existing.status())) return false;
+  TRUC_RETURN_IF_ERROR(existing.status());
+  if (n.only_if_at_micros != 0) {
+    truc::internal::StatusNoticeRecord record;
+    if (record.ParseFromString(*existing) &&
+        record.at_micros() != n.only_if_at_micros) {
+      return true;  // a newer one, still to be carried
+    }
+  }
+  b->Delete(key);
+  return true;
+}
+
 absl::Status Ledger::ClearStatusNotice(const std::string& sender,
                                        const std::string& document_id,
                                        const std::string& recipient,
                                        truc::v1::EdxmlStatus status,
                                        int64_t only_if_at_micros) {
-  const std::string key = keys::StatusNotice(sender, document_id, recipient,
-                                             static_cast<uint8_t>(status));
-  auto existing = store_->Get(key);
-  if (absl::IsNotFound(existing.status())) {
+  WriteBatch b;
+  TRUC_ASSIGN_OR_RETURN(
+      bool found,
+      AddNoticeClear(sender,
+                     {document_id, recipient, status, only_if_at_micros}, &b));
+  if (!found) {
     return absl::NotFoundError(absl::StrCat(
         "no status ", absl::StrFormat("%02d", static_cast<int>(status)), " of ",
         recipient, " about document ", document_id, " is waiting for ",
         sender));
   }
-  TRUC_RETURN_IF_ERROR(existing.status());
-  if (only_if_at_micros != 0) {
-    truc::internal::StatusNoticeRecord n;
-    if (n.ParseFromString(*existing) && n.at_micros() != only_if_at_micros) {
-      return absl::OkStatus();  // a newer one, still to be carried
-    }
-  }
-  WriteBatch b;
-  b.Delete(key);
+  if (b.empty()) return absl::OkStatus();
   return store_->Write(b);
 }
 
@@ -1087,19 +1100,8 @@ absl::Status Ledger::ClearStatusNotices(
     const std::string& sender, const std::vector<NoticeToClear>& notices) {
   WriteBatch b;
   for (const NoticeToClear& n : notices) {
-    const std::string key = keys::StatusNotice(
-        sender, n.document_id, n.recipient, static_cast<uint8_t>(n.status));
-    auto existing = store_->Get(key);
-    if (absl::IsNotFound(existing.status())) continue;  // cleared before
-    TRUC_RETURN_IF_ERROR(existing.status());
-    if (n.only_if_at_micros != 0) {
-      truc::internal::StatusNoticeRecord record;
-      if (record.ParseFromString(*existing) &&
-          record.at_micros() != n.only_if_at_micros) {
-        continue;  // a newer one, still to be carried
-      }
-    }
-    b.Delete(key);
+    // One cleared before is not an error here.
+    TRUC_RETURN_IF_ERROR(AddNoticeClear(sender, n, &b).status());
   }
   if (b.empty()) return absl::OkStatus();
   return store_->Write(b);

@@ -421,6 +421,11 @@ class Ledger {
   // beyond this hub: that bridge's status polls wake (Offers), now or at
   // `listable_at` (micros; 0: now) for a notice of where a document waits.
   void AnnounceNotices(const std::string& sender, int64_t listable_at);
+  // Adds to `b` the deletion of `sender`'s notice `n` (none for a newer
+  // one when n.only_if_at_micros is set). False if there is no such
+  // notice; the store's error.
+  absl::StatusOr<bool> AddNoticeClear(const std::string& sender,
+                                      const NoticeToClear& n, WriteBatch* b);
 
   // What one status recorded changes, for its commit and after it.
   struct Recorded {

@@ -469,6 +469,21 @@ TEST_P(LedgerBridgeTest, WhereItWaitsGoesBackHopByHopUntilItArrives) {
   TRUC_ASSERT_OK(ledger_->ClearStatusNotice(
       "@qg", id, kOtherTier, truc::v1::EDXML_STATUS_UNSPECIFIED, stale_at));
   EXPECT_EQ(where(kOtherTier).location().hub(), "Trục tỉnh Hải Dương");
+  // Many in one write: the stale one leaves the newer, Sở Y tế's goes,
+  // and one already gone is no error there, unlike alone.
+  ASSERT_TRUE(where(kHealth).has_location());
+  const std::vector<Ledger::NoticeToClear> batch = {
+      {id, kOtherTier, truc::v1::EDXML_STATUS_UNSPECIFIED, stale_at},
+      {id, kHealth, truc::v1::EDXML_STATUS_UNSPECIFIED, 0},
+      {id, kFinance, truc::v1::EDXML_STATUS_ARRIVED, 0}};
+  TRUC_ASSERT_OK(ledger_->ClearStatusNotices("@qg", batch));
+  EXPECT_FALSE(where(kHealth).has_location());
+  EXPECT_EQ(where(kOtherTier).location().hub(), "Trục tỉnh Hải Dương");
+  EXPECT_THAT(
+      ledger_->ClearStatusNotice("@qg", id, kHealth,
+                                 truc::v1::EDXML_STATUS_UNSPECIFIED),
+      StatusIs(absl::StatusCode::kNotFound,
+               absl::StrCat("no status 00 of ", kHealth, " about document ")));
   // Only the bridge that reaches the recipient says where it waits.
   EXPECT_THAT(ledger_->RecordLocation(Bridge("qg"), id, kOtherTier,
                                       AtAgent("Trục khác")),
