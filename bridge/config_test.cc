@@ -27,14 +27,11 @@ class BridgeConfigTest : public ::testing::Test {
   }
 
   void Write(const std::string& name, const std::string& text) {
-    ASSERT_TRUE(WriteFileDurably(dir_.Sub(name), text, 0600).ok());
+    dir_.Write(name, text);
   }
   void Issue(const KeyAndCert& ca, const std::string& file,
              const IssueRequest& req) {
-    auto kc = IssueCertificate(ca, req);
-    ASSERT_TRUE(kc.ok()) << kc.status();
-    Write(file + ".crt", kc->cert_pem);
-    Write(file + ".key", kc->key_pem);
+    dir_.Issue(ca, file, req);
   }
 
   absl::StatusOr<BridgeSettings> Load(const std::string& text) {

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "common/file_util.h"
+#include "common/pki.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -29,6 +30,21 @@ class TempDir {
   const std::string& path() const { return path_; }
   std::string Sub(absl::string_view name) const {
     return JoinPath(path_, name);
+  }
+  // Writes `text` as file `name` here (mode 0600); fails the test on an
+  // error.
+  void Write(const std::string& name, const std::string& text) const {
+    absl::Status written = WriteFileDurably(Sub(name), text, 0600);
+    ASSERT_TRUE(written.ok()) << written;
+  }
+  // Issues a certificate from `ca` and writes it and its key here as
+  // <file>.crt and <file>.key.
+  void Issue(const KeyAndCert& ca, const std::string& file,
+             const IssueRequest& req) const {
+    auto kc = IssueCertificate(ca, req);
+    ASSERT_TRUE(kc.ok()) << kc.status();
+    Write(file + ".crt", kc->cert_pem);
+    Write(file + ".key", kc->key_pem);
   }
 
  private:
