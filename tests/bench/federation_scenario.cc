@@ -6,7 +6,9 @@
 // acknowledging with the agency's signed statement, as an agent does, but
 // storing nothing): the figure is the hubs' and the bridges', not the
 // agents' disks.
-#include <atomic>
+#include <grpcpp/channel.h>
+
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -25,16 +27,24 @@ namespace {
 // answered. Thread-safe.
 class SimulatedAgents {
  public:
-  SimulatedAgents(World* w, std::vector<std::string> codes)
-      : w_(w), codes_(std::move(codes)) {
+  // Each polls with `poll_wait` (truc-agent's default is 30 s: an idle
+  // agency costs its hub one answer per wait).
+  SimulatedAgents(World* w, std::vector<std::string> codes,
+                  std::chrono::seconds poll_wait)
+      : w_(w), codes_(std::move(codes)), poll_wait_(poll_wait) {
     for (size_t i = 0; i < codes_.size(); ++i) {
       threads_.emplace_back([this, i] { Run(codes_[i]); });
     }
   }
   ~SimulatedAgents() { Stop(); }
 
+  // Ends the polls under way (they wait up to poll_wait) and the threads.
   void Stop() {
-    stop_ = true;
+    {
+      absl::MutexLock lock(&mu_);
+      stop_ = true;
+      for (grpc::ClientContext* ctx : polling_) ctx->TryCancel();
+    }
     for (auto& t : threads_) t.join();
     threads_.clear();
   }
@@ -51,7 +61,12 @@ class SimulatedAgents {
     }
     return {n, last};
   }
+  // A refusal one of them met, or the hub they poll having died.
   absl::Status error() {
+    if (!w_->hub()->running()) {
+      return absl::InternalError(absl::StrCat(
+          "a hub exited during the broadcast; see ", w_->Path("hub.log")));
+    }
     absl::MutexLock lock(&mu_);
     return error_;
   }
@@ -59,14 +74,24 @@ class SimulatedAgents {
  private:
   void Run(const std::string& code) {
     auto stub = w_->Exchange(code);
-    while (!stop_.load()) {
+    while (true) {
       grpc::ClientContext ctx;
-      ctx.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(60));
+      ctx.set_deadline(std::chrono::system_clock::now() + poll_wait_ +
+                       std::chrono::seconds(30));
+      {
+        absl::MutexLock lock(&mu_);
+        if (stop_) return;
+        polling_.insert(&ctx);
+      }
       truc::v1::PollRequest req;
-      req.set_wait_seconds(2);
+      req.set_wait_seconds(poll_wait_.count());
       truc::v1::PollResponse resp;
       grpc::Status s = stub->Poll(&ctx, req, &resp);
+      {
+        absl::MutexLock lock(&mu_);
+        polling_.erase(&ctx);
+        if (stop_) return;
+      }
       if (!s.ok()) {
         // As an agent does: try again (thousands of connections starting
         // at once on two cores are slow); only a refusal is an error.
@@ -95,9 +120,11 @@ class SimulatedAgents {
 
   World* w_;
   std::vector<std::string> codes_;
+  const std::chrono::seconds poll_wait_;
   std::vector<std::thread> threads_;
-  std::atomic<bool> stop_{false};
   absl::Mutex mu_;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::set<grpc::ClientContext*> polling_ ABSL_GUARDED_BY(mu_);
   std::vector<int64_t> acked_ ABSL_GUARDED_BY(mu_);
   absl::Status error_ ABSL_GUARDED_BY(mu_);
 };
@@ -114,7 +141,15 @@ absl::StatusOr<Broadcast> SendAndWait(World* sender,
                                       const std::vector<std::string>& to,
                                       std::vector<SimulatedAgents*> agents,
                                       absl::Duration timeout) {
-  auto office = sender->Exchange(kOfficeCode);
+  // The office's agent keeps its connection, so the clock starts once it
+  // is connected: on two cores loaded with 35 hubs, a new TLS connection
+  // took the bench's own process up to 14 s, none of it the hubs' work.
+  auto channel = sender->Channel(kOfficeCode);
+  const auto c0 = SteadyClock::now();
+  channel->WaitForConnected(std::chrono::system_clock::now() +
+                            std::chrono::seconds(60));
+  Progress(absl::StrFormat("office connected in %.0f ms", MillisSince(c0)));
+  auto office = truc::v1::Exchange::NewStub(channel);
   auto op = sender->Operator();
   const DocumentHeader header = BenchHeader(to, truc::v1::URGENCY_EXPRESS);
   const int64_t t0 = NowMicros();
@@ -124,14 +159,16 @@ absl::StatusOr<Broadcast> SendAndWait(World* sender,
   const std::string key = NewIdempotencyKey();
   absl::StatusOr<truc::v1::SendResponse> sent;
   for (int attempt = 0; attempt < 5; ++attempt) {
+    if (attempt > 0) absl::SleepFor(absl::Seconds(attempt));  // as an agent
     sent = SendDocument(office.get(), sender->SignerOf(kOfficeCode), header, {},
                         key, std::chrono::seconds(120));
     if (sent.ok() || !OutcomeMayBeUnknown(sent.status().code())) break;
   }
   TRUC_RETURN_IF_ERROR(sent.status());
   const std::string id = sent->document_id();
-  Progress(absl::StrFormat("broadcast %s: stored %.0f ms after the send began",
-                           id, (sent->accepted_at().unix_micros() - t0) / 1e3));
+  Progress(absl::StrFormat(
+      "broadcast %s: stored %.0f ms after the send began, answered at %.0f", id,
+      (sent->accepted_at().unix_micros() - t0) / 1e3, MillisSince(s0)));
   Broadcast out;
   const absl::Time deadline = absl::Now() + timeout;
   bool acked = false;
@@ -183,6 +220,7 @@ absl::Status NationalBroadcast(const BenchOptions& o, Report* r) {
   const auto all = BenchAgencies(n, 2);  // the national office is number 1
   const std::vector<std::string> codes = Codes(all, n);
   const int rounds = o.quick ? 2 : 3;
+  const std::chrono::seconds poll_wait(o.broadcast_poll_wait);
 
   // One hub, every agency local to it.
   Broadcast single;
@@ -193,7 +231,7 @@ absl::Status NationalBroadcast(const BenchOptions& o, Report* r) {
         auto w, World::Create(JoinPath(o.run_dir, S + "/one-hub"), o.binaries));
     TRUC_RETURN_IF_ERROR(w->StartHub());
     TRUC_RETURN_IF_ERROR(w->AddAgencies(all));
-    SimulatedAgents agents(w.get(), codes);
+    SimulatedAgents agents(w.get(), codes, poll_wait);
     absl::SleepFor(absl::Seconds(o.quick ? 1 : 10));
     TRUC_RETURN_IF_ERROR(
         SendAndWait(w.get(), codes, {&agents}, absl::Seconds(300)).status());
@@ -281,7 +319,8 @@ absl::Status NationalBroadcast(const BenchOptions& o, Report* r) {
     agents.push_back(std::make_unique<SimulatedAgents>(
         hubs[p].get(),
         std::vector<std::string>(codes.begin() + p * per,
-                                 codes.begin() + (p + 1) * per)));
+                                 codes.begin() + (p + 1) * per),
+        poll_wait));
     all_agents.push_back(agents.back().get());
   }
   absl::SleepFor(absl::Seconds(o.quick ? 1 : 20));

@@ -76,6 +76,11 @@ int Main(int argc, char** argv) {
                  "Agencies per province in the national broadcast (default "
                  "100)")
       ->check(CLI::Range(1, 1000));
+  app.add_option("--poll-wait", o.broadcast_poll_wait,
+                 "Each simulated agency's long-poll wait in the national "
+                 "broadcast, seconds (default 30, as truc-agent's; short "
+                 "waits load every hub with answers)")
+      ->check(CLI::Range(1, 600));
   app.add_option("--preload", o.preload_documents,
                  "Documents preloaded for the growth scenario (default "
                  "1000000)")

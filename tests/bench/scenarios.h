@@ -33,7 +33,8 @@ struct BenchOptions {
   absl::Duration window = absl::Seconds(5);  // each throughput run
   int broadcast_provinces = 34;              // scenario 6 (quick: 3)
   int broadcast_agencies = 100;              // per province (quick: 4)
-  Binaries binaries;  // the truc-hub and truc-agent to measure
+  int broadcast_poll_wait = 30;  // the simulated agents' wait, seconds
+  Binaries binaries;             // the truc-hub and truc-agent to measure
 };
 
 struct Scenario {
