@@ -19,23 +19,16 @@ class BridgeConfigTest : public ::testing::Test {
     auto province = CreateCertificateAuthority("CA tỉnh Lạng Sơn");
     auto national = CreateCertificateAuthority("CA trục quốc gia");
     ASSERT_TRUE(province.ok() && national.ok());
-    Write("province-ca.crt", province->cert_pem);
-    Write("national-ca.crt", national->cert_pem);
-    Issue(*province, "quoc-gia", {Role::kBridge, "quoc-gia", "Cầu nối"});
-    Issue(*national, "lang-son", {Role::kBridge, "lang-son", "Lạng Sơn"});
-    Issue(*province, "agency", {Role::kAgency, "000.07.00.H99", "Sở Y tế"});
-  }
-
-  void Write(const std::string& name, const std::string& text) {
-    dir_.Write(name, text);
-  }
-  void Issue(const KeyAndCert& ca, const std::string& file,
-             const IssueRequest& req) {
-    dir_.Issue(ca, file, req);
+    dir_.Write("province-ca.crt", province->cert_pem);
+    dir_.Write("national-ca.crt", national->cert_pem);
+    dir_.Issue(*province, "quoc-gia", {Role::kBridge, "quoc-gia", "Cầu nối"});
+    dir_.Issue(*national, "lang-son", {Role::kBridge, "lang-son", "Lạng Sơn"});
+    dir_.Issue(*province, "agency",
+               {Role::kAgency, "000.07.00.H99", "Sở Y tế"});
   }
 
   absl::StatusOr<BridgeSettings> Load(const std::string& text) {
-    Write("bridge.conf", text);
+    dir_.Write("bridge.conf", text);
     return LoadBridgeConfig(dir_.Sub("bridge.conf"));
   }
 

@@ -105,10 +105,11 @@ class HubEndTest : public ::testing::Test {
   void SetUp() override {
     auto ca = CreateCertificateAuthority("CA trục quốc gia");
     ASSERT_TRUE(ca.ok()) << ca.status();
-    Write("ca.crt", ca->cert_pem);
-    Issue(*ca, "hub",
-          {Role::kHub, "hub", "Trục quốc gia", {"localhost"}, {"127.0.0.1"}});
-    Issue(*ca, "bridge", {Role::kBridge, "lang-son", "Cầu nối Lạng Sơn"});
+    dir_.Write("ca.crt", ca->cert_pem);
+    dir_.Issue(
+        *ca, "hub",
+        {Role::kHub, "hub", "Trục quốc gia", {"localhost"}, {"127.0.0.1"}});
+    dir_.Issue(*ca, "bridge", {Role::kBridge, "lang-son", "Cầu nối Lạng Sơn"});
     truc::v1::TlsFiles server_tls;
     server_tls.set_ca_cert(dir_.Sub("ca.crt"));
     server_tls.set_cert(dir_.Sub("hub.crt"));
@@ -134,14 +135,6 @@ class HubEndTest : public ::testing::Test {
   }
   void TearDown() override {
     if (server_) server_->Shutdown();
-  }
-
-  void Write(const std::string& name, const std::string& text) {
-    dir_.Write(name, text);
-  }
-  void Issue(const KeyAndCert& ca, const std::string& file,
-             const IssueRequest& req) {
-    dir_.Issue(ca, file, req);
   }
 
   static truc::v1::BridgeStatus Status(const std::string& there,

@@ -22,11 +22,11 @@
 #include "common/signature.h"
 #include "common/time_util.h"
 #include "common/tls.h"
-#include "hub/server/config.h"
 #include "hub/exchange/directory.h"
-#include "hub/testing/hub_fixture.h"
 #include "hub/exchange/ledger.h"
+#include "hub/server/config.h"
 #include "hub/server/server.h"
+#include "hub/testing/hub_fixture.h"
 #include "truc/v1/audit.grpc.pb.h"
 #include "truc/v1/exchange.grpc.pb.h"
 #include "truc/v1/operator.grpc.pb.h"
@@ -105,13 +105,10 @@ class ServerFixture : public ::testing::Test {
   }
 
   void Write(const std::string& name, const std::string& data) {
-    ASSERT_TRUE(WriteFileDurably(dir_.Sub(name), data, 0600).ok());
+    dir_.Write(name, data);
   }
   void Issue(const std::string& name, IssueRequest req) {
-    auto kc = IssueCertificate(ca_, req);
-    ASSERT_TRUE(kc.ok()) << kc.status();
-    Write(name + ".crt", kc->cert_pem);
-    Write(name + ".key", kc->key_pem);
+    dir_.Issue(ca_, name, req);
   }
   // The serial of the certificate <name>.crt.
   std::string SerialOf(const std::string& name) {
